@@ -1,0 +1,4 @@
+//! Pure text primitives. Each function documents which reference behaviour it reproduces, since
+//! datatrove's decisions hinge on details such as which characters Python counts as a line break.
+
+pub mod py;

@@ -1,0 +1,148 @@
+//! Python 3 `str` semantics that datatrove's filters depend on.
+//!
+//! Rust's built-ins differ from CPython's in small ways that change filter decisions: Rust's
+//! `char::is_whitespace` omits U+001C..U+001F, which Python's `str.isspace` includes; Rust's
+//! `is_alphabetic` includes marks and letter numbers, Python's `str.isalpha` only the L*
+//! categories; `str::lines` breaks only on `\n`, Python's `splitlines` on ten characters.
+
+use unicode_general_category::{get_general_category, GeneralCategory as Gc};
+
+/// `str.isspace` for one character (CPython `Py_UNICODE_ISSPACE`).
+#[inline]
+pub fn is_space(c: char) -> bool {
+    if c.is_ascii() {
+        matches!(c, '\t'..='\r' | '\x1c'..='\x1f' | ' ')
+    } else {
+        c.is_whitespace()
+    }
+}
+
+/// `str.isalpha` for one character: general category Lu, Ll, Lt, Lm or Lo.
+#[inline]
+pub fn is_alpha(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphabetic();
+    }
+    matches!(
+        get_general_category(c),
+        Gc::UppercaseLetter
+            | Gc::LowercaseLetter
+            | Gc::TitlecaseLetter
+            | Gc::ModifierLetter
+            | Gc::OtherLetter
+    )
+}
+
+/// `str.strip()` with no argument.
+#[inline]
+pub fn strip(s: &str) -> &str {
+    s.trim_matches(is_space)
+}
+
+/// `str.lstrip()` with no argument.
+#[inline]
+pub fn lstrip(s: &str) -> &str {
+    s.trim_start_matches(is_space)
+}
+
+/// `str.rstrip()` with no argument.
+#[inline]
+pub fn rstrip(s: &str) -> &str {
+    s.trim_end_matches(is_space)
+}
+
+/// `len(s)`: the number of code points.
+#[inline]
+pub fn len(s: &str) -> usize {
+    // Counting non-continuation bytes is what `chars().count()` does, written out for speed.
+    s.bytes().filter(|&b| (b as i8) >= -0x40).count()
+}
+
+/// Whether `c` ends a line for `str.splitlines`.
+#[inline]
+pub fn is_line_break(c: char) -> bool {
+    matches!(
+        c,
+        '\n' | '\x0b'
+            | '\x0c'
+            | '\r'
+            | '\x1c'
+            | '\x1d'
+            | '\x1e'
+            | '\u{85}'
+            | '\u{2028}'
+            | '\u{2029}'
+    )
+}
+
+/// `str.splitlines()` (no `keepends`): `\r\n` is one break, a final break adds no empty line,
+/// and the empty string has no lines.
+pub fn splitlines(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut iter = s.char_indices().peekable();
+    while let Some((i, c)) = iter.next() {
+        if is_line_break(c) {
+            out.push(&s[start..i]);
+            let mut end = i + c.len_utf8();
+            if c == '\r' {
+                if let Some(&(_, '\n')) = iter.peek() {
+                    iter.next();
+                    end += 1;
+                }
+            }
+            start = end;
+        }
+    }
+    if start < s.len() {
+        out.push(&s[start..]);
+    }
+    out
+}
+
+/// `str.split()` with no argument: runs of whitespace separate, no empty pieces.
+pub fn split_whitespace(s: &str) -> impl Iterator<Item = &str> {
+    s.split(is_space).filter(|w| !w.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splitlines_matches_python() {
+        // Expected values come from CPython 3.11 `str.splitlines()`.
+        assert_eq!(splitlines(""), Vec::<&str>::new());
+        assert_eq!(splitlines("\n"), vec![""]);
+        assert_eq!(splitlines("a\r\nb\rc\n"), vec!["a", "b", "c"]);
+        assert_eq!(splitlines("a\n\nb"), vec!["a", "", "b"]);
+        assert_eq!(splitlines("a\u{2028}b\x1cc\u{85}"), vec!["a", "b", "c"]);
+        assert_eq!(splitlines("x\r\r\ny"), vec!["x", "", "y"]);
+    }
+
+    #[test]
+    fn whitespace_includes_information_separators() {
+        assert!(is_space('\x1f'));
+        assert!(is_space('\u{a0}'));
+        assert!(!is_space('\u{200b}'));
+        assert_eq!(strip("\x1c a b\u{3000}"), "a b");
+        assert_eq!(
+            split_whitespace(" a\x1fb  c ").collect::<Vec<_>>(),
+            vec!["a", "b", "c"]
+        );
+    }
+
+    #[test]
+    fn alpha_is_letters_only() {
+        assert!(is_alpha('é'));
+        assert!(is_alpha('ا'));
+        assert!(!is_alpha('\u{0301}')); // combining acute: Mn
+        assert!(!is_alpha('Ⅻ')); // roman numeral: Nl
+        assert!(!is_alpha('1'));
+    }
+
+    #[test]
+    fn len_counts_code_points() {
+        assert_eq!(len("aé😀"), 3);
+    }
+}
