@@ -1,1 +1,166 @@
-fn main() {}
+//! `tamis`: flags in, a pipeline spec out, then the library runs it. No step knowledge here.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use tamis_pipeline::{Compression, PipelineSpec, RunError, RunOptions};
+
+#[derive(Parser)]
+#[command(
+    name = "tamis",
+    version,
+    about = "Clean, filter and deduplicate web text for LM training"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a pipeline over JSONL (.gz/.zst) or .txt inputs: files, directories or globs.
+    Run(RunArgs),
+    /// List the available steps and presets.
+    Filters,
+    /// Print a step's documentation, parameters with defaults, and drop reasons.
+    Explain {
+        /// Step id, as listed by `tamis filters`.
+        step: String,
+    },
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// A named preset (see `tamis filters`).
+    #[arg(long, conflicts_with = "pipeline")]
+    preset: Option<String>,
+    /// A pipeline file (TOML with [[step]] tables).
+    #[arg(long)]
+    pipeline: Option<PathBuf>,
+    /// Input files, directories or glob patterns.
+    #[arg(required = true)]
+    inputs: Vec<String>,
+    /// Output directory: kept/, dropped/, quarantine/ and stats.json go here.
+    #[arg(short, long)]
+    output: PathBuf,
+    /// Worker threads (default: all cores). Output is identical for any value.
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    #[arg(long, value_enum, default_value_t = Comp::Zstd)]
+    compression: Comp,
+    /// Stop after this many quarantined records.
+    #[arg(long)]
+    max_errors: Option<u64>,
+    /// Replace the outputs of an earlier run in the output directory.
+    #[arg(long)]
+    overwrite: bool,
+    /// Never draw a progress bar (it is drawn only on a terminal anyway).
+    #[arg(long)]
+    no_progress: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Comp {
+    Zstd,
+    Gzip,
+    None,
+}
+
+fn main() -> ExitCode {
+    match real_main() {
+        Ok(code) => code,
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn real_main() -> Result<ExitCode> {
+    match Cli::parse().command {
+        Command::Run(args) => run(args),
+        Command::Filters => {
+            list_filters()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Explain { step } => {
+            explain(&step)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn run(args: RunArgs) -> Result<ExitCode> {
+    let spec = match (&args.preset, &args.pipeline) {
+        (Some(name), None) => tamis_pipeline::preset(name)?,
+        (None, Some(path)) => PipelineSpec::from_file(path)?,
+        _ => bail!("give one of --preset NAME or --pipeline FILE"),
+    };
+    let pipeline = spec.build()?;
+    let mut opts = RunOptions::new(args.inputs, args.output);
+    opts.threads = args.threads;
+    opts.compression = match args.compression {
+        Comp::Zstd => Compression::Zstd,
+        Comp::Gzip => Compression::Gzip,
+        Comp::None => Compression::None,
+    };
+    opts.max_errors = args.max_errors;
+    opts.overwrite = args.overwrite;
+    opts.progress = !args.no_progress && std::io::stderr().is_terminal();
+    match tamis_pipeline::run(&pipeline, &opts) {
+        Ok(stats) => {
+            eprint!("{}", stats.summary_table());
+            eprintln!("outputs in {}", opts.out_dir.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(RunError::TooManyErrors { limit, dir, stats }) => {
+            eprint!("{}", stats.summary_table());
+            eprintln!(
+                "error: stopped after {limit} quarantined records (--max-errors); see {}",
+                dir.display()
+            );
+            Ok(ExitCode::from(3))
+        }
+        Err(e) => Err(e).context("run failed"),
+    }
+}
+
+fn list_filters() -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "steps:")?;
+    for e in tamis_pipeline::step_registry() {
+        let desc = e.description();
+        let first = desc.lines().next().unwrap_or_default();
+        writeln!(out, "  {:<20} {first}", e.id)?;
+    }
+    writeln!(out, "\npresets:")?;
+    for (name, text) in tamis_pipeline::presets() {
+        let spec = PipelineSpec::from_toml(text, name)?;
+        let steps: Vec<&str> = spec.steps.iter().map(|s| s.kind.as_str()).collect();
+        writeln!(out, "  {:<20} {}", name, steps.join(" -> "))?;
+    }
+    Ok(())
+}
+
+fn explain(id: &str) -> Result<()> {
+    let Some(e) = tamis_pipeline::lookup_step(id) else {
+        bail!("unknown step `{id}` (see `tamis filters`)");
+    };
+    std::io::stdout()
+        .lock()
+        .write_all(e.render_docs().as_bytes())?;
+    Ok(())
+}

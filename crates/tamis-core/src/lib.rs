@@ -7,4 +7,4 @@ mod step;
 
 pub use counters::Counters;
 pub use document::{Document, Metadata};
-pub use step::{ConfigError, Step, Verdict};
+pub use step::{ConfigError, Ctx, DocCache, Step, Verdict};

@@ -1,4 +1,5 @@
 use std::borrow::Cow;
+use std::hash::BuildHasher;
 
 use crate::{Counters, Document};
 
@@ -17,21 +18,70 @@ impl Verdict {
     }
 }
 
+/// What a step may use besides the document: its own counters and a per-document cache that
+/// lets later steps reuse work (word tokenisation) done by earlier ones on the same text.
+pub struct Ctx<'a> {
+    pub counters: &'a mut Counters,
+    pub cache: &'a mut DocCache,
+}
+
+/// Per-document derived data, keyed by a hash of the text it was computed from, so a step that
+/// edits the text can never be handed stale results.
+#[derive(Debug, Default)]
+pub struct DocCache {
+    words: Option<(u64, Vec<(u32, u32)>)>,
+}
+
+impl DocCache {
+    fn key(text: &str) -> u64 {
+        // Fixed seed: the cache lives for one document on one thread, so only speed matters.
+        foldhash::quality::FixedState::with_seed(0x7a11).hash_one(text)
+    }
+
+    /// Word byte spans of `text`, computed by `tokenize` unless cached for this exact text.
+    pub fn word_spans(
+        &mut self,
+        text: &str,
+        tokenize: impl FnOnce(&str) -> Vec<(u32, u32)>,
+    ) -> &[(u32, u32)] {
+        let key = Self::key(text);
+        if !matches!(&self.words, Some((k, _)) if *k == key) {
+            self.words = Some((key, tokenize(text)));
+        }
+        self.words
+            .as_ref()
+            .map(|(_, s)| s.as_slice())
+            .unwrap_or_default()
+    }
+
+    pub fn clear(&mut self) {
+        self.words = None;
+    }
+}
+
 /// A pipeline step: sees one document at a time, may edit it, and keeps or drops it.
 ///
 /// Steps are built once from a validated config and shared across threads, so `process` takes
-/// `&self`; per-document events go into `counters`, which the executor merges in input order.
+/// `&self`; per-document events go into `ctx.counters`, which the executor merges.
 pub trait Step: Send + Sync {
     /// Stable snake_case id, as used in pipeline files and stats.
     fn id(&self) -> &'static str;
-    fn process(&self, doc: &mut Document, counters: &mut Counters) -> Verdict;
+    fn process(&self, doc: &mut Document, ctx: &mut Ctx<'_>) -> Verdict;
 }
 
 /// A step's configuration was rejected before any document was read.
 #[derive(Debug, thiserror::Error)]
-#[error("{step}: parameter `{field}`: {message}")]
+#[error("step `{step}`: {message}")]
 pub struct ConfigError {
-    pub step: &'static str,
-    pub field: &'static str,
+    pub step: String,
     pub message: String,
+}
+
+impl ConfigError {
+    pub fn new(step: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            step: step.into(),
+            message: message.into(),
+        }
+    }
 }

@@ -1,4 +1,6 @@
 //! Pure text primitives. Each function documents which reference behaviour it reproduces, since
 //! datatrove's decisions hinge on details such as which characters Python counts as a line break.
 
+pub mod dup;
+pub mod en;
 pub mod py;

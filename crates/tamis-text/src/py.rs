@@ -33,6 +33,12 @@ pub fn is_alpha(c: char) -> bool {
     )
 }
 
+/// Python `re`'s `\d` in a str pattern (and `str.isdecimal`): general category Nd.
+#[inline]
+pub fn is_decimal(c: char) -> bool {
+    c.is_ascii_digit() || (!c.is_ascii() && get_general_category(c) == Gc::DecimalNumber)
+}
+
 /// `str.strip()` with no argument.
 #[inline]
 pub fn strip(s: &str) -> &str {

@@ -1,0 +1,287 @@
+//! End-to-end tests: drive the `tamis` binary on temporary directories.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn tamis(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tamis"))
+        .args(args)
+        .output()
+        .expect("run tamis")
+}
+
+fn stats(out: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(out.join("stats.json")).unwrap()).unwrap()
+}
+
+fn read_dir_bytes(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+fn jsonl_zst(path: &Path) -> Vec<Value> {
+    let text = zstd::decode_all(std::fs::File::open(path).unwrap()).unwrap();
+    String::from_utf8(text)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn sample_run_writes_layout_and_balances() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let sample = root().join("sample");
+    let o = tamis(&[
+        "run",
+        "--preset",
+        "fineweb",
+        sample.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s = stats(&out);
+    // 24 JSONL pages plus the seed page as a .txt document.
+    assert_eq!(s["read"], 25);
+    assert_eq!(s["quarantined"], 0);
+    let kept = s["kept"].as_u64().unwrap();
+    let dropped = s["dropped"].as_u64().unwrap();
+    assert_eq!(kept + dropped, 25);
+    assert!(kept > 0 && dropped > 0);
+    let steps = s["steps"].as_array().unwrap();
+    assert_eq!(steps[0]["step"], "gopher_repetition");
+    assert_eq!(steps[0]["total"], 25);
+    // Every dropped document says which step and reason, and the per-step counts agree.
+    let dropped_docs = jsonl_zst(&out.join("dropped/00000.jsonl.zst"));
+    assert_eq!(dropped_docs.len() as u64, dropped);
+    for d in &dropped_docs {
+        let step = d["metadata"]["filter_step"].as_str().unwrap();
+        let reason = d["metadata"]["filter_reason"].as_str().unwrap();
+        let st = steps.iter().find(|x| x["step"] == step).unwrap();
+        assert!(st[format!("dropped_{reason}")].as_u64().unwrap() >= 1);
+    }
+    // The seed page: FineWeb's filters drop it for its duplicated teaser block.
+    let seed = dropped_docs
+        .iter()
+        .find(|d| d["id"].as_str().unwrap().ends_with("seed-page.txt"))
+        .unwrap();
+    assert_eq!(seed["metadata"]["filter_reason"], "char_dup_ratio");
+    // The summary table went to stderr and proves the sum.
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("= 25 == read 25"), "{err}");
+    // A second run into the same directory is refused unless --overwrite.
+    let o = tamis(&[
+        "run",
+        "--preset",
+        "fineweb",
+        sample.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--overwrite"));
+}
+
+#[test]
+fn output_bytes_do_not_depend_on_thread_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = root().join("tests/golden/subset-input.jsonl.zst");
+    let mut runs = Vec::new();
+    for threads in ["1", "2", "5"] {
+        let out = tmp.path().join(format!("t{threads}"));
+        let o = tamis(&[
+            "run",
+            "--preset",
+            "fineweb",
+            input.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--threads",
+            threads,
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        runs.push((
+            read_dir_bytes(&out.join("kept")),
+            read_dir_bytes(&out.join("dropped")),
+        ));
+    }
+    assert!(!runs[0].0.is_empty());
+    assert_eq!(runs[0], runs[1]);
+    assert_eq!(runs[0], runs[2]);
+}
+
+#[test]
+fn every_fault_is_quarantined_and_counted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("in");
+    std::fs::create_dir(&dir).unwrap();
+    let good = |id: &str| format!("{{\"id\":\"{id}\",\"text\":\"Some text here.\"}}\n");
+    // One file with bad lines between good ones.
+    let mut f = std::fs::File::create(dir.join("a.jsonl")).unwrap();
+    f.write_all(good("a1").as_bytes()).unwrap();
+    f.write_all(b"{not json\n").unwrap();
+    f.write_all(b"{\"id\":\"nt\"}\n").unwrap();
+    f.write_all(b"{\"id\":\"ns\",\"text\":42}\n").unwrap();
+    f.write_all(b"{\"id\":\"bad-utf8\",\"text\":\"caf\xe9\"}\n")
+        .unwrap();
+    f.write_all(good("a2").as_bytes()).unwrap();
+    drop(f);
+    // A truncated .gz and a truncated .zst, each with whole records before the cut.
+    let body: String = (0..200).map(|i| good(&format!("g{i}"))).collect();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(body.as_bytes()).unwrap();
+    let gz = gz.finish().unwrap();
+    std::fs::write(dir.join("b.jsonl.gz"), &gz[..gz.len() / 2]).unwrap();
+    let zs = zstd::encode_all(body.as_bytes(), 3).unwrap();
+    std::fs::write(dir.join("c.jsonl.zst"), &zs[..zs.len() / 2]).unwrap();
+    // An empty file.
+    std::fs::write(dir.join("d.jsonl"), b"").unwrap();
+    let missing = tmp.path().join("missing.jsonl");
+    let out = tmp.path().join("out");
+    let o = tamis(&[
+        "run",
+        "--preset",
+        "fineweb",
+        dir.to_str().unwrap(),
+        missing.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s = stats(&out);
+    let (read, kept, dropped, quar) = (
+        s["read"].as_u64().unwrap(),
+        s["kept"].as_u64().unwrap(),
+        s["dropped"].as_u64().unwrap(),
+        s["quarantined"].as_u64().unwrap(),
+    );
+    assert_eq!(read, kept + dropped + quar);
+    let reasons = &s["quarantine_reasons"];
+    for r in [
+        "invalid_json",
+        "missing_text",
+        "text_not_string",
+        "invalid_utf8",
+        "unreadable_path",
+    ] {
+        assert!(reasons[r].as_u64().unwrap_or(0) >= 1, "no {r} in {reasons}");
+    }
+    let truncated = reasons["truncated_input"].as_u64().unwrap_or(0)
+        + reasons["decompress_error"].as_u64().unwrap_or(0);
+    assert_eq!(truncated, 2, "{reasons}");
+    // Each quarantine record names its file and position.
+    let q = jsonl_zst(&out.join("quarantine/00000.jsonl.zst"));
+    assert_eq!(q.len() as u64, quar);
+    let bad_json = q.iter().find(|r| r["reason"] == "invalid_json").unwrap();
+    assert!(bad_json["file"].as_str().unwrap().ends_with("a.jsonl"));
+    assert_eq!(bad_json["line"], 2);
+    // Good records around the faults were all read: 2 in a.jsonl and some before each cut.
+    assert!(kept + dropped > 2);
+}
+
+#[test]
+fn max_errors_stops_the_run_with_balanced_counts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("bad.jsonl");
+    let lines: String = (0..50)
+        .map(|i| {
+            if i % 2 == 0 {
+                "oops\n".to_owned()
+            } else {
+                format!("{{\"text\":\"t{i}\"}}\n")
+            }
+        })
+        .collect();
+    std::fs::write(&input, lines).unwrap();
+    let out = tmp.path().join("out");
+    let o = tamis(&[
+        "run",
+        "--preset",
+        "fineweb",
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--max-errors",
+        "3",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let s = stats(&out);
+    assert_eq!(s["quarantined"], 3);
+    assert_eq!(s["stopped"], "max_errors");
+    assert_eq!(
+        s["read"].as_u64().unwrap(),
+        s["kept"].as_u64().unwrap() + s["dropped"].as_u64().unwrap() + 3
+    );
+}
+
+#[test]
+fn filters_and_explain_describe_every_step() {
+    let o = tamis(&["filters"]);
+    let text = String::from_utf8(o.stdout).unwrap();
+    for id in [
+        "gopher_repetition",
+        "gopher_quality",
+        "c4_quality",
+        "fineweb_quality",
+        "fineweb",
+    ] {
+        assert!(text.contains(id), "{text}");
+    }
+    let o = tamis(&["explain", "c4_quality"]);
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        text.contains("filter_no_terminal_punct") && text.contains("too_few_sentences"),
+        "{text}"
+    );
+    let o = tamis(&["explain", "nope"]);
+    assert!(!o.status.success());
+}
+
+#[test]
+fn bad_pipeline_file_is_rejected_before_reading() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("p.toml");
+    std::fs::write(
+        &p,
+        "[[step]]\ntype = \"gopher_quality\"\nmin_doc_words = -5\n",
+    )
+    .unwrap();
+    let o = tamis(&[
+        "run",
+        "--pipeline",
+        p.to_str().unwrap(),
+        "x.jsonl",
+        "-o",
+        tmp.path().join("o").to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("gopher_quality") && err.contains("min_doc_words"),
+        "{err}"
+    );
+}

@@ -1,0 +1,2 @@
+pub mod quality;
+pub mod repetition;

@@ -1,0 +1,18 @@
+//! Every filter, one line each. The order is the order `tamis filters` lists them.
+
+use crate::{C4Quality, FilterEntry, FineWebQuality, GopherQuality, GopherRepetition};
+
+static REGISTRY: [FilterEntry; 4] = [
+    FilterEntry::of::<GopherRepetition>(),
+    FilterEntry::of::<GopherQuality>(),
+    FilterEntry::of::<C4Quality>(),
+    FilterEntry::of::<FineWebQuality>(),
+];
+
+pub fn registry() -> &'static [FilterEntry] {
+    &REGISTRY
+}
+
+pub fn lookup(id: &str) -> Option<&'static FilterEntry> {
+    REGISTRY.iter().find(|e| e.id == id)
+}

@@ -1,0 +1,67 @@
+//! Registry-wide checks: every filter is documented, its defaults build, and the generated
+//! pages under docs/filters/ are current (regenerate with `UPDATE_DOCS=1 cargo test`).
+
+use std::path::Path;
+
+use tamis_filters::registry;
+
+#[test]
+fn every_filter_is_documented_and_its_defaults_build() {
+    for e in registry() {
+        assert!(!e.description().is_empty(), "{}: no description", e.id);
+        assert!(!e.origin.is_empty(), "{}: no origin", e.id);
+        assert!(!e.reasons.is_empty(), "{}: no reasons", e.id);
+        let schema = (e.schema)();
+        let props = schema
+            .get("properties")
+            .and_then(|p| p.as_object())
+            .expect("properties");
+        for (name, prop) in props {
+            assert!(
+                prop.get("description").is_some(),
+                "{}: parameter `{name}` undocumented",
+                e.id
+            );
+        }
+        (e.build)(&(e.defaults)())
+            .unwrap_or_else(|err| panic!("{}: defaults rejected: {err}", e.id));
+        (e.build)(&serde_json::json!({}))
+            .unwrap_or_else(|err| panic!("{}: empty params: {err}", e.id));
+        assert!(
+            (e.build)(&serde_json::json!({"no_such_param": 1})).is_err(),
+            "{}",
+            e.id
+        );
+    }
+}
+
+#[test]
+fn ids_are_unique_snake_case() {
+    let mut ids: Vec<&str> = registry().iter().map(|e| e.id).collect();
+    assert!(ids.iter().all(|id| id
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit())));
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), registry().len());
+}
+
+#[test]
+fn generated_docs_are_current() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/filters");
+    let update = std::env::var_os("UPDATE_DOCS").is_some();
+    for e in registry() {
+        let path = dir.join(format!("{}.md", e.id));
+        let fresh = e.render_docs();
+        if update {
+            std::fs::write(&path, &fresh).unwrap();
+            continue;
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == fresh,
+            "{} is stale: run `UPDATE_DOCS=1 cargo test -p tamis-filters`",
+            path.display()
+        );
+    }
+}

@@ -1,0 +1,664 @@
+//! Streaming readers: one input file -> an iterator of [`Record`]s in file order.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+
+use tamis_core::{Document, Metadata};
+
+use crate::adapter::{parse_document, Keys};
+use crate::input::{Compression, Format, InputFile};
+use crate::record::{reason, Location, Quarantined, Record};
+
+/// How records are read. `Default` gives datatrove's keys and generous limits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// Longest JSONL line (without its newline) or text file accepted, in decompressed bytes.
+    /// A longer line is skipped without being buffered whole and reported as `line_too_long`,
+    /// so one runaway line cannot take the process down. Default 256 MiB.
+    pub max_record_bytes: usize,
+    /// Key holding the document text. Default `"text"`.
+    pub text_key: String,
+    /// Key holding the document id. Default `"id"`.
+    pub id_key: String,
+    /// Add `metadata.file_path` (the input path as expanded) when the record has none, as
+    /// datatrove's disk readers do (they store the resolved, absolute path). Default off, so
+    /// documents round-trip unchanged.
+    pub add_file_path: bool,
+    /// Stop a file after this many decompressed bytes with a `decompressed_too_large` record:
+    /// a guard against decompression bombs, which per-record limits alone only slow down.
+    /// Default `None` (no limit), since real shards are routinely tens of GB decompressed.
+    pub max_decompressed_bytes: Option<u64>,
+    /// Largest zstd window accepted, as a power of two. Default 27 (128 MiB), the zstd CLI's
+    /// own default limit; files made with `zstd --long=31` need 31. A frame asking for more is
+    /// reported as `decompress_error` instead of allocating the window.
+    pub zstd_window_log_max: u32,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        Self {
+            max_record_bytes: 256 << 20,
+            text_key: "text".to_owned(),
+            id_key: "id".to_owned(),
+            add_file_path: false,
+            max_decompressed_bytes: None,
+            zstd_window_log_max: 27,
+        }
+    }
+}
+
+/// What a reader has seen so far; the pipeline adds these to its stats.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReadStats {
+    /// Lines read, blank ones included (JSONL); 1 for a text file that was read.
+    pub lines: u64,
+    /// Blank (whitespace-only) lines skipped.
+    pub blank_lines: u64,
+    /// Documents yielded.
+    pub docs: u64,
+    /// Quarantined records yielded.
+    pub bad: u64,
+    /// Decompressed bytes consumed.
+    pub decompressed_bytes: u64,
+    /// Bytes read from the file on disk (includes read-ahead, so it can exceed what the
+    /// decompressor consumed by up to one buffer).
+    pub compressed_bytes: u64,
+}
+
+/// Opens `input` lazily and yields its records in file order.
+///
+/// Never fails: a missing file, a bad compression header or any later fault comes out as a
+/// [`Record::Bad`], after every good record that precedes it, and ends the file. Nothing is
+/// opened until the first call to `next`, so building readers for thousands of files up front
+/// is cheap.
+///
+/// One limit of streaming decoders: flate2 and zstd discard the output of the decode call that
+/// hits corrupt data, so up to 32 KiB of decompressed data just before a corruption point may
+/// not be yielded. The fault record's `byte_offset` is exactly where yielded data stops, so the
+/// loss is visible. Truncation (`truncated_input`) loses nothing that could still be decoded:
+/// every complete line before the cut is yielded, and the partial one is shown in `raw`.
+pub fn read(input: &InputFile, opts: &ReadOptions) -> Reader {
+    Reader::new(input.clone(), opts.clone())
+}
+
+/// Iterator over the records of one input file; see [`read`].
+pub struct Reader {
+    input: InputFile,
+    /// `input.path` as a string, computed once: it goes into every location and default id.
+    file: String,
+    opts: ReadOptions,
+    state: State,
+    /// Line buffer reused for every line, so steady-state reading does not allocate per line.
+    buf: Vec<u8>,
+    /// 1-based number of the line being read or last read.
+    line_no: u64,
+    /// Decompressed bytes consumed.
+    pos: u64,
+    stats: ReadStats,
+    source: Arc<SourceCounter>,
+    compression: Option<Compression>,
+}
+
+enum State {
+    Unopened,
+    Jsonl(Box<dyn BufRead + Send>),
+    Done,
+}
+
+/// Read buffer for the file on disk: large enough that a syscall is amortised over many lines.
+const BUF_SIZE: usize = 256 << 10;
+/// Buffer for the decompressed stream. Both decoders discard the output of a `read` call that
+/// ends in an error, so this bounds how much good data just before a corruption point can be
+/// lost (and fall inside the reported fault) while keeping per-call overhead negligible.
+const DECODED_BUF: usize = 32 << 10;
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+impl Reader {
+    pub fn new(input: InputFile, opts: ReadOptions) -> Self {
+        let file = input.display_path();
+        Self {
+            input,
+            file,
+            opts,
+            state: State::Unopened,
+            buf: Vec::new(),
+            line_no: 0,
+            pos: 0,
+            stats: ReadStats::default(),
+            source: Arc::new(SourceCounter::default()),
+            compression: None,
+        }
+    }
+
+    pub fn input(&self) -> &InputFile {
+        &self.input
+    }
+
+    /// Counts so far (final once the iterator has returned `None`).
+    pub fn stats(&self) -> ReadStats {
+        ReadStats {
+            decompressed_bytes: self.pos,
+            compressed_bytes: self.source.bytes.load(Ordering::Relaxed),
+            ..self.stats
+        }
+    }
+
+    /// The compression actually decoded, once the file is open: the magic bytes' verdict, which
+    /// may differ from the file name's.
+    pub fn compression(&self) -> Option<Compression> {
+        self.compression
+    }
+
+    fn loc(&self, line: u64, byte_offset: u64) -> Location {
+        Location {
+            file: self.file.clone(),
+            line,
+            byte_offset,
+        }
+    }
+
+    fn emit(&mut self, r: Record) -> Option<Record> {
+        match &r {
+            Record::Doc { .. } => self.stats.docs += 1,
+            Record::Bad(_) => self.stats.bad += 1,
+        }
+        Some(r)
+    }
+
+    fn emit_bad(&mut self, q: Quarantined) -> Option<Record> {
+        self.emit(Record::Bad(q))
+    }
+
+    /// Opens the file, checks its magic bytes against its name and stacks the decoder.
+    fn open(&mut self) -> Result<Box<dyn BufRead + Send>, Quarantined> {
+        if let Some(issue) = &self.input.issue {
+            return Err(Quarantined::new(
+                Location::file_only(self.file.clone()),
+                issue.reason,
+                issue.message.clone(),
+            ));
+        }
+        let unreadable = |msg: String| {
+            Quarantined::new(
+                Location::file_only(self.file.clone()),
+                reason::UNREADABLE_PATH,
+                msg,
+            )
+        };
+        let file = File::open(&self.input.path).map_err(|e| unreadable(e.to_string()))?;
+        match file.metadata() {
+            Ok(m) if m.is_dir() => return Err(unreadable("is a directory".to_owned())),
+            Ok(_) => {}
+            Err(e) => return Err(unreadable(e.to_string())),
+        }
+        let counting = CountingReader {
+            inner: file,
+            counter: Arc::clone(&self.source),
+        };
+        let mut raw = BufReader::with_capacity(BUF_SIZE, counting);
+        let head = loop {
+            match raw.fill_buf() {
+                Ok(h) => break h,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    return Err(Quarantined::new(
+                        Location::file_only(self.file.clone()),
+                        reason::READ_ERROR,
+                        e.to_string(),
+                    ))
+                }
+            }
+        };
+        let claimed = self.input.compression;
+        let actual = match Compression::from_magic(head) {
+            Some(c) => c,
+            // An empty file is an empty stream whatever its name says; reported as empty_file.
+            None if head.is_empty() => Compression::None,
+            None if claimed == Compression::None => Compression::None,
+            None => {
+                let shown: Vec<String> = head.iter().take(4).map(|b| format!("{b:02x}")).collect();
+                let msg = format!(
+                    "file name says {} but the data starts with bytes [{}], not {} magic bytes",
+                    claimed.name(),
+                    shown.join(" "),
+                    claimed.name()
+                );
+                return Err(Quarantined::new(
+                    Location::file_only(self.file.clone()),
+                    reason::DECOMPRESS_ERROR,
+                    msg,
+                ));
+            }
+        };
+        self.compression = Some(actual);
+        let stream: Box<dyn BufRead + Send> = match actual {
+            Compression::None => Box::new(raw),
+            // Multi-member: concatenated gzip files (and many crawl dumps) are one stream.
+            Compression::Gzip => Box::new(BufReader::with_capacity(
+                DECODED_BUF,
+                flate2::bufread::MultiGzDecoder::new(raw),
+            )),
+            Compression::Zstd => {
+                let zerr = |e: io::Error| {
+                    Quarantined::new(
+                        Location::file_only(self.file.clone()),
+                        reason::DECOMPRESS_ERROR,
+                        format!("cannot start zstd decoder: {e}"),
+                    )
+                };
+                let mut dec = zstd::stream::read::Decoder::with_buffer(raw).map_err(zerr)?;
+                dec.window_log_max(self.opts.zstd_window_log_max)
+                    .map_err(zerr)?;
+                Box::new(BufReader::with_capacity(DECODED_BUF, dec))
+            }
+        };
+        Ok(stream)
+    }
+
+    fn next_jsonl(&mut self) -> Option<Record> {
+        loop {
+            if let Some(cap) = self.opts.max_decompressed_bytes {
+                if self.pos > cap {
+                    self.state = State::Done;
+                    let q = Quarantined::new(
+                        self.loc(self.line_no + 1, self.pos),
+                        reason::DECOMPRESSED_TOO_LARGE,
+                        format!(
+                            "stopped after {} decompressed bytes (max_decompressed_bytes = \
+                             {cap}); the rest of the file was not read",
+                            self.pos
+                        ),
+                    );
+                    return self.emit_bad(q);
+                }
+            }
+            let State::Jsonl(src) = &mut self.state else {
+                return None;
+            };
+            let start = self.pos;
+            self.line_no += 1;
+            let res = read_line(
+                src.as_mut(),
+                &mut self.buf,
+                self.opts.max_record_bytes,
+                &mut self.pos,
+            );
+            match res {
+                Ok(None) => {
+                    self.line_no -= 1;
+                    self.state = State::Done;
+                    return self.empty_file_record();
+                }
+                Err(e) => {
+                    self.state = State::Done;
+                    let q = self.stream_fault(&e, start);
+                    return self.emit_bad(q);
+                }
+                Ok(Some(line)) => {
+                    self.stats.lines += 1;
+                    if let Some(r) = self.line_record(start, line) {
+                        return self.emit(r);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Turns the line in `self.buf` into a record; `None` for a blank line.
+    fn line_record(&mut self, start: u64, line: LineMeta) -> Option<Record> {
+        let line_no = self.line_no;
+        let loc = self.loc(line_no, start);
+        if line.too_long {
+            let q = Quarantined::new(
+                loc,
+                reason::LINE_TOO_LONG,
+                format!(
+                    "line is {} bytes, over max_record_bytes = {}; skipped without buffering",
+                    line.len, self.opts.max_record_bytes
+                ),
+            )
+            .with_raw(&self.buf);
+            return Some(Record::Bad(q));
+        }
+        let mut bytes = &self.buf[..];
+        let mut skipped = 0;
+        if start == 0 && bytes.starts_with(UTF8_BOM) {
+            bytes = &bytes[UTF8_BOM.len()..];
+            skipped = UTF8_BOM.len();
+        }
+        if bytes.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r')) {
+            self.stats.blank_lines += 1;
+            return None;
+        }
+        let text = match std::str::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                let at = start + (skipped + e.valid_up_to()) as u64;
+                let q = Quarantined::new(
+                    loc,
+                    reason::INVALID_UTF8,
+                    format!(
+                        "invalid UTF-8 at byte offset {at} (byte {} of the line)",
+                        skipped + e.valid_up_to()
+                    ),
+                )
+                .with_raw(bytes);
+                return Some(Record::Bad(q));
+            }
+        };
+        let keys = Keys {
+            text: &self.opts.text_key,
+            id: &self.opts.id_key,
+            file_path: self.opts.add_file_path.then_some(self.file.as_str()),
+        };
+        let file = &self.file;
+        match parse_document(text, &keys, || format!("{file}/{}", line_no - 1)) {
+            Ok(doc) => Some(Record::Doc { doc, loc }),
+            Err((reason, message)) => Some(Record::Bad(
+                Quarantined::new(loc, reason, message).with_raw(bytes),
+            )),
+        }
+    }
+
+    /// At the end of a file: the `empty_file` record if the file yielded nothing at all.
+    fn empty_file_record(&mut self) -> Option<Record> {
+        if self.stats.docs + self.stats.bad > 0 {
+            return None;
+        }
+        let compressed = self.source.bytes.load(Ordering::Relaxed);
+        let message = if compressed == 0 {
+            "file is empty (0 bytes)".to_owned()
+        } else if self.pos == 0 {
+            format!(
+                "{} stream of {compressed} bytes decompresses to 0 bytes",
+                self.compression.unwrap_or_default().name()
+            )
+        } else {
+            format!(
+                "no records: {} bytes in {} lines, all blank",
+                self.pos, self.stats.lines
+            )
+        };
+        let q = Quarantined::new(
+            Location::file_only(self.file.clone()),
+            reason::EMPTY_FILE,
+            message,
+        );
+        self.emit_bad(q)
+    }
+
+    /// A read that failed mid-stream: classify it and describe how far we got. `start` is the
+    /// offset where the interrupted record began; its partial bytes, if any, are in `self.buf`.
+    fn stream_fault(&self, e: &io::Error, start: u64) -> Quarantined {
+        let compression = self.compression.unwrap_or_default();
+        let (reason, what) =
+            if self.source.failed.load(Ordering::Relaxed) || compression == Compression::None {
+                (reason::READ_ERROR, "read error".to_owned())
+            } else if e.kind() == io::ErrorKind::UnexpectedEof {
+                (
+                    reason::TRUNCATED_INPUT,
+                    format!("{} stream ends early", compression.name()),
+                )
+            } else {
+                (
+                    reason::DECOMPRESS_ERROR,
+                    format!("corrupt {} data", compression.name()),
+                )
+            };
+        let compressed = self.source.bytes.load(Ordering::Relaxed);
+        let size = self
+            .input
+            .size
+            .map_or_else(String::new, |s| format!(" of {s}"));
+        let partial = self.pos - start;
+        let mut message = format!(
+            "{what} ({e}) at decompressed byte {}, after reading {compressed}{size} bytes from disk",
+            self.pos
+        );
+        if partial > 0 {
+            message.push_str(&format!(
+                "; the incomplete record at line {} ({partial} bytes) was discarded",
+                self.line_no
+            ));
+        }
+        let q = Quarantined::new(self.loc(self.line_no, self.pos), reason, message);
+        if partial > 0 {
+            q.with_raw(&self.buf)
+        } else {
+            q
+        }
+    }
+
+    /// A text file is one document: read it whole (up to the limits) and validate it.
+    fn read_text(&mut self, mut src: Box<dyn BufRead + Send>) -> Option<Record> {
+        let max = self.opts.max_record_bytes as u64;
+        let cap = self.opts.max_decompressed_bytes.unwrap_or(u64::MAX);
+        let limit = max.min(cap).saturating_add(1);
+        let mut data = Vec::new();
+        if self.compression == Some(Compression::None) {
+            if let Some(size) = self.input.size {
+                data.reserve(size.min(limit) as usize);
+            }
+        }
+        let res = src.as_mut().take(limit).read_to_end(&mut data);
+        self.pos = data.len() as u64;
+        self.line_no = 1 + memchr::memchr_iter(b'\n', &data).count() as u64;
+        if let Err(e) = res {
+            self.buf = data;
+            let q = self.stream_fault(&e, 0);
+            return self.emit_bad(q);
+        }
+        self.stats.lines = 1;
+        if self.pos > max || self.pos > cap {
+            let (reason, limit_name, limit) = if self.pos > max {
+                (reason::FILE_TOO_LARGE, "max_record_bytes", max)
+            } else {
+                (
+                    reason::DECOMPRESSED_TOO_LARGE,
+                    "max_decompressed_bytes",
+                    cap,
+                )
+            };
+            let q = Quarantined::new(
+                Location::file_only(self.file.clone()),
+                reason,
+                format!("text file is over {limit_name} = {limit} bytes"),
+            )
+            .with_raw(&data);
+            return self.emit_bad(q);
+        }
+        if data.is_empty() {
+            self.stats.lines = 0;
+            return self.empty_file_record();
+        }
+        match String::from_utf8(data) {
+            Ok(text) => {
+                let mut metadata = Metadata::new();
+                if self.opts.add_file_path {
+                    metadata.insert("file_path".to_owned(), self.file.clone().into());
+                }
+                let doc = Document {
+                    id: self.file.clone(),
+                    text,
+                    metadata,
+                };
+                let loc = self.loc(1, 0);
+                self.emit(Record::Doc { doc, loc })
+            }
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                let bytes = e.into_bytes();
+                let line = 1 + memchr::memchr_iter(b'\n', &bytes[..at]).count() as u64;
+                let q = Quarantined::new(
+                    self.loc(line, at as u64),
+                    reason::INVALID_UTF8,
+                    format!("invalid UTF-8 at byte offset {at} (line {line})"),
+                )
+                .with_raw(&bytes);
+                self.emit_bad(q)
+            }
+        }
+    }
+}
+
+impl Iterator for Reader {
+    type Item = Record;
+
+    fn next(&mut self) -> Option<Record> {
+        match std::mem::replace(&mut self.state, State::Done) {
+            State::Unopened => match self.open() {
+                Ok(stream) => match self.input.format {
+                    Format::Jsonl => {
+                        self.buf = Vec::with_capacity(64 << 10);
+                        self.state = State::Jsonl(stream);
+                        self.next_jsonl()
+                    }
+                    Format::Text => self.read_text(stream),
+                },
+                Err(q) => self.emit_bad(q),
+            },
+            State::Jsonl(stream) => {
+                self.state = State::Jsonl(stream);
+                self.next_jsonl()
+            }
+            State::Done => None,
+        }
+    }
+}
+
+impl std::iter::FusedIterator for Reader {}
+
+/// Shape of one line read by [`read_line`].
+#[derive(Debug, Clone, Copy)]
+struct LineMeta {
+    /// Length without the newline.
+    len: u64,
+    /// Longer than the limit: only the first [`crate::record::RAW_LIMIT`] bytes were kept.
+    too_long: bool,
+}
+
+/// Reads one `\n`-terminated line (the last one may lack it) into `buf`, without the newline.
+///
+/// Unlike `BufRead::read_until`, it stops buffering once the line exceeds `max` bytes and
+/// streams through the rest, so memory stays bounded by `max` whatever the input. `pos`
+/// advances by every byte consumed, also when an error interrupts the line. `Ok(None)` at EOF.
+fn read_line(
+    src: &mut (dyn BufRead + Send),
+    buf: &mut Vec<u8>,
+    max: usize,
+    pos: &mut u64,
+) -> io::Result<Option<LineMeta>> {
+    buf.clear();
+    let mut len = 0u64;
+    let mut too_long = false;
+    let mut any = false;
+    loop {
+        let available = match src.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            return Ok(any.then_some(LineMeta { len, too_long }));
+        }
+        any = true;
+        let (chunk, consumed, done) = match memchr::memchr(b'\n', available) {
+            Some(i) => (&available[..i], i + 1, true),
+            None => (available, available.len(), false),
+        };
+        len += chunk.len() as u64;
+        if !too_long {
+            if buf.len() + chunk.len() > max {
+                too_long = true;
+                buf.truncate(crate::record::RAW_LIMIT);
+                let keep = crate::record::RAW_LIMIT.saturating_sub(buf.len());
+                buf.extend_from_slice(&chunk[..keep.min(chunk.len())]);
+            } else {
+                buf.extend_from_slice(chunk);
+            }
+        }
+        src.consume(consumed);
+        *pos += consumed as u64;
+        if done {
+            return Ok(Some(LineMeta { len, too_long }));
+        }
+    }
+}
+
+/// Counts bytes read from disk and remembers whether the disk itself failed, so a fault seen
+/// through the decoder can be told apart from corrupt compressed data.
+#[derive(Debug, Default)]
+struct SourceCounter {
+    bytes: AtomicU64,
+    failed: AtomicBool,
+}
+
+struct CountingReader<R> {
+    inner: R,
+    counter: Arc<SourceCounter>,
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self.inner.read(buf) {
+            Ok(n) => {
+                self.counter.bytes.fetch_add(n as u64, Ordering::Relaxed);
+                Ok(n)
+            }
+            Err(e) => {
+                if e.kind() != io::ErrorKind::Interrupted {
+                    self.counter.failed.store(true, Ordering::Relaxed);
+                }
+                Err(e)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(input: &[u8], max: usize) -> Vec<(Vec<u8>, LineMeta, u64)> {
+        let mut src: Box<dyn BufRead + Send> =
+            Box::new(BufReader::with_capacity(7, io::Cursor::new(input.to_vec())));
+        let mut buf = Vec::new();
+        let mut pos = 0;
+        let mut out = Vec::new();
+        while let Some(m) = read_line(src.as_mut(), &mut buf, max, &mut pos).expect("read") {
+            out.push((buf.clone(), m, pos));
+        }
+        out
+    }
+
+    #[test]
+    fn read_line_splits_and_tracks_offsets() {
+        let got = lines(b"ab\n\ncdefghijkl\nlast", 100);
+        let texts: Vec<&[u8]> = got.iter().map(|(b, _, _)| b.as_slice()).collect();
+        assert_eq!(texts, [&b"ab"[..], b"", b"cdefghijkl", b"last"]);
+        let ends: Vec<u64> = got.iter().map(|(_, _, p)| *p).collect();
+        assert_eq!(ends, [3, 4, 15, 19]);
+    }
+
+    #[test]
+    fn read_line_bounds_memory_on_long_lines() {
+        let mut input = vec![b'x'; 5000];
+        input.extend_from_slice(b"\nok\n");
+        let got = lines(&input, 2000);
+        assert_eq!(got.len(), 2);
+        assert!(got[0].1.too_long);
+        assert_eq!(got[0].1.len, 5000);
+        assert_eq!(got[0].0.len(), crate::record::RAW_LIMIT);
+        assert!(!got[1].1.too_long);
+        assert_eq!(got[1].0, b"ok");
+    }
+
+    #[test]
+    fn read_line_limit_is_inclusive() {
+        let got = lines(b"12345\n123456\n", 5);
+        assert!(!got[0].1.too_long);
+        assert!(got[1].1.too_long);
+    }
+}

@@ -1,0 +1,275 @@
+//! Atomic JSONL writer: plain, gzip or zstd, renamed into place only when complete.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::Serialize;
+use tamis_core::{Document, Metadata};
+
+use crate::error::IoError;
+use crate::input::Compression;
+
+/// zstd level for outputs: level 3 is zstd's default, the usual speed/ratio trade-off for
+/// datasets, and what Python `zstandard` (used by datatrove) writes by default.
+pub const ZSTD_LEVEL: i32 = 3;
+
+/// Writes documents as JSONL, one compact object per line, to `path` with the given
+/// compression.
+///
+/// Lines are `{"text", "id", "metadata"}` in that order (datatrove's `Document` field order,
+/// written by its `JsonlWriter` with `orjson`: compact, UTF-8, no ASCII escaping); `metadata` is
+/// omitted when empty, as datatrove does. Unlike datatrove, which drops every falsy field, an
+/// empty `text` or `id` is still written, so our own reader does not see the record as
+/// `missing_text`. The output reads back with Python's `json`, HF `datasets` (`json` builder) and
+/// datatrove's `JsonlReader`.
+///
+/// Data goes to a hidden temporary file next to `path` (`.<name>.tmp-<pid>-<n>`) that is
+/// flushed, fsynced and renamed over `path` by [`finish`](Self::finish). A crash or an error
+/// before that leaves no file under the final name, so a partial output is never mistaken for a
+/// complete one; dropping an unfinished writer deletes the temporary file. The temp name is
+/// hidden and has no supported extension, so directory inputs never pick it up.
+pub struct JsonlWriter {
+    path: PathBuf,
+    tmp: PathBuf,
+    compression: Compression,
+    sink: Option<Sink>,
+    /// Serialisation buffer reused for every line: one `write_all` per record keeps the
+    /// encoder's per-call overhead out of the per-field serialisation.
+    line: Vec<u8>,
+    records: u64,
+    bytes: u64,
+    done: bool,
+}
+
+enum Sink {
+    Plain(BufWriter<File>),
+    Gzip(flate2::write::GzEncoder<BufWriter<File>>),
+    Zstd(zstd::stream::write::Encoder<'static, BufWriter<File>>),
+}
+
+const OUT_BUF: usize = 256 << 10;
+
+impl Sink {
+    fn write_all(&mut self, b: &[u8]) -> io::Result<()> {
+        match self {
+            Sink::Plain(w) => w.write_all(b),
+            Sink::Gzip(w) => w.write_all(b),
+            Sink::Zstd(w) => w.write_all(b),
+        }
+    }
+
+    /// Writes the compression trailer and flushes, returning the file for `sync_all`.
+    fn finish(self) -> io::Result<File> {
+        let buffered = match self {
+            Sink::Plain(w) => w,
+            Sink::Gzip(w) => w.finish()?,
+            Sink::Zstd(w) => w.finish()?,
+        };
+        buffered.into_inner().map_err(|e| e.into_error())
+    }
+}
+
+#[derive(Serialize)]
+struct OutDoc<'a> {
+    text: &'a str,
+    id: &'a str,
+    #[serde(skip_serializing_if = "is_empty")]
+    metadata: &'a Metadata,
+}
+
+fn is_empty(m: &&Metadata) -> bool {
+    m.is_empty()
+}
+
+/// Distinguishes temp files of writers created in the same process.
+static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+impl JsonlWriter {
+    /// Creates the parent directory if needed and opens a temporary file beside `path`.
+    /// The compression is exactly `c`; the caller chooses the name (see
+    /// [`Compression::extension`]).
+    pub fn create(path: &Path, c: Compression) -> Result<Self, IoError> {
+        let name = path
+            .file_name()
+            .ok_or_else(|| IoError::InvalidPath {
+                path: path.to_path_buf(),
+                message: "has no file name",
+            })?
+            .to_string_lossy()
+            .into_owned();
+        let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+        if let Some(dir) = parent {
+            fs::create_dir_all(dir).map_err(|source| IoError::CreateDir {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        let (tmp, file) = create_temp(parent, &name).map_err(|(tmp, source)| IoError::Create {
+            path: path.to_path_buf(),
+            tmp,
+            source,
+        })?;
+        let buffered = BufWriter::with_capacity(OUT_BUF, file);
+        let sink = match c {
+            Compression::None => Ok(Sink::Plain(buffered)),
+            Compression::Gzip => Ok(Sink::Gzip(flate2::write::GzEncoder::new(
+                buffered,
+                flate2::Compression::default(),
+            ))),
+            Compression::Zstd => {
+                zstd::stream::write::Encoder::new(buffered, ZSTD_LEVEL).and_then(|mut e| {
+                    // A checksum lets readers detect corruption, as the zstd CLI does by default.
+                    e.include_checksum(true)?;
+                    Ok(Sink::Zstd(e))
+                })
+            }
+        };
+        let sink = match sink {
+            Ok(s) => s,
+            Err(source) => {
+                let _ = fs::remove_file(&tmp);
+                return Err(IoError::Write {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        };
+        Ok(Self {
+            path: path.to_path_buf(),
+            tmp,
+            compression: c,
+            sink: Some(sink),
+            line: Vec::with_capacity(64 << 10),
+            records: 0,
+            bytes: 0,
+            done: false,
+        })
+    }
+
+    /// Writes one document as `{"text","id","metadata"}`.
+    pub fn write(&mut self, doc: &Document) -> Result<(), IoError> {
+        self.line.clear();
+        let out = OutDoc {
+            text: &doc.text,
+            id: &doc.id,
+            metadata: &doc.metadata,
+        };
+        serde_json::to_writer(&mut self.line, &out).map_err(|source| IoError::Serialize {
+            path: self.path.clone(),
+            source,
+        })?;
+        self.write_line()
+    }
+
+    /// Writes any JSON value as one line (used for quarantine and exclusion files).
+    pub fn write_value(&mut self, v: &serde_json::Value) -> Result<(), IoError> {
+        self.line.clear();
+        serde_json::to_writer(&mut self.line, v).map_err(|source| IoError::Serialize {
+            path: self.path.clone(),
+            source,
+        })?;
+        self.write_line()
+    }
+
+    fn write_line(&mut self) -> Result<(), IoError> {
+        self.line.push(b'\n');
+        let sink = self.sink.as_mut().ok_or_else(|| IoError::Write {
+            path: self.path.clone(),
+            source: io::Error::other("writer already failed"),
+        })?;
+        match sink.write_all(&self.line) {
+            Ok(()) => {
+                self.records += 1;
+                self.bytes += self.line.len() as u64;
+                Ok(())
+            }
+            Err(source) => {
+                // The stream is now in an unknown state; refuse further writes.
+                self.sink = None;
+                Err(IoError::Write {
+                    path: self.path.clone(),
+                    source,
+                })
+            }
+        }
+    }
+
+    /// Finishes the compressed stream, fsyncs and renames the file to its final name.
+    /// Until this returns `Ok`, nothing exists under the final name.
+    pub fn finish(mut self) -> Result<(), IoError> {
+        let sink = self.sink.take().ok_or_else(|| IoError::Write {
+            path: self.path.clone(),
+            source: io::Error::other("writer already failed"),
+        })?;
+        let file = sink.finish().map_err(|source| IoError::Write {
+            path: self.path.clone(),
+            source,
+        })?;
+        file.sync_all().map_err(|source| IoError::Write {
+            path: self.path.clone(),
+            source,
+        })?;
+        drop(file);
+        fs::rename(&self.tmp, &self.path).map_err(|source| IoError::Rename {
+            path: self.path.clone(),
+            tmp: self.tmp.clone(),
+            source,
+        })?;
+        self.done = true;
+        // Persist the rename itself; best effort, as not every platform can open a directory.
+        if let Some(dir) = self.path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            if let Ok(d) = File::open(dir) {
+                let _ = d.sync_all();
+            }
+        }
+        Ok(())
+    }
+
+    /// The final path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn compression(&self) -> Compression {
+        self.compression
+    }
+
+    /// Records written so far.
+    pub fn records(&self) -> u64 {
+        self.records
+    }
+
+    /// Uncompressed bytes written so far.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+}
+
+impl Drop for JsonlWriter {
+    /// An unfinished writer (error, early return, panic) removes its temp file.
+    fn drop(&mut self) {
+        if !self.done {
+            self.sink = None;
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// Creates `.<name>.tmp-<pid>-<n>` with `create_new`, so two writers never share a temp file.
+/// Plain `OpenOptions` (not `tempfile`) keeps the usual umask-derived permissions.
+fn create_temp(dir: Option<&Path>, name: &str) -> Result<(PathBuf, File), (PathBuf, io::Error)> {
+    let pid = std::process::id();
+    let mut attempt = 0;
+    loop {
+        let n = TMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+        let tmp_name = format!(".{name}.tmp-{pid}-{n}");
+        let tmp = dir.map_or_else(|| PathBuf::from(&tmp_name), |d| d.join(&tmp_name));
+        match OpenOptions::new().write(true).create_new(true).open(&tmp) {
+            Ok(f) => return Ok((tmp, f)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 1000 => attempt += 1,
+            Err(e) => return Err((tmp, e)),
+        }
+    }
+}

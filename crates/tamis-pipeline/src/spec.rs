@@ -1,0 +1,215 @@
+use std::path::Path;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use tamis_core::{ConfigError, Counters, Ctx, DocCache, Document, Step, Verdict};
+
+/// A pipeline file: `[[step]]` tables, each with a `type` (a registered step id) and that
+/// step's parameters; parameters left out take the reference tool's defaults.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineSpec {
+    #[serde(rename = "step", default)]
+    pub steps: Vec<StepSpec>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepSpec {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(flatten)]
+    pub params: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SpecError {
+    #[error("cannot read pipeline file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("pipeline file {path}: {message}")]
+    Parse { path: String, message: String },
+    #[error("unknown preset `{0}` (known: {1})")]
+    UnknownPreset(String, String),
+    #[error("step {index} has unknown type `{kind}` (see `tamis filters`)")]
+    UnknownStep { index: usize, kind: String },
+    #[error("the pipeline has no steps")]
+    Empty,
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+}
+
+const PRESETS: &[(&str, &str)] = &[("fineweb", include_str!("../presets/fineweb.toml"))];
+
+/// Named presets and their pipeline files.
+pub fn presets() -> &'static [(&'static str, &'static str)] {
+    PRESETS
+}
+
+pub fn preset(name: &str) -> Result<PipelineSpec, SpecError> {
+    let (_, text) = PRESETS.iter().find(|(n, _)| *n == name).ok_or_else(|| {
+        let known = PRESETS
+            .iter()
+            .map(|(n, _)| *n)
+            .collect::<Vec<_>>()
+            .join(", ");
+        SpecError::UnknownPreset(name.into(), known)
+    })?;
+    PipelineSpec::from_toml(text, &format!("preset:{name}"))
+}
+
+impl PipelineSpec {
+    pub fn from_toml(text: &str, origin: &str) -> Result<Self, SpecError> {
+        toml::from_str(text).map_err(|e| SpecError::Parse {
+            path: origin.into(),
+            message: e.to_string(),
+        })
+    }
+
+    pub fn from_file(path: &Path) -> Result<Self, SpecError> {
+        let text = std::fs::read_to_string(path).map_err(|source| SpecError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_toml(&text, &path.display().to_string())
+    }
+
+    /// Validates every step's parameters and builds the runtime pipeline.
+    pub fn build(&self) -> Result<Pipeline, SpecError> {
+        if self.steps.is_empty() {
+            return Err(SpecError::Empty);
+        }
+        let steps = self
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let entry =
+                    tamis_filters::lookup(&s.kind).ok_or_else(|| SpecError::UnknownStep {
+                        index: i + 1,
+                        kind: s.kind.clone(),
+                    })?;
+                Ok((entry.build)(&serde_json::Value::Object(s.params.clone()))?)
+            })
+            .collect::<Result<Vec<_>, SpecError>>()?;
+        Ok(Pipeline { steps })
+    }
+}
+
+/// Built steps, shared by all worker threads.
+pub struct Pipeline {
+    steps: Vec<Box<dyn Step>>,
+}
+
+/// Per-thread accumulators for one pipeline: each step's counters and time.
+#[derive(Debug, Default, Clone)]
+pub struct StepTally {
+    pub counters: Counters,
+    pub nanos: u128,
+}
+
+/// Where a document ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Kept,
+    Dropped { step: usize, reason: String },
+}
+
+impl Pipeline {
+    pub fn step_ids(&self) -> Vec<&'static str> {
+        self.steps.iter().map(|s| s.id()).collect()
+    }
+
+    pub fn new_tally(&self) -> Vec<StepTally> {
+        vec![StepTally::default(); self.steps.len()]
+    }
+
+    /// Runs `doc` through the steps until one drops it. Counts `total`, `dropped` and
+    /// `dropped_<reason>` per step, as datatrove's filter base class does.
+    pub fn process(
+        &self,
+        doc: &mut Document,
+        tally: &mut [StepTally],
+        cache: &mut DocCache,
+    ) -> Outcome {
+        cache.clear();
+        for (i, (step, t)) in self.steps.iter().zip(tally.iter_mut()).enumerate() {
+            let start = Instant::now();
+            let verdict = step.process(
+                doc,
+                &mut Ctx {
+                    counters: &mut t.counters,
+                    cache,
+                },
+            );
+            t.nanos += start.elapsed().as_nanos();
+            t.counters.incr("total");
+            if let Verdict::Drop(reason) = verdict {
+                t.counters.incr("dropped");
+                t.counters.incr(&format!("dropped_{reason}"));
+                return Outcome::Dropped {
+                    step: i,
+                    reason: reason.into_owned(),
+                };
+            }
+            t.counters.incr("forwarded");
+        }
+        Outcome::Kept
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fineweb_preset_builds_in_order() {
+        let p = preset("fineweb").unwrap().build().unwrap();
+        assert_eq!(
+            p.step_ids(),
+            [
+                "gopher_repetition",
+                "gopher_quality",
+                "c4_quality",
+                "fineweb_quality"
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_parameters_are_rejected_before_running() {
+        let spec = PipelineSpec::from_toml(
+            "[[step]]\ntype = \"gopher_quality\"\nmin_doc_wrds = 3\n",
+            "t",
+        )
+        .unwrap();
+        let err = spec.build().err().unwrap().to_string();
+        assert!(
+            err.contains("gopher_quality") && err.contains("min_doc_wrds"),
+            "{err}"
+        );
+        let spec = PipelineSpec::from_toml(
+            "[[step]]\ntype = \"fineweb_quality\"\nshort_line_thr = 2.0\n",
+            "t",
+        )
+        .unwrap();
+        assert!(spec
+            .build()
+            .err()
+            .unwrap()
+            .to_string()
+            .contains("short_line_thr"));
+        let spec = PipelineSpec::from_toml("[[step]]\ntype = \"nope\"\n", "t").unwrap();
+        assert!(matches!(
+            spec.build(),
+            Err(SpecError::UnknownStep { index: 1, .. })
+        ));
+    }
+
+    #[test]
+    fn unknown_preset_lists_known_ones() {
+        let err = preset("finewbe").err().unwrap().to_string();
+        assert!(err.contains("fineweb"), "{err}");
+    }
+}
