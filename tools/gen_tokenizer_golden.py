@@ -248,10 +248,10 @@ def pick_subset(candidates, n_docs, budget_bytes):
     seen = set()
     chosen = []
     used = 0
-    pool = [c for c in candidates if len(c[0]["text"].encode()) <= 12000]
+    pool = [c for c in candidates if len(c[0]["text"].encode()) <= 3000]
     while pool and len(chosen) < n_docs:
         def gain(c):
-            return len(c[3] - seen) / (len(c[0]["text"].encode()) + 500) ** 0.5
+            return len(c[3] - seen) / (len(c[0]["text"].encode()) + 300)
         best = max(pool, key=gain)
         pool.remove(best)
         size = len(best[0]["text"].encode())
@@ -294,7 +294,7 @@ def main():
                 print(f"{name}: {i}", file=sys.stderr)
         write_jsonl_zst(os.path.join(args.out, f"en_{name}.jsonl.zst"), rows)
 
-    subset = pick_subset(candidates, 200, 600_000)
+    subset = pick_subset(candidates, 200, 350_000)
     write_jsonl_zst(os.path.join(args.out, "en_subset.jsonl.zst"), [
         {"id": doc["id"], "text": doc["text"], "words": words, "sentences": sentences_of(doc["text"]),
          "c4_sentences": line_counts}

@@ -165,7 +165,6 @@ enum Result1 {
 }
 
 struct Run<'a> {
-    pipeline: &'a Pipeline,
     opts: &'a RunOptions,
     kept: RollingWriter,
     dropped: RollingWriter,
@@ -196,33 +195,10 @@ impl Run<'_> {
         Ok(())
     }
 
-    fn flush(&mut self, batch: &mut Vec<Item>, pool: &rayon::ThreadPool) -> Result<(), RunError> {
-        if batch.is_empty() {
-            return Ok(());
-        }
-        let pipeline = self.pipeline;
-        // Small chunks balance uneven document costs; per-chunk tallies are summed afterwards,
-        // and sums do not depend on how the work was split.
-        let chunks: Vec<(Vec<Result1>, Vec<StepTally>)> = pool.install(|| {
-            batch
-                .par_chunks_mut(8)
-                .map(|chunk| {
-                    let mut tally = pipeline.new_tally();
-                    let mut cache = DocCache::default();
-                    let outs = chunk
-                        .iter_mut()
-                        .map(|item| {
-                            catch_unwind(AssertUnwindSafe(|| {
-                                pipeline.process(&mut item.doc, &mut tally, &mut cache)
-                            }))
-                            .map_or_else(|p| Result1::Panicked(panic_message(&p)), Result1::Done)
-                        })
-                        .collect();
-                    (outs, tally)
-                })
-                .collect()
-        });
-        let mut outcomes = Vec::with_capacity(batch.len());
+    /// Writes a processed batch in input order and adds its tallies.
+    fn write(&mut self, done: Processed) -> Result<(), RunError> {
+        let Processed { items, chunks } = done;
+        let mut outcomes = Vec::with_capacity(items.len());
         for (outs, tally) in chunks {
             outcomes.extend(outs);
             for (acc, t) in self.tally.iter_mut().zip(&tally) {
@@ -230,7 +206,7 @@ impl Run<'_> {
                 acc.nanos += t.nanos;
             }
         }
-        for (item, outcome) in batch.drain(..).zip(outcomes) {
+        for (item, outcome) in items.into_iter().zip(outcomes) {
             let Item { mut doc, loc } = item;
             match outcome {
                 Result1::Done(Outcome::Kept) => {
@@ -260,6 +236,37 @@ impl Run<'_> {
     }
 }
 
+/// A filtered batch: the documents (edited by the steps) and, per chunk, outcomes and tallies.
+struct Processed {
+    items: Vec<Item>,
+    chunks: Vec<(Vec<Result1>, Vec<StepTally>)>,
+}
+
+/// Filters a batch on the pool. Small chunks balance uneven document costs; per-chunk tallies
+/// are summed afterwards, and sums do not depend on how the work was split.
+fn process_batch(pipeline: &Pipeline, pool: &rayon::ThreadPool, mut items: Vec<Item>) -> Processed {
+    let chunks = pool.install(|| {
+        items
+            .par_chunks_mut(8)
+            .map(|chunk| {
+                let mut tally = pipeline.new_tally();
+                let mut cache = DocCache::default();
+                let outs = chunk
+                    .iter_mut()
+                    .map(|item| {
+                        catch_unwind(AssertUnwindSafe(|| {
+                            pipeline.process(&mut item.doc, &mut tally, &mut cache)
+                        }))
+                        .map_or_else(|p| Result1::Panicked(panic_message(&p)), Result1::Done)
+                    })
+                    .collect();
+                (outs, tally)
+            })
+            .collect()
+    });
+    Processed { items, chunks }
+}
+
 fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
     p.downcast_ref::<&str>()
         .map(|s| (*s).to_owned())
@@ -284,7 +291,6 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunStats, RunError>
     let out =
         |s: &str| RollingWriter::new(opts.out_dir.join(s), opts.compression, opts.max_file_bytes);
     let mut run = Run {
-        pipeline,
         opts,
         kept: out("kept"),
         dropped: out("dropped"),
@@ -306,7 +312,21 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunStats, RunError>
         step_ids: pipeline.step_ids(),
     };
     let bar = progress_bar(opts.progress, files.len() as u64);
-    let result = (|| -> Result<(), RunError> {
+    // Reading the next batch and writing the previous one overlap with filtering the current
+    // one; batches are still written strictly in input order.
+    let result = std::thread::scope(|scope| -> Result<(), RunError> {
+        let pool = &pool;
+        let mut inflight: Option<std::thread::ScopedJoinHandle<'_, Processed>> = None;
+        let mut hand_off = |run: &mut Run<'_>, batch: Vec<Item>| -> Result<(), RunError> {
+            let previous = inflight.take().map(join_batch).transpose()?;
+            if !batch.is_empty() {
+                inflight = Some(scope.spawn(move || process_batch(pipeline, pool, batch)));
+            }
+            if let Some(done) = previous {
+                run.write(done)?;
+            }
+            Ok(())
+        };
         let mut batch: Vec<Item> = Vec::new();
         let mut batch_bytes = 0usize;
         'files: for file in &files {
@@ -321,7 +341,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunStats, RunError>
                         run.stats.input_text_bytes += doc.text.len() as u64;
                         batch.push(Item { doc, loc });
                         if batch_bytes >= opts.batch_bytes {
-                            run.flush(&mut batch, &pool)?;
+                            hand_off(&mut run, std::mem::take(&mut batch))?;
                             batch_bytes = 0;
                             update_bar(&bar, &run.stats, start);
                         }
@@ -331,10 +351,11 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunStats, RunError>
             }
             bar.inc(1);
         }
-        run.flush(&mut batch, &pool)?;
+        hand_off(&mut run, batch)?;
+        hand_off(&mut run, Vec::new())?;
         update_bar(&bar, &run.stats, start);
         Ok(())
-    })();
+    });
     bar.finish_and_clear();
     let Run {
         kept,
@@ -364,6 +385,11 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunStats, RunError>
         }),
         _ => Ok(stats),
     }
+}
+
+fn join_batch(handle: std::thread::ScopedJoinHandle<'_, Processed>) -> Result<Processed, RunError> {
+    // Per-document panics are caught inside; reaching here means the executor itself failed.
+    handle.join().map_err(|p| RunError::Threads(format!("batch worker failed: {}", panic_message(&p))))
 }
 
 fn write_stats(dir: &Path, stats: &RunStats) -> Result<(), RunError> {

@@ -26,40 +26,112 @@ where
     (elements, chars)
 }
 
-/// A word sequence prepared for the n-gram measures: word ids (equal words, equal ids) and code
-/// point lengths, computed once and shared by every `n`.
+/// Odd base for the polynomial hash over bytes (odd, so it is invertible mod 2^64).
+const BASE: u64 = 0x9E37_79B9_7F4A_7C15 | 1;
+const INV_BASE: u64 = inverse(BASE);
+
+/// Multiplicative inverse of an odd `x` mod 2^64 (Newton's iteration doubles the correct bits).
+const fn inverse(x: u64) -> u64 {
+    let mut inv = x;
+    let mut i = 0;
+    while i < 6 {
+        inv = inv.wrapping_mul(2u64.wrapping_sub(x.wrapping_mul(inv)));
+        i += 1;
+    }
+    inv
+}
+
+/// A hasher for keys that are already well-mixed 64-bit hashes: it passes them through.
+#[derive(Default, Clone, Copy)]
+struct PreHashed(u64);
+
+impl std::hash::Hasher for PreHashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only u64 keys are hashed through this type; fold anything else in for safety.
+        for &b in bytes {
+            self.0 = mix(self.0 ^ u64::from(b));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type PreHashedMap<V> = std::collections::HashMap<u64, V, std::hash::BuildHasherDefault<PreHashed>>;
+
+/// Spreads a polynomial hash's weak low bits before it meets a hash table.
+#[inline]
+fn mix(h: u64) -> u64 {
+    let h = (h ^ (h >> 31)).wrapping_mul(0x7FB5_D329_728E_A185);
+    h ^ (h >> 27)
+}
+
+/// A word sequence prepared for the n-gram measures.
+///
+/// Speed matters here (this is most of the Gopher repetition filter's cost), so n-grams are
+/// compared by 64-bit hashes computed in O(1) from prefix sums: a polynomial hash over bytes,
+/// whose value for a concatenation does not depend on where the word boundaries fall, exactly
+/// as datatrove's `"".join(words[i:i+n])` does not. Every hash hit is verified against the
+/// words themselves, and a collision switches that measure to an exact string-keyed pass, so
+/// results are always exact.
 pub struct NgramIndex<'a> {
     words: &'a [&'a str],
-    ids: Vec<u32>,
+    /// Per-word hash, for the space-joined n-grams (equal exactly when the words are equal).
+    word_hash: Vec<u64>,
     /// `char_prefix[i]` = code points in `words[..i]`.
     char_prefix: Vec<usize>,
-    /// All words concatenated with no separator, and each word's byte offset in it.
-    concat: String,
-    concat_offsets: Vec<usize>,
+    /// Polynomial hash of the concatenation of `words[..i]`, and `BASE` to the power of its
+    /// byte length and its inverse.
+    hash_prefix: Vec<u64>,
+    pow_prefix: Vec<u64>,
+    inv_pow_prefix: Vec<u64>,
+    /// Tables reused across `n`, so each measure does not allocate and fault in a fresh one.
+    counts: PreHashedMap<(u32, u32)>,
+    seen: PreHashedMap<u32>,
 }
 
 impl<'a> NgramIndex<'a> {
     pub fn new(words: &'a [&'a str]) -> Self {
-        let mut intern: HashMap<&str, u32> = HashMap::with_capacity(words.len());
-        let mut ids = Vec::with_capacity(words.len());
-        let mut char_prefix = Vec::with_capacity(words.len() + 1);
-        let mut concat = String::with_capacity(words.iter().map(|w| w.len()).sum());
-        let mut concat_offsets = Vec::with_capacity(words.len() + 1);
+        let n = words.len();
+        let mut word_hash = Vec::with_capacity(n);
+        let mut char_prefix = Vec::with_capacity(n + 1);
+        let mut hash_prefix = Vec::with_capacity(n + 1);
+        let mut pow_prefix = Vec::with_capacity(n + 1);
+        let mut inv_pow_prefix = Vec::with_capacity(n + 1);
+        let (mut chars, mut h, mut p, mut ip) = (0usize, 0u64, 1u64, 1u64);
         char_prefix.push(0);
-        concat_offsets.push(0);
+        hash_prefix.push(0);
+        pow_prefix.push(1);
+        inv_pow_prefix.push(1);
         for w in words {
-            let next = intern.len() as u32;
-            ids.push(*intern.entry(w).or_insert(next));
-            char_prefix.push(char_prefix.last().copied().unwrap_or(0) + py::len(w));
-            concat.push_str(w);
-            concat_offsets.push(concat.len());
+            let (mut wh, mut wp, mut wip) = (0u64, 1u64, 1u64);
+            for &b in w.as_bytes() {
+                wh = wh.wrapping_mul(BASE).wrapping_add(u64::from(b) + 1);
+                wp = wp.wrapping_mul(BASE);
+                wip = wip.wrapping_mul(INV_BASE);
+                chars += usize::from((b as i8) >= -0x40);
+            }
+            word_hash.push(mix(wh ^ (w.len() as u64).rotate_left(40)));
+            h = h.wrapping_mul(wp).wrapping_add(wh);
+            p = p.wrapping_mul(wp);
+            ip = ip.wrapping_mul(wip);
+            char_prefix.push(chars);
+            hash_prefix.push(h);
+            pow_prefix.push(p);
+            inv_pow_prefix.push(ip);
         }
         Self {
             words,
-            ids,
+            word_hash,
             char_prefix,
-            concat,
-            concat_offsets,
+            hash_prefix,
+            pow_prefix,
+            inv_pow_prefix,
+            counts: PreHashedMap::with_capacity_and_hasher(n, Default::default()),
+            seen: PreHashedMap::with_capacity_and_hasher(n, Default::default()),
         }
     }
 
@@ -76,49 +148,104 @@ impl<'a> NgramIndex<'a> {
         self.char_prefix[i + n] - self.char_prefix[i] + n - 1
     }
 
+    /// Hash of `"".join(words[i..j])`: `H[j] - H[i] * BASE^(bytes in i..j)`.
+    #[inline]
+    fn concat_hash(&self, i: usize, j: usize) -> u64 {
+        let scale = self.pow_prefix[j].wrapping_mul(self.inv_pow_prefix[i]);
+        mix(self.hash_prefix[j].wrapping_sub(self.hash_prefix[i].wrapping_mul(scale)))
+    }
+
+    fn concat_eq(&self, a: usize, b: usize, n: usize) -> bool {
+        let bytes = |i: usize| self.words[i..i + n].iter().flat_map(|w| w.bytes());
+        bytes(a).eq(bytes(b))
+    }
+
+    fn spaced_key(&self, i: usize, n: usize) -> u64 {
+        self.word_hash[i..i + n].iter().fold(0u64, |k, &h| mix(k.rotate_left(21) ^ h))
+    }
+
     /// datatrove `find_top_duplicate(get_n_grams(words, n))`: the most frequent space-joined
     /// n-gram's length times its count; ties go to the n-gram seen first (`Counter.most_common`).
     /// `None` when there are fewer than `n` words.
-    ///
-    /// Words hold no whitespace, so two space-joined n-grams are equal exactly when their word
-    /// sequences are; comparing word ids avoids building the strings.
-    pub fn top_ngram_chars(&self, n: usize) -> Option<usize> {
+    pub fn top_ngram_chars(&mut self, n: usize) -> Option<usize> {
         if n == 0 || self.words.len() < n {
             return None;
         }
         let count = self.words.len() - n + 1;
-        // (occurrences, first start index) per distinct id sequence.
-        let mut counts: HashMap<&[u32], (u32, u32)> = HashMap::with_capacity(count);
-        let mut best: Option<(u32, u32)> = None;
+        // (occurrences, first start index) per distinct n-gram.
+        let mut counts = std::mem::take(&mut self.counts);
+        counts.clear();
+        let mut best = (0u32, 0u32);
         for i in 0..count {
-            let key = &self.ids[i..i + n];
-            let e = counts.entry(key).or_insert((0, i as u32));
+            let e = counts.entry(self.spaced_key(i, n)).or_insert((0, i as u32));
+            if e.0 > 0 && self.words[e.1 as usize..e.1 as usize + n] != self.words[i..i + n] {
+                self.counts = counts;
+                return Some(self.top_ngram_chars_exact(n));
+            }
             e.0 += 1;
-            let cand = *e;
-            best = match best {
-                Some(b) if (b.0, std::cmp::Reverse(b.1)) >= (cand.0, std::cmp::Reverse(cand.1)) => {
-                    Some(b)
-                }
-                _ => Some(cand),
-            };
+            if e.0 > best.0 || (e.0 == best.0 && e.1 < best.1) {
+                best = *e;
+            }
         }
-        best.map(|(c, first)| self.spaced_len(first as usize, n) * c as usize)
+        self.counts = counts;
+        Some(self.spaced_len(best.1 as usize, n) * best.0 as usize)
+    }
+
+    /// [`Self::top_ngram_chars`] keyed by the n-gram words themselves; used after a hash
+    /// collision.
+    fn top_ngram_chars_exact(&self, n: usize) -> usize {
+        let mut counts: HashMap<&[&str], (u32, u32)> = HashMap::new();
+        let mut best = (0u32, 0u32);
+        for i in 0..=self.words.len() - n {
+            let e = counts.entry(&self.words[i..i + n]).or_insert((0, i as u32));
+            e.0 += 1;
+            if e.0 > best.0 || (e.0 == best.0 && e.1 < best.1) {
+                best = *e;
+            }
+        }
+        self.spaced_len(best.1 as usize, n) * best.0 as usize
     }
 
     /// datatrove `find_all_duplicate(words, n)`: walk the words; when the n-gram starting here
     /// (joined with no separator, so `["ab", "c"]` equals `["a", "bc"]`) was seen before, add its
     /// length and jump past it, else remember it and step one word.
-    pub fn all_dup_ngram_chars(&self, n: usize) -> usize {
+    pub fn all_dup_ngram_chars(&mut self, n: usize) -> usize {
         if n == 0 || self.words.len() < n {
             return 0;
         }
         let last = self.words.len() - n;
-        let mut seen: HashSet<&str> = HashSet::with_capacity(last + 1);
+        let mut seen = std::mem::take(&mut self.seen);
+        seen.clear();
         let mut repeated = 0;
         let mut i = 0;
         while i <= last {
-            let gram = &self.concat[self.concat_offsets[i]..self.concat_offsets[i + n]];
-            if seen.contains(gram) {
+            match seen.entry(self.concat_hash(i, i + n)) {
+                std::collections::hash_map::Entry::Occupied(e) => {
+                    if !self.concat_eq(*e.get() as usize, i, n) {
+                        self.seen = seen;
+                        return self.all_dup_ngram_chars_exact(n);
+                    }
+                    repeated += self.char_prefix[i + n] - self.char_prefix[i];
+                    i += n;
+                }
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(i as u32);
+                    i += 1;
+                }
+            }
+        }
+        self.seen = seen;
+        repeated
+    }
+
+    /// [`Self::all_dup_ngram_chars`] keyed by the joined strings; used after a hash collision.
+    fn all_dup_ngram_chars_exact(&self, n: usize) -> usize {
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut repeated = 0;
+        let mut i = 0;
+        while i + n <= self.words.len() {
+            let gram = self.words[i..i + n].concat();
+            if seen.contains(&gram) {
                 repeated += self.char_prefix[i + n] - self.char_prefix[i];
                 i += n;
             } else {
@@ -144,7 +271,7 @@ mod tests {
     fn top_ngram_prefers_first_seen_on_ties() {
         // "x y" and "long word" both occur twice; "x y" is seen first, so 3 * 2 = 6.
         let words = ["x", "y", "long", "word", "x", "y", "long", "word"];
-        let idx = NgramIndex::new(&words);
+        let mut idx = NgramIndex::new(&words);
         assert_eq!(idx.top_ngram_chars(2), Some(6));
         assert_eq!(idx.top_ngram_chars(9), None);
     }
@@ -158,5 +285,21 @@ mod tests {
         // (+2, jump to 3), and stops since index 3 has no full bigram.
         let words = ["a", "a", "a", "a"];
         assert_eq!(NgramIndex::new(&words).all_dup_ngram_chars(2), 2);
+    }
+
+    #[test]
+    fn exact_fallbacks_agree_with_hashed_paths() {
+        let text = "the cat sat on the mat and the cat sat on the hat ab c a bc ab c";
+        let words: Vec<&str> = text.split(' ').collect();
+        let mut idx = NgramIndex::new(&words);
+        for n in 1..8 {
+            assert_eq!(idx.top_ngram_chars(n), Some(idx.top_ngram_chars_exact(n)), "top n={n}");
+            assert_eq!(idx.all_dup_ngram_chars(n), idx.all_dup_ngram_chars_exact(n), "dup n={n}");
+        }
+    }
+
+    #[test]
+    fn inverse_base_is_an_inverse() {
+        assert_eq!(BASE.wrapping_mul(INV_BASE), 1);
     }
 }

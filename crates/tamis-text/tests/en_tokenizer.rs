@@ -213,9 +213,10 @@ fn articles_corpus_matches_datatrove() {
 
 #[test]
 fn api_examples() {
+    // Expected values from datatrove's split_into_words / split_into_sentences.
     assert_eq!(
         en::words("Don't stop :) e.g. U.S.-based"),
-        ["Do", "n't", "stop", ":)", "e.g.", "U.S.", "-", "based"]
+        ["Do", "n't", "stop", ":)", "e.g.", "U.S.-based"]
     );
     assert_eq!(en::words("  a\n\nb  "), ["a", "b"]);
     assert_eq!(en::words(""), Vec::<&str>::new());

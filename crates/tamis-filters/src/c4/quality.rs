@@ -140,15 +140,15 @@ fn remove_citations(line: &str) -> std::borrow::Cow<'_, str> {
     out.into()
 }
 
-fn lowercase(line: &str) -> std::borrow::Cow<'_, str> {
+/// Python's `str.lower()` into a reused buffer (Rust's `to_lowercase` applies the same full
+/// Unicode mappings, final sigma included).
+fn lowercase_into(line: &str, buf: &mut String) {
+    buf.clear();
     if line.is_ascii() {
-        if line.bytes().any(|b| b.is_ascii_uppercase()) {
-            line.to_ascii_lowercase().into()
-        } else {
-            line.into()
-        }
+        buf.push_str(line);
+        buf.make_ascii_lowercase();
     } else {
-        line.to_lowercase().into()
+        buf.push_str(&line.to_lowercase());
     }
 }
 
@@ -162,6 +162,7 @@ impl Step for C4Quality {
         let mut sentences = 0i64;
         let mut kept: Vec<std::borrow::Cow<'_, str>> = Vec::new();
         let counters = &mut *ctx.counters;
+        let mut lower = String::new();
         for raw in py::splitlines(&doc.text) {
             let stripped = py::strip(raw);
             counters.incr("line-total");
@@ -187,7 +188,7 @@ impl Step for C4Quality {
                 counters.incr("line-filter-too_few_words");
                 continue;
             }
-            let lower = lowercase(&line);
+            lowercase_into(&line, &mut lower);
             if c.filter_lorem_ipsum && lower.contains("lorem ipsum") {
                 return Verdict::drop("lorem_ipsum");
             }

@@ -111,7 +111,23 @@ impl Filter for GopherQuality {
     }
 }
 
+/// The ASCII part of [`PUNCTUATION`] as a bitmap, so most characters skip the binary search.
+const ASCII_PUNCT: u128 = {
+    let mut bits = 0u128;
+    let mut i = 0;
+    while i < PUNCTUATION.len() {
+        if (PUNCTUATION[i] as u32) < 128 {
+            bits |= 1 << (PUNCTUATION[i] as u32);
+        }
+        i += 1;
+    }
+    bits
+};
+
 fn is_punct(c: char) -> bool {
+    if c.is_ascii() {
+        return ASCII_PUNCT & (1 << c as u32) != 0;
+    }
     PUNCTUATION.binary_search(&c).is_ok()
 }
 
@@ -223,6 +239,13 @@ mod tests {
         cathedral, and in the industrial era its population grew quickly as mills and railways \
         arrived. Today the town is known for its university and for the festivals that fill \
         its streets every summer.";
+
+    #[test]
+    fn ascii_fast_path_agrees_with_the_table() {
+        for c in (0u8..128).map(char::from) {
+            assert_eq!(is_punct(c), PUNCTUATION.binary_search(&c).is_ok(), "{c:?}");
+        }
+    }
 
     #[test]
     fn prose_is_kept() {

@@ -202,7 +202,7 @@ impl Step for GopherRepetition {
         }
 
         let words = words(text, ctx);
-        let index = NgramIndex::new(&words);
+        let mut index = NgramIndex::new(&words);
         for (&(n, frac), reason) in c.top_n_grams.iter().zip(&self.top_reasons) {
             if let Some(chars) = index.top_ngram_chars(n) {
                 if chars as f64 / text_len as f64 > frac {

@@ -36,10 +36,10 @@ fn dot_run(s: &str, i: usize) -> usize {
 
 /// `Tokenizer.find_prefix`: length in bytes of the prefix spaCy splits off `s`, 0 if none.
 ///
-/// Alternatives of `TOKENIZER_PREFIXES`, in order: single characters (`§ % = — –`, `LIST_PUNCT`,
-/// `…`, `LIST_QUOTES`, single-character `LIST_CURRENCY`, `LIST_ICONS`), `\+(?![0-9])`,
-/// `\.\.+`, `US\$`, `C\$`, `A\$`. (`……` follows `…` and so never wins.) No two alternatives
-/// start with the same character except `…`/`……`, so the order only matters there.
+/// Alternatives of `TOKENIZER_PREFIXES`: single characters (`§ % = — –`, `LIST_PUNCT`, `…`,
+/// `LIST_QUOTES`, single-character `LIST_CURRENCY`, `LIST_ICONS`), `\+(?![0-9])`, `\.\.+`,
+/// `US\$`, `C\$`, `A\$`, and `……`, which comes after `…` and so never wins. No other two
+/// alternatives start with the same character, so their order does not matter.
 pub(crate) fn find_prefix(d: &Data, s: &str) -> usize {
     let Some(c) = s.chars().next() else {
         return 0;
@@ -73,24 +73,61 @@ pub(crate) fn find_prefix(d: &Data, s: &str) -> usize {
 /// `(?<=[0-9{al}{e}{p}(?:{q})])\.`, `(?<=[{au}][{au}])\.`. `re.search` returns the match with
 /// the leftmost start, so we take the smallest start over all alternatives.
 pub(crate) fn find_suffix(d: &Data, s: &str) -> usize {
-    let n = s.len();
-    let Some(last) = s.chars().next_back() else {
+    let b = s.as_bytes();
+    let n = b.len();
+    let Some(&last_byte) = b.last() else {
         return 0;
     };
-    let p1 = n - last.len_utf8();
+    let mut best = n;
+    if last_byte.is_ascii_alphabetic() {
+        // Fast path for the common case: of the alternatives, only `'s`-like ones and the units
+        // end in an ASCII letter (`parse` checks that no single-character one does).
+        if (last_byte == b's' || last_byte == b'S') && n >= 2 {
+            if b[n - 2] == b'\'' {
+                best = n - 2;
+            } else if s[..n - 1].ends_with('’') {
+                best = n - 1 - '’'.len_utf8();
+            }
+        }
+    } else {
+        best = punct_suffix_start(d, s);
+    }
+    // (?<=[0-9])(?:CURRENCY)$ and (?<=[0-9])(?:UNITS)$: only if an ASCII digit is near the end.
+    let reach = n.saturating_sub(d.max_digit_suffix_bytes + 1);
+    if n >= 2 && b[reach..n - 1].iter().any(u8::is_ascii_digit) {
+        let mut start = n;
+        for _ in 0..d.max_digit_suffix_chars {
+            let Some(c) = s[..start].chars().next_back() else {
+                break;
+            };
+            start -= c.len_utf8();
+            // An ASCII byte is always a whole character.
+            if start < best
+                && start > 0
+                && b[start - 1].is_ascii_digit()
+                && d.digit_suffixes.contains(&s[start..])
+            {
+                best = start;
+            }
+        }
+    }
+    n - best
+}
+
+/// The smallest start of the suffix alternatives other than `'s` and the currency/unit ones.
+fn punct_suffix_start(d: &Data, s: &str) -> usize {
     let b = s.as_bytes();
+    let n = b.len();
+    let Some(last) = s.chars().next_back() else {
+        return n;
+    };
+    let p1 = n - last.len_utf8();
     let mut best = n;
     if d.is(last, class::SUFFIX1) {
         best = p1;
     }
     if s.ends_with("……") {
         best = best.min(n - "……".len());
-    }
-    if s.ends_with("'s") || s.ends_with("'S") {
-        best = best.min(n - 2);
-    }
-    if s.ends_with("’s") || s.ends_with("’S") {
-        best = best.min(n - "’s".len());
     }
     match last {
         '.' => {
@@ -123,23 +160,7 @@ pub(crate) fn find_suffix(d: &Data, s: &str) -> usize {
         '+' if p1 > 0 && b[p1 - 1].is_ascii_digit() => best = best.min(p1),
         _ => {}
     }
-    // (?<=[0-9])(?:CURRENCY)$ and (?<=[0-9])(?:UNITS)$: try each start within the longest
-    // alternative's reach that follows an ASCII digit (an ASCII byte is always a whole char).
-    let mut start = n;
-    for _ in 0..d.max_digit_suffix_chars {
-        let Some(c) = s[..start].chars().next_back() else {
-            break;
-        };
-        start -= c.len_utf8();
-        if start < best
-            && start > 0
-            && b[start - 1].is_ascii_digit()
-            && d.digit_suffixes.contains(&s[start..])
-        {
-            best = start;
-        }
-    }
-    n - best
+    best
 }
 
 /// `Tokenizer.find_infix`: the `(start, end)` byte spans of `re.finditer` over `s`.
@@ -239,5 +260,82 @@ fn infix_at(d: &Data, s: &str, pos: usize, c: char) -> Option<usize> {
             }
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::en::data::data;
+
+    // Expected values: spaCy 3.8.18's Tokenizer.find_prefix / find_suffix / find_infix,
+    // converted to UTF-8 byte offsets.
+
+    #[test]
+    fn prefixes() {
+        let d = data();
+        let cases = [
+            ("US$5", 3),
+            ("+5", 0),
+            ("+a", 1),
+            ("..a", 2),
+            ("…x", 3),
+            ("(x", 1),
+            ("x", 0),
+        ];
+        for (s, want) in cases {
+            assert_eq!(find_prefix(d, s), want, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn suffixes() {
+        let d = data();
+        let cases = [
+            ("5km", 2),
+            ("a.", 1),
+            ("A.", 0),
+            ("AB.", 1),
+            ("5US$", 3),
+            ("x...", 3),
+            ("it's", 2),
+            ("it’s", 4),
+            ("20°C.", 1),
+            ("x)", 1),
+            ("5%", 1),
+            ("a%", 0),
+            ("3+", 1),
+            ("x……", 6),
+            ("x", 0),
+        ];
+        for (s, want) in cases {
+            assert_eq!(find_suffix(d, s), want, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn infixes() {
+        let d = data();
+        let cases: [(&str, &[(usize, usize)]); 14] = [
+            ("a-b", &[(1, 2)]),
+            ("1--2", &[(1, 2)]),
+            ("a--b", &[(1, 3)]),
+            ("a---b", &[(1, 4)]),
+            ("a----b", &[]),
+            ("1-2", &[(1, 2)]),
+            ("x.Y", &[(1, 2)]),
+            ("x.y", &[]),
+            ("a,b", &[(1, 2)]),
+            ("a:b", &[(1, 2)]),
+            ("a…b", &[(1, 4)]),
+            ("a...b", &[(1, 4)]),
+            ("a—b", &[(1, 4)]),
+            ("©a", &[(0, 2)]),
+        ];
+        let mut out = Vec::new();
+        for (s, want) in cases {
+            find_infixes(d, s, &mut out);
+            assert_eq!(out, want, "{s:?}");
+        }
     }
 }

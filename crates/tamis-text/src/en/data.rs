@@ -62,6 +62,9 @@ pub(crate) mod class {
     ];
 }
 
+/// A special-case matcher pattern: the token texts of an exception split by affixes only.
+pub(crate) type Pattern = Box<[Box<str>]>;
+
 /// Parsed tokenizer data, shared by all tokenizers.
 pub(crate) struct Data {
     /// Class bits for every BMP code point (128 KiB, the common case).
@@ -69,17 +72,19 @@ pub(crate) struct Data {
     /// Class bits for code points above U+FFFF: disjoint `(first, last, bits)` intervals, sorted.
     astral: Box<[(u32, u32, u16)]>,
     /// Tokenizer exceptions: string -> byte lengths of its tokens (which tile the string).
-    pub(crate) rules: HashMap<Box<str>, Box<[u8]>>,
-    /// Longest exception in bytes, to skip hash lookups for longer strings.
-    pub(crate) max_rule_len: usize,
+    rules: HashMap<Box<str>, Box<[u8]>>,
+    /// Cheap pre-checks before looking up an exception, which most strings are not.
+    rule_filter: Filter,
+    max_rule_len: usize,
     /// Special-case matcher patterns (two or more token texts each), by first token text.
-    pub(crate) patterns_by_first: HashMap<Box<str>, Vec<Box<[Box<str>]>>>,
-    /// Longest first token of a pattern, in bytes.
-    pub(crate) max_pattern_first_len: usize,
+    patterns_by_first: HashMap<Box<str>, Vec<Pattern>>,
+    /// Cheap pre-check on a pattern's first two tokens before looking up the first.
+    pattern_pair_filter: Filter,
     /// Currency and unit strings of the suffix rules `(?<=[0-9])(?:CURRENCY|UNITS)$`.
     pub(crate) digit_suffixes: HashSet<Box<str>>,
-    /// Longest of `digit_suffixes`, in characters.
+    /// Longest of `digit_suffixes`, in characters and in bytes.
     pub(crate) max_digit_suffix_chars: usize,
+    pub(crate) max_digit_suffix_bytes: usize,
 }
 
 impl Data {
@@ -119,10 +124,68 @@ impl Data {
     /// The token byte lengths of the exception `s`, if `s` is one.
     #[inline]
     pub(crate) fn rule(&self, s: &str) -> Option<&[u8]> {
-        if s.len() > self.max_rule_len {
+        if s.len() > self.max_rule_len || !self.rule_filter.may_contain(Filter::shape(s)) {
             return None;
         }
         self.rules.get(s).map(|v| &**v)
+    }
+
+    /// The special-case matcher patterns whose first token is `first`, if any pattern may
+    /// start with the tokens `first`, `second`.
+    #[inline]
+    pub(crate) fn patterns_starting_with(&self, first: &str, second: &str) -> Option<&[Pattern]> {
+        if !self
+            .pattern_pair_filter
+            .may_contain(Filter::pair(first, second))
+        {
+            return None;
+        }
+        self.patterns_by_first.get(first).map(|v| &**v)
+    }
+}
+
+/// A 64 Kibit Bloom-style filter on the length, first byte and last byte of a string (or of a
+/// pair of strings): no false negatives, and ordinary words rarely share all of them with a
+/// key, so most hash lookups are skipped.
+struct Filter {
+    bits: Box<[u64]>,
+}
+
+impl Filter {
+    fn new(keys: impl Iterator<Item = u64>) -> Self {
+        let mut bits = vec![0u64; 1024].into_boxed_slice();
+        for k in keys {
+            let i = Self::bit(k);
+            bits[i >> 6] |= 1 << (i & 63);
+        }
+        Filter { bits }
+    }
+
+    /// Length (capped), first byte and last byte of a non-empty string, packed.
+    #[inline]
+    fn shape(s: &str) -> u64 {
+        let b = s.as_bytes();
+        let (first, last) = (
+            b.first().copied().unwrap_or(0),
+            b.last().copied().unwrap_or(0),
+        );
+        (b.len().min(255) as u64) << 16 | (first as u64) << 8 | last as u64
+    }
+
+    #[inline]
+    fn pair(a: &str, b: &str) -> u64 {
+        Self::shape(a) << 24 | Self::shape(b)
+    }
+
+    #[inline]
+    fn bit(key: u64) -> usize {
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 48) as usize
+    }
+
+    #[inline]
+    fn may_contain(&self, key: u64) -> bool {
+        let i = Self::bit(key);
+        self.bits[i >> 6] & (1 << (i & 63)) != 0
     }
 }
 
@@ -238,19 +301,25 @@ fn parse() -> Data {
             .collect();
         rules.insert(key.clone().into_boxed_str(), lens);
     }
+    let rule_filter = Filter::new(rules.keys().map(|k| Filter::shape(k)));
     let max_rule_len = rules.keys().map(|k| k.len()).max().unwrap_or(0);
 
     // Special-case matcher patterns.
-    let mut patterns_by_first: HashMap<Box<str>, Vec<Box<[Box<str>]>>> = HashMap::new();
+    let mut patterns_by_first: HashMap<Box<str>, Vec<Pattern>> = HashMap::new();
     for rec in records(MATCHER) {
         assert!(rec.len() >= 2, "one-token patterns are not stored");
-        let pattern: Box<[Box<str>]> = rec.into_iter().map(String::into_boxed_str).collect();
+        let pattern: Pattern = rec.into_iter().map(String::into_boxed_str).collect();
         patterns_by_first
             .entry(pattern[0].clone())
             .or_default()
             .push(pattern);
     }
-    let max_pattern_first_len = patterns_by_first.keys().map(|k| k.len()).max().unwrap_or(0);
+    let pattern_pair_filter = Filter::new(
+        patterns_by_first
+            .values()
+            .flatten()
+            .map(|p| Filter::pair(&p[0], &p[1])),
+    );
 
     // Currency and unit strings.
     let mut digit_suffixes = HashSet::new();
@@ -267,15 +336,66 @@ fn parse() -> Data {
         .map(|s| s.chars().count())
         .max()
         .unwrap_or(0);
+    let max_digit_suffix_bytes = digit_suffixes.iter().map(|s| s.len()).max().unwrap_or(0);
 
     Data {
         bmp,
         astral: astral.into_boxed_slice(),
         rules,
+        rule_filter,
         max_rule_len,
         patterns_by_first,
-        max_pattern_first_len,
+        pattern_pair_filter,
         digit_suffixes,
         max_digit_suffix_chars,
+        max_digit_suffix_bytes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unescape_inverts_the_generator() {
+        assert_eq!(
+            unescape(r"a\\b\tc\nd\re\sf\u{a0}g"),
+            "a\\b\tc\nd\re f\u{a0}g"
+        );
+    }
+
+    #[test]
+    fn classes_follow_python_unicode_14() {
+        let d = data();
+        // U+3000 is in spaCy's CJK range, hence ALPHA, and is whitespace.
+        assert!(d.is('\u{3000}', class::ALPHA) && d.is('\u{3000}', class::PY_SPACE));
+        assert!(d.is('😀', class::ICON) && !d.is('😀', class::ALPHA));
+        assert!(d.is('𠀀', class::ALPHA_LOWER)); // CJK extension B, astral
+        assert!(!d.is('𝐀', class::ALPHA)); // mathematical bold A: not in spaCy's classes
+        assert!(d.is('٣', class::RE_DIGIT) && d.is('٣', class::RE_WORD));
+        assert!(d.is('_', class::RE_WORD) && !d.is('-', class::RE_WORD));
+        assert!(d.is('¿', class::IS_PUNCT) && !d.is('$', class::IS_PUNCT));
+        assert!(d.is('。', class::SENT_PUNCT) && !d.is(',', class::SENT_PUNCT));
+        // U+11F43 (Kawi danda) is punctuation since Unicode 15, not in Python 3.11's 14.0.
+        assert!(!d.is('\u{11F43}', class::IS_PUNCT));
+    }
+
+    #[test]
+    fn py_is_space_agrees_with_python_3_11() {
+        // The tokenizer splits with `crate::py::is_space`; it must equal Python's str.isspace.
+        let d = data();
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            assert_eq!(crate::py::is_space(c), d.is(c, class::PY_SPACE), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn rules_and_patterns_load() {
+        let d = data();
+        assert_eq!(d.rule("don't"), Some(&[2u8, 3][..]));
+        assert_eq!(d.rule("10a.m."), Some(&[2u8, 4][..]));
+        assert_eq!(d.rule("hello"), None);
+        assert!(d.patterns_starting_with(":", ")").is_some());
+        assert!(d.digit_suffixes.contains("km") && d.digit_suffixes.contains("US$"));
     }
 }

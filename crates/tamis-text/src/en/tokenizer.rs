@@ -47,34 +47,46 @@ pub(crate) fn tokenize(d: &Data, text: &str, scratch: &mut Scratch) {
 fn split_whitespace(d: &Data, text: &str, scratch: &mut Scratch) {
     let b = text.as_bytes();
     let n = b.len();
-    if n == 0 {
-        return;
-    }
-    let first = text.chars().next().unwrap_or(' ');
-    let mut in_ws = py::is_space(first);
+    let mut in_ws = text.chars().next().is_some_and(py::is_space);
     let mut start = 0;
     let mut i = 0;
     while i < n {
-        let byte = b[i];
-        let (is_ws, w, c_is_space_char) = if byte < 0x80 {
-            let ws = matches!(byte, b'\t'..=b'\r' | 0x1c..=0x1f | b' ');
-            (ws, 1, byte == b' ')
-        } else {
-            let c = text[i..].chars().next().unwrap_or('\0');
-            (py::is_space(c), c.len_utf8(), false)
-        };
-        if is_ws != in_ws {
-            if start < i {
-                chunk(d, text, start, i, in_ws, scratch);
+        // Advance `i` to the end of the current run (the first character whose `isspace()`
+        // differs from `in_ws`).
+        while i < n {
+            let byte = b[i];
+            if byte < 0x80 {
+                if is_ascii_space(byte) != in_ws {
+                    break;
+                }
+                i += 1;
+            } else {
+                let c = text[i..].chars().next().unwrap_or('\0');
+                if py::is_space(c) != in_ws {
+                    break;
+                }
+                i += c.len_utf8();
             }
-            start = if c_is_space_char { i + 1 } else { i };
-            in_ws = !in_ws;
         }
-        i += w;
+        if i == n {
+            break;
+        }
+        if start < i {
+            chunk(d, text, start, i, in_ws, scratch);
+        }
+        // A ' ' ending a non-whitespace run is absorbed (the previous token's `spacy` flag).
+        start = if b[i] == b' ' { i + 1 } else { i };
+        in_ws = !in_ws;
     }
     if start < n {
         chunk(d, text, start, n, in_ws, scratch);
     }
+}
+
+/// `str.isspace` for an ASCII byte.
+#[inline]
+fn is_ascii_space(byte: u8) -> bool {
+    matches!(byte, b'\t'..=b'\r' | 0x1c..=0x1f | b' ')
 }
 
 /// Tokenize one whitespace or non-whitespace run (`_try_specials_and_cache` + `_tokenize`).
@@ -232,10 +244,13 @@ fn apply_special_cases(d: &Data, text: &str, scratch: &mut Scratch) {
     scratch.matches.clear();
     for i in 0..n.saturating_sub(1) {
         let t = toks[i];
-        if t.space || toks[i + 1].space || t.end - t.start > d.max_pattern_first_len {
+        if t.space || toks[i + 1].space {
             continue;
         }
-        let Some(patterns) = d.patterns_by_first.get(&text[t.start..t.end]) else {
+        let next = toks[i + 1];
+        let Some(patterns) =
+            d.patterns_starting_with(&text[t.start..t.end], &text[next.start..next.end])
+        else {
             continue;
         };
         for p in patterns {
@@ -297,16 +312,23 @@ pub(crate) fn count_sentences(d: &Data, text: &str, toks: &[Tok]) -> usize {
     let mut count = 1;
     let mut seen_period = false;
     for t in toks {
-        // Whitespace is neither punctuation nor a sentence mark.
-        let s = if t.space { " " } else { &text[t.start..t.end] };
+        if t.space {
+            // Whitespace is neither punctuation nor one of the punct_chars.
+            if seen_period {
+                count += 1;
+                seen_period = false;
+            }
+            continue;
+        }
+        let s = &text[t.start..t.end];
         let mut chars = s.chars();
-        let in_punct_chars = match (chars.next(), chars.next()) {
-            (Some(c), None) => !t.space && d.is(c, class::SENT_PUNCT),
-            _ => false,
-        };
+        let in_punct_chars = matches!(
+            (chars.next(), chars.next()),
+            (Some(c), None) if d.is(c, class::SENT_PUNCT)
+        );
         if in_punct_chars {
             seen_period = true;
-        } else if seen_period && (t.space || !s.chars().all(|c| d.is(c, class::IS_PUNCT))) {
+        } else if seen_period && !s.chars().all(|c| d.is(c, class::IS_PUNCT)) {
             count += 1;
             seen_period = false;
         }

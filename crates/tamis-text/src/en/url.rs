@@ -79,7 +79,10 @@ fn rest_ok(d: &Data, s: &[char], e: usize) -> bool {
     match at(s, e) {
         None | Some('/' | '?' | '#') => true,
         Some(':') => {
-            let digits = (e + 1..s.len()).take_while(|&i| digit(d, s, i)).count();
+            let digits = (e + 1..s.len())
+                .take(6)
+                .take_while(|&i| digit(d, s, i))
+                .count();
             (2..=5).contains(&digits)
                 && matches!(at(s, e + 1 + digits), None | Some('/' | '?' | '#'))
         }
@@ -101,14 +104,9 @@ fn dotted_groups(d: &Data, s: &[char], p: usize, k: usize) -> bool {
 }
 
 fn starts_with_at(s: &[char], p: usize, lit: &str) -> bool {
-    let mut i = p;
-    for c in lit.chars() {
-        if at(s, i) != Some(c) {
-            return false;
-        }
-        i += 1;
-    }
-    true
+    lit.chars()
+        .enumerate()
+        .all(|(k, c)| at(s, p + k) == Some(c))
 }
 
 /// Whether one of the three negative lookaheads before the IPv4 alternative matches at `r`.
@@ -244,30 +242,56 @@ fn host_char(c: char) -> bool {
 
 /// `(?:(?:H[H_-]{0,62})?H\.)+(?:[ALPHA_LOWER]{2,63})` then the rest, from `r`.
 ///
-/// Labels cannot contain '.', so the labels are the '.'-separated pieces; after each valid label
-/// the top-level domain may start. The TLD is followed by ':', '/', '?', '#' or the end, none of
-/// which is in `ALPHA_LOWER`, so it must be the whole run of `ALPHA_LOWER` characters.
+/// A label is a run of `[H_-]` characters followed by '.' (it cannot contain '.'), so the labels
+/// are determined; after each valid label the top-level domain may start. The TLD is followed by
+/// ':', '/', '?', '#' or the end, none of which is in `ALPHA_LOWER`, so it must be the whole run
+/// of `ALPHA_LOWER` characters. Every scan stops at the first character outside its class (such
+/// as '@'), which keeps [`url_match`] linear in total over all its start positions.
 fn host_name(d: &Data, s: &[char], r: usize) -> bool {
     let mut p = r;
     loop {
-        // One label: up to the next '.'.
-        let len = s[p..].iter().take_while(|&&c| c != '.').count();
-        let label = &s[p..p + len];
-        let valid = (1..=64).contains(&len)
-            && host_char(label[0])
-            && host_char(label[len - 1])
-            && label.iter().all(|&c| host_char(c) || c == '_' || c == '-');
-        if !valid || p + len >= s.len() {
+        let len = s[p..]
+            .iter()
+            .take_while(|&&c| host_char(c) || c == '_' || c == '-')
+            .count();
+        let valid = (1..=64).contains(&len) && host_char(s[p]) && host_char(s[p + len - 1]);
+        if !valid || at(s, p + len) != Some('.') {
             return false;
         }
         let t = p + len + 1;
         let tld = s[t..]
             .iter()
+            .take(64)
             .take_while(|&&c| d.is(c, class::ALPHA_LOWER))
             .count();
         if (2..=63).contains(&tld) && rest_ok(d, s, t + tld) {
             return true;
         }
         p = t;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::en::data::data;
+
+    #[test]
+    fn matches_spacy_url_match() {
+        // Expected values: spaCy's URL_MATCH(s) is not None.
+        let cases = [
+            ("http://x.com/a-b", true),
+            ("192.168.1.1", false), // private range, and digits are no TLD
+            ("8.8.8.8", true),
+            ("x.com", true),
+            ("a@b.co", true),
+            ("x.Com", false), // the TLD must be lower case
+            ("localhost:80", false),
+            ("中国.中国", true),
+        ];
+        for (s, want) in cases {
+            let chars: Vec<char> = s.chars().collect();
+            assert_eq!(url_match(data(), &chars), want, "{s:?}");
+        }
     }
 }
