@@ -30,6 +30,7 @@ pub struct Ctx<'a> {
 #[derive(Debug, Default)]
 pub struct DocCache {
     words: Option<(u64, Vec<(u32, u32)>)>,
+    word_count: Option<(u64, usize)>,
 }
 
 impl DocCache {
@@ -54,8 +55,25 @@ impl DocCache {
             .unwrap_or_default()
     }
 
+    /// Records the word count of `text`, for a step that counted words without keeping spans
+    /// (C4 tokenises each kept line; the joined text's count is their sum).
+    pub fn set_word_count(&mut self, text: &str, count: usize) {
+        self.word_count = Some((Self::key(text), count));
+    }
+
+    /// The word count of `text`, if an earlier step computed spans or a count for this text.
+    pub fn word_count(&self, text: &str) -> Option<usize> {
+        let key = Self::key(text);
+        match (&self.words, &self.word_count) {
+            (Some((k, spans)), _) if *k == key => Some(spans.len()),
+            (_, Some((k, n))) if *k == key => Some(*n),
+            _ => None,
+        }
+    }
+
     pub fn clear(&mut self) {
         self.words = None;
+        self.word_count = None;
     }
 }
 

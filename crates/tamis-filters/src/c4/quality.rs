@@ -160,6 +160,10 @@ impl Step for C4Quality {
     fn process(&self, doc: &mut Document, ctx: &mut Ctx<'_>) -> Verdict {
         let c = &self.cfg;
         let mut sentences = 0i64;
+        // Words of the kept lines: every `splitlines` break is whitespace to spaCy, so no token
+        // spans two lines and the joined text's word count is the sum over its lines. Later
+        // steps (FineWeb's list ratio) reuse it instead of tokenising again.
+        let mut words = Some(0usize);
         let mut kept: Vec<std::borrow::Cow<'_, str>> = Vec::new();
         let counters = &mut *ctx.counters;
         let mut lower = String::new();
@@ -204,7 +208,11 @@ impl Step for C4Quality {
                 continue;
             }
             if c.min_num_sentences != -1 {
-                sentences += tamis_text::en::sentence_count(&line) as i64;
+                let (w, s) = tamis_text::en::word_and_sentence_count(&line);
+                sentences += s as i64;
+                words = words.map(|n| n + w);
+            } else {
+                words = None;
             }
             kept.push(line);
             counters.incr("line-kept");
@@ -216,6 +224,9 @@ impl Step for C4Quality {
         let cleaned = py::strip(&joined);
         if cleaned.len() != doc.text.len() || cleaned != doc.text {
             doc.text = cleaned.to_owned();
+        }
+        if let Some(n) = words {
+            ctx.cache.set_word_count(&doc.text, n);
         }
         Verdict::Keep
     }
@@ -265,6 +276,7 @@ mod tests {
              A final decision is expected in the spring ."
         );
         assert_eq!(counters.get("line-filter-policy"), 1);
+        assert_eq!(cache.word_count(&doc.text), Some(tamis_text::en::words(&doc.text).len()));
         assert_eq!(counters.get("line-filter-javascript"), 1);
         assert_eq!(counters.get("line-filter-no_terminal_punc"), 1);
     }

@@ -5,7 +5,7 @@ use tamis_text::py;
 
 use crate::decl::{check_fraction, check_language, Filter};
 use crate::punct_tables::TERMINAL_PUNCTUATION;
-use crate::words::words;
+use crate::words::word_count;
 
 /// FineWeb quality filter: drops documents where few lines end in punctuation, most lines are
 /// short, lines repeat, or newlines are many per word (Penedo et al. 2024, FineWeb, section
@@ -138,7 +138,7 @@ impl Step for FineWebQuality {
             return Verdict::drop("char_dup_ratio");
         }
 
-        let n_words = words(text, ctx).len();
+        let n_words = word_count(text, ctx);
         if newlines as f64 / n_words as f64 > c.new_line_ratio {
             return Verdict::drop("list_ratio");
         }

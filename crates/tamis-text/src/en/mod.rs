@@ -85,6 +85,26 @@ impl Tokenizer {
         self.scratch.toks.iter().filter(|t| !t.space).count()
     }
 
+    /// Byte ranges of [`Tokenizer::words`], appended to `out`.
+    pub fn word_spans_into(&mut self, text: &str, out: &mut Vec<(u32, u32)>) {
+        tokenize(data::data(), text, &mut self.scratch);
+        out.extend(
+            self.scratch
+                .toks
+                .iter()
+                .filter(|t| !t.space)
+                .map(|t| (t.start as u32, t.end as u32)),
+        );
+    }
+
+    /// `(word_count, sentence_count)` from one tokenisation of `text`.
+    pub fn word_and_sentence_count(&mut self, text: &str) -> (usize, usize) {
+        let d = data::data();
+        tokenize(d, text, &mut self.scratch);
+        let words = self.scratch.toks.iter().filter(|t| !t.space).count();
+        (words, count_sentences(d, text, &self.scratch.toks).max(1))
+    }
+
     /// Exactly `len(split_into_sentences(text, "eng"))`: the Sentencizer's sentence count, but
     /// at least 1 (`split_into_parts` turns zero sentence spans into one piece).
     pub fn sentence_count(&mut self, text: &str) -> usize {
@@ -102,6 +122,18 @@ thread_local! {
 /// as slices of `text`.
 pub fn words(text: &str) -> Vec<&str> {
     TOKENIZER.with(|t| t.borrow_mut().words(text))
+}
+
+/// Byte ranges of [`words`] in `text` (texts over 4 GiB are not supported).
+pub fn word_spans(text: &str) -> Vec<(u32, u32)> {
+    let mut out = Vec::new();
+    TOKENIZER.with(|t| t.borrow_mut().word_spans_into(text, &mut out));
+    out
+}
+
+/// `(len(words(text)), sentence_count(text))` from one tokenisation.
+pub fn word_and_sentence_count(text: &str) -> (usize, usize) {
+    TOKENIZER.with(|t| t.borrow_mut().word_and_sentence_count(text))
 }
 
 /// Exactly `len(split_into_sentences(text, "eng"))` in datatrove.
