@@ -14,10 +14,12 @@ import argparse, json, os, platform, resource, shutil, subprocess, sys, tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def timed(cmd):
-    """Runs cmd; returns (seconds, peak RSS in MB) using GNU time's max resident size."""
+def timed(cmd, one_core):
+    """Runs cmd; returns (seconds, peak RSS in MB) using GNU time's max resident size.
+    one_core pins the whole process (every thread) to CPU 0, so "one core" means one core."""
+    pin = ["taskset", "-c", "0"] if one_core and shutil.which("taskset") else []
     t0 = time.perf_counter()
-    p = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], capture_output=True, text=True)
+    p = subprocess.run(["/usr/bin/time", "-f", "%M", *pin, *cmd], capture_output=True, text=True)
     secs = time.perf_counter() - t0
     if p.returncode != 0:
         sys.exit(f"failed: {' '.join(cmd)}\n{p.stderr[-3000:]}")
@@ -30,11 +32,12 @@ def main():
     ap.add_argument("--shared", default=os.path.join(ROOT, "..", "shared"))
     ap.add_argument("--skip-datatrove", action="store_true")
     ap.add_argument("--repeat", type=int, default=10)
+    ap.add_argument("--rebuild", action="store_true", help="cargo build --release first")
     args = ap.parse_args()
     import zstandard
 
     tamis = os.path.join(ROOT, "target", "release", "tamis")
-    if not os.path.exists(tamis):
+    if args.rebuild or not os.path.exists(tamis):
         subprocess.run(["cargo", "build", "--release", "-p", "tamis-cli"], cwd=ROOT, check=True)
     work = tempfile.mkdtemp(prefix="tamis-bench-")
     x1, xn = os.path.join(work, "x1"), os.path.join(work, f"x{args.repeat}")
@@ -63,15 +66,16 @@ def main():
 
     if not args.skip_datatrove:
         secs, rss = timed([sys.executable, os.path.join(ROOT, "bench", "datatrove_fineweb.py"), x1,
-                           os.path.join(work, "dt-out")])
+                           os.path.join(work, "dt-out")], one_core=True)
         row("datatrove 0.10.1, 1 core", secs, rss, docs, text_bytes)
     for name, inp, mult, threads in [
-        ("tamis, 1 thread", x1, 1, 1),
-        (f"tamis, 1 thread, {args.repeat}x corpus", xn, args.repeat, 1),
-        (f"tamis, {os.cpu_count()} threads", x1, 1, 0),
+        ("tamis, 1 core", x1, 1, 1),
+        (f"tamis, 1 core, {args.repeat}x corpus", xn, args.repeat, 1),
+        (f"tamis, {os.cpu_count()} cores", x1, 1, 0),
     ]:
         secs, rss = timed([tamis, "run", "--preset", "fineweb", inp, "-o", os.path.join(work, "t-out"),
-                           "--overwrite", "--threads", str(threads), "--no-progress"])
+                           "--overwrite", "--threads", str(threads), "--no-progress"],
+                          one_core=threads == 1)
         row(name, secs, rss, docs * mult, text_bytes * mult)
 
     print(f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cores; "

@@ -6,7 +6,10 @@ use tamis_core::Ctx;
 /// earlier step computed for the same text.
 pub(crate) fn words<'t>(text: &'t str, ctx: &mut Ctx<'_>) -> Vec<&'t str> {
     let spans = ctx.cache.word_spans(text, tamis_text::en::word_spans);
-    spans.iter().map(|&(a, b)| &text[a as usize..b as usize]).collect()
+    spans
+        .iter()
+        .map(|&(a, b)| &text[a as usize..b as usize])
+        .collect()
 }
 
 /// `len(split_into_words(text, "en"))`, from the cache when an earlier step counted this text.

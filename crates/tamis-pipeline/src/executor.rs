@@ -389,7 +389,9 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunStats, RunError>
 
 fn join_batch(handle: std::thread::ScopedJoinHandle<'_, Processed>) -> Result<Processed, RunError> {
     // Per-document panics are caught inside; reaching here means the executor itself failed.
-    handle.join().map_err(|p| RunError::Threads(format!("batch worker failed: {}", panic_message(&p))))
+    handle
+        .join()
+        .map_err(|p| RunError::Threads(format!("batch worker failed: {}", panic_message(&p))))
 }
 
 fn write_stats(dir: &Path, stats: &RunStats) -> Result<(), RunError> {

@@ -161,13 +161,32 @@ impl<'a> NgramIndex<'a> {
     }
 
     fn spaced_key(&self, i: usize, n: usize) -> u64 {
-        self.word_hash[i..i + n].iter().fold(0u64, |k, &h| mix(k.rotate_left(21) ^ h))
+        self.word_hash[i..i + n]
+            .iter()
+            .fold(0u64, |k, &h| mix(k.rotate_left(21) ^ h))
+    }
+
+    /// The longest space-joined n-gram, in code points (0 when there are fewer than `n` words).
+    ///
+    /// Any n-gram occurs at most as often as the most frequent m-gram for m < n (each occurrence
+    /// starts with one of that m-gram's), so `max count(m) * max_spaced_len(n)` bounds
+    /// [`Self::top_ngram_chars`] and lets a caller skip a pass that cannot reach its threshold.
+    pub fn max_spaced_len(&self, n: usize) -> usize {
+        if n == 0 || self.words.len() < n {
+            return 0;
+        }
+        (0..=self.words.len() - n).map(|i| self.spaced_len(i, n)).max().unwrap_or(0)
     }
 
     /// datatrove `find_top_duplicate(get_n_grams(words, n))`: the most frequent space-joined
     /// n-gram's length times its count; ties go to the n-gram seen first (`Counter.most_common`).
     /// `None` when there are fewer than `n` words.
     pub fn top_ngram_chars(&mut self, n: usize) -> Option<usize> {
+        self.top_ngram(n).map(|(chars, _)| chars)
+    }
+
+    /// [`Self::top_ngram_chars`] and the top n-gram's count.
+    pub fn top_ngram(&mut self, n: usize) -> Option<(usize, usize)> {
         if n == 0 || self.words.len() < n {
             return None;
         }
@@ -180,7 +199,7 @@ impl<'a> NgramIndex<'a> {
             let e = counts.entry(self.spaced_key(i, n)).or_insert((0, i as u32));
             if e.0 > 0 && self.words[e.1 as usize..e.1 as usize + n] != self.words[i..i + n] {
                 self.counts = counts;
-                return Some(self.top_ngram_chars_exact(n));
+                return Some(self.top_ngram_exact(n));
             }
             e.0 += 1;
             if e.0 > best.0 || (e.0 == best.0 && e.1 < best.1) {
@@ -188,12 +207,12 @@ impl<'a> NgramIndex<'a> {
             }
         }
         self.counts = counts;
-        Some(self.spaced_len(best.1 as usize, n) * best.0 as usize)
+        Some((self.spaced_len(best.1 as usize, n) * best.0 as usize, best.0 as usize))
     }
 
     /// [`Self::top_ngram_chars`] keyed by the n-gram words themselves; used after a hash
     /// collision.
-    fn top_ngram_chars_exact(&self, n: usize) -> usize {
+    fn top_ngram_exact(&self, n: usize) -> (usize, usize) {
         let mut counts: HashMap<&[&str], (u32, u32)> = HashMap::new();
         let mut best = (0u32, 0u32);
         for i in 0..=self.words.len() - n {
@@ -203,7 +222,7 @@ impl<'a> NgramIndex<'a> {
                 best = *e;
             }
         }
-        self.spaced_len(best.1 as usize, n) * best.0 as usize
+        (self.spaced_len(best.1 as usize, n) * best.0 as usize, best.0 as usize)
     }
 
     /// datatrove `find_all_duplicate(words, n)`: walk the words; when the n-gram starting here
@@ -293,8 +312,18 @@ mod tests {
         let words: Vec<&str> = text.split(' ').collect();
         let mut idx = NgramIndex::new(&words);
         for n in 1..8 {
-            assert_eq!(idx.top_ngram_chars(n), Some(idx.top_ngram_chars_exact(n)), "top n={n}");
-            assert_eq!(idx.all_dup_ngram_chars(n), idx.all_dup_ngram_chars_exact(n), "dup n={n}");
+            let exact = idx.top_ngram_exact(n);
+            assert_eq!(idx.top_ngram(n), Some(exact), "top n={n}");
+            // The bound the Gopher filter uses to skip passes really bounds.
+            if n > 1 {
+                let prev = idx.top_ngram_exact(n - 1).1;
+                assert!(exact.0 <= prev * idx.max_spaced_len(n), "bound n={n}");
+            }
+            assert_eq!(
+                idx.all_dup_ngram_chars(n),
+                idx.all_dup_ngram_chars_exact(n),
+                "dup n={n}"
+            );
         }
     }
 

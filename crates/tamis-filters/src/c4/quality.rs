@@ -152,6 +152,37 @@ fn lowercase_into(line: &str, buf: &mut String) {
     }
 }
 
+/// Per-document line tallies, added to the step's counters once per document rather than once
+/// per line; the names are datatrove's (`line-filter-<rule>`).
+#[derive(Default)]
+struct LineCounts {
+    total: u64,
+    too_long_word: u64,
+    no_terminal_punc: u64,
+    too_few_words: u64,
+    javascript: u64,
+    policy: u64,
+    kept: u64,
+}
+
+impl LineCounts {
+    fn record(&self, counters: &mut tamis_core::Counters) {
+        for (key, n) in [
+            ("line-total", self.total),
+            ("line-filter-too_long_word", self.too_long_word),
+            ("line-filter-no_terminal_punc", self.no_terminal_punc),
+            ("line-filter-too_few_words", self.too_few_words),
+            ("line-filter-javascript", self.javascript),
+            ("line-filter-policy", self.policy),
+            ("line-kept", self.kept),
+        ] {
+            if n > 0 {
+                counters.add(key, n);
+            }
+        }
+    }
+}
+
 impl Step for C4Quality {
     fn id(&self) -> &'static str {
         Self::ID
@@ -165,16 +196,21 @@ impl Step for C4Quality {
         // steps (FineWeb's list ratio) reuse it instead of tokenising again.
         let mut words = Some(0usize);
         let mut kept: Vec<std::borrow::Cow<'_, str>> = Vec::new();
-        let counters = &mut *ctx.counters;
+        let mut lines = LineCounts::default();
         let mut lower = String::new();
         for raw in py::splitlines(&doc.text) {
             let stripped = py::strip(raw);
-            counters.incr("line-total");
-            let n_words = py::split_whitespace(stripped).count() as i64;
-            if c.max_word_length != -1
-                && py::split_whitespace(stripped).any(|w| py::len(w) as i64 > c.max_word_length)
-            {
-                counters.incr("line-filter-too_long_word");
+            lines.total += 1;
+            let (mut n_words, mut too_long) = (0i64, false);
+            for w in py::split_whitespace(stripped) {
+                n_words += 1;
+                // A word has at most as many characters as bytes: count only long ones.
+                too_long |= c.max_word_length != -1
+                    && w.len() as i64 > c.max_word_length
+                    && py::len(w) as i64 > c.max_word_length;
+            }
+            if too_long {
+                lines.too_long_word += 1;
                 continue;
             }
             let line = if c.remove_citations {
@@ -185,26 +221,28 @@ impl Step for C4Quality {
             if c.filter_no_terminal_punct
                 && (!line.ends_with(['.', '?', '!', '"', '\'']) || line.ends_with("..."))
             {
-                counters.incr("line-filter-no_terminal_punc");
+                lines.no_terminal_punc += 1;
                 continue;
             }
             if n_words < c.min_words_per_line {
-                counters.incr("line-filter-too_few_words");
+                lines.too_few_words += 1;
                 continue;
             }
             lowercase_into(&line, &mut lower);
             if c.filter_lorem_ipsum && lower.contains("lorem ipsum") {
+                lines.record(ctx.counters);
                 return Verdict::drop("lorem_ipsum");
             }
             if c.filter_javascript && lower.contains("javascript") {
-                counters.incr("line-filter-javascript");
+                lines.javascript += 1;
                 continue;
             }
             if c.filter_curly_bracket && line.contains('{') {
+                lines.record(ctx.counters);
                 return Verdict::drop("curly_bracket");
             }
             if c.filter_policy && POLICY_SUBSTRINGS.iter().any(|p| lower.contains(p)) {
-                counters.incr("line-filter-policy");
+                lines.policy += 1;
                 continue;
             }
             if c.min_num_sentences != -1 {
@@ -215,8 +253,9 @@ impl Step for C4Quality {
                 words = None;
             }
             kept.push(line);
-            counters.incr("line-kept");
+            lines.kept += 1;
         }
+        lines.record(ctx.counters);
         if sentences < c.min_num_sentences {
             return Verdict::drop("too_few_sentences");
         }
@@ -276,7 +315,10 @@ mod tests {
              A final decision is expected in the spring ."
         );
         assert_eq!(counters.get("line-filter-policy"), 1);
-        assert_eq!(cache.word_count(&doc.text), Some(tamis_text::en::words(&doc.text).len()));
+        assert_eq!(
+            cache.word_count(&doc.text),
+            Some(tamis_text::en::words(&doc.text).len())
+        );
         assert_eq!(counters.get("line-filter-javascript"), 1);
         assert_eq!(counters.get("line-filter-no_terminal_punc"), 1);
     }

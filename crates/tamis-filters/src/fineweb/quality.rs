@@ -181,10 +181,10 @@ mod tests {
 
     #[test]
     fn trailing_space_hides_punctuation() {
-        let text = "A sentence that ends properly but has a trailing space. \n".repeat(1)
-            + "No punctuation on this rather long line at all here\n";
+        let text = "A sentence that ends properly but has a trailing space. \n\
+                    No punctuation on this rather long line at all here\n";
         assert_eq!(
-            run::<FineWebQuality>(&text),
+            run::<FineWebQuality>(text),
             Verdict::drop("line_punct_ratio")
         );
     }

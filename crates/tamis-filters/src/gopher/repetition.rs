@@ -203,8 +203,23 @@ impl Step for GopherRepetition {
 
         let words = words(text, ctx);
         let mut index = NgramIndex::new(&words);
+        // (n, max count) of the top n-grams computed so far: an n-gram is at most as frequent
+        // as the top m-gram for any m < n, which can prove a later pass cannot fire.
+        let mut seen_max: Vec<(usize, usize)> = Vec::with_capacity(c.top_n_grams.len());
         for (&(n, frac), reason) in c.top_n_grams.iter().zip(&self.top_reasons) {
-            if let Some(chars) = index.top_ngram_chars(n) {
+            let bound = seen_max
+                .iter()
+                .filter(|(m, _)| *m < n)
+                .map(|(_, k)| *k)
+                .min();
+            if let Some(max_count) = bound {
+                let most = max_count * index.max_spaced_len(n);
+                if most as f64 / text_len as f64 <= frac {
+                    continue;
+                }
+            }
+            if let Some((chars, count)) = index.top_ngram(n) {
+                seen_max.push((n, count));
                 if chars as f64 / text_len as f64 > frac {
                     return Verdict::drop(reason.clone());
                 }
