@@ -62,6 +62,33 @@ impl std::hash::Hasher for PreHashed {
 
 type PreHashedMap<V> = std::collections::HashMap<u64, V, std::hash::BuildHasherDefault<PreHashed>>;
 
+/// `BASE^k` and `INV_BASE^k` for short words, so building the index costs one multiply per byte.
+const POW_TABLE_LEN: usize = 64;
+const POWS: ([u64; POW_TABLE_LEN], [u64; POW_TABLE_LEN]) = {
+    let (mut p, mut ip) = ([1u64; POW_TABLE_LEN], [1u64; POW_TABLE_LEN]);
+    let mut k = 1;
+    while k < POW_TABLE_LEN {
+        p[k] = p[k - 1].wrapping_mul(BASE);
+        ip[k] = ip[k - 1].wrapping_mul(INV_BASE);
+        k += 1;
+    }
+    (p, ip)
+};
+
+/// `(BASE^len, INV_BASE^len)`.
+#[inline]
+fn pows(len: usize) -> (u64, u64) {
+    if len < POW_TABLE_LEN {
+        return (POWS.0[len], POWS.1[len]);
+    }
+    let (mut p, mut ip) = (POWS.0[POW_TABLE_LEN - 1], POWS.1[POW_TABLE_LEN - 1]);
+    for _ in POW_TABLE_LEN - 1..len {
+        p = p.wrapping_mul(BASE);
+        ip = ip.wrapping_mul(INV_BASE);
+    }
+    (p, ip)
+}
+
 /// Spreads a polynomial hash's weak low bits before it meets a hash table.
 #[inline]
 fn mix(h: u64) -> u64 {
@@ -91,6 +118,51 @@ pub struct NgramIndex<'a> {
     /// Tables reused across `n`, so each measure does not allocate and fault in a fresh one.
     counts: PreHashedMap<(u32, u32)>,
     seen: PreHashedMap<u32>,
+    keys: Vec<u64>,
+    filter: RepeatFilter,
+}
+
+/// Two bitmaps over hash slots: keys seen once, and keys seen again. A key whose slot was never
+/// seen again occurs exactly once, so it can neither repeat nor be repeated, and the exact
+/// (hash table) logic can skip it. Most n-grams of real text are unique, so this turns most
+/// table operations into two bit operations.
+#[derive(Default)]
+struct RepeatFilter {
+    once: Vec<u64>,
+    again: Vec<u64>,
+    mask: u64,
+}
+
+impl RepeatFilter {
+    fn reset(&mut self, keys: &[u64]) {
+        // About 16 slots per key keeps false "seen again" marks rare.
+        let slots = (keys.len() * 16).next_power_of_two().max(1024);
+        self.mask = slots as u64 - 1;
+        for v in [&mut self.once, &mut self.again] {
+            v.clear();
+            v.resize(slots / 64, 0);
+        }
+        for &k in keys {
+            let (w, b) = self.slot(k);
+            if self.once[w] & b != 0 {
+                self.again[w] |= b;
+            } else {
+                self.once[w] |= b;
+            }
+        }
+    }
+
+    #[inline]
+    fn slot(&self, key: u64) -> (usize, u64) {
+        let s = key & self.mask;
+        ((s >> 6) as usize, 1u64 << (s & 63))
+    }
+
+    #[inline]
+    fn may_repeat(&self, key: u64) -> bool {
+        let (w, b) = self.slot(key);
+        self.again[w] & b != 0
+    }
 }
 
 impl<'a> NgramIndex<'a> {
@@ -107,13 +179,12 @@ impl<'a> NgramIndex<'a> {
         pow_prefix.push(1);
         inv_pow_prefix.push(1);
         for w in words {
-            let (mut wh, mut wp, mut wip) = (0u64, 1u64, 1u64);
+            let mut wh = 0u64;
             for &b in w.as_bytes() {
                 wh = wh.wrapping_mul(BASE).wrapping_add(u64::from(b) + 1);
-                wp = wp.wrapping_mul(BASE);
-                wip = wip.wrapping_mul(INV_BASE);
                 chars += usize::from((b as i8) >= -0x40);
             }
+            let (wp, wip) = pows(w.len());
             word_hash.push(mix(wh ^ (w.len() as u64).rotate_left(40)));
             h = h.wrapping_mul(wp).wrapping_add(wh);
             p = p.wrapping_mul(wp);
@@ -130,8 +201,10 @@ impl<'a> NgramIndex<'a> {
             hash_prefix,
             pow_prefix,
             inv_pow_prefix,
-            counts: PreHashedMap::with_capacity_and_hasher(n, Default::default()),
-            seen: PreHashedMap::with_capacity_and_hasher(n, Default::default()),
+            counts: PreHashedMap::default(),
+            seen: PreHashedMap::default(),
+            keys: Vec::with_capacity(n),
+            filter: RepeatFilter::default(),
         }
     }
 
@@ -191,15 +264,23 @@ impl<'a> NgramIndex<'a> {
             return None;
         }
         let count = self.words.len() - n + 1;
-        // (occurrences, first start index) per distinct n-gram.
+        let mut keys = std::mem::take(&mut self.keys);
+        keys.clear();
+        keys.extend((0..count).map(|i| self.spaced_key(i, n)));
+        self.filter.reset(&keys);
+        // (occurrences, first start index) per n-gram that may occur more than once.
         let mut counts = std::mem::take(&mut self.counts);
         counts.clear();
         let mut best = (0u32, 0u32);
-        for i in 0..count {
-            let e = counts.entry(self.spaced_key(i, n)).or_insert((0, i as u32));
+        let mut collided = false;
+        for (i, &key) in keys.iter().enumerate() {
+            if !self.filter.may_repeat(key) {
+                continue;
+            }
+            let e = counts.entry(key).or_insert((0, i as u32));
             if e.0 > 0 && self.words[e.1 as usize..e.1 as usize + n] != self.words[i..i + n] {
-                self.counts = counts;
-                return Some(self.top_ngram_exact(n));
+                collided = true;
+                break;
             }
             e.0 += 1;
             if e.0 > best.0 || (e.0 == best.0 && e.1 < best.1) {
@@ -207,6 +288,14 @@ impl<'a> NgramIndex<'a> {
             }
         }
         self.counts = counts;
+        self.keys = keys;
+        if collided {
+            return Some(self.top_ngram_exact(n));
+        }
+        if best.0 < 2 {
+            // Every n-gram occurs once: the top one is the first (`most_common`'s tie-break).
+            best = (1, 0);
+        }
         Some((self.spaced_len(best.1 as usize, n) * best.0 as usize, best.0 as usize))
     }
 
@@ -233,18 +322,28 @@ impl<'a> NgramIndex<'a> {
             return 0;
         }
         let last = self.words.len() - n;
+        let mut keys = std::mem::take(&mut self.keys);
+        keys.clear();
+        keys.extend((0..=last).map(|i| self.concat_hash(i, i + n)));
+        self.filter.reset(&keys);
         let mut seen = std::mem::take(&mut self.seen);
         seen.clear();
-        let mut repeated = 0;
+        let mut repeated = Some(0);
         let mut i = 0;
         while i <= last {
-            match seen.entry(self.concat_hash(i, i + n)) {
+            let key = keys[i];
+            if !self.filter.may_repeat(key) {
+                // Occurs once in the whole text: not a repeat, and nothing later repeats it.
+                i += 1;
+                continue;
+            }
+            match seen.entry(key) {
                 std::collections::hash_map::Entry::Occupied(e) => {
                     if !self.concat_eq(*e.get() as usize, i, n) {
-                        self.seen = seen;
-                        return self.all_dup_ngram_chars_exact(n);
+                        repeated = None;
+                        break;
                     }
-                    repeated += self.char_prefix[i + n] - self.char_prefix[i];
+                    repeated = repeated.map(|r| r + self.char_prefix[i + n] - self.char_prefix[i]);
                     i += n;
                 }
                 std::collections::hash_map::Entry::Vacant(e) => {
@@ -254,7 +353,8 @@ impl<'a> NgramIndex<'a> {
             }
         }
         self.seen = seen;
-        repeated
+        self.keys = keys;
+        repeated.unwrap_or_else(|| self.all_dup_ngram_chars_exact(n))
     }
 
     /// [`Self::all_dup_ngram_chars`] keyed by the joined strings; used after a hash collision.
@@ -328,7 +428,38 @@ mod tests {
     }
 
     #[test]
+    fn filtered_paths_agree_with_exact_on_random_repetitive_text() {
+        // A tiny vocabulary whose words concatenate ambiguously ("ab"+"c" == "a"+"bc"), so
+        // repeats, ties and boundary-shifted duplicates are all common.
+        let vocab = ["a", "b", "c", "ab", "bc", "abc", "the", "é", "x"];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for len in [0, 1, 5, 17, 60, 250, 1000] {
+            let words: Vec<&str> = (0..len)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    vocab[(state % vocab.len() as u64) as usize]
+                })
+                .collect();
+            let mut idx = NgramIndex::new(&words);
+            for n in 1..=10 {
+                if len >= n {
+                    assert_eq!(idx.top_ngram(n), Some(idx.top_ngram_exact(n)), "top {len} {n}");
+                }
+                let exact = if len >= n { idx.all_dup_ngram_chars_exact(n) } else { 0 };
+                assert_eq!(idx.all_dup_ngram_chars(n), exact, "dup {len} {n}");
+            }
+        }
+    }
+
+    #[test]
     fn inverse_base_is_an_inverse() {
         assert_eq!(BASE.wrapping_mul(INV_BASE), 1);
+        for len in [0, 1, 63, 64, 65, 200] {
+            let (p, ip) = pows(len);
+            assert_eq!(p.wrapping_mul(ip), 1, "{len}");
+            assert_eq!(p, (0..len).fold(1u64, |a, _| a.wrapping_mul(BASE)), "{len}");
+        }
     }
 }

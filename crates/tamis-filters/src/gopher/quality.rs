@@ -63,6 +63,8 @@ impl Default for GopherQualityConfig {
 pub struct GopherQuality {
     cfg: GopherQualityConfig,
     stop_words: Vec<String>,
+    /// Bit `k` set when a stop word is `k` bytes long (k < 64): most words skip the search.
+    stop_word_lengths: u64,
 }
 
 impl Filter for GopherQuality {
@@ -107,7 +109,12 @@ impl Filter for GopherQuality {
         let mut stop_words = cfg.stop_words.clone();
         stop_words.sort();
         stop_words.dedup();
-        Ok(Self { cfg, stop_words })
+        let stop_word_lengths =
+            stop_words.iter().fold(0u64, |m, w| m | 1u64.checked_shl(w.len() as u32).unwrap_or(0));
+        if stop_words.iter().any(|w| w.len() >= 64) {
+            return Err(ConfigError::new(Self::ID, "stop words must be shorter than 64 bytes"));
+        }
+        Ok(Self { cfg, stop_words, stop_word_lengths })
     }
 }
 
@@ -217,6 +224,9 @@ impl Step for GopherQuality {
         if c.min_stop_words != 0 {
             let mut found = vec![false; self.stop_words.len()];
             for w in &words {
+                if w.len() >= 64 || self.stop_word_lengths & (1 << w.len()) == 0 {
+                    continue;
+                }
                 if let Ok(i) = self.stop_words.binary_search_by(|s| s.as_str().cmp(w)) {
                     found[i] = true;
                 }
