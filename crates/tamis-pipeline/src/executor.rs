@@ -311,7 +311,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunStats, RunError>
         tally: pipeline.new_tally(),
         step_ids: pipeline.step_ids(),
     };
-    let bar = progress_bar(opts.progress, files.len() as u64);
+    let bar = progress_bar(opts.progress, files.iter().filter_map(|f| f.size).sum());
     // Reading the next batch and writing the previous one overlap with filtering the current
     // one; batches are still written strictly in input order.
     let result = std::thread::scope(|scope| -> Result<(), RunError> {
@@ -329,8 +329,10 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunStats, RunError>
         };
         let mut batch: Vec<Item> = Vec::new();
         let mut batch_bytes = 0usize;
+        let mut done_bytes = 0u64;
         'files: for file in &files {
-            for record in tamis_io::read(file, &opts.read) {
+            let mut reader = tamis_io::read(file, &opts.read);
+            while let Some(record) = reader.next() {
                 if run.stats.stopped.is_some() {
                     break 'files;
                 }
@@ -343,13 +345,17 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunStats, RunError>
                         if batch_bytes >= opts.batch_bytes {
                             hand_off(&mut run, std::mem::take(&mut batch))?;
                             batch_bytes = 0;
+                            let on_disk =
+                                reader.stats().compressed_bytes.min(file.size.unwrap_or(0));
+                            bar.set_position(done_bytes + on_disk);
                             update_bar(&bar, &run.stats, start);
                         }
                     }
                     Record::Bad(q) => run.quarantine(&q)?,
                 }
             }
-            bar.inc(1);
+            done_bytes += file.size.unwrap_or(0);
+            bar.set_position(done_bytes);
         }
         hand_off(&mut run, batch)?;
         hand_off(&mut run, Vec::new())?;
@@ -401,15 +407,19 @@ fn write_stats(dir: &Path, stats: &RunStats) -> Result<(), RunError> {
     std::fs::write(&path, text).map_err(|source| RunError::OutputDir { path, source })
 }
 
-fn progress_bar(enabled: bool, files: u64) -> ProgressBar {
+/// A bar over the input's bytes on disk (compressed files advance as they are consumed), so a
+/// single huge file still shows progress and an ETA.
+fn progress_bar(enabled: bool, total_bytes: u64) -> ProgressBar {
     if !enabled {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::new(files);
+    let bar = ProgressBar::new(total_bytes);
     bar.set_style(
-        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} files  {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:30}] {bytes}/{total_bytes} eta {eta}  {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
     );
     bar
 }
