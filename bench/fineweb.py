@@ -14,10 +14,13 @@ import argparse, json, os, platform, resource, shutil, subprocess, sys, tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+CPU = "0"
+
+
 def timed(cmd, one_core):
     """Runs cmd; returns (seconds, peak RSS in MB) using GNU time's max resident size.
-    one_core pins the whole process (every thread) to CPU 0, so "one core" means one core."""
-    pin = ["taskset", "-c", "0"] if one_core and shutil.which("taskset") else []
+    one_core pins the whole process (every thread) to one CPU, so "one core" means one core."""
+    pin = ["taskset", "-c", CPU] if one_core and shutil.which("taskset") else []
     t0 = time.perf_counter()
     p = subprocess.run(["/usr/bin/time", "-f", "%M", *pin, *cmd], capture_output=True, text=True)
     secs = time.perf_counter() - t0
@@ -33,7 +36,10 @@ def main():
     ap.add_argument("--skip-datatrove", action="store_true")
     ap.add_argument("--repeat", type=int, default=10)
     ap.add_argument("--rebuild", action="store_true", help="cargo build --release first")
+    ap.add_argument("--cpu", default="0", help="the CPU one-core runs are pinned to")
     args = ap.parse_args()
+    global CPU
+    CPU = args.cpu
     import zstandard
 
     tamis = os.path.join(ROOT, "target", "release", "tamis")

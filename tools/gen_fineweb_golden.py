@@ -11,6 +11,10 @@ drop, the step and reason that dropped it, and the text after C4's line removal 
   tests/golden/fineweb-{pages,articles}.jsonl.zst   one line per input document, input order
   tests/golden/subset-input.jsonl.zst               a few hundred of those documents (fresh clones
   tests/golden/subset-fineweb.jsonl.zst             have no ../shared) and their golden lines
+  tests/golden/subset-c4-default.jsonl.zst
+  tests/golden/c4-default-{pages,articles}.jsonl.zst  C4QualityFilter() alone with its defaults
+                                                    (terminal-punctuation rule on): decision,
+                                                    reason, sha256 of the kept text (first 16 hex)
 
 Needs: pip install 'datatrove==0.10.1' spacy zstandard
 """
@@ -54,6 +58,18 @@ def judge(rec):
     return {"id": doc.id, "keep": True, "text": doc.text}
 
 
+C4_DEFAULT = C4QualityFilter()
+
+
+def judge_c4_default(rec):
+    doc = Document(text=rec["text"], id=rec["id"], metadata={})
+    res = C4_DEFAULT.filter(doc)
+    keep, reason = (res if isinstance(res, tuple) else (res, None))
+    if not keep:
+        return {"id": doc.id, "keep": False, "reason": reason}
+    return {"id": doc.id, "keep": True, "text_sha256": hashlib.sha256(doc.text.encode()).hexdigest()[:16]}
+
+
 def write_jsonl_zst(path, rows):
     data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode()
     with open(path, "wb") as f:
@@ -76,6 +92,8 @@ def main():
             if i % 500 == 0:
                 print(f"{corpus}: {i}/{len(recs)}", file=sys.stderr)
         write_jsonl_zst(os.path.join(args.out, f"fineweb-{corpus}.jsonl.zst"), rows)
+        write_jsonl_zst(os.path.join(args.out, f"c4-default-{corpus}.jsonl.zst"),
+                        [judge_c4_default(rec) for rec in recs])
         subset_pool += [(corpus, rec, row) for rec, row in zip(recs, rows)]
         kept = sum(r["keep"] for r in rows)
         print(f"{corpus}: {len(rows)} docs, {kept} kept", file=sys.stderr)
@@ -99,6 +117,8 @@ def main():
     chosen.sort(key=lambda p: (p[0], p[1]["id"]))
     write_jsonl_zst(os.path.join(args.out, "subset-input.jsonl.zst"), [p[1] for p in chosen])
     write_jsonl_zst(os.path.join(args.out, "subset-fineweb.jsonl.zst"), [p[2] for p in chosen])
+    write_jsonl_zst(os.path.join(args.out, "subset-c4-default.jsonl.zst"),
+                    [judge_c4_default(p[1]) for p in chosen])
     print(f"subset: {len(chosen)} docs, reasons {sorted(map(str, seen))}", file=sys.stderr)
 
 
