@@ -109,12 +109,20 @@ impl Filter for GopherQuality {
         let mut stop_words = cfg.stop_words.clone();
         stop_words.sort();
         stop_words.dedup();
-        let stop_word_lengths =
-            stop_words.iter().fold(0u64, |m, w| m | 1u64.checked_shl(w.len() as u32).unwrap_or(0));
+        let stop_word_lengths = stop_words.iter().fold(0u64, |m, w| {
+            m | 1u64.checked_shl(w.len() as u32).unwrap_or(0)
+        });
         if stop_words.iter().any(|w| w.len() >= 64) {
-            return Err(ConfigError::new(Self::ID, "stop words must be shorter than 64 bytes"));
+            return Err(ConfigError::new(
+                Self::ID,
+                "stop words must be shorter than 64 bytes",
+            ));
         }
-        Ok(Self { cfg, stop_words, stop_word_lengths })
+        Ok(Self {
+            cfg,
+            stop_words,
+            stop_word_lengths,
+        })
     }
 }
 
@@ -138,9 +146,27 @@ fn is_punct(c: char) -> bool {
     PUNCTUATION.binary_search(&c).is_ok()
 }
 
-/// Python's `str.count`: non-overlapping occurrences.
-fn count(text: &str, pat: &str) -> usize {
-    text.matches(pat).count()
+/// `(text.count("#"), text.count("...") + text.count("…"))` in one pass. Python counts
+/// non-overlapping occurrences left to right, so a run of k dots holds k / 3 of "...".
+fn symbol_counts(text: &str) -> (usize, usize) {
+    let b = text.as_bytes();
+    let (mut hashes, mut ellipses, mut run, mut prev_dot) = (0, 0, 0, usize::MAX);
+    for i in memchr::memchr3_iter(b'#', b'.', 0xE2, b) {
+        match b[i] {
+            b'#' => hashes += 1,
+            b'.' => {
+                if prev_dot.wrapping_add(1) == i {
+                    run += 1;
+                } else {
+                    ellipses += run / 3;
+                    run = 1;
+                }
+                prev_dot = i;
+            }
+            _ => ellipses += usize::from(b[i..].starts_with("…".as_bytes())),
+        }
+    }
+    (hashes, ellipses + run / 3)
 }
 
 impl Step for GopherQuality {
@@ -178,10 +204,10 @@ impl Step for GopherQuality {
         }
 
         if c.max_symbol_word_ratio != 0.0 {
-            if count(text, "#") as f64 / n_words > c.max_symbol_word_ratio {
+            let (hashes, ellipses) = symbol_counts(text);
+            if hashes as f64 / n_words > c.max_symbol_word_ratio {
                 return Verdict::drop("gopher_too_many_hashes");
             }
-            let ellipses = count(text, "...") + count(text, "…");
             if ellipses as f64 / n_words > c.max_symbol_word_ratio {
                 return Verdict::drop("gopher_too_many_ellipsis");
             }
@@ -254,6 +280,27 @@ mod tests {
     fn ascii_fast_path_agrees_with_the_table() {
         for c in (0u8..128).map(char::from) {
             assert_eq!(is_punct(c), PUNCTUATION.binary_search(&c).is_ok(), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn symbol_counts_match_str_count() {
+        for text in [
+            "",
+            "#",
+            "a...b",
+            "....",
+            "......",
+            ".. ..",
+            "…...…#",
+            "x.y.z...",
+            "é…#..",
+        ] {
+            let expected = (
+                text.matches('#').count(),
+                text.matches("...").count() + text.matches('…').count(),
+            );
+            assert_eq!(symbol_counts(text), expected, "{text:?}");
         }
     }
 
