@@ -135,8 +135,9 @@ struct RepeatFilter {
 
 impl RepeatFilter {
     fn reset(&mut self, keys: &[u64]) {
-        // About 16 slots per key keeps false "seen again" marks rare.
-        let slots = (keys.len() * 16).next_power_of_two().max(1024);
+        // 8 to 16 slots per key keeps false "seen again" marks rare while the bitmaps stay
+        // in cache.
+        let slots = (keys.len() * 8).next_power_of_two().max(1024);
         self.mask = slots as u64 - 1;
         for v in [&mut self.once, &mut self.again] {
             v.clear();
