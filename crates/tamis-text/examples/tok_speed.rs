@@ -4,8 +4,8 @@
 //! cargo run --release -p tamis-text --example tok_speed [-- ../shared/data/corpus/pages.jsonl.zst]
 //! ```
 //!
-//! Prints MB/s (of UTF-8 input) for `words`, for `sentence_count` on whole documents and for
-//! `sentence_count` on C4's candidate lines. For reference, spaCy runs at about 1-2 MB/s.
+//! Prints MB/s (of UTF-8 input) for `words`, `word_spans` and `sentence_count` on whole
+//! documents, and for `sentence_count` and `word_and_sentence_count` on C4's candidate lines. For reference, spaCy runs at about 1-2 MB/s.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
@@ -60,6 +60,23 @@ fn main() {
         mb / best
     );
 
+    let mut spans = Vec::new();
+    let mut best = f64::INFINITY;
+    for _ in 0..rounds {
+        let t = Instant::now();
+        n_words = 0;
+        for text in &texts {
+            spans.clear();
+            tok.word_spans_into(text, &mut spans);
+            n_words += spans.len();
+        }
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    println!(
+        "word_spans:             {:7.1} MB/s ({n_words} words)",
+        mb / best
+    );
+
     let mut best = f64::INFINITY;
     let mut n_sent = 0;
     for _ in 0..rounds {
@@ -92,5 +109,22 @@ fn main() {
         "sentence_count (lines): {:7.1} MB/s ({} C4 lines, {line_mb:.1} MB, {n_sent} sentences)",
         line_mb / best,
         lines.len()
+    );
+
+    let mut best = f64::INFINITY;
+    let mut totals = (0, 0);
+    for _ in 0..rounds {
+        let t = Instant::now();
+        totals = lines
+            .iter()
+            .map(|l| tok.word_and_sentence_count(l))
+            .fold((0, 0), |(w, s), (a, b)| (w + a, s + b));
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    println!(
+        "word_and_sentence_count (lines): {:7.1} MB/s ({} words, {} sentences)",
+        line_mb / best,
+        totals.0,
+        totals.1
     );
 }

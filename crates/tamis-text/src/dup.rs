@@ -249,7 +249,10 @@ impl<'a> NgramIndex<'a> {
         if n == 0 || self.words.len() < n {
             return 0;
         }
-        (0..=self.words.len() - n).map(|i| self.spaced_len(i, n)).max().unwrap_or(0)
+        (0..=self.words.len() - n)
+            .map(|i| self.spaced_len(i, n))
+            .max()
+            .unwrap_or(0)
     }
 
     /// datatrove `find_top_duplicate(get_n_grams(words, n))`: the most frequent space-joined
@@ -297,7 +300,10 @@ impl<'a> NgramIndex<'a> {
             // Every n-gram occurs once: the top one is the first (`most_common`'s tie-break).
             best = (1, 0);
         }
-        Some((self.spaced_len(best.1 as usize, n) * best.0 as usize, best.0 as usize))
+        Some((
+            self.spaced_len(best.1 as usize, n) * best.0 as usize,
+            best.0 as usize,
+        ))
     }
 
     /// [`Self::top_ngram_chars`] keyed by the n-gram words themselves; used after a hash
@@ -312,7 +318,10 @@ impl<'a> NgramIndex<'a> {
                 best = *e;
             }
         }
-        (self.spaced_len(best.1 as usize, n) * best.0 as usize, best.0 as usize)
+        (
+            self.spaced_len(best.1 as usize, n) * best.0 as usize,
+            best.0 as usize,
+        )
     }
 
     /// datatrove `find_all_duplicate(words, n)`: walk the words; when the n-gram starting here
@@ -446,9 +455,17 @@ mod tests {
             let mut idx = NgramIndex::new(&words);
             for n in 1..=10 {
                 if len >= n {
-                    assert_eq!(idx.top_ngram(n), Some(idx.top_ngram_exact(n)), "top {len} {n}");
+                    assert_eq!(
+                        idx.top_ngram(n),
+                        Some(idx.top_ngram_exact(n)),
+                        "top {len} {n}"
+                    );
                 }
-                let exact = if len >= n { idx.all_dup_ngram_chars_exact(n) } else { 0 };
+                let exact = if len >= n {
+                    idx.all_dup_ngram_chars_exact(n)
+                } else {
+                    0
+                };
                 assert_eq!(idx.all_dup_ngram_chars(n), exact, "dup {len} {n}");
             }
         }

@@ -80,11 +80,50 @@ pub(crate) struct Data {
     patterns_by_first: HashMap<Box<str>, Vec<Pattern>>,
     /// Cheap pre-check on a pattern's first two tokens before looking up the first.
     pattern_pair_filter: Filter,
+    /// Cheaper pre-check on the second token alone: by its first byte, a bit for each length
+    /// (1 to 15, then 16 or more) of the patterns' second tokens that start with that byte.
+    pattern_second: Box<[u16; 256]>,
     /// Currency and unit strings of the suffix rules `(?<=[0-9])(?:CURRENCY|UNITS)$`.
     pub(crate) digit_suffixes: HashSet<Box<str>>,
     /// Longest of `digit_suffixes`, in characters and in bytes.
     pub(crate) max_digit_suffix_chars: usize,
     pub(crate) max_digit_suffix_bytes: usize,
+    /// Per-byte [`fast`] bits for the tokenizer's fast path, derived from the classes and
+    /// strings above (and checked against them) when the data is parsed.
+    pub(crate) fast: [u8; 256],
+    /// Whether [`fast::LETTER`] is exactly the ASCII letters, so the tokenizer may find runs of
+    /// them eight bytes at a time.
+    pub(crate) fast_letters_are_ascii_letters: bool,
+    /// Whether '.' is no unconditional suffix and ends no currency or unit, so after a letter
+    /// or digit it is split off exactly when [`fast::DOT_AFTER`] / [`fast::UPPER`] say so.
+    pub(crate) dot_suffix_by_table: bool,
+}
+
+/// Byte classes of [`Data::fast`]: what the tokenizer's fast path (`tokenizer::fast_chunk`)
+/// may assume about an ASCII byte. A bit is only set when the property it names has been
+/// verified against the parsed data, so a spaCy upgrade that breaks an assumption turns the fast
+/// path off for that byte instead of making it wrong.
+pub(crate) mod fast {
+    /// ASCII whitespace (`str.isspace`).
+    pub const SPACE: u8 = 1 << 0;
+    /// An ASCII letter in no prefix, suffix or icon class (so no affix rule starts or ends on
+    /// it alone, and no infix starts on it).
+    pub const LETTER: u8 = 1 << 1;
+    /// An ASCII digit with the same guarantees as [`LETTER`], and no currency or unit string is
+    /// made of ASCII digits only.
+    pub const DIGIT: u8 = 1 << 2;
+    /// A single-character prefix alternative (`find_prefix` returns 1 on any string starting
+    /// with it, before looking further); not '.', '+', whitespace, a letter or digit, nor in
+    /// `ALPHA_UPPER` (so it never satisfies the `(?<=[{au}][{au}])\.` lookbehind).
+    pub const LEAD: u8 = 1 << 3;
+    /// A single-character unconditional suffix alternative that no currency or unit string
+    /// ends with, and not '.', '+' or '$' (so `find_suffix` returns 1 on any string ending
+    /// with it, and it takes no part in `US$`-like prefixes).
+    pub const TRAIL: u8 = 1 << 4;
+    /// In the lookbehind class of the suffix rule `(?<=[0-9{al}{e}{p}(?:{q})])\.`.
+    pub const DOT_AFTER: u8 = 1 << 5;
+    /// In `ALPHA_UPPER` (the lookbehind of `(?<=[{au}][{au}])\.`).
+    pub const UPPER: u8 = 1 << 6;
 }
 
 impl Data {
@@ -115,6 +154,16 @@ impl Data {
         }
     }
 
+    /// Whether `c` is a letter that can stand in a word exactly like an ASCII letter in the
+    /// tokenizer's fast path: in `ALPHA`, in no prefix, suffix or icon class, not whitespace,
+    /// and none of the non-ASCII characters an infix alternative starts with (`…`, `–`, `—`).
+    #[inline]
+    pub(crate) fn is_plain_letter(&self, c: char) -> bool {
+        let bits = self.class(c);
+        let excluded = class::PREFIX1 | class::SUFFIX1 | class::ICON | class::PY_SPACE;
+        bits & class::ALPHA != 0 && bits & excluded == 0 && !matches!(c, '…' | '–' | '—')
+    }
+
     /// Whether `c` has any of the class bits in `mask`.
     #[inline]
     pub(crate) fn is(&self, c: char, mask: u16) -> bool {
@@ -124,19 +173,64 @@ impl Data {
     /// The token byte lengths of the exception `s`, if `s` is one.
     #[inline]
     pub(crate) fn rule(&self, s: &str) -> Option<&[u8]> {
-        if s.len() > self.max_rule_len || !self.rule_filter.may_contain(Filter::shape(s)) {
+        if s.len() > self.max_rule_len || !self.rule_filter.may_contain(Filter::ends(s.as_bytes()))
+        {
             return None;
         }
+        self.rule_lookup(s)
+    }
+
+    /// The hash lookup behind [`Data::rule`], kept out of line so the filter inlines.
+    #[inline(never)]
+    fn rule_lookup(&self, s: &str) -> Option<&[u8]> {
         self.rules.get(s).map(|v| &**v)
+    }
+
+    /// Every exception string, for tests that build inputs from them.
+    #[cfg(test)]
+    pub(crate) fn rule_keys(&self) -> impl Iterator<Item = &str> {
+        self.rules.keys().map(|k| &**k)
     }
 
     /// The special-case matcher patterns whose first token is `first`, if any pattern may
     /// start with the tokens `first`, `second`.
-    #[inline]
+    #[cfg(test)]
     pub(crate) fn patterns_starting_with(&self, first: &str, second: &str) -> Option<&[Pattern]> {
+        let (a, b) = (first.as_bytes(), second.as_bytes());
+        self.patterns_starting_with_keys(first, Self::token_key(a), Self::token_key(b))
+    }
+
+    /// Whether some pattern's second token has the first byte and length of `token`
+    /// (non-empty): a pre-check before [`Data::patterns_starting_with_keys`].
+    #[inline]
+    pub(crate) fn may_be_second_token(&self, token: &[u8]) -> bool {
+        self.pattern_second[usize::from(token[0])] & Self::length_bit(token.len()) != 0
+    }
+
+    #[inline]
+    fn length_bit(len: usize) -> u16 {
+        1 << (len.clamp(1, 16) - 1)
+    }
+
+    /// The key of a non-empty token for [`Data::patterns_starting_with_keys`].
+    #[inline]
+    pub(crate) fn token_key(token: &[u8]) -> u64 {
+        Filter::shape(token)
+    }
+
+    /// The special-case matcher patterns whose first token is `first`, if any pattern may
+    /// start with `first` and a second token, given by their [`Data::token_key`]s (so a caller
+    /// walking a token list computes each key once).
+    #[inline]
+    pub(crate) fn patterns_starting_with_keys(
+        &self,
+        first: &str,
+        first_key: u64,
+        second_key: u64,
+    ) -> Option<&[Pattern]> {
         if !self
             .pattern_pair_filter
-            .may_contain(Filter::pair(first, second))
+            .may_contain(first_key << 24 | second_key)
         {
             return None;
         }
@@ -163,8 +257,7 @@ impl Filter {
 
     /// Length (capped), first byte and last byte of a non-empty string, packed.
     #[inline]
-    fn shape(s: &str) -> u64 {
-        let b = s.as_bytes();
+    fn shape(b: &[u8]) -> u64 {
         let (first, last) = (
             b.first().copied().unwrap_or(0),
             b.last().copied().unwrap_or(0),
@@ -172,9 +265,27 @@ impl Filter {
         (b.len().min(255) as u64) << 16 | (first as u64) << 8 | last as u64
     }
 
+    /// Length (capped) and first two and last two bytes of a string, packed: a finer key than
+    /// [`Filter::shape`] for the exceptions, many of which differ from a frequent word only in
+    /// an inner byte at one end ("hes" / "his", "wont" / "want", "weve" / "were").
+    #[inline]
+    fn ends(b: &[u8]) -> u64 {
+        let n = b.len();
+        let ends = match n {
+            0 => 0,
+            1 => u64::from(b[0]),
+            _ => {
+                u64::from(u16::from_le_bytes([b[0], b[1]])) << 16
+                    | u64::from(u16::from_le_bytes([b[n - 2], b[n - 1]]))
+            }
+        };
+        (n.min(255) as u64) << 32 | ends
+    }
+
+    /// The key of a pair of strings; [`Data::patterns_starting_with_keys`] builds the same.
     #[inline]
     fn pair(a: &str, b: &str) -> u64 {
-        Self::shape(a) << 24 | Self::shape(b)
+        Self::shape(a.as_bytes()) << 24 | Self::shape(b.as_bytes())
     }
 
     #[inline]
@@ -295,13 +406,15 @@ fn parse() -> Data {
         let (key, toks) = rec.split_first().expect("empty rule");
         assert!(!toks.is_empty(), "rule without tokens: {key:?}");
         assert_eq!(toks.concat(), *key, "rule tokens do not tile {key:?}");
+        // The tokenizer relies on this (a one-character chunk is one token).
+        assert!(toks.iter().all(|t| !t.is_empty()), "empty token in {key:?}");
         let lens: Box<[u8]> = toks
             .iter()
             .map(|t| u8::try_from(t.len()).expect("long token"))
             .collect();
         rules.insert(key.clone().into_boxed_str(), lens);
     }
-    let rule_filter = Filter::new(rules.keys().map(|k| Filter::shape(k)));
+    let rule_filter = Filter::new(rules.keys().map(|k| Filter::ends(k.as_bytes())));
     let max_rule_len = rules.keys().map(|k| k.len()).max().unwrap_or(0);
 
     // Special-case matcher patterns.
@@ -321,6 +434,12 @@ fn parse() -> Data {
             .map(|p| Filter::pair(&p[0], &p[1])),
     );
 
+    let mut pattern_second = Box::new([0u16; 256]);
+    for p in patterns_by_first.values().flatten() {
+        let second = p[1].as_bytes();
+        pattern_second[usize::from(second[0])] |= Data::length_bit(second.len());
+    }
+
     // Currency and unit strings.
     let mut digit_suffixes = HashSet::new();
     for rec in records(STRINGS) {
@@ -338,7 +457,16 @@ fn parse() -> Data {
         .unwrap_or(0);
     let max_digit_suffix_bytes = digit_suffixes.iter().map(|s| s.len()).max().unwrap_or(0);
 
+    let fast = fast_table(&bmp, &digit_suffixes);
+    let dot_suffix_by_table = bmp[usize::from(b'.')] & class::SUFFIX1 == 0
+        && !digit_suffixes.iter().any(|s| s.ends_with('.'));
+    let fast_letters_are_ascii_letters =
+        (0..=255u8).all(|b| (fast[b as usize] & fast::LETTER != 0) == b.is_ascii_alphabetic());
+
     Data {
+        fast,
+        fast_letters_are_ascii_letters,
+        dot_suffix_by_table,
         bmp,
         astral: astral.into_boxed_slice(),
         rules,
@@ -346,10 +474,56 @@ fn parse() -> Data {
         max_rule_len,
         patterns_by_first,
         pattern_pair_filter,
+        pattern_second,
         digit_suffixes,
         max_digit_suffix_chars,
         max_digit_suffix_bytes,
     }
+}
+
+/// Compute [`Data::fast`] (see [`fast`] for what each bit promises).
+fn fast_table(bmp: &[u16], digit_suffixes: &HashSet<Box<str>>) -> [u8; 256] {
+    let mut t = [0u8; 256];
+    let affix = class::PREFIX1 | class::SUFFIX1 | class::ICON;
+    let ends_a_digit_suffix = |b: u8| {
+        digit_suffixes
+            .iter()
+            .any(|s| s.as_bytes().last() == Some(&b))
+    };
+    let all_digit_suffix = digit_suffixes
+        .iter()
+        .any(|s| s.bytes().all(|b| b.is_ascii_digit()));
+    for b in 0u8..0x80 {
+        let bits = bmp[b as usize];
+        let entry = &mut t[b as usize];
+        if crate::py::is_space(b as char) {
+            *entry |= fast::SPACE;
+        }
+        if bits & class::SUFFIX_DOT_AFTER != 0 {
+            *entry |= fast::DOT_AFTER;
+        }
+        if bits & class::ALPHA_UPPER != 0 {
+            *entry |= fast::UPPER;
+        }
+        if bits & affix == 0 {
+            if b.is_ascii_alphabetic() {
+                *entry |= fast::LETTER;
+            } else if b.is_ascii_digit() && !all_digit_suffix {
+                *entry |= fast::DIGIT;
+            }
+        }
+        let plain = !b.is_ascii_alphanumeric()
+            && !matches!(b, b'.' | b'+')
+            && *entry & fast::SPACE == 0
+            && bits & class::ALPHA_UPPER == 0;
+        if plain && bits & class::PREFIX1 != 0 {
+            *entry |= fast::LEAD;
+        }
+        if plain && b != b'$' && bits & class::SUFFIX1 != 0 && !ends_a_digit_suffix(b) {
+            *entry |= fast::TRAIL;
+        }
+    }
+    t
 }
 
 #[cfg(test)]

@@ -32,7 +32,7 @@ mod url;
 
 use std::cell::RefCell;
 
-use tokenizer::{count_sentences, tokenize, Scratch};
+use tokenizer::{count_sentences, count_words_and_sentences, tokenize, Scratch};
 
 /// A tokenizer with reusable buffers. The free functions [`words`] and [`sentence_count`] use
 /// one per thread; hold your own to skip the thread-local lookup.
@@ -101,8 +101,8 @@ impl Tokenizer {
     pub fn word_and_sentence_count(&mut self, text: &str) -> (usize, usize) {
         let d = data::data();
         tokenize(d, text, &mut self.scratch);
-        let words = self.scratch.toks.iter().filter(|t| !t.space).count();
-        (words, count_sentences(d, text, &self.scratch.toks).max(1))
+        let (words, sentences) = count_words_and_sentences(d, text, &self.scratch.toks);
+        (words, sentences.max(1))
     }
 
     /// Exactly `len(split_into_sentences(text, "eng"))`: the Sentencizer's sentence count, but
