@@ -84,20 +84,25 @@ pub fn is_line_break(c: char) -> bool {
 /// `str.splitlines()` (no `keepends`): `\r\n` is one break, a final break adds no empty line,
 /// and the empty string has no lines.
 pub fn splitlines(s: &str) -> Vec<&str> {
+    let b = s.as_bytes();
     let mut out = Vec::new();
-    let mut start = 0;
-    let mut iter = s.char_indices().peekable();
-    while let Some((i, c)) = iter.next() {
-        if is_line_break(c) {
+    let (mut start, mut i) = (0, 0);
+    while i < b.len() {
+        // Byte length of a line break starting at `i`, if any: ASCII \n \v \f \r \x1c-\x1e,
+        // U+0085 (C2 85), U+2028 and U+2029 (E2 80 A8 / A9).
+        let brk = match b[i] {
+            b'\n' | 0x0b | 0x0c | 0x1c..=0x1e => 1,
+            b'\r' => 1 + usize::from(b.get(i + 1) == Some(&b'\n')),
+            0xC2 if b.get(i + 1) == Some(&0x85) => 2,
+            0xE2 if b.get(i + 1) == Some(&0x80) && matches!(b.get(i + 2), Some(0xA8 | 0xA9)) => 3,
+            _ => 0,
+        };
+        if brk == 0 {
+            i += 1;
+        } else {
             out.push(&s[start..i]);
-            let mut end = i + c.len_utf8();
-            if c == '\r' {
-                if let Some(&(_, '\n')) = iter.peek() {
-                    iter.next();
-                    end += 1;
-                }
-            }
-            start = end;
+            i += brk;
+            start = i;
         }
     }
     if start < s.len() {
@@ -124,6 +129,12 @@ mod tests {
         assert_eq!(splitlines("a\n\nb"), vec!["a", "", "b"]);
         assert_eq!(splitlines("a\u{2028}b\x1cc\u{85}"), vec!["a", "b", "c"]);
         assert_eq!(splitlines("x\r\r\ny"), vec!["x", "", "y"]);
+        // Every code point: splitting agrees with `is_line_break`.
+        for c in (0..0x3000u32).filter_map(char::from_u32) {
+            let text = format!("a{c}b");
+            let expected = if is_line_break(c) { vec!["a", "b"] } else { vec![text.as_str()] };
+            assert_eq!(splitlines(&text), expected, "{:?}", c);
+        }
     }
 
     #[test]

@@ -146,6 +146,36 @@ fn is_punct(c: char) -> bool {
     PUNCTUATION.binary_search(&c).is_ok()
 }
 
+/// What the quality checks need to know about one word, found in one pass over it.
+struct WordProps {
+    /// Code points (`len(w)`).
+    chars: usize,
+    /// Holds a character outside datatrove's punctuation set (not a "symbol word").
+    non_punct: bool,
+    /// Holds a character for which `str.isalpha()` is true.
+    alpha: bool,
+}
+
+impl WordProps {
+    fn of(w: &str) -> Self {
+        if w.is_ascii() {
+            let b = w.as_bytes();
+            return Self {
+                chars: b.len(),
+                non_punct: b.iter().any(|&c| ASCII_PUNCT & (1 << c) == 0),
+                alpha: b.iter().any(u8::is_ascii_alphabetic),
+            };
+        }
+        let mut p = Self { chars: 0, non_punct: false, alpha: false };
+        for ch in w.chars() {
+            p.chars += 1;
+            p.non_punct |= !is_punct(ch);
+            p.alpha |= py::is_alpha(ch);
+        }
+        p
+    }
+}
+
 /// `(text.count("#"), text.count("...") + text.count("…"))` in one pass. Python counts
 /// non-overlapping occurrences left to right, so a run of k dots holds k / 3 of "...".
 fn symbol_counts(text: &str) -> (usize, usize) {
@@ -180,12 +210,14 @@ impl Step for GopherQuality {
         let words = words(text, ctx);
         let n_words = words.len() as f64;
 
-        let (mut n_non_symbol, mut non_symbol_chars) = (0usize, 0usize);
+        let (mut n_non_symbol, mut non_symbol_chars, mut n_alpha) = (0usize, 0usize, 0usize);
         for w in &words {
-            if w.chars().any(|ch| !is_punct(ch)) {
+            let p = WordProps::of(w);
+            if p.non_punct {
                 n_non_symbol += 1;
-                non_symbol_chars += py::len(w);
+                non_symbol_chars += p.chars;
             }
+            n_alpha += usize::from(p.alpha);
         }
         if c.min_doc_words != 0 && n_non_symbol < c.min_doc_words {
             return Verdict::drop("gopher_short_doc");
@@ -241,8 +273,7 @@ impl Step for GopherQuality {
         }
 
         if c.max_non_alpha_words_ratio != 0.0 {
-            let alpha = words.iter().filter(|w| w.chars().any(py::is_alpha)).count();
-            if (alpha as f64 / n_words) < c.max_non_alpha_words_ratio {
+            if (n_alpha as f64 / n_words) < c.max_non_alpha_words_ratio {
                 return Verdict::drop("gopher_below_alpha_threshold");
             }
         }
