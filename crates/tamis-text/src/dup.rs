@@ -128,8 +128,8 @@ pub struct NgramIndex<'a> {
 /// table operations into two bit operations.
 #[derive(Default)]
 struct RepeatFilter {
-    once: Vec<u64>,
-    again: Vec<u64>,
+    /// Per 64 slots: (seen once, seen again), side by side so one key touches one cache line.
+    bits: Vec<(u64, u64)>,
     mask: u64,
 }
 
@@ -139,17 +139,13 @@ impl RepeatFilter {
         // in cache.
         let slots = (keys.len() * 8).next_power_of_two().max(1024);
         self.mask = slots as u64 - 1;
-        for v in [&mut self.once, &mut self.again] {
-            v.clear();
-            v.resize(slots / 64, 0);
-        }
+        self.bits.clear();
+        self.bits.resize(slots / 64, (0, 0));
         for &k in keys {
             let (w, b) = self.slot(k);
-            if self.once[w] & b != 0 {
-                self.again[w] |= b;
-            } else {
-                self.once[w] |= b;
-            }
+            let cell = &mut self.bits[w];
+            cell.1 |= cell.0 & b;
+            cell.0 |= b;
         }
     }
 
@@ -162,7 +158,7 @@ impl RepeatFilter {
     #[inline]
     fn may_repeat(&self, key: u64) -> bool {
         let (w, b) = self.slot(key);
-        self.again[w] & b != 0
+        self.bits[w].1 & b != 0
     }
 }
 
