@@ -25,11 +25,9 @@ enum Command {
     Run(RunArgs),
     /// List the available steps and presets.
     Filters,
-    /// Print a step's documentation, parameters with defaults, and drop reasons.
-    Explain {
-        /// Step id, as listed by `tamis filters`.
-        step: String,
-    },
+    /// Print a step's documentation, parameters and drop reasons; or, with --doc, show which
+    /// lines of a document the line cleaner removes and why.
+    Explain(ExplainArgs),
 }
 
 #[derive(clap::Args)]
@@ -60,6 +58,25 @@ struct RunArgs {
     /// Never draw a progress bar (it is drawn only on a terminal anyway).
     #[arg(long)]
     no_progress: bool,
+}
+
+#[derive(clap::Args)]
+struct ExplainArgs {
+    /// Step id, as listed by `tamis filters`.
+    #[arg(required_unless_present = "doc", conflicts_with = "doc")]
+    step: Option<String>,
+    /// A document: a plain-text file, or a JSONL file whose first record is used.
+    #[arg(long)]
+    doc: Option<PathBuf>,
+    /// Output for --doc: text (coloured on a terminal) or json.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -96,8 +113,12 @@ fn real_main() -> Result<ExitCode> {
             list_filters()?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Explain { step } => {
-            explain(&step)?;
+        Command::Explain(args) => {
+            match (&args.step, &args.doc) {
+                (_, Some(doc)) => explain_doc(doc, args.format)?,
+                (Some(step), None) => explain(step)?,
+                (None, None) => bail!("give a step id or --doc FILE"),
+            }
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -162,5 +183,94 @@ fn explain(id: &str) -> Result<()> {
     std::io::stdout()
         .lock()
         .write_all(e.render_docs().as_bytes())?;
+    Ok(())
+}
+
+/// The text of `path`: a JSONL file's first record's `text`, else the whole file.
+fn read_doc(path: &std::path::Path) -> Result<String> {
+    let raw = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let raw = String::from_utf8(raw).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: invalid UTF-8 at byte {}",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })?;
+    let is_jsonl = path
+        .extension()
+        .is_some_and(|e| e == "jsonl" || e == "json");
+    if !is_jsonl {
+        return Ok(raw);
+    }
+    let first = raw
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default();
+    let record: serde_json::Value = serde_json::from_str(first)
+        .with_context(|| format!("{}: line 1 is not a JSON object", path.display()))?;
+    match record.get("text") {
+        Some(serde_json::Value::String(t)) => Ok(t.clone()),
+        _ => bail!("{}: line 1 has no string `text`", path.display()),
+    }
+}
+
+fn explain_doc(path: &std::path::Path, format: Format) -> Result<()> {
+    let text = read_doc(path)?;
+    let decisions =
+        tamis_pipeline::explain_lines(&text, &tamis_pipeline::LineCleanConfig::default());
+    let mut out = std::io::stdout().lock();
+    let line_text = |d: &tamis_pipeline::LineDecision| {
+        let t = &text[d.byte_range.clone()];
+        t.strip_suffix('\n').unwrap_or(t).to_owned()
+    };
+    if format == Format::Json {
+        let rows: Vec<serde_json::Value> = decisions
+            .iter()
+            .map(|d| {
+                serde_json::json!({
+                    "line": d.line_index + 1,
+                    "byte_start": d.byte_range.start,
+                    "byte_end": d.byte_range.end,
+                    "kept": d.kept,
+                    "rule": d.rule,
+                    "text": line_text(d),
+                })
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut out, &rows)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let (red, dim, reset) = if colour {
+        ("\x1b[31m", "\x1b[2m", "\x1b[0m")
+    } else {
+        ("", "", "")
+    };
+    let mut removed: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for d in &decisions {
+        match d.rule {
+            Some(rule) => {
+                *removed.entry(rule).or_default() += 1;
+                writeln!(
+                    out,
+                    "{red}{:>5} - {rule:<20}{reset} {dim}{}{reset}",
+                    d.line_index + 1,
+                    line_text(d)
+                )?;
+            }
+            None => writeln!(out, "{:>5}   {:<20} {}", d.line_index + 1, "", line_text(d))?,
+        }
+    }
+    let total_removed: usize = removed.values().sum();
+    let by_rule: Vec<String> = removed.iter().map(|(r, n)| format!("{r} {n}")).collect();
+    writeln!(
+        out,
+        "\n{} lines: {} kept, {} removed ({})",
+        decisions.len(),
+        decisions.len() - total_removed,
+        total_removed,
+        by_rule.join(", ")
+    )?;
     Ok(())
 }

@@ -285,3 +285,109 @@ fn bad_pipeline_file_is_rejected_before_reading() {
         "{err}"
     );
 }
+
+#[test]
+fn explain_doc_marks_removed_lines_with_their_rule() {
+    let seed = root().join("sample/seed-page.txt");
+    let o = tamis(&[
+        "explain",
+        "--doc",
+        seed.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rows: Vec<Value> = serde_json::from_slice(&o.stdout).unwrap();
+    let text = std::fs::read_to_string(&seed).unwrap();
+    assert_eq!(rows.len(), text.split('\n').count());
+    // The gambling keyword lines at the top go, each with the rule that removed it; the
+    // article's first paragraph stays.
+    assert!(rows[..20]
+        .iter()
+        .all(|r| r["kept"] == false && r["rule"].is_string()));
+    let article = rows
+        .iter()
+        .find(|r| {
+            r["text"]
+                .as_str()
+                .unwrap()
+                .starts_with("In an explosive interview")
+        })
+        .unwrap();
+    assert_eq!(article["kept"], true);
+    assert!(article["rule"].is_null());
+    // Byte ranges tile the text.
+    let mut pos = 0;
+    for r in &rows {
+        assert_eq!(r["byte_start"].as_u64().unwrap(), pos);
+        pos = r["byte_end"].as_u64().unwrap();
+    }
+    assert_eq!(pos as usize, text.len());
+    // Text output: one row per line plus the summary.
+    let o = tamis(&["explain", "--doc", seed.to_str().unwrap()]);
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        out.contains(" kept, ") && out.contains(" removed ("),
+        "{out}"
+    );
+}
+
+#[test]
+fn clean_preset_keeps_the_seed_article_that_fineweb_drops() {
+    let tmp = tempfile::tempdir().unwrap();
+    let seed = root().join("sample/seed-page.txt");
+    let out = tmp.path().join("out");
+    let o = tamis(&[
+        "run",
+        "--preset",
+        "clean",
+        seed.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let kept = jsonl_zst(&out.join("kept/00000.jsonl.zst"));
+    assert_eq!(
+        kept.len(),
+        1,
+        "the cleaned seed page passes FineWeb's filters"
+    );
+    assert_eq!(stats(&out)["steps"][0]["step"], "line_clean");
+}
+
+#[test]
+fn line_clean_edit_log_replays_to_the_cleaned_text() {
+    let tmp = tempfile::tempdir().unwrap();
+    let seed = root().join("sample/seed-page.txt");
+    let pipeline = tmp.path().join("p.toml");
+    std::fs::write(&pipeline, "[[step]]\ntype = \"line_clean\"\n").unwrap();
+    let out = tmp.path().join("out");
+    let o = tamis(&[
+        "run",
+        "--pipeline",
+        pipeline.to_str().unwrap(),
+        seed.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let doc = &jsonl_zst(&out.join("kept/00000.jsonl.zst"))[0];
+    let edits = doc["metadata"]["tamis_edits"].as_array().unwrap();
+    assert!(!edits.is_empty());
+    // Removing the logged byte ranges from the original gives exactly the kept text.
+    let original = std::fs::read_to_string(&seed).unwrap();
+    let mut rebuilt = String::new();
+    let mut pos = 0;
+    for e in edits {
+        let a = e["byte_start"].as_u64().unwrap() as usize;
+        let b = e["byte_end"].as_u64().unwrap() as usize;
+        rebuilt.push_str(&original[pos..a]);
+        pos = b;
+        assert!(e["rule"].is_string());
+    }
+    rebuilt.push_str(&original[pos..]);
+    assert!(
+        rebuilt == doc["text"].as_str().unwrap(),
+        "edit log does not replay to the kept text"
+    );
+}

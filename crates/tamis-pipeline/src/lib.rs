@@ -2,11 +2,14 @@
 //! parameter validated before any document is read), and run by the local executor.
 
 mod executor;
+mod registry;
 mod spec;
 mod stats;
 
 pub use executor::{run, RunError, RunOptions};
+pub use registry::{lookup_step, step_registry};
 pub use spec::{preset, presets, Outcome, Pipeline, PipelineSpec, SpecError, StepSpec, StepTally};
 pub use stats::{RunStats, StepStats};
-pub use tamis_filters::{lookup as lookup_step, registry as step_registry, FilterEntry};
+pub use tamis_clean::{explain as explain_lines, LineCleanConfig, LineDecision};
+pub use tamis_filters::FilterEntry;
 pub use tamis_io::{Compression, ReadOptions};

@@ -40,7 +40,10 @@ pub enum SpecError {
     Config(#[from] ConfigError),
 }
 
-const PRESETS: &[(&str, &str)] = &[("fineweb", include_str!("../presets/fineweb.toml"))];
+const PRESETS: &[(&str, &str)] = &[
+    ("fineweb", include_str!("../presets/fineweb.toml")),
+    ("clean", include_str!("../presets/clean.toml")),
+];
 
 /// Named presets and their pipeline files.
 pub fn presets() -> &'static [(&'static str, &'static str)] {
@@ -85,11 +88,10 @@ impl PipelineSpec {
             .iter()
             .enumerate()
             .map(|(i, s)| {
-                let entry =
-                    tamis_filters::lookup(&s.kind).ok_or_else(|| SpecError::UnknownStep {
-                        index: i + 1,
-                        kind: s.kind.clone(),
-                    })?;
+                let entry = crate::lookup_step(&s.kind).ok_or_else(|| SpecError::UnknownStep {
+                    index: i + 1,
+                    kind: s.kind.clone(),
+                })?;
                 Ok((entry.build)(&serde_json::Value::Object(s.params.clone()))?)
             })
             .collect::<Result<Vec<_>, SpecError>>()?;

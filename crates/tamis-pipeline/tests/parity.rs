@@ -109,7 +109,11 @@ fn shared_corpora_match_datatrove() {
 
 /// `c4_quality` alone, defaults: decisions, reasons and a digest of the kept text.
 fn compare_c4_default(inputs: &[Value], golden: &[Value]) -> Vec<String> {
-    assert_eq!(inputs.len(), golden.len(), "input and golden differ in length");
+    assert_eq!(
+        inputs.len(),
+        golden.len(),
+        "input and golden differ in length"
+    );
     let pipeline = PipelineSpec::from_toml("[[step]]\ntype = \"c4_quality\"\n", "test")
         .unwrap()
         .build()
@@ -147,9 +151,17 @@ fn assert_c4_parity(inputs: &[Value], golden: &[Value], what: &str) {
         "{what}: {} of {} documents differ from datatrove's C4QualityFilter():\n{}",
         mismatches.len(),
         inputs.len(),
-        mismatches.iter().take(30).cloned().collect::<Vec<_>>().join("\n")
+        mismatches
+            .iter()
+            .take(30)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
-    eprintln!("{what}: {} documents, C4 (defaults) equals datatrove", inputs.len());
+    eprintln!(
+        "{what}: {} documents, C4 (defaults) equals datatrove",
+        inputs.len()
+    );
 }
 
 #[test]
@@ -164,7 +176,10 @@ fn c4_defaults_match_datatrove_on_subset() {
 fn c4_defaults_match_datatrove_on_shared_corpora() {
     let shared = root().join("../shared/data/corpus");
     if !shared.exists() {
-        eprintln!("skipping: {} not found (a fresh clone has no ../shared)", shared.display());
+        eprintln!(
+            "skipping: {} not found (a fresh clone has no ../shared)",
+            shared.display()
+        );
         return;
     }
     for corpus in ["pages", "articles"] {

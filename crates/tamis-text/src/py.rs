@@ -132,7 +132,11 @@ mod tests {
         // Every code point: splitting agrees with `is_line_break`.
         for c in (0..0x3000u32).filter_map(char::from_u32) {
             let text = format!("a{c}b");
-            let expected = if is_line_break(c) { vec!["a", "b"] } else { vec![text.as_str()] };
+            let expected = if is_line_break(c) {
+                vec!["a", "b"]
+            } else {
+                vec![text.as_str()]
+            };
             assert_eq!(splitlines(&text), expected, "{:?}", c);
         }
     }

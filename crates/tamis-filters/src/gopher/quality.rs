@@ -166,7 +166,11 @@ impl WordProps {
                 alpha: b.iter().any(u8::is_ascii_alphabetic),
             };
         }
-        let mut p = Self { chars: 0, non_punct: false, alpha: false };
+        let mut p = Self {
+            chars: 0,
+            non_punct: false,
+            alpha: false,
+        };
         for ch in w.chars() {
             p.chars += 1;
             p.non_punct |= !is_punct(ch);
@@ -272,10 +276,10 @@ impl Step for GopherQuality {
             }
         }
 
-        if c.max_non_alpha_words_ratio != 0.0 {
-            if (n_alpha as f64 / n_words) < c.max_non_alpha_words_ratio {
-                return Verdict::drop("gopher_below_alpha_threshold");
-            }
+        if c.max_non_alpha_words_ratio != 0.0
+            && (n_alpha as f64 / n_words) < c.max_non_alpha_words_ratio
+        {
+            return Verdict::drop("gopher_below_alpha_threshold");
         }
 
         if c.min_stop_words != 0 {

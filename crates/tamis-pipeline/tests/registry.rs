@@ -1,13 +1,14 @@
-//! Registry-wide checks: every filter is documented, its defaults build, and the generated
-//! pages under docs/filters/ are current (regenerate with `UPDATE_DOCS=1 cargo test`).
+//! Registry-wide checks over every step (filters and cleaners): each is documented, its defaults
+//! build, unknown parameters are rejected, and the generated pages under docs/filters/ are
+//! current (regenerate with `UPDATE_DOCS=1 cargo test -p tamis-pipeline --test registry`).
 
 use std::path::Path;
 
-use tamis_filters::registry;
+use tamis_pipeline::step_registry;
 
 #[test]
 fn every_filter_is_documented_and_its_defaults_build() {
-    for e in registry() {
+    for e in step_registry() {
         assert!(!e.description().is_empty(), "{}: no description", e.id);
         assert!(!e.origin.is_empty(), "{}: no origin", e.id);
         assert!(!e.reasons.is_empty(), "{}: no reasons", e.id);
@@ -37,21 +38,24 @@ fn every_filter_is_documented_and_its_defaults_build() {
 
 #[test]
 fn ids_are_unique_snake_case() {
-    let mut ids: Vec<&str> = registry().iter().map(|e| e.id).collect();
+    let mut ids: Vec<&str> = step_registry().map(|e| e.id).collect();
+    let n = ids.len();
     assert!(ids.iter().all(|id| id
         .chars()
         .all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit())));
     ids.sort_unstable();
     ids.dedup();
-    assert_eq!(ids.len(), registry().len());
+    assert_eq!(ids.len(), n);
 }
 
 #[test]
 fn generated_docs_are_current() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/filters");
+    let mut expected: Vec<String> = Vec::new();
     let update = std::env::var_os("UPDATE_DOCS").is_some();
-    for e in registry() {
+    for e in step_registry() {
         let path = dir.join(format!("{}.md", e.id));
+        expected.push(format!("{}.md", e.id));
         let fresh = e.render_docs();
         if update {
             std::fs::write(&path, &fresh).unwrap();
@@ -60,7 +64,7 @@ fn generated_docs_are_current() {
         let committed = std::fs::read_to_string(&path).unwrap_or_default();
         assert!(
             committed == fresh,
-            "{} is stale: run `UPDATE_DOCS=1 cargo test -p tamis-filters`",
+            "{} is stale: run `UPDATE_DOCS=1 cargo test -p tamis-pipeline --test registry`",
             path.display()
         );
     }

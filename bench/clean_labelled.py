@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""Line-cleaning quality and cost: tamis's `line_clean` step on the shared line-labelled pages.
+
+usage: bench/clean_labelled.py [--shared ../shared] [--cpu 0]
+
+1. Runs `tamis run` with a pipeline holding only `line_clean` over
+   ../shared/data/labelled/pages.jsonl.zst (962 pages, full visible text with line labels) and
+   scores the kept text with ../shared/eval/score_lines.py; a page the step drops whole counts
+   as all lines removed. Scores are printed overall and for two halves of the set split by a
+   hash of the page id (the rules were tuned on one half only; see docs/cleaning.md).
+2. Scores the seed page (../shared/fixtures/seed) the same way.
+3. Cost: runs `--preset clean` over the shared corpus pages.jsonl.zst on one core and prints
+   the time of `line_clean` next to the time of the four FineWeb filters (from stats.json).
+Needs: a release build (cargo build --release -p tamis-cli), python3 with zstandard.
+"""
+import argparse, hashlib, io, json, os, shutil, subprocess, sys, tempfile
+
+import zstandard
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TAMIS = os.path.join(ROOT, "target", "release", "tamis")
+
+
+def run(cmd, cpu=None):
+    pin = ["taskset", "-c", cpu] if cpu is not None and shutil.which("taskset") else []
+    p = subprocess.run(pin + cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.exit(f"failed: {' '.join(cmd)}\n{p.stderr[-3000:]}")
+    return p.stdout
+
+
+def read_jsonl_zst(path):
+    with open(path, "rb") as f:
+        for line in io.TextIOWrapper(zstandard.ZstdDecompressor().stream_reader(f), encoding="utf-8"):
+            if line.strip():
+                yield json.loads(line)
+
+
+def half(doc_id):
+    return "even" if hashlib.sha256(doc_id.encode()).digest()[0] % 2 == 0 else "odd"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--shared", default=os.path.join(ROOT, "..", "shared"))
+    ap.add_argument("--cpu", default="0")
+    args = ap.parse_args()
+    if not os.path.exists(TAMIS):
+        subprocess.run(["cargo", "build", "--release", "-p", "tamis-cli"], cwd=ROOT, check=True)
+    score = os.path.join(args.shared, "eval", "score_lines.py")
+    work = tempfile.mkdtemp(prefix="tamis-clean-")
+    pipeline = os.path.join(work, "clean-only.toml")
+    with open(pipeline, "w") as f:
+        f.write('[[step]]\ntype = "line_clean"\n')
+
+    labelled = os.path.join(args.shared, "data", "labelled", "pages.jsonl.zst")
+    out = os.path.join(work, "labelled")
+    run([TAMIS, "run", "--pipeline", pipeline, labelled, "-o", out, "--compression", "none",
+         "--no-progress"], args.cpu)
+    kept = [json.loads(l) for f in sorted(os.listdir(os.path.join(out, "kept")))
+            for l in open(os.path.join(out, "kept", f), encoding="utf-8")]
+    by_half = {"even": [], "odd": []}
+    for d in kept:
+        by_half[half(d["id"])].append(d)
+    pages = list(read_jsonl_zst(labelled))
+    for name, docs, subset in [("all", kept, pages)] + [
+            (h, by_half[h], [p for p in pages if half(p["id"]) == h]) for h in ("even", "odd")]:
+        lab, cleaned = os.path.join(work, f"lab-{name}.jsonl"), os.path.join(work, f"out-{name}.jsonl")
+        with open(lab, "w", encoding="utf-8") as f:
+            f.writelines(json.dumps(p, ensure_ascii=False) + "\n" for p in subset)
+        with open(cleaned, "w", encoding="utf-8") as f:
+            f.writelines(json.dumps({"id": d["id"], "text": d["text"]}, ensure_ascii=False) + "\n"
+                         for d in docs)
+        print(f"== labelled pages, {name} ==")
+        print(run([sys.executable, score, lab, cleaned]).strip())
+
+    seed_dir = os.path.join(args.shared, "fixtures", "seed")
+    seed_out = os.path.join(work, "seed")
+    run([TAMIS, "run", "--pipeline", pipeline, os.path.join(seed_dir, "page.txt"), "-o", seed_out,
+         "--compression", "none", "--no-progress"], args.cpu)
+    kept_files = os.listdir(os.path.join(seed_out, "kept"))
+    seed_clean = os.path.join(work, "seed-clean.txt")
+    with open(seed_clean, "w", encoding="utf-8") as f:
+        for name in kept_files:
+            for l in open(os.path.join(seed_out, "kept", name), encoding="utf-8"):
+                f.write(json.loads(l)["text"])
+    print("== seed page ==")
+    print(run([sys.executable, score, "--page", os.path.join(seed_dir, "page.txt"),
+               os.path.join(seed_dir, "labels.txt"), seed_clean]).strip())
+
+    corpus = os.path.join(args.shared, "data", "corpus", "pages.jsonl.zst")
+    cost = os.path.join(work, "cost")
+    run([TAMIS, "run", "--preset", "clean", corpus, "-o", cost, "--threads", "1", "--no-progress"],
+        args.cpu)
+    stats = json.load(open(os.path.join(cost, "stats.json")))
+    times = {s["step"]: s["time_s"] for s in stats["steps"]}
+    fineweb = sum(t for k, t in times.items() if k != "line_clean")
+    mb = stats["input_text_bytes"] / 1e6
+    print("== cost, one core, preset clean on pages.jsonl.zst ==")
+    print(f"line_clean {times['line_clean']:.2f} s ({mb / times['line_clean']:.0f} MB/s); "
+          f"the four FineWeb filters after it {fineweb:.2f} s")
+    shutil.rmtree(work)
+
+
+if __name__ == "__main__":
+    main()

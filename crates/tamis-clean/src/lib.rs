@@ -1,0 +1,505 @@
+//! Line-level cleaning: keep the article, remove spam and boilerplate lines, and record every
+//! removal.
+//!
+//! Whole-document filters (Gopher, C4, FineWeb) throw away a good article when junk around it
+//! trips a ratio; [`LineClean`] instead decides per line, with small general rules (one module
+//! per family under `rules/`), and writes an edit log to `doc.metadata["tamis_edits"]` that
+//! names the rule behind each removed range of the original text. [`apply_edits`] replays the
+//! log on the original text and gives exactly the cleaned text, so any removal can be audited
+//! or undone. Document-level filters then run on the cleaned text.
+
+mod rules;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use tamis_core::{ConfigError, Ctx, Document, Step, Verdict};
+use tamis_filters::Filter;
+
+pub use rules::RULE_IDS;
+
+/// Metadata key holding the edit log.
+pub const EDITS_KEY: &str = "tamis_edits";
+
+/// Line cleaner: removes spam and boilerplate lines and keeps the article, logging each removed
+/// range with the rule that removed it.
+///
+/// The text is split on `\n`; lines are never rewritten, only dropped whole with their `\n`.
+/// Rules, in order (the first that fires names the removal): `foreign_script` (a line in a
+/// minority script of the document), `link_spam` (mostly URLs or domains), `markup_code`
+/// (HTML or script source), `layout_columns` (table cells padded side by side), `breadcrumb`,
+/// `boilerplate_phrase` (bylines, share, subscribe, cookie, "read more", related-article
+/// headers, syndication footers; several languages), `caption_credit`, `tag_list`,
+/// `date_line`, `truncated_teaser` (ends in an ellipsis, not followed by prose),
+/// `repeated_block` (a later copy of a block of lines), `keyword_list` (runs of short lines
+/// repeating one word), then `short_fragment` (jusText-style context: short or unpunctuated
+/// lines are kept only inside prose); blank lines between removed lines, or before the first
+/// or after the last kept line, go with their removed neighbours (`blank_around_removed` when
+/// there is none). The removed ranges are stored in `metadata.tamis_edits` as
+/// `[{"rule", "line_start", "line_end", "byte_start", "byte_end"}]` over the original text
+/// (0-based, end exclusive), one entry per run of consecutive lines removed by the same rule.
+/// Counters: `removed_lines_<rule>`, `removed_bytes_<rule>`. A document with nothing left is
+/// dropped (`all_lines_removed`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct LineCleanConfig {
+    /// Remove lines whose letters are mostly in a script other than the document's dominant one.
+    pub foreign_script: bool,
+    /// A script counts as foreign only if it holds at most this share of the document's letters
+    /// (so bilingual documents are left alone).
+    pub foreign_script_max_doc_share: f64,
+    /// Remove lines made mostly of URLs or bare domain names.
+    pub link_spam: bool,
+    /// Share of a line's non-space bytes in URL-like tokens from which it is link spam.
+    pub link_spam_min_fraction: f64,
+    /// Remove lines holding HTML tags or dense code punctuation.
+    pub markup_code: bool,
+    /// Remove lines with runs of spaces that glue page columns together.
+    pub layout_columns: bool,
+    /// Inner run of spaces that marks a layout line (trailing padding needs 4 times as many).
+    pub layout_min_space_run: usize,
+    /// Remove breadcrumbs and boilerplate phrases (bylines, share, cookie, related headers...).
+    pub boilerplate_phrases: bool,
+    /// Phrase rules apply to lines of at most this many words (footers and policy notices to
+    /// five times as many).
+    pub phrase_max_words: usize,
+    /// Remove photo captions with credits and tag lines.
+    pub captions: bool,
+    /// Captions are at most this many words.
+    pub caption_max_words: usize,
+    /// Remove lines that are only a date or time.
+    pub date_lines: bool,
+    /// Remove lines of 6+ words that end in an ellipsis (teasers of other articles, as C4).
+    pub truncated_teasers: bool,
+    /// Remove later copies of blocks of lines that occur more than once in the document.
+    pub repeated_blocks: bool,
+    /// A repeated block has at least this many non-blank lines.
+    pub repeat_min_lines: usize,
+    /// A repeated line must be at least this many bytes to count (short ones like "Share"
+    /// repeat in articles too).
+    pub repeat_min_chars: usize,
+    /// Remove runs of short unpunctuated lines that repeat the same word (keyword spam).
+    pub keyword_lists: bool,
+    /// A keyword run has at least this many lines.
+    pub keyword_min_lines: usize,
+    /// Remove short or unpunctuated lines that are not inside prose (jusText context).
+    pub short_fragments: bool,
+    /// A line ending like a sentence with at least this many words is prose.
+    pub good_min_words: usize,
+    /// A line with at least this many words is prose even without a sentence end.
+    pub good_long_words: usize,
+    /// Longest run of short lines kept between two prose lines (headings, short lists).
+    pub max_short_run: usize,
+    /// Keep the one short line directly before a prose line (a heading after a menu).
+    pub keep_heading_before_prose: bool,
+}
+
+impl Default for LineCleanConfig {
+    fn default() -> Self {
+        Self {
+            foreign_script: true,
+            foreign_script_max_doc_share: 0.2,
+            link_spam: true,
+            link_spam_min_fraction: 0.5,
+            markup_code: true,
+            layout_columns: true,
+            layout_min_space_run: 4,
+            boilerplate_phrases: true,
+            phrase_max_words: 12,
+            captions: true,
+            caption_max_words: 60,
+            date_lines: true,
+            truncated_teasers: true,
+            repeated_blocks: true,
+            repeat_min_chars: 10,
+            repeat_min_lines: 3,
+            keyword_lists: true,
+            keyword_min_lines: 4,
+            short_fragments: true,
+            good_min_words: 5,
+            good_long_words: 30,
+            max_short_run: 5,
+            keep_heading_before_prose: true,
+        }
+    }
+}
+
+impl LineCleanConfig {
+    fn validate(&self) -> Result<(), ConfigError> {
+        let err = |m: String| Err(ConfigError::new(LineClean::ID, m));
+        for (field, v) in [
+            (
+                "foreign_script_max_doc_share",
+                self.foreign_script_max_doc_share,
+            ),
+            ("link_spam_min_fraction", self.link_spam_min_fraction),
+        ] {
+            if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
+                return err(format!("`{field}` must be a fraction in [0, 1], got {v}"));
+            }
+        }
+        if self.link_spam_min_fraction == 0.0 {
+            return err("`link_spam_min_fraction` = 0 would remove every line".into());
+        }
+        for (field, v) in [
+            ("layout_min_space_run", self.layout_min_space_run),
+            ("repeat_min_lines", self.repeat_min_lines),
+            ("good_min_words", self.good_min_words),
+            ("good_long_words", self.good_long_words),
+        ] {
+            if v == 0 {
+                return err(format!("`{field}` must be at least 1"));
+            }
+        }
+        if self.good_long_words < self.good_min_words {
+            return err(format!(
+                "`good_long_words` ({}) must be >= `good_min_words` ({})",
+                self.good_long_words, self.good_min_words
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The built step.
+pub struct LineClean {
+    cfg: LineCleanConfig,
+}
+
+impl Filter for LineClean {
+    type Config = LineCleanConfig;
+    const ID: &'static str = "line_clean";
+    const ORIGIN: &'static str = "tamis; rules after C4 (Raffel et al. 2020, section 2.2), \
+        Gopher (Rae et al. 2021, appendix A), jusText (Pomikálek 2011, ch. 4), Boilerpipe \
+        (Kohlschütter et al. 2010), trafilatura, RefinedWeb (Penedo et al. 2023) and CCNet \
+        (Wenzek et al. 2020); thresholds measured on tamis' labelled page set";
+    const REASONS: &'static [&'static str] = &["all_lines_removed"];
+
+    fn build(cfg: Self::Config) -> Result<Self, ConfigError> {
+        cfg.validate()?;
+        Ok(Self { cfg })
+    }
+}
+
+impl LineClean {
+    pub fn config(&self) -> &LineCleanConfig {
+        &self.cfg
+    }
+}
+
+/// One line's decision, for `tamis explain --doc`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LineDecision {
+    pub line_index: usize,
+    /// Byte range of the line in the original text, including its `\n` if it has one.
+    pub byte_range: std::ops::Range<usize>,
+    pub kept: bool,
+    /// The rule that removed the line.
+    pub rule: Option<&'static str>,
+}
+
+/// Lines of `text` split on `\n`, as byte ranges including their `\n`. A text ending in `\n`
+/// has a final empty line with an empty range, as Python's `split("\n")` gives.
+fn line_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::with_capacity(text.len() / 40 + 1);
+    let mut start = 0;
+    for (i, b) in text.bytes().enumerate() {
+        if b == b'\n' {
+            out.push(start..i + 1);
+            start = i + 1;
+        }
+    }
+    out.push(start..text.len());
+    out
+}
+
+fn decide(
+    text: &str,
+    cfg: &LineCleanConfig,
+) -> (Vec<std::ops::Range<usize>>, Vec<Option<&'static str>>) {
+    let ranges = line_ranges(text);
+    let lines: Vec<rules::Line<'_>> = ranges
+        .iter()
+        .map(|r| {
+            rules::Line::new(
+                text[r.clone()]
+                    .strip_suffix('\n')
+                    .unwrap_or(&text[r.clone()]),
+            )
+        })
+        .collect();
+    let decisions = rules::classify(&lines, cfg);
+    (ranges, decisions)
+}
+
+/// Every line's keep/remove decision and the rule behind each removal.
+pub fn explain(text: &str, cfg: &LineCleanConfig) -> Vec<LineDecision> {
+    let (ranges, decisions) = decide(text, cfg);
+    ranges
+        .into_iter()
+        .zip(decisions)
+        .enumerate()
+        .map(|(line_index, (byte_range, rule))| LineDecision {
+            line_index,
+            byte_range,
+            kept: rule.is_none(),
+            rule,
+        })
+        .collect()
+}
+
+/// One removed range of the original text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Edit {
+    pub rule: String,
+    pub line_start: usize,
+    pub line_end: usize,
+    pub byte_start: usize,
+    pub byte_end: usize,
+}
+
+/// The cleaned text and the edit log, without touching a document.
+pub fn clean(text: &str, cfg: &LineCleanConfig) -> (String, Vec<Edit>) {
+    let (ranges, decisions) = decide(text, cfg);
+    let mut out = String::with_capacity(text.len());
+    let mut edits: Vec<Edit> = Vec::new();
+    for (i, (r, d)) in ranges.iter().zip(&decisions).enumerate() {
+        match d {
+            None => out.push_str(&text[r.clone()]),
+            Some(rule) => {
+                if r.is_empty() {
+                    continue;
+                }
+                match edits.last_mut() {
+                    Some(e) if e.rule == *rule && e.line_end == i => {
+                        e.line_end = i + 1;
+                        e.byte_end = r.end;
+                    }
+                    _ => edits.push(Edit {
+                        rule: (*rule).to_owned(),
+                        line_start: i,
+                        line_end: i + 1,
+                        byte_start: r.start,
+                        byte_end: r.end,
+                    }),
+                }
+            }
+        }
+    }
+    (out, edits)
+}
+
+/// An edit log that does not fit the text it is applied to.
+#[derive(Debug, thiserror::Error)]
+pub enum EditError {
+    #[error("edit log is not a JSON array of edits: {0}")]
+    Malformed(#[from] serde_json::Error),
+    #[error("edit {index} covers bytes {start}..{end}, outside the text or before the previous edit (text is {len} bytes)")]
+    OutOfRange {
+        index: usize,
+        start: usize,
+        end: usize,
+        len: usize,
+    },
+    #[error("edit {index} cuts bytes {start}..{end} inside a UTF-8 character")]
+    NotCharBoundary {
+        index: usize,
+        start: usize,
+        end: usize,
+    },
+}
+
+/// Replays an edit log (the value of `metadata.tamis_edits`) on the original text: removes each
+/// recorded byte range. Gives exactly the cleaned text the step produced.
+pub fn apply_edits(original: &str, edits: &Value) -> Result<String, EditError> {
+    let edits: Vec<Edit> = serde_json::from_value(edits.clone())?;
+    let mut out = String::with_capacity(original.len());
+    let mut pos = 0;
+    for (index, e) in edits.iter().enumerate() {
+        let (start, end) = (e.byte_start, e.byte_end);
+        if start < pos || end < start || end > original.len() {
+            return Err(EditError::OutOfRange {
+                index,
+                start,
+                end,
+                len: original.len(),
+            });
+        }
+        if !original.is_char_boundary(start) || !original.is_char_boundary(end) {
+            return Err(EditError::NotCharBoundary { index, start, end });
+        }
+        out.push_str(&original[pos..start]);
+        pos = end;
+    }
+    out.push_str(&original[pos..]);
+    Ok(out)
+}
+
+impl Step for LineClean {
+    fn id(&self) -> &'static str {
+        Self::ID
+    }
+
+    fn process(&self, doc: &mut Document, ctx: &mut Ctx<'_>) -> Verdict {
+        let (cleaned, edits) = clean(&doc.text, &self.cfg);
+        if edits.is_empty() {
+            return Verdict::Keep;
+        }
+        for e in &edits {
+            ctx.counters.add(
+                &format!("removed_lines_{}", e.rule),
+                (e.line_end - e.line_start) as u64,
+            );
+            ctx.counters.add(
+                &format!("removed_bytes_{}", e.rule),
+                (e.byte_end - e.byte_start) as u64,
+            );
+        }
+        if tamis_text::py::strip(&cleaned).is_empty() {
+            return Verdict::drop("all_lines_removed");
+        }
+        let log: Vec<Value> = edits
+            .iter()
+            .map(|e| {
+                json!({
+                    "rule": e.rule,
+                    "line_start": e.line_start,
+                    "line_end": e.line_end,
+                    "byte_start": e.byte_start,
+                    "byte_end": e.byte_end,
+                })
+            })
+            .collect();
+        doc.metadata.insert(EDITS_KEY.to_owned(), Value::Array(log));
+        doc.text = cleaned;
+        Verdict::Keep
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edits_round_trip_and_merge_per_rule() {
+        let text = "Home » News » World\n\nThe storm brought down trees across the county on Sunday night.\nRead more\nShare\n\nCrews worked through the morning to reopen the main roads.\n";
+        let cfg = LineCleanConfig::default();
+        let (cleaned, edits) = clean(text, &cfg);
+        let log = serde_json::to_value(&edits).unwrap();
+        assert_eq!(apply_edits(text, &log).unwrap(), cleaned);
+        assert!(cleaned.starts_with("The storm"));
+        assert!(!cleaned.contains("Read more"));
+        let bp: Vec<_> = edits
+            .iter()
+            .filter(|e| e.rule == "boilerplate_phrase")
+            .collect();
+        assert_eq!(bp.len(), 1, "{edits:?}");
+        assert_eq!((bp[0].line_start, bp[0].line_end), (3, 5));
+    }
+
+    fn run(text: &str) -> (Document, Verdict, tamis_core::Counters) {
+        let step = LineClean::build(LineCleanConfig::default()).unwrap();
+        let mut doc = Document::new("t", text);
+        let mut counters = tamis_core::Counters::default();
+        let mut cache = tamis_core::DocCache::default();
+        let v = step.process(
+            &mut doc,
+            &mut Ctx {
+                counters: &mut counters,
+                cache: &mut cache,
+            },
+        );
+        (doc, v, counters)
+    }
+
+    #[test]
+    fn step_logs_counts_and_drops_empty_results() {
+        let text = "https://spam.example/a https://spam.example/b\nThe storm brought down trees across the county on Sunday night.\n";
+        let (doc, v, counters) = run(text);
+        assert_eq!(v, Verdict::Keep);
+        assert_eq!(counters.get("removed_lines_link_spam"), 1);
+        assert_eq!(counters.get("removed_bytes_link_spam"), 46);
+        assert_eq!(
+            apply_edits(text, &doc.metadata[EDITS_KEY]).unwrap(),
+            doc.text
+        );
+
+        let (_, v, _) = run("Home\nMenu\nLogin\n");
+        assert_eq!(v, Verdict::drop("all_lines_removed"));
+
+        // Nothing removed: no log, text untouched.
+        let clean_text = "The storm brought down trees across the county on Sunday night.";
+        let (doc, v, _) = run(clean_text);
+        assert_eq!((v, doc.text.as_str()), (Verdict::Keep, clean_text));
+        assert!(!doc.metadata.contains_key(EDITS_KEY));
+    }
+
+    #[test]
+    fn edge_cases_empty_blank_and_crlf() {
+        let cfg = LineCleanConfig::default();
+        assert_eq!(clean("", &cfg), (String::new(), vec![]));
+        let (_, v, _) = run("\n \n\t\n");
+        assert_eq!(v, Verdict::drop("all_lines_removed"));
+        let text =
+            "Read more\r\nThe storm brought down trees across the county on Sunday night.\r\n";
+        let (cleaned, edits) = clean(text, &cfg);
+        assert_eq!(
+            cleaned,
+            "The storm brought down trees across the county on Sunday night.\r\n"
+        );
+        assert_eq!((edits[0].byte_start, edits[0].byte_end), (0, 11));
+    }
+
+    #[test]
+    fn explain_covers_every_line() {
+        let text = "Share\nThe storm brought down trees across the county on Sunday night.";
+        let d = explain(text, &LineCleanConfig::default());
+        assert_eq!(d.len(), 2);
+        assert_eq!(
+            (d[0].kept, d[0].rule, d[0].byte_range.clone()),
+            (false, Some("boilerplate_phrase"), 0..6)
+        );
+        assert_eq!((d[1].kept, d[1].rule), (true, None));
+        assert_eq!(d[1].byte_range.end, text.len());
+    }
+
+    #[test]
+    fn bad_logs_are_rejected() {
+        let log =
+            json!([{"rule": "x", "line_start": 0, "line_end": 1, "byte_start": 0, "byte_end": 99}]);
+        assert!(matches!(
+            apply_edits("short", &log),
+            Err(EditError::OutOfRange { .. })
+        ));
+        assert!(matches!(
+            apply_edits("short", &json!({"a": 1})),
+            Err(EditError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn registry_entry_builds_documents_and_rejects_unknown_fields() {
+        let entry = tamis_filters::FilterEntry::of::<LineClean>();
+        assert_eq!(entry.id, "line_clean");
+        assert!(entry.description().contains("Line cleaner"));
+        assert!(entry.render_docs().contains("`max_short_run`"));
+        assert!((entry.build)(&json!({})).is_ok());
+        assert!((entry.build)(&json!({"max_short_run": 2})).is_ok());
+        let err = (entry.build)(&json!({"no_such_field": 1})).err().unwrap();
+        assert!(err.to_string().contains("no_such_field"), "{err}");
+    }
+
+    #[test]
+    fn config_validation() {
+        let c = LineCleanConfig {
+            good_long_words: 1,
+            ..Default::default()
+        };
+        assert!(LineClean::build(c).is_err());
+        let c = LineCleanConfig {
+            link_spam_min_fraction: 1.5,
+            ..Default::default()
+        };
+        assert!(LineClean::build(c).is_err());
+        assert!(LineClean::build(LineCleanConfig::default()).is_ok());
+    }
+}

@@ -1,0 +1,159 @@
+//! The line rules, one module per rule family. Each rule looks at one line (and, where it
+//! says so, at document-wide facts such as the dominant script or which lines repeat) and
+//! answers whether to remove it. [`classify`] runs them in a fixed order; the first rule that
+//! fires names the removal.
+
+pub(crate) mod caption;
+pub(crate) mod context;
+pub(crate) mod dates;
+pub(crate) mod keywords;
+pub(crate) mod layout;
+pub(crate) mod links;
+pub(crate) mod markup;
+pub(crate) mod phrases;
+pub(crate) mod repeat;
+pub(crate) mod script;
+pub(crate) mod teaser;
+
+use tamis_text::py;
+
+use crate::LineCleanConfig;
+
+/// Every rule id, in the order rules run. Stable: they appear in edit logs and counters.
+pub const RULE_IDS: &[&str] = &[
+    script::ID,
+    links::ID,
+    markup::ID,
+    layout::ID,
+    phrases::BREADCRUMB,
+    phrases::ID,
+    caption::CAPTION,
+    caption::TAGS,
+    dates::ID,
+    teaser::ID,
+    repeat::ID,
+    keywords::ID,
+    context::ID,
+    context::BLANK,
+];
+
+/// One line of the original text, with the facts several rules share.
+pub(crate) struct Line<'a> {
+    /// The line without its `\n`, byte-exact.
+    pub raw: &'a str,
+    /// `raw` stripped of Python whitespace (what the scorer compares and rules read).
+    pub text: &'a str,
+    /// Whitespace-separated words in `text`.
+    pub words: usize,
+    /// `text` lowercased, computed on first use (only phrase and caption rules need it).
+    lower: std::cell::OnceCell<String>,
+}
+
+impl<'a> Line<'a> {
+    pub fn new(raw: &'a str) -> Self {
+        let text = py::strip(raw);
+        Self {
+            raw,
+            text,
+            words: py::split_whitespace(text).count(),
+            lower: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The stripped text lowercased (Unicode full case mapping, ASCII fast path).
+    pub fn lower(&self) -> &str {
+        self.lower.get_or_init(|| {
+            if self.text.is_ascii() {
+                self.text.to_ascii_lowercase()
+            } else {
+                self.text.to_lowercase()
+            }
+        })
+    }
+
+    pub fn is_blank(&self) -> bool {
+        self.text.is_empty()
+    }
+}
+
+/// Whether a stripped line ends like a sentence: `.`, `!`, `?`, closing quotes or brackets, or
+/// the full stops of other scripts (Arabic `؟`, Devanagari `।`, CJK `。！？`). A colon counts,
+/// as it introduces a quotation or list inside an article. This is C4's terminal-punctuation
+/// test widened to more scripts.
+pub(crate) fn ends_sentence(text: &str) -> bool {
+    if text.ends_with(['"', '”', '\'', '’']) {
+        return true;
+    }
+    let t = text.trim_end_matches([')', ']', '»', '*']);
+    matches!(
+        t.chars().next_back(),
+        Some('.' | '!' | '?' | ':' | ';' | '。' | '！' | '？' | '؟' | '۔' | '।' | '…')
+    )
+}
+
+/// Decides every line: `None` keeps it, `Some(rule)` removes it.
+pub(crate) fn classify(lines: &[Line<'_>], cfg: &LineCleanConfig) -> Vec<Option<&'static str>> {
+    let doc_script = script::DocScripts::new(lines);
+    let repeats = repeat::Repeats::new(lines, cfg);
+    let mut out: Vec<Option<&'static str>> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, line)| {
+            if line.is_blank() {
+                return None;
+            }
+            if cfg.foreign_script && doc_script.is_foreign(line, cfg) {
+                return Some(script::ID);
+            }
+            if cfg.link_spam && links::is_link_spam(line, cfg) {
+                return Some(links::ID);
+            }
+            if cfg.markup_code && markup::is_markup(line) {
+                return Some(markup::ID);
+            }
+            if cfg.layout_columns && layout::is_layout_columns(line, cfg) {
+                return Some(layout::ID);
+            }
+            if cfg.boilerplate_phrases {
+                if phrases::is_breadcrumb(line) {
+                    return Some(phrases::BREADCRUMB);
+                }
+                if phrases::is_boilerplate(line, cfg) {
+                    return Some(phrases::ID);
+                }
+            }
+            if cfg.captions {
+                if caption::is_caption(line, cfg) {
+                    return Some(caption::CAPTION);
+                }
+                if caption::is_tag_line(line) {
+                    return Some(caption::TAGS);
+                }
+            }
+            if cfg.date_lines && dates::is_date_line(line) {
+                return Some(dates::ID);
+            }
+            if cfg.truncated_teasers
+                && teaser::is_teaser(line)
+                && !lines[i + 1..]
+                    .iter()
+                    .find(|l| !l.is_blank())
+                    .is_some_and(|next| context::is_good(next, cfg))
+            {
+                return Some(teaser::ID);
+            }
+            if cfg.repeated_blocks && repeats.in_repeated_block(i) {
+                return Some(repeat::ID);
+            }
+            None
+        })
+        .collect();
+    if cfg.keyword_lists {
+        keywords::keyword_lists(lines, &mut out, cfg);
+    }
+    if cfg.short_fragments {
+        context::short_fragments(lines, &mut out, cfg);
+    }
+    context::blank_lines(lines, &mut out);
+    out
+}
