@@ -37,7 +37,8 @@ def read_jsonl_zst(path):
 
 
 def half(doc_id):
-    return "even" if hashlib.sha256(doc_id.encode()).digest()[0] % 2 == 0 else "odd"
+    """The rules were tuned on the "even" half only; "odd" is held out."""
+    return "even" if int(hashlib.md5(doc_id.encode()).hexdigest(), 16) % 2 == 0 else "odd"
 
 
 def main():
