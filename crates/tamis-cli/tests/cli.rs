@@ -17,6 +17,13 @@ fn tamis(args: &[&str]) -> Output {
         .expect("run tamis")
 }
 
+/// Runs tamis and asserts it succeeded, showing its stderr if not.
+fn tamis_ok(args: &[&str]) -> Output {
+    let o = tamis(args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    o
+}
+
 fn stats(out: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(out.join("stats.json")).unwrap()).unwrap()
 }
@@ -50,7 +57,7 @@ fn sample_run_writes_layout_and_balances() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
     let sample = root().join("sample");
-    let o = tamis(&[
+    let o = tamis_ok(&[
         "run",
         "--preset",
         "fineweb",
@@ -58,7 +65,6 @@ fn sample_run_writes_layout_and_balances() {
         "-o",
         out.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let s = stats(&out);
     // 24 JSONL pages plus the seed page as a .txt document.
     assert_eq!(s["read"], 25);
@@ -108,7 +114,7 @@ fn output_bytes_do_not_depend_on_thread_count() {
     let mut runs = Vec::new();
     for threads in ["1", "2", "5"] {
         let out = tmp.path().join(format!("t{threads}"));
-        let o = tamis(&[
+        tamis_ok(&[
             "run",
             "--preset",
             "fineweb",
@@ -118,7 +124,6 @@ fn output_bytes_do_not_depend_on_thread_count() {
             "--threads",
             threads,
         ]);
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         runs.push((
             read_dir_bytes(&out.join("kept")),
             read_dir_bytes(&out.join("dropped")),
@@ -157,7 +162,7 @@ fn every_fault_is_quarantined_and_counted() {
     std::fs::write(dir.join("d.jsonl"), b"").unwrap();
     let missing = tmp.path().join("missing.jsonl");
     let out = tmp.path().join("out");
-    let o = tamis(&[
+    tamis_ok(&[
         "run",
         "--preset",
         "fineweb",
@@ -166,7 +171,6 @@ fn every_fault_is_quarantined_and_counted() {
         "-o",
         out.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let s = stats(&out);
     let (read, kept, dropped, quar) = (
         s["read"].as_u64().unwrap(),
@@ -289,14 +293,13 @@ fn bad_pipeline_file_is_rejected_before_reading() {
 #[test]
 fn explain_doc_marks_removed_lines_with_their_rule() {
     let seed = root().join("sample/seed-page.txt");
-    let o = tamis(&[
+    let o = tamis_ok(&[
         "explain",
         "--doc",
         seed.to_str().unwrap(),
         "--format",
         "json",
     ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let rows: Vec<Value> = serde_json::from_slice(&o.stdout).unwrap();
     let text = std::fs::read_to_string(&seed).unwrap();
     assert_eq!(rows.len(), text.split('\n').count());
@@ -337,7 +340,7 @@ fn clean_preset_keeps_the_seed_article_that_fineweb_drops() {
     let tmp = tempfile::tempdir().unwrap();
     let seed = root().join("sample/seed-page.txt");
     let out = tmp.path().join("out");
-    let o = tamis(&[
+    tamis_ok(&[
         "run",
         "--preset",
         "clean",
@@ -345,7 +348,6 @@ fn clean_preset_keeps_the_seed_article_that_fineweb_drops() {
         "-o",
         out.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let kept = jsonl_zst(&out.join("kept/00000.jsonl.zst"));
     assert_eq!(
         kept.len(),
@@ -362,7 +364,7 @@ fn line_clean_edit_log_replays_to_the_cleaned_text() {
     let pipeline = tmp.path().join("p.toml");
     std::fs::write(&pipeline, "[[step]]\ntype = \"line_clean\"\n").unwrap();
     let out = tmp.path().join("out");
-    let o = tamis(&[
+    tamis_ok(&[
         "run",
         "--pipeline",
         pipeline.to_str().unwrap(),
@@ -370,7 +372,6 @@ fn line_clean_edit_log_replays_to_the_cleaned_text() {
         "-o",
         out.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let doc = &jsonl_zst(&out.join("kept/00000.jsonl.zst"))[0];
     let edits = doc["metadata"]["tamis_edits"].as_array().unwrap();
     assert!(!edits.is_empty());

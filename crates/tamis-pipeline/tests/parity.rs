@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tamis_core::{DocCache, Document};
-use tamis_pipeline::{preset, Outcome, PipelineSpec};
+use tamis_pipeline::{preset, Outcome, Pipeline, PipelineSpec};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -23,45 +23,84 @@ fn read_jsonl_zst(path: &Path) -> Vec<Value> {
         .collect()
 }
 
-/// Runs the preset over `inputs` and returns one description per mismatch with `golden`.
-fn compare(inputs: &[Value], golden: &[Value]) -> Vec<String> {
+/// One side of a comparison, as a string: `keep <text or digest>` or `drop <step> <reason>`.
+type Describe = fn(&Outcome, &Document, &[&'static str]) -> String;
+
+/// The `fineweb` golden records the step, the reason and the full kept text.
+fn fineweb_ours(o: &Outcome, doc: &Document, ids: &[&'static str]) -> String {
+    match o {
+        Outcome::Kept => format!("keep {}", doc.text),
+        Outcome::Dropped { step, reason } => format!("drop {} {reason}", ids[*step]),
+    }
+}
+
+fn fineweb_theirs(gold: &Value) -> String {
+    if gold["keep"].as_bool().unwrap() {
+        format!("keep {}", gold["text"].as_str().unwrap())
+    } else {
+        format!(
+            "drop {} {}",
+            gold["step"].as_str().unwrap(),
+            gold["reason"].as_str().unwrap()
+        )
+    }
+}
+
+/// The C4-defaults golden records the reason and a digest of the kept text.
+fn c4_ours(o: &Outcome, doc: &Document, _: &[&'static str]) -> String {
+    match o {
+        Outcome::Kept => {
+            let digest = Sha256::digest(doc.text.as_bytes());
+            let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+            format!("keep {hex}")
+        }
+        Outcome::Dropped { reason, .. } => format!("drop {reason}"),
+    }
+}
+
+fn c4_theirs(gold: &Value) -> String {
+    if gold["keep"].as_bool().unwrap() {
+        format!("keep {}", gold["text_sha256"].as_str().unwrap())
+    } else {
+        format!("drop {}", gold["reason"].as_str().unwrap())
+    }
+}
+
+/// Runs `pipeline` over `inputs` and asserts every outcome equals datatrove's.
+fn assert_parity(
+    pipeline: &Pipeline,
+    (inputs, golden): (&[Value], &[Value]),
+    (ours, theirs): (Describe, fn(&Value) -> String),
+    what: &str,
+) {
     assert_eq!(
         inputs.len(),
         golden.len(),
-        "input and golden differ in length"
+        "{what}: input and golden differ in length"
     );
-    let pipeline = preset("fineweb").unwrap().build().unwrap();
     let ids = pipeline.step_ids();
     let mut tally = pipeline.new_tally();
     let mut cache = DocCache::default();
     let mut mismatches = Vec::new();
     for (input, gold) in inputs.iter().zip(golden) {
         let mut doc: Document = serde_json::from_value(input.clone()).expect("document");
-        assert_eq!(doc.id, gold["id"].as_str().unwrap(), "golden out of order");
+        assert_eq!(
+            doc.id,
+            gold["id"].as_str().unwrap(),
+            "{what}: golden out of order"
+        );
         let outcome = pipeline.process(&mut doc, &mut tally, &mut cache);
-        let ours = match &outcome {
-            Outcome::Kept => ("keep".to_owned(), String::new()),
-            Outcome::Dropped { step, reason } => (ids[*step].to_owned(), reason.clone()),
-        };
-        let theirs = if gold["keep"].as_bool().unwrap() {
-            ("keep".to_owned(), String::new())
-        } else {
-            (
-                gold["step"].as_str().unwrap().to_owned(),
-                gold["reason"].as_str().unwrap().to_owned(),
-            )
-        };
-        if ours != theirs {
-            mismatches.push(format!("{}: tamis {ours:?}, datatrove {theirs:?}", doc.id));
-        } else if outcome == Outcome::Kept && doc.text != gold["text"].as_str().unwrap() {
-            mismatches.push(format!("{}: kept text differs", doc.id));
+        let (a, b) = (ours(&outcome, &doc, &ids), theirs(gold));
+        if a != b {
+            let short = |s: &str| s.chars().take(80).collect::<String>();
+            mismatches.push(format!(
+                "{}: tamis {:?}, datatrove {:?}",
+                doc.id,
+                short(&a),
+                short(&b)
+            ));
         }
     }
-    mismatches
-}
-
-fn assert_parity(inputs: &[Value], golden: &[Value], what: &str) {
-    let mismatches = compare(inputs, golden);
     assert!(
         mismatches.is_empty(),
         "{what}: {} of {} documents differ from datatrove:\n{}",
@@ -74,118 +113,73 @@ fn assert_parity(inputs: &[Value], golden: &[Value], what: &str) {
             .collect::<Vec<_>>()
             .join("\n")
     );
-    eprintln!(
-        "{what}: {} documents, all decisions equal datatrove's",
-        inputs.len()
-    );
+    eprintln!("{what}: {} documents, all equal datatrove's", inputs.len());
+}
+
+fn fineweb() -> Pipeline {
+    preset("fineweb").unwrap().build().unwrap()
+}
+
+fn c4_defaults() -> Pipeline {
+    PipelineSpec::from_toml("[[step]]\ntype = \"c4_quality\"\n", "test")
+        .unwrap()
+        .build()
+        .unwrap()
+}
+
+/// The shared corpora, or `None` (with a message) on a fresh clone without `../shared`.
+fn shared_corpora() -> Option<Vec<(&'static str, Vec<Value>)>> {
+    let dir = root().join("../shared/data/corpus");
+    if !dir.exists() {
+        eprintln!(
+            "skipping: {} not found (a fresh clone has no ../shared)",
+            dir.display()
+        );
+        return None;
+    }
+    let read = |c: &'static str| (c, read_jsonl_zst(&dir.join(format!("{c}.jsonl.zst"))));
+    Some(vec![read("pages"), read("articles")])
+}
+
+fn golden(name: &str) -> Vec<Value> {
+    read_jsonl_zst(&root().join("tests/golden").join(name))
 }
 
 #[test]
 fn committed_subset_matches_datatrove() {
-    let dir = root().join("tests/golden");
-    let inputs = read_jsonl_zst(&dir.join("subset-input.jsonl.zst"));
-    let golden = read_jsonl_zst(&dir.join("subset-fineweb.jsonl.zst"));
+    let inputs = golden("subset-input.jsonl.zst");
     assert!(inputs.len() >= 200, "subset too small: {}", inputs.len());
-    assert_parity(&inputs, &golden, "subset");
+    let gold = golden("subset-fineweb.jsonl.zst");
+    assert_parity(
+        &fineweb(),
+        (&inputs, &gold),
+        (fineweb_ours, fineweb_theirs),
+        "subset",
+    );
+    let gold = golden("subset-c4-default.jsonl.zst");
+    assert_parity(
+        &c4_defaults(),
+        (&inputs, &gold),
+        (c4_ours, c4_theirs),
+        "subset, C4 defaults",
+    );
 }
 
 #[test]
 fn shared_corpora_match_datatrove() {
-    let shared = root().join("../shared/data/corpus");
-    if !shared.exists() {
-        eprintln!(
-            "skipping: {} not found (a fresh clone has no ../shared)",
-            shared.display()
-        );
+    let Some(corpora) = shared_corpora() else {
         return;
-    }
-    for corpus in ["pages", "articles"] {
-        let inputs = read_jsonl_zst(&shared.join(format!("{corpus}.jsonl.zst")));
-        let golden =
-            read_jsonl_zst(&root().join(format!("tests/golden/fineweb-{corpus}.jsonl.zst")));
-        assert_parity(&inputs, &golden, corpus);
-    }
-}
-
-/// `c4_quality` alone, defaults: decisions, reasons and a digest of the kept text.
-fn compare_c4_default(inputs: &[Value], golden: &[Value]) -> Vec<String> {
-    assert_eq!(
-        inputs.len(),
-        golden.len(),
-        "input and golden differ in length"
-    );
-    let pipeline = PipelineSpec::from_toml("[[step]]\ntype = \"c4_quality\"\n", "test")
-        .unwrap()
-        .build()
-        .unwrap();
-    let mut tally = pipeline.new_tally();
-    let mut cache = DocCache::default();
-    let mut mismatches = Vec::new();
-    for (input, gold) in inputs.iter().zip(golden) {
-        let mut doc: Document = serde_json::from_value(input.clone()).expect("document");
-        assert_eq!(doc.id, gold["id"].as_str().unwrap(), "golden out of order");
-        let ours = match pipeline.process(&mut doc, &mut tally, &mut cache) {
-            Outcome::Kept => {
-                let digest = Sha256::digest(doc.text.as_bytes());
-                let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
-                format!("keep {hex}")
-            }
-            Outcome::Dropped { reason, .. } => format!("drop {reason}"),
-        };
-        let theirs = if gold["keep"].as_bool().unwrap() {
-            format!("keep {}", gold["text_sha256"].as_str().unwrap())
-        } else {
-            format!("drop {}", gold["reason"].as_str().unwrap())
-        };
-        if ours != theirs {
-            mismatches.push(format!("{}: tamis {ours}, datatrove {theirs}", doc.id));
-        }
-    }
-    mismatches
-}
-
-fn assert_c4_parity(inputs: &[Value], golden: &[Value], what: &str) {
-    let mismatches = compare_c4_default(inputs, golden);
-    assert!(
-        mismatches.is_empty(),
-        "{what}: {} of {} documents differ from datatrove's C4QualityFilter():\n{}",
-        mismatches.len(),
-        inputs.len(),
-        mismatches
-            .iter()
-            .take(30)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
-    eprintln!(
-        "{what}: {} documents, C4 (defaults) equals datatrove",
-        inputs.len()
-    );
-}
-
-#[test]
-fn c4_defaults_match_datatrove_on_subset() {
-    let dir = root().join("tests/golden");
-    let inputs = read_jsonl_zst(&dir.join("subset-input.jsonl.zst"));
-    let golden = read_jsonl_zst(&dir.join("subset-c4-default.jsonl.zst"));
-    assert_c4_parity(&inputs, &golden, "subset");
-}
-
-#[test]
-fn c4_defaults_match_datatrove_on_shared_corpora() {
-    let shared = root().join("../shared/data/corpus");
-    if !shared.exists() {
-        eprintln!(
-            "skipping: {} not found (a fresh clone has no ../shared)",
-            shared.display()
+    };
+    for (corpus, inputs) in &corpora {
+        let gold = golden(&format!("fineweb-{corpus}.jsonl.zst"));
+        assert_parity(
+            &fineweb(),
+            (inputs, &gold),
+            (fineweb_ours, fineweb_theirs),
+            corpus,
         );
-        return;
-    }
-    for corpus in ["pages", "articles"] {
-        let inputs = read_jsonl_zst(&shared.join(format!("{corpus}.jsonl.zst")));
-        let golden =
-            read_jsonl_zst(&root().join(format!("tests/golden/c4-default-{corpus}.jsonl.zst")));
-        assert_c4_parity(&inputs, &golden, corpus);
+        let gold = golden(&format!("c4-default-{corpus}.jsonl.zst"));
+        let what = format!("{corpus}, C4 defaults");
+        assert_parity(&c4_defaults(), (inputs, &gold), (c4_ours, c4_theirs), &what);
     }
 }
