@@ -35,7 +35,7 @@ struct RunArgs {
     /// A named preset (see `tamis filters`).
     #[arg(long, conflicts_with = "pipeline")]
     preset: Option<String>,
-    /// A pipeline file (TOML with [[step]] tables).
+    /// A pipeline file (TOML with `[[step]]` tables).
     #[arg(long)]
     pipeline: Option<PathBuf>,
     /// Input files, directories or glob patterns.
