@@ -25,18 +25,21 @@ pub struct Ctx<'a> {
     pub cache: &'a mut DocCache,
 }
 
-/// Per-document derived data, keyed by a hash of the text it was computed from, so a step that
-/// edits the text can never be handed stale results.
+/// Per-document derived data, keyed by the length and a 64-bit hash of the text it was computed
+/// from, so a step that edits the text is not handed stale results (two different texts of one
+/// document would need equal lengths and colliding hashes).
 #[derive(Debug, Default)]
 pub struct DocCache {
-    words: Option<(u64, Vec<(u32, u32)>)>,
-    word_count: Option<(u64, usize)>,
+    words: Option<(TextKey, Vec<(u32, u32)>)>,
+    word_count: Option<(TextKey, usize)>,
 }
 
+type TextKey = (usize, u64);
+
 impl DocCache {
-    fn key(text: &str) -> u64 {
+    fn key(text: &str) -> TextKey {
         // Fixed seed: the cache lives for one document on one thread, so only speed matters.
-        foldhash::quality::FixedState::with_seed(0x7a11).hash_one(text)
+        (text.len(), foldhash::quality::FixedState::with_seed(0x7a11).hash_one(text))
     }
 
     /// Word byte spans of `text`, computed by `tokenize` unless cached for this exact text.
