@@ -39,7 +39,10 @@ type TextKey = (usize, u64);
 impl DocCache {
     fn key(text: &str) -> TextKey {
         // Fixed seed: the cache lives for one document on one thread, so only speed matters.
-        (text.len(), foldhash::quality::FixedState::with_seed(0x7a11).hash_one(text))
+        (
+            text.len(),
+            foldhash::quality::FixedState::with_seed(0x7a11).hash_one(text),
+        )
     }
 
     /// Word byte spans of `text`, computed by `tokenize` unless cached for this exact text.
@@ -104,5 +107,34 @@ impl ConfigError {
             step: step.into(),
             message: message.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cache_recomputes_when_the_text_changes() {
+        let mut cache = DocCache::default();
+        let mut calls = 0;
+        let mut spans = |t: &str, cache: &mut DocCache| {
+            cache
+                .word_spans(t, |_| {
+                    calls += 1;
+                    vec![(0, t.len() as u32)]
+                })
+                .to_vec()
+        };
+        assert_eq!(spans("abc", &mut cache), vec![(0, 3)]);
+        assert_eq!(spans("abc", &mut cache), vec![(0, 3)]);
+        assert_eq!(spans("abcd", &mut cache), vec![(0, 4)]);
+        assert_eq!(calls, 2);
+        assert_eq!(cache.word_count("abcd"), Some(1));
+        assert_eq!(cache.word_count("abc"), None);
+        cache.set_word_count("xyz", 7);
+        assert_eq!(cache.word_count("xyz"), Some(7));
+        cache.clear();
+        assert_eq!(cache.word_count("xyz"), None);
     }
 }
