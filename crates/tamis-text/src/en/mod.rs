@@ -65,36 +65,31 @@ impl Tokenizer {
         out
     }
 
+    /// Tokenises `text` and yields the byte ranges of its words. Non-whitespace tokens contain
+    /// no whitespace, so `strip()` leaves them unchanged; whitespace tokens strip to nothing
+    /// and are dropped.
+    fn word_ranges(&mut self, text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+        tokenize(data::data(), text, &mut self.scratch);
+        self.scratch
+            .toks
+            .iter()
+            .filter(|t| !t.space)
+            .map(|t| (t.start, t.end))
+    }
+
     /// [`Tokenizer::words`], appending to `out`.
     pub fn words_into<'t>(&mut self, text: &'t str, out: &mut Vec<&'t str>) {
-        tokenize(data::data(), text, &mut self.scratch);
-        // Non-whitespace tokens contain no whitespace, so `strip()` leaves them unchanged;
-        // whitespace tokens strip to nothing and are dropped.
-        out.extend(
-            self.scratch
-                .toks
-                .iter()
-                .filter(|t| !t.space)
-                .map(|t| &text[t.start..t.end]),
-        );
+        out.extend(self.word_ranges(text).map(|(a, b)| &text[a..b]));
     }
 
     /// `len(split_into_words(text, "eng"))`, without building the list.
     pub fn word_count(&mut self, text: &str) -> usize {
-        tokenize(data::data(), text, &mut self.scratch);
-        self.scratch.toks.iter().filter(|t| !t.space).count()
+        self.word_ranges(text).count()
     }
 
     /// Byte ranges of [`Tokenizer::words`], appended to `out`.
     pub fn word_spans_into(&mut self, text: &str, out: &mut Vec<(u32, u32)>) {
-        tokenize(data::data(), text, &mut self.scratch);
-        out.extend(
-            self.scratch
-                .toks
-                .iter()
-                .filter(|t| !t.space)
-                .map(|t| (t.start as u32, t.end as u32)),
-        );
+        out.extend(self.word_ranges(text).map(|(a, b)| (a as u32, b as u32)));
     }
 
     /// `(word_count, sentence_count)` from one tokenisation of `text`.
