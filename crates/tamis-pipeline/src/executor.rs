@@ -159,7 +159,9 @@ struct Item {
     loc: Location,
 }
 
-enum Result1 {
+/// What became of one document in a batch: a pipeline outcome, or a panic inside a step
+/// (quarantined with the panic message).
+enum DocResult {
     Done(Outcome),
     Panicked(String),
 }
@@ -209,11 +211,11 @@ impl Run<'_> {
         for (item, outcome) in items.into_iter().zip(outcomes) {
             let Item { mut doc, loc } = item;
             match outcome {
-                Result1::Done(Outcome::Kept) => {
+                DocResult::Done(Outcome::Kept) => {
                     self.kept.write_doc(&doc)?;
                     self.stats.kept += 1;
                 }
-                Result1::Done(Outcome::Dropped { step, reason }) => {
+                DocResult::Done(Outcome::Dropped { step, reason }) => {
                     doc.metadata
                         .insert("filter_reason".into(), Value::from(reason));
                     doc.metadata
@@ -221,7 +223,7 @@ impl Run<'_> {
                     self.dropped.write_doc(&doc)?;
                     self.stats.dropped += 1;
                 }
-                Result1::Panicked(message) => {
+                DocResult::Panicked(message) => {
                     let q = Quarantined {
                         loc,
                         reason: "step_panic",
@@ -239,7 +241,7 @@ impl Run<'_> {
 /// A filtered batch: the documents (edited by the steps) and, per chunk, outcomes and tallies.
 struct Processed {
     items: Vec<Item>,
-    chunks: Vec<(Vec<Result1>, Vec<StepTally>)>,
+    chunks: Vec<(Vec<DocResult>, Vec<StepTally>)>,
 }
 
 /// Filters a batch on the pool. Small chunks balance uneven document costs; per-chunk tallies
@@ -257,7 +259,7 @@ fn process_batch(pipeline: &Pipeline, pool: &rayon::ThreadPool, mut items: Vec<I
                         catch_unwind(AssertUnwindSafe(|| {
                             pipeline.process(&mut item.doc, &mut tally, &mut cache)
                         }))
-                        .map_or_else(|p| Result1::Panicked(panic_message(&p)), Result1::Done)
+                        .map_or_else(|p| DocResult::Panicked(panic_message(&p)), DocResult::Done)
                     })
                     .collect();
                 (outs, tally)

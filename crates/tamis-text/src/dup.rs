@@ -240,7 +240,7 @@ impl<'a> NgramIndex<'a> {
     ///
     /// Any n-gram occurs at most as often as the most frequent m-gram for m < n (each occurrence
     /// starts with one of that m-gram's), so `max count(m) * max_spaced_len(n)` bounds
-    /// [`Self::top_ngram_chars`] and lets a caller skip a pass that cannot reach its threshold.
+    /// [`Self::top_ngram`] and lets a caller skip a pass that cannot reach its threshold.
     pub fn max_spaced_len(&self, n: usize) -> usize {
         if n == 0 || self.words.len() < n {
             return 0;
@@ -253,12 +253,7 @@ impl<'a> NgramIndex<'a> {
 
     /// datatrove `find_top_duplicate(get_n_grams(words, n))`: the most frequent space-joined
     /// n-gram's length times its count; ties go to the n-gram seen first (`Counter.most_common`).
-    /// `None` when there are fewer than `n` words.
-    pub fn top_ngram_chars(&mut self, n: usize) -> Option<usize> {
-        self.top_ngram(n).map(|(chars, _)| chars)
-    }
-
-    /// [`Self::top_ngram_chars`] and the top n-gram's count.
+    /// Returns `(chars, count)`; `None` when there are fewer than `n` words.
     pub fn top_ngram(&mut self, n: usize) -> Option<(usize, usize)> {
         if n == 0 || self.words.len() < n {
             return None;
@@ -302,7 +297,7 @@ impl<'a> NgramIndex<'a> {
         ))
     }
 
-    /// [`Self::top_ngram_chars`] keyed by the n-gram words themselves; used after a hash
+    /// [`Self::top_ngram`] keyed by the n-gram words themselves; used after a hash
     /// collision.
     fn top_ngram_exact(&self, n: usize) -> (usize, usize) {
         let mut counts: HashMap<&[&str], (u32, u32)> = HashMap::new();
@@ -397,8 +392,8 @@ mod tests {
         // "x y" and "long word" both occur twice; "x y" is seen first, so 3 * 2 = 6.
         let words = ["x", "y", "long", "word", "x", "y", "long", "word"];
         let mut idx = NgramIndex::new(&words);
-        assert_eq!(idx.top_ngram_chars(2), Some(6));
-        assert_eq!(idx.top_ngram_chars(9), None);
+        assert_eq!(idx.top_ngram(2), Some((6, 2)));
+        assert_eq!(idx.top_ngram(9), None);
     }
 
     #[test]
