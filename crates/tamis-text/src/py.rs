@@ -88,27 +88,54 @@ pub fn splitlines(s: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let (mut start, mut i) = (0, 0);
     while i < b.len() {
-        // Byte length of a line break starting at `i`, if any: ASCII \n \v \f \r \x1c-\x1e,
-        // U+0085 (C2 85), U+2028 and U+2029 (E2 80 A8 / A9).
-        let brk = match b[i] {
-            b'\n' | 0x0b | 0x0c | 0x1c..=0x1e => 1,
-            b'\r' => 1 + usize::from(b.get(i + 1) == Some(&b'\n')),
-            0xC2 if b.get(i + 1) == Some(&0x85) => 2,
-            0xE2 if b.get(i + 1) == Some(&0x80) && matches!(b.get(i + 2), Some(0xA8 | 0xA9)) => 3,
-            _ => 0,
-        };
-        if brk == 0 {
-            i += 1;
-        } else {
-            out.push(&s[start..i]);
-            i += brk;
-            start = i;
+        // Most 8-byte words hold no byte that can start a break: skip them whole.
+        if let Some(chunk) = b.get(i..i + 8) {
+            let word = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+            if !may_start_break(word) {
+                i += 8;
+                continue;
+            }
+        }
+        let stop = (i + 8).min(b.len());
+        while i < stop {
+            // Byte length of a line break starting at `i`, if any: ASCII \n \v \f \r
+            // \x1c-\x1e, U+0085 (C2 85), U+2028 and U+2029 (E2 80 A8 / A9).
+            let brk = match b[i] {
+                b'\n' | 0x0b | 0x0c | 0x1c..=0x1e => 1,
+                b'\r' => 1 + usize::from(b.get(i + 1) == Some(&b'\n')),
+                0xC2 if b.get(i + 1) == Some(&0x85) => 2,
+                0xE2 if b.get(i + 1) == Some(&0x80)
+                    && matches!(b.get(i + 2), Some(0xA8 | 0xA9)) =>
+                {
+                    3
+                }
+                _ => 0,
+            };
+            if brk == 0 {
+                i += 1;
+            } else {
+                out.push(&s[start..i]);
+                i += brk;
+                start = i;
+            }
         }
     }
     if start < s.len() {
         out.push(&s[start..]);
     }
     out
+}
+
+/// Whether any byte of `word` is a control byte (< 0x20) or the lead byte 0xC2 or 0xE2: the
+/// only bytes a line break can start with. May say yes wrongly (the caller then checks byte
+/// by byte), never no wrongly.
+#[inline]
+fn may_start_break(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Classic SWAR tests: a byte below n sets its high bit in (x - n*ONES) & !x.
+    let below = |x: u64, n: u64| x.wrapping_sub(n * ONES) & !x & HIGH;
+    below(word, 0x20) | below(word ^ (0xC2 * ONES), 1) | below(word ^ (0xE2 * ONES), 1) != 0
 }
 
 /// `str.split()` with no argument: runs of whitespace separate, no empty pieces.
@@ -119,6 +146,49 @@ pub fn split_whitespace(s: &str) -> impl Iterator<Item = &str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The byte-at-a-time definition the fast scan must agree with.
+    fn splitlines_reference(s: &str) -> Vec<&str> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        let mut chars = s.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            if matches!(
+                c,
+                '\n' | '\x0b' | '\x0c' | '\r' | '\x1c'
+                    ..='\x1e' | '\u{85}' | '\u{2028}' | '\u{2029}'
+            ) {
+                out.push(&s[start..i]);
+                start = i + c.len_utf8();
+                if c == '\r' && chars.peek().map(|&(_, n)| n) == Some('\n') {
+                    chars.next();
+                    start += 1;
+                }
+            }
+        }
+        if start < s.len() {
+            out.push(&s[start..]);
+        }
+        out
+    }
+
+    #[test]
+    fn splitlines_fast_scan_agrees_at_every_alignment() {
+        // Every break kind, and near-misses (other C2/E2 sequences, tab), at every offset
+        // modulo 8 so each falls at each position of a scanned word and across word ends.
+        let pieces = [
+            "\n", "\r\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\u{85}", "\u{2028}",
+            "\u{2029}", "\u{a0}", "\u{2019}", "\u{2027}", "\t", "\x1f", "é",
+        ];
+        for pad in 0..16 {
+            for p in pieces {
+                for q in pieces {
+                    let s = format!("{}{p}ab{q}{}", "x".repeat(pad), "y".repeat(pad % 5));
+                    assert_eq!(splitlines(&s), splitlines_reference(&s), "{s:?}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn splitlines_matches_python() {

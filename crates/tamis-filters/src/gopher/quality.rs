@@ -283,16 +283,25 @@ impl Step for GopherQuality {
         }
 
         if c.min_stop_words != 0 {
+            // Only "at least `min_stop_words` distinct" matters, so stop at the first word that
+            // reaches it: on English text that is within the first sentence.
             let mut found = vec![false; self.stop_words.len()];
+            let mut distinct = 0;
             for w in &words {
                 if w.len() >= 64 || self.stop_word_lengths & (1 << w.len()) == 0 {
                     continue;
                 }
                 if let Ok(i) = self.stop_words.binary_search_by(|s| s.as_str().cmp(w)) {
-                    found[i] = true;
+                    if !found[i] {
+                        found[i] = true;
+                        distinct += 1;
+                        if distinct >= c.min_stop_words {
+                            break;
+                        }
+                    }
                 }
             }
-            if found.iter().filter(|&&f| f).count() < c.min_stop_words {
+            if distinct < c.min_stop_words {
                 return Verdict::drop("gopher_enough_stop_words");
             }
         }
