@@ -1,0 +1,213 @@
+//! MinHash signatures (Broder, "On the resemblance and containment of documents", 1997) with
+//! FineWeb's parameters, computed exactly as datatrove 0.10.1 computes them
+//! (`src/datatrove/pipeline/dedup/minhash.py`, `MinhashDedupSignature.get_shingles` and
+//! `get_signature`):
+//!
+//! 1. the text is normalised with [`simplify_text`](crate::simplify_text);
+//! 2. split into words by datatrove's English word tokenizer (spaCy's rules,
+//!    [`tamis_text::en`]);
+//! 3. each run of `n_grams` consecutive words, joined by single spaces, is hashed with xxh64
+//!    (seed 0) of its UTF-8 bytes: a shingle;
+//! 4. hash `i` of the signature is the minimum over shingles of `((s * a_i + b_i) mod 2^64)
+//!    mod (2^61 - 1)`: numpy multiplies and adds in wrapping `uint64` before the modulo, and
+//!    that wrap is part of the reference behaviour.
+//!
+//! Documents with fewer than `n_grams` words have no shingle and no signature; datatrove never
+//! matches them with anything.
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+use xxhash_rust::xxh64::xxh64;
+
+use crate::numpy_rng::Mt19937;
+use crate::simplify::{simplify_text, TextNorm};
+
+/// The Mersenne prime 2^61 - 1, the modulus of the permutations.
+pub const MERSENNE_61: u64 = (1 << 61) - 1;
+
+/// MinHash parameters; the defaults are datatrove's `MinhashConfig()`, which FineWeb used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct MinhashConfig {
+    /// Words per shingle.
+    pub n_grams: usize,
+    /// LSH bands: two documents are candidates when all hashes of one band agree.
+    pub num_buckets: usize,
+    /// Hashes per band.
+    pub hashes_per_bucket: usize,
+    /// Seed of the permutation parameters (numpy `RandomState`), the same on every worker.
+    pub seed: u32,
+    /// Text normalisation before shingling.
+    pub norm: TextNorm,
+}
+
+impl Default for MinhashConfig {
+    fn default() -> Self {
+        Self {
+            n_grams: 5,
+            num_buckets: 14,
+            hashes_per_bucket: 8,
+            seed: 1,
+            norm: TextNorm::default(),
+        }
+    }
+}
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum MinhashError {
+    #[error("`{0}` must be at least 1")]
+    Zero(&'static str),
+    #[error("num_buckets * hashes_per_bucket = {0} hashes is too many (at most 4096)")]
+    TooManyHashes(usize),
+}
+
+impl MinhashConfig {
+    pub fn num_hashes(&self) -> usize {
+        self.num_buckets * self.hashes_per_bucket
+    }
+
+    pub fn validate(&self) -> Result<(), MinhashError> {
+        for (name, v) in [
+            ("n_grams", self.n_grams),
+            ("num_buckets", self.num_buckets),
+            ("hashes_per_bucket", self.hashes_per_bucket),
+        ] {
+            if v == 0 {
+                return Err(MinhashError::Zero(name));
+            }
+        }
+        if self.num_hashes() > 4096 {
+            return Err(MinhashError::TooManyHashes(self.num_hashes()));
+        }
+        Ok(())
+    }
+}
+
+/// Computes signatures; cheap to share between threads (the tokenizer is thread-local).
+pub struct MinHasher {
+    config: MinhashConfig,
+    a: Vec<u64>,
+    b: Vec<u64>,
+}
+
+impl MinHasher {
+    pub fn new(config: MinhashConfig) -> Result<Self, MinhashError> {
+        config.validate()?;
+        let (a, b) = permutations(config.seed, config.num_hashes());
+        Ok(Self { config, a, b })
+    }
+
+    pub fn config(&self) -> &MinhashConfig {
+        &self.config
+    }
+
+    /// The permutation parameters `(a, b)`, as numpy draws them.
+    pub fn parameters(&self) -> (&[u64], &[u64]) {
+        (&self.a, &self.b)
+    }
+
+    /// The shingle hashes of `text`, in text order (repeats included).
+    pub fn shingles(&self, text: &str) -> Vec<u64> {
+        let simple = simplify_text(text, &self.config.norm);
+        let words = tamis_text::en::words(&simple);
+        let n = self.config.n_grams;
+        if words.len() < n {
+            return Vec::new();
+        }
+        let mut buf = String::new();
+        words
+            .windows(n)
+            .map(|gram| {
+                buf.clear();
+                for (k, w) in gram.iter().enumerate() {
+                    if k > 0 {
+                        buf.push(' ');
+                    }
+                    buf.push_str(w);
+                }
+                xxh64(buf.as_bytes(), 0)
+            })
+            .collect()
+    }
+
+    /// The signature of `text` (`num_hashes` values, band after band), or `None` when it has
+    /// fewer than `n_grams` words.
+    pub fn signature(&self, text: &str) -> Option<Vec<u64>> {
+        let shingles = self.shingles(text);
+        if shingles.is_empty() {
+            return None;
+        }
+        let mut sig = vec![u64::MAX; self.a.len()];
+        for &s in &shingles {
+            for ((m, &a), &b) in sig.iter_mut().zip(&self.a).zip(&self.b) {
+                *m = (*m).min(mod_mersenne(s.wrapping_mul(a).wrapping_add(b)));
+            }
+        }
+        Some(sig)
+    }
+}
+
+/// `x mod (2^61 - 1)` without a division: 2^61 is 1 modulo the prime, so the high bits fold
+/// onto the low ones.
+#[inline]
+fn mod_mersenne(x: u64) -> u64 {
+    let folded = (x & MERSENNE_61) + (x >> 61);
+    if folded >= MERSENNE_61 {
+        folded - MERSENNE_61
+    } else {
+        folded
+    }
+}
+
+/// datatrove's parameters: `gen = RandomState(seed)`, `a = gen.randint(1, P, size=n)`, then
+/// `b = gen.randint(0, P, size=n)`, both `uint64`.
+fn permutations(seed: u32, n: usize) -> (Vec<u64>, Vec<u64>) {
+    let mut rng = Mt19937::new(seed);
+    let a = (0..n).map(|_| rng.randint_u64(1, MERSENNE_61)).collect();
+    let b = (0..n).map(|_| rng.randint_u64(0, MERSENNE_61)).collect();
+    (a, b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mersenne_reduction_equals_the_modulo() {
+        for x in [
+            0,
+            1,
+            MERSENNE_61 - 1,
+            MERSENNE_61,
+            MERSENNE_61 + 1,
+            u64::MAX,
+            u64::MAX - 1,
+            1 << 63,
+            0x1234_5678_9abc_def0,
+        ] {
+            assert_eq!(mod_mersenne(x), x % MERSENNE_61, "{x}");
+        }
+    }
+
+    #[test]
+    fn short_documents_have_no_signature() {
+        let h = MinHasher::new(MinhashConfig::default()).unwrap();
+        assert_eq!(h.signature("only four words here"), None);
+        assert_eq!(
+            h.signature("now there are five words").map(|s| s.len()),
+            Some(112)
+        );
+    }
+
+    #[test]
+    fn config_is_validated() {
+        let bad = MinhashConfig {
+            n_grams: 0,
+            ..MinhashConfig::default()
+        };
+        assert_eq!(
+            MinHasher::new(bad).err(),
+            Some(MinhashError::Zero("n_grams"))
+        );
+    }
+}

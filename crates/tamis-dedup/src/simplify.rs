@@ -1,0 +1,208 @@
+//! Text normalisation before shingling, as datatrove's `simplify_text` does it
+//! (datatrove 0.10.1, `src/datatrove/utils/text.py`, `simplify_text` and `TextNormConfig`).
+//!
+//! Near-duplicates often differ only in case, numbers, punctuation, spacing or accents; folding
+//! those away before shingling raises recall. The order of the operations matters (numbers are
+//! folded before punctuation, so "1,5" is one number) and is datatrove's.
+
+use serde::{Deserialize, Serialize};
+use tamis_text::py;
+use unicode_general_category::{get_general_category, GeneralCategory};
+use unicode_normalization::UnicodeNormalization;
+
+use crate::simplify_tables::PUNCTUATION;
+
+/// Which normalisations to apply; the defaults are datatrove's `TextNormConfig()`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct TextNorm {
+    /// Lower-case (Python `str.lower`).
+    pub lowercase: bool,
+    /// Strip, and replace each run of whitespace with one space.
+    pub norm_whitespace: bool,
+    /// Turn datatrove's punctuation characters (and C0/C1 controls) into spaces.
+    pub remove_punctuation: bool,
+    /// Decompose (NFD) and drop combining marks: "café" becomes "cafe".
+    pub norm_unicode_diacritics: bool,
+    /// Replace each number (digits of any script, optionally one decimal separator and more
+    /// digits) with "0".
+    pub norm_numbers: bool,
+    /// Replace English weekday names with "WEEKDAY".
+    pub norm_weekdays: bool,
+    /// Replace English month names with "MONTH".
+    pub norm_monthnames: bool,
+}
+
+impl Default for TextNorm {
+    fn default() -> Self {
+        Self {
+            lowercase: true,
+            norm_whitespace: true,
+            remove_punctuation: true,
+            norm_unicode_diacritics: true,
+            norm_numbers: true,
+            norm_weekdays: false,
+            norm_monthnames: false,
+        }
+    }
+}
+
+/// Decimal separators datatrove's number pattern accepts between two digit runs.
+const DECIMAL_SEPARATORS: [char; 7] = ['.', ',', '،', '٫', '⎖', '⎗', '⎘'];
+const WEEKDAYS: [&str; 7] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
+const MONTHS: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
+/// datatrove `simplify_text(text, config)`.
+pub fn simplify_text(text: &str, cfg: &TextNorm) -> String {
+    let mut s = if cfg.lowercase {
+        text.to_lowercase()
+    } else {
+        text.to_owned()
+    };
+    if cfg.norm_numbers {
+        s = fold_numbers(&s);
+    }
+    if cfg.norm_weekdays {
+        s = replace_words(&s, &WEEKDAYS, "WEEKDAY");
+    }
+    if cfg.norm_monthnames {
+        s = replace_words(&s, &MONTHS, "MONTH");
+    }
+    if cfg.remove_punctuation {
+        s = s
+            .chars()
+            .map(|c| if is_punctuation(c) { ' ' } else { c })
+            .collect();
+    }
+    if cfg.norm_whitespace {
+        s = collapse_whitespace(py::strip(&s));
+    }
+    if cfg.norm_unicode_diacritics {
+        s = s
+            .nfd()
+            .filter(|&c| get_general_category(c) != GeneralCategory::NonspacingMark)
+            .collect();
+    }
+    py::strip(&s).to_owned()
+}
+
+fn is_punctuation(c: char) -> bool {
+    PUNCTUATION.binary_search(&c).is_ok()
+}
+
+/// `regex.sub(r"\p{Nd}+([.,،٫⎖⎗⎘]{1}\p{Nd}+)?", "0", s)`: the pattern is greedy and its
+/// optional part needs a separator followed by at least one digit, so a left-to-right scan
+/// finds the same matches.
+fn fold_numbers(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if !py::is_decimal(c) {
+            out.push(c);
+            continue;
+        }
+        while chars.peek().is_some_and(|&d| py::is_decimal(d)) {
+            chars.next();
+        }
+        out.push('0');
+        // A separator joins only when a digit follows it.
+        let mut ahead = chars.clone();
+        if ahead
+            .next()
+            .is_some_and(|d| DECIMAL_SEPARATORS.contains(&d))
+            && ahead.next().is_some_and(py::is_decimal)
+        {
+            chars.next();
+            while chars.peek().is_some_and(|&d| py::is_decimal(d)) {
+                chars.next();
+            }
+        }
+    }
+    out
+}
+
+/// `re.sub("w1|w2|...", replacement, s)`: leftmost match, alternatives tried in order.
+fn replace_words(s: &str, words: &[&str], replacement: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        let rest = &s[i..];
+        if let Some(w) = words.iter().find(|w| rest.starts_with(*w)) {
+            out.push_str(replacement);
+            i += w.len();
+        } else {
+            let c = rest.chars().next().expect("i is on a char boundary");
+            out.push(c);
+            i += c.len_utf8();
+        }
+    }
+    out
+}
+
+/// `re.sub(r"\s+", " ", s)` with Python's Unicode `\s` (the same set as `str.isspace`).
+fn collapse_whitespace(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut in_space = false;
+    for c in s.chars() {
+        if py::is_space(c) {
+            if !in_space {
+                out.push(' ');
+            }
+            in_space = true;
+        } else {
+            out.push(c);
+            in_space = false;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn simplify(s: &str) -> String {
+        simplify_text(s, &TextNorm::default())
+    }
+
+    #[test]
+    fn folds_case_numbers_punctuation_space_and_accents() {
+        // Expected values from datatrove 0.10.1 `simplify_text` on Python 3.11.
+        assert_eq!(simplify("  Café, 12.50 EUR!\n\tNEW  "), "cafe 0 eur new");
+        assert_eq!(simplify("1.2.3 and ١٢٣"), "0 0 and 0");
+        assert_eq!(simplify("a.b 3."), "a b 0");
+        assert_eq!(simplify("Ünïcödé — “quotes”"), "unicode quotes");
+    }
+
+    #[test]
+    fn optional_folds_are_off_by_default() {
+        assert_eq!(simplify("Monday 1 May"), "monday 0 may");
+        let cfg = TextNorm {
+            norm_weekdays: true,
+            norm_monthnames: true,
+            ..TextNorm::default()
+        };
+        assert_eq!(simplify_text("Monday 1 May", &cfg), "WEEKDAY 0 MONTH");
+    }
+}

@@ -1,0 +1,181 @@
+//! MinHash parity with datatrove 0.10.1. The golden files come from datatrove itself
+//! (`tools/gen_minhash_golden.py`): its permutation parameters, per-document signatures and
+//! the documents its four MinHash stages removed, with cluster sizes.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use tamis_dedup::{cluster, duplicate_pairs, simplify_text, MinHasher, MinhashConfig, Survivor};
+use xxhash_rust::xxh64::xxh64;
+
+fn golden(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name)
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn read_zst_lines(path: &Path) -> Vec<String> {
+    let f = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    BufReader::new(zstd::Decoder::new(f).unwrap())
+        .lines()
+        .map(Result::unwrap)
+        .filter(|l| !l.trim().is_empty())
+        .collect()
+}
+
+fn texts(path: &Path) -> Vec<(String, String)> {
+    read_zst_lines(path)
+        .iter()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            (
+                v["id"].as_str().unwrap().to_owned(),
+                v["text"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn digest(sig: &Option<Vec<u64>>) -> String {
+    match sig {
+        None => "-".into(),
+        Some(s) => {
+            let bytes: Vec<u8> = s.iter().flat_map(|v| v.to_le_bytes()).collect();
+            format!("{:016x}", xxh64(&bytes, 0))
+        }
+    }
+}
+
+fn simplified_digest(hasher: &MinHasher, text: &str) -> String {
+    format!(
+        "{:016x}",
+        xxh64(simplify_text(text, &hasher.config().norm).as_bytes(), 0)
+    )
+}
+
+fn hasher() -> MinHasher {
+    MinHasher::new(MinhashConfig::default()).unwrap()
+}
+
+#[test]
+fn permutation_parameters_equal_numpys() {
+    let v: Value =
+        serde_json::from_str(&std::fs::read_to_string(golden("params-seed1.json")).unwrap())
+            .unwrap();
+    let want = |k: &str| -> Vec<u64> {
+        v[k].as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_u64().unwrap())
+            .collect()
+    };
+    let h = hasher();
+    let (a, b) = h.parameters();
+    assert_eq!(a, want("a").as_slice());
+    assert_eq!(b, want("b").as_slice());
+}
+
+#[test]
+fn committed_subset_signatures_equal_datatrove() {
+    let h = hasher();
+    let input = texts(&repo_root().join("tests/golden/subset-input.jsonl.zst"));
+    let gold = read_zst_lines(&golden("subset-signatures.jsonl.zst"));
+    assert_eq!(input.len(), gold.len());
+    let mut full = 0;
+    for ((id, text), g) in input.iter().zip(&gold) {
+        let g: Value = serde_json::from_str(g).unwrap();
+        assert_eq!(g["id"], id.as_str());
+        assert_eq!(
+            simplified_digest(&h, text),
+            g["simplified"].as_str().unwrap(),
+            "simplify_text differs on {id}"
+        );
+        let sig = h.signature(text);
+        if let Some(want) = g.get("full_signature") {
+            let want: Option<Vec<u64>> = serde_json::from_value(want.clone()).unwrap();
+            assert_eq!(sig, want, "signature differs on {id}");
+            full += 1;
+        }
+        assert_eq!(
+            digest(&sig),
+            g["signature"].as_str().unwrap(),
+            "signature differs on {id}"
+        );
+    }
+    assert_eq!(full, 10);
+}
+
+#[test]
+fn shared_corpora_signatures_and_clusters_equal_datatrove() {
+    let shared = repo_root().join("../shared/data/corpus");
+    if !shared.join("pages.jsonl.zst").exists() {
+        eprintln!(
+            "SKIP: {} is absent (a fresh clone has no ../shared); the committed subset still runs",
+            shared.display()
+        );
+        return;
+    }
+    let h = hasher();
+    let mut docs = texts(&shared.join("pages.jsonl.zst"));
+    docs.extend(texts(&shared.join("articles.jsonl.zst")));
+    let gold = read_zst_lines(&golden("signatures.tsv.zst"));
+    assert_eq!(docs.len(), gold.len());
+
+    let mut sigs = Vec::with_capacity(docs.len());
+    for ((id, text), g) in docs.iter().zip(&gold) {
+        let f: Vec<&str> = g.split('\t').collect();
+        assert_eq!(f[2], id);
+        assert_eq!(
+            simplified_digest(&h, text),
+            f[3],
+            "simplify_text differs on {id}"
+        );
+        let sig = h.signature(text);
+        assert_eq!(
+            digest(&sig),
+            f[4],
+            "signature differs on doc {} ({id})",
+            f[0]
+        );
+        sigs.push(sig);
+    }
+
+    // index -> (removed, cluster size) for every document datatrove clustered.
+    let want: BTreeMap<usize, (bool, u32)> = std::fs::read_to_string(golden("clusters.tsv"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (f[0].parse().unwrap(), (f[1] == "1", f[2].parse().unwrap()))
+        })
+        .collect();
+    let cfg = h.config();
+    let pairs = duplicate_pairs(&sigs, cfg.num_buckets, cfg.hashes_per_bucket);
+    let dt = cluster(docs.len(), &pairs, Survivor::Datatrove);
+    let got: BTreeMap<usize, (bool, u32)> = (0..docs.len())
+        .filter(|&d| dt.size[d] > 1)
+        .map(|d| (d, (dt.is_removed(d), dt.size[d])))
+        .collect();
+    assert_eq!(got, want);
+    let removed = got.values().filter(|v| v.0).count();
+    eprintln!(
+        "{} documents, {} clustered, {removed} removed: identical to datatrove",
+        docs.len(),
+        got.len()
+    );
+
+    // The default survivor changes which document stays, never the clusters.
+    let first = cluster(docs.len(), &pairs, Survivor::First);
+    assert_eq!(first.size, dt.size);
+    assert_eq!(
+        (0..docs.len()).filter(|&d| first.is_removed(d)).count(),
+        removed
+    );
+}
