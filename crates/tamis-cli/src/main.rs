@@ -28,6 +28,81 @@ enum Command {
     /// Print a step's documentation, parameters and drop reasons; or, with --doc, show which
     /// lines of a document the line cleaner removes and why.
     Explain(ExplainArgs),
+    /// Remove near-duplicate documents (MinHash with FineWeb's parameters), out of core; run
+    /// all stages here, or one stage and shard at a time on many machines.
+    Dedup(DedupArgs),
+}
+
+#[derive(clap::Args)]
+struct DedupArgs {
+    /// MinHash near-duplicate detection (the only method so far; the default).
+    #[arg(long)]
+    minhash: bool,
+    /// Input files, directories or glob patterns.
+    #[arg(required = true)]
+    inputs: Vec<String>,
+    /// Output directory: kept/, dropped/, quarantine/ (one file per input) and stats.json.
+    #[arg(short, long)]
+    output: PathBuf,
+    /// `datatrove`: keep the document datatrove 0.10.1 keeps in each cluster, so the removed set
+    /// equals its MinHash stages' one to one. Default: keep the earliest document.
+    #[arg(long, value_enum)]
+    compat: Option<Compat>,
+    /// Run one stage only (for sharded runs): signatures, buckets, clusters, filter, stats.
+    #[arg(long, value_enum)]
+    stage: Option<StageArg>,
+    /// With --stage: this process's share, INDEX/COUNT (input files for signatures and filter,
+    /// bands for buckets).
+    #[arg(long, value_parser = tamis_pipeline::Shard::parse)]
+    shard: Option<tamis_pipeline::Shard>,
+    /// Directory for intermediate files (default OUTPUT/work); shared storage when sharding.
+    #[arg(long)]
+    work_dir: Option<PathBuf>,
+    /// Memory for sort buffers before spilling to disk, e.g. 512M, 4G.
+    #[arg(long, default_value = "1G", value_parser = parse_bytes)]
+    memory: usize,
+    /// Worker threads (default: all cores). Output is identical for any value.
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    #[arg(long, value_enum, default_value_t = Comp::Zstd)]
+    compression: Comp,
+    /// Replace the outputs of an earlier run in the output directory.
+    #[arg(long)]
+    overwrite: bool,
+    /// Keep the work directory after a complete run.
+    #[arg(long)]
+    keep_work: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Compat {
+    Datatrove,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum StageArg {
+    Signatures,
+    Buckets,
+    Clusters,
+    Filter,
+    Stats,
+}
+
+/// `1024`, `512K`, `64M`, `2G` (powers of 1024).
+fn parse_bytes(s: &str) -> Result<usize, String> {
+    let s = s.trim();
+    let (num, mult) = match s.char_indices().last() {
+        Some((i, 'k' | 'K')) => (&s[..i], 1usize << 10),
+        Some((i, 'm' | 'M')) => (&s[..i], 1 << 20),
+        Some((i, 'g' | 'G')) => (&s[..i], 1 << 30),
+        _ => (s, 1),
+    };
+    num.trim()
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .filter(|&n| n > 0)
+        .ok_or_else(|| format!("{s:?} is not a size such as 512M or 4G"))
 }
 
 #[derive(clap::Args)]
@@ -109,6 +184,7 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 fn real_main() -> Result<ExitCode> {
     match Cli::parse().command {
         Command::Run(args) => run(args),
+        Command::Dedup(args) => dedup(args),
         Command::Filters => {
             list_filters()?;
             Ok(ExitCode::SUCCESS)
@@ -133,11 +209,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     let pipeline = spec.build()?;
     let mut opts = RunOptions::new(args.inputs, args.output);
     opts.threads = args.threads;
-    opts.compression = match args.compression {
-        Comp::Zstd => Compression::Zstd,
-        Comp::Gzip => Compression::Gzip,
-        Comp::None => Compression::None,
-    };
+    opts.compression = compression(args.compression);
     opts.max_errors = args.max_errors;
     opts.overwrite = args.overwrite;
     opts.progress = !args.no_progress && std::io::stderr().is_terminal();
@@ -157,6 +229,58 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         }
         Err(e) => Err(e).context("run failed"),
     }
+}
+
+fn compression(c: Comp) -> Compression {
+    match c {
+        Comp::Zstd => Compression::Zstd,
+        Comp::Gzip => Compression::Gzip,
+        Comp::None => Compression::None,
+    }
+}
+
+fn dedup(args: DedupArgs) -> Result<ExitCode> {
+    use tamis_pipeline::{DedupStage, Survivor};
+    let _ = args.minhash; // the default method; the flag names it explicitly
+    let mut opts = tamis_pipeline::DedupOptions::new(args.inputs, args.output);
+    opts.work_dir = args.work_dir;
+    opts.survivor = match args.compat {
+        Some(Compat::Datatrove) => Survivor::Datatrove,
+        None => Survivor::First,
+    };
+    opts.stage = match args.stage {
+        None => DedupStage::All,
+        Some(StageArg::Signatures) => DedupStage::Signatures,
+        Some(StageArg::Buckets) => DedupStage::Buckets,
+        Some(StageArg::Clusters) => DedupStage::Clusters,
+        Some(StageArg::Filter) => DedupStage::Filter,
+        Some(StageArg::Stats) => DedupStage::Stats,
+    };
+    if let Some(shard) = args.shard {
+        if args.stage.is_none() {
+            bail!("--shard needs --stage (each machine runs one stage's share)");
+        }
+        opts.shard = shard;
+    }
+    opts.memory_bytes = args.memory;
+    opts.threads = args.threads;
+    opts.compression = compression(args.compression);
+    opts.overwrite = args.overwrite;
+    opts.keep_work = args.keep_work;
+    let stats = tamis_pipeline::dedup(&opts).context("dedup failed")?;
+    if let Some(stats) = stats {
+        let n = |k: &str| stats[k].as_u64().unwrap_or(0);
+        eprintln!(
+            "read {} records: kept {} + dropped {} (near-duplicates) + quarantined {} = {}",
+            n("read"),
+            n("kept"),
+            n("dropped"),
+            n("quarantined"),
+            n("kept") + n("dropped") + n("quarantined")
+        );
+        eprintln!("outputs in {}", opts.out_dir.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn list_filters() -> Result<()> {

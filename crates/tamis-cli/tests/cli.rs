@@ -392,3 +392,81 @@ fn line_clean_edit_log_replays_to_the_cleaned_text() {
         "edit log does not replay to the kept text"
     );
 }
+
+#[test]
+fn dedup_drops_near_duplicates_and_runs_stage_by_stage() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sample = root().join("sample/pages.jsonl");
+    // A second file: an edited copy of every sample page (one line added at the top).
+    let copies = tmp.path().join("copies.jsonl");
+    let mut f = std::fs::File::create(&copies).unwrap();
+    let pages = std::fs::read_to_string(&sample).unwrap();
+    let n_pages = pages.lines().count();
+    for line in pages.lines() {
+        let mut v: Value = serde_json::from_str(line).unwrap();
+        v["id"] = Value::from(format!("copy-{}", v["id"].as_str().unwrap()));
+        v["text"] = Value::from(format!("Skip to content\n{}", v["text"].as_str().unwrap()));
+        writeln!(f, "{v}").unwrap();
+    }
+    drop(f);
+    let (s, c) = (sample.to_str().unwrap(), copies.to_str().unwrap());
+
+    let all = tmp.path().join("all");
+    let o = tamis_ok(&["dedup", "--minhash", s, c, "-o", all.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("near-duplicates"));
+    let st = stats(&all);
+    assert_eq!(st["read"], 2 * n_pages);
+    // Inputs are read in path order (copies.jsonl first), and the earliest document of each
+    // cluster stays: every original page is dropped in favour of its copy (and copies of
+    // pages that are themselves near-duplicates go too).
+    assert!(st["dropped"].as_u64().unwrap() >= n_pages as u64, "{st}");
+    assert!(
+        !all.join("kept/00001.jsonl.zst").exists(),
+        "no original survives its copy"
+    );
+    assert!(
+        !all.join("work").exists(),
+        "the work directory is removed after a full run"
+    );
+    for d in jsonl_zst(&all.join("dropped/00001.jsonl.zst")) {
+        assert_eq!(d["metadata"]["filter_reason"], "minhash_duplicate");
+        assert!(d["metadata"]["minhash_cluster_size"].as_u64().unwrap() >= 2);
+    }
+
+    // The same job stage by stage, in two shards, gives the same files.
+    let staged = tmp.path().join("staged");
+    let o_dir = staged.to_str().unwrap();
+    for (stage, shards) in [
+        ("signatures", 2),
+        ("buckets", 3),
+        ("clusters", 1),
+        ("filter", 2),
+        ("stats", 1),
+    ] {
+        for i in 0..shards {
+            let shard = format!("{i}/{shards}");
+            let mut args = vec!["dedup", s, c, "-o", o_dir, "--stage", stage];
+            if shards > 1 {
+                args.extend(["--shard", shard.as_str()]);
+            }
+            tamis_ok(&args);
+        }
+    }
+    for sub in ["kept", "dropped"] {
+        assert_eq!(
+            read_dir_bytes(&all.join(sub)),
+            read_dir_bytes(&staged.join(sub)),
+            "{sub}"
+        );
+    }
+    assert_eq!(stats(&staged)["dropped"], st["dropped"]);
+
+    // Mistakes are reported, naming what is wrong.
+    let o = tamis(&["dedup", s, "-o", o_dir, "--shard", "0/2"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--shard needs --stage"));
+    let o = tamis(&["dedup", s, "-o", o_dir, "--memory", "lots"]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a size"));
+    let o = tamis(&["dedup", s, "-o", all.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--overwrite"));
+}

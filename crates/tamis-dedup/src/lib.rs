@@ -1,18 +1,56 @@
 //! Deduplication.
 //!
-//! So far: MinHash near-duplicate detection with FineWeb's parameters, computed exactly as
-//! datatrove 0.10.1 computes it (normalisation, word shingles, hashes, permutations, LSH bands,
+//! MinHash near-duplicate detection with FineWeb's parameters, computed exactly as datatrove
+//! 0.10.1 computes it (normalisation, word shingles, hashes, permutations, LSH bands,
 //! clustering), so the documents it removes can be compared one to one with datatrove's. The
-//! default survivor of a cluster is the earliest document, which is deterministic whatever
-//! the order work is done in; [`Survivor::Datatrove`] reproduces datatrove's choice.
+//! default survivor of a cluster is the earliest document, which does not depend on the order
+//! work is done in; [`Survivor::Datatrove`] reproduces datatrove's choice. [`MinhashJob`] runs
+//! it out of core as four stages over sorted run files.
 
 mod cluster;
+mod job;
 mod minhash;
 mod numpy_rng;
+mod runs;
 mod simplify;
 mod simplify_tables;
 
+use std::path::{Path, PathBuf};
+
 pub use cluster::{cluster, duplicate_pairs, Clusters, Survivor};
+pub use job::{FileCounts, MinhashJob, Shard, REASON_DUPLICATE};
 pub use minhash::{MinHasher, MinhashConfig, MinhashError, MERSENNE_61};
 pub use numpy_rng::Mt19937;
+pub use runs::DocRef;
 pub use simplify::{simplify_text, TextNorm};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DedupError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: corrupt intermediate file: {detail} (delete the work directory and rerun)")]
+    Corrupt { path: PathBuf, detail: String },
+    #[error("stage `{stage}` has not finished: {missing} is missing (run that stage first, for every shard)")]
+    StageIncomplete {
+        stage: &'static str,
+        missing: PathBuf,
+    },
+    #[error("{0}: more than 2^32 records in one input file; split it")]
+    TooManyRecords(PathBuf),
+    #[error(transparent)]
+    Output(#[from] tamis_io::IoError),
+    #[error(transparent)]
+    Config(#[from] MinhashError),
+}
+
+impl DedupError {
+    pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
+        DedupError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}

@@ -1,15 +1,18 @@
 //! Pipelines: a list of steps read from a TOML file or a named preset, built once (every
 //! parameter validated before any document is read), and run by the local executor.
 
+mod dedup;
 mod executor;
 mod registry;
 mod spec;
 mod stats;
 
+pub use dedup::{dedup, DedupOptions, DedupRunError, DedupStage};
 pub use executor::{run, RunError, RunOptions};
 pub use registry::{lookup_step, step_registry};
 pub use spec::{preset, presets, Outcome, Pipeline, PipelineSpec, SpecError, StepSpec, StepTally};
 pub use stats::{RunStats, StepStats};
 pub use tamis_clean::{explain as explain_lines, LineCleanConfig, LineDecision};
+pub use tamis_dedup::{MinhashConfig, Shard, Survivor};
 pub use tamis_filters::FilterEntry;
 pub use tamis_io::{Compression, ReadOptions};

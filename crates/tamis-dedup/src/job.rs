@@ -1,0 +1,656 @@
+//! The MinHash job as four on-disk stages, each runnable alone and, except clustering, shard by
+//! shard on separate machines over shared storage:
+//!
+//! 1. `signatures` (sharded by input file): per band, sorted run files of
+//!    `(band hashes, document)` records, spilled whenever the memory budget fills;
+//! 2. `buckets` (sharded by band): merges a band's runs and writes the pairs of neighbours with
+//!    equal hashes;
+//! 3. `clusters` (one process): union-find over the pairs, band after band, then per input file
+//!    the clustered documents with their survivor, cluster id and size;
+//! 4. `filter` (sharded by input file): rereads each input and writes `kept/`, `dropped/` and
+//!    `quarantine/` files named after the input's index, so the output is the same files with
+//!    the same bytes whatever the shard or thread count. `stats` then sums the per-file counts
+//!    into `stats.json`.
+//!
+//! The stage layout follows datatrove's four MinHash steps (0.10.1,
+//! `src/datatrove/pipeline/dedup/minhash.py`); records and merges are tamis's own.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use tamis_core::Document;
+use tamis_io::{Compression, InputFile, JsonlWriter, ReadOptions, Record};
+
+use crate::cluster::Survivor;
+use crate::minhash::MinHasher;
+use crate::runs::{run_files, DocRef, Merge, RunWriter};
+use crate::DedupError;
+
+/// Why the filter stage drops a document.
+pub const REASON_DUPLICATE: &str = "minhash_duplicate";
+
+/// Which part of the input or of the bands this process handles: items whose index modulo
+/// `count` is `index`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl Shard {
+    pub const ALL: Shard = Shard { index: 0, count: 1 };
+
+    /// Parses `i/n` (0-based `i < n`).
+    pub fn parse(s: &str) -> Result<Shard, String> {
+        let (i, n) = s
+            .split_once('/')
+            .ok_or_else(|| format!("shard {s:?}: expected INDEX/COUNT, e.g. 0/4"))?;
+        let (index, count): (usize, usize) = (
+            i.trim()
+                .parse()
+                .map_err(|_| format!("shard {s:?}: bad index"))?,
+            n.trim()
+                .parse()
+                .map_err(|_| format!("shard {s:?}: bad count"))?,
+        );
+        if count == 0 || index >= count {
+            return Err(format!("shard {s:?}: need 0 <= INDEX < COUNT"));
+        }
+        Ok(Shard { index, count })
+    }
+
+    fn owns(self, i: usize) -> bool {
+        i % self.count == self.index
+    }
+}
+
+/// Everything the stages share.
+pub struct MinhashJob {
+    pub hasher: MinHasher,
+    pub survivor: Survivor,
+    pub inputs: Vec<InputFile>,
+    /// Intermediate files (signatures, pairs, clusters, per-file counts).
+    pub work_dir: PathBuf,
+    /// `kept/`, `dropped/`, `quarantine/` and `stats.json`.
+    pub out_dir: PathBuf,
+    /// Bytes of sort buffers the signature stage may hold before spilling a run.
+    pub memory_bytes: usize,
+    pub compression: Compression,
+    pub read: ReadOptions,
+}
+
+/// Per input file, written by `signatures` and `filter`, summed by `stats`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct FileCounts {
+    pub records: u64,
+    pub docs: u64,
+    pub quarantined: u64,
+    pub text_bytes: u64,
+    /// Documents with fewer words than a shingle: never duplicates.
+    pub no_signature: u64,
+    pub kept: u64,
+    pub dropped: u64,
+    pub quarantine_reasons: std::collections::BTreeMap<String, u64>,
+}
+
+/// Documents per parallel batch in the signature stage.
+const BATCH_DOCS: usize = 2048;
+
+impl MinhashJob {
+    fn width(&self) -> usize {
+        self.hasher.config().hashes_per_bucket + 1
+    }
+
+    fn bands(&self) -> usize {
+        self.hasher.config().num_buckets
+    }
+
+    fn sig_dir(&self, band: usize) -> PathBuf {
+        self.work_dir.join("signatures").join(format!("b{band:03}"))
+    }
+
+    fn done_path(&self, stage: &str, file: usize) -> PathBuf {
+        self.work_dir.join(stage).join(format!("f{file:06}.json"))
+    }
+
+    fn pairs_path(&self, band: usize) -> PathBuf {
+        self.work_dir
+            .join("pairs")
+            .join(format!("b{band:03}.pairs"))
+    }
+
+    fn cluster_path(&self, file: usize) -> PathBuf {
+        self.work_dir
+            .join("clusters")
+            .join(format!("f{file:06}.clusters"))
+    }
+
+    /// Stage 1 for the files this shard owns.
+    pub fn signatures(&self, shard: Shard) -> Result<(), DedupError> {
+        let bands = self.bands();
+        let per_band = self.hasher.config().hashes_per_bucket;
+        let max_records = (self.memory_bytes / (bands * self.width() * 8 * 2)).max(16);
+        for b in 0..bands {
+            mkdir(&self.sig_dir(b))?;
+        }
+        for (fi, input) in self.inputs.iter().enumerate() {
+            if !shard.owns(fi) {
+                continue;
+            }
+            let prefix = format!("f{fi:06}");
+            for b in 0..bands {
+                remove_matching(&self.sig_dir(b), &prefix)?;
+            }
+            let mut writers: Vec<RunWriter> = (0..bands)
+                .map(|b| RunWriter::new(&self.sig_dir(b), &prefix, self.width(), max_records))
+                .collect();
+            let mut counts = FileCounts::default();
+            let mut batch: Vec<(u32, String)> = Vec::with_capacity(BATCH_DOCS);
+            let mut flush = |batch: &mut Vec<(u32, String)>,
+                             counts: &mut FileCounts|
+             -> Result<(), DedupError> {
+                let sigs: Vec<Option<Vec<u64>>> = batch
+                    .par_iter()
+                    .map(|(_, text)| self.hasher.signature(text))
+                    .collect();
+                let mut rec = vec![0u64; self.width()];
+                for ((record, _), sig) in batch.iter().zip(sigs) {
+                    let Some(sig) = sig else {
+                        counts.no_signature += 1;
+                        continue;
+                    };
+                    rec[per_band] = DocRef {
+                        file: fi as u32,
+                        record: *record,
+                    }
+                    .key();
+                    for (b, w) in writers.iter_mut().enumerate() {
+                        rec[..per_band].copy_from_slice(&sig[b * per_band..(b + 1) * per_band]);
+                        w.push(&rec)?;
+                    }
+                }
+                batch.clear();
+                Ok(())
+            };
+            for (ri, record) in tamis_io::read(input, &self.read).enumerate() {
+                counts.records += 1;
+                match record {
+                    Record::Doc { doc, .. } => {
+                        counts.docs += 1;
+                        counts.text_bytes += doc.text.len() as u64;
+                        batch.push((record_index(ri, input)?, doc.text));
+                        if batch.len() == BATCH_DOCS {
+                            flush(&mut batch, &mut counts)?;
+                        }
+                    }
+                    Record::Bad(q) => {
+                        counts.quarantined += 1;
+                        *counts
+                            .quarantine_reasons
+                            .entry(q.reason.into())
+                            .or_default() += 1;
+                    }
+                }
+            }
+            flush(&mut batch, &mut counts)?;
+            for w in writers {
+                w.finish()?;
+            }
+            write_json(&self.done_path("signatures", fi), &counts)?;
+        }
+        Ok(())
+    }
+
+    /// Stage 2 for the bands this shard owns. Needs every input's signatures.
+    pub fn buckets(&self, shard: Shard) -> Result<(), DedupError> {
+        self.require_all("signatures")?;
+        let per_band = self.hasher.config().hashes_per_bucket;
+        mkdir(&self.work_dir.join("pairs"))?;
+        for b in (0..self.bands()).filter(|&b| shard.owns(b)) {
+            let runs = run_files(&self.sig_dir(b))?;
+            let mut merge = Merge::open(&runs, self.width())?;
+            let path = self.pairs_path(b);
+            let tmp = path.with_extension("tmp");
+            let io = |e| DedupError::io(&tmp, e);
+            let mut out = BufWriter::new(File::create(&tmp).map_err(io)?);
+            let mut prev: Option<Vec<u64>> = None;
+            while let Some(rec) = merge.next_record()? {
+                if let Some(p) = &prev {
+                    if p[..per_band] == rec[..per_band] {
+                        out.write_all(&p[per_band].to_le_bytes()).map_err(io)?;
+                        out.write_all(&rec[per_band].to_le_bytes()).map_err(io)?;
+                    }
+                }
+                let p = prev.get_or_insert_with(Vec::new);
+                p.clear();
+                p.extend_from_slice(rec);
+            }
+            finish_file(out, &tmp, &path)?;
+        }
+        Ok(())
+    }
+
+    /// Stage 3: one process over all pairs (memory grows with the number of documents that
+    /// have a near-duplicate, not with the corpus).
+    pub fn clusters(&self) -> Result<(), DedupError> {
+        for b in 0..self.bands() {
+            if !self.pairs_path(b).exists() {
+                return Err(DedupError::StageIncomplete {
+                    stage: "buckets",
+                    missing: self.pairs_path(b),
+                });
+            }
+        }
+        let mut uf = KeyedUnion::default();
+        for b in 0..self.bands() {
+            let path = self.pairs_path(b);
+            let mut r = BufReader::new(File::open(&path).map_err(|e| DedupError::io(&path, e))?);
+            let mut buf = [0u8; 16];
+            loop {
+                match r.read_exact(&mut buf) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
+                    Err(e) => return Err(DedupError::io(&path, e)),
+                }
+                let a = u64::from_le_bytes(buf[..8].try_into().expect("8 bytes"));
+                let b = u64::from_le_bytes(buf[8..].try_into().expect("8 bytes"));
+                uf.union(a, b, self.survivor);
+            }
+        }
+        // Cluster ids number roots in the order of their first member, as datatrove's
+        // `save_cluster_id` does.
+        let mut keys: Vec<u64> = uf.index.keys().copied().collect();
+        keys.sort_unstable();
+        let mut cluster_id: HashMap<u64, u64> = HashMap::new();
+        let dir = self.work_dir.join("clusters");
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).map_err(|e| DedupError::io(&dir, e))?;
+        }
+        mkdir(&dir)?;
+        let mut current: Option<(u32, BufWriter<File>, PathBuf)> = None;
+        for key in keys {
+            let root = uf.root_key(key);
+            let next_id = cluster_id.len() as u64;
+            let id = *cluster_id.entry(root).or_insert(next_id);
+            let size = uf.size_of(key);
+            let d = DocRef::from_key(key);
+            if current.as_ref().map(|c| c.0) != Some(d.file) {
+                if let Some((f, w, tmp)) = current.take() {
+                    finish_file(w, &tmp, &self.cluster_path(f as usize))?;
+                }
+                let tmp = self.cluster_path(d.file as usize).with_extension("tmp");
+                let w = BufWriter::new(File::create(&tmp).map_err(|e| DedupError::io(&tmp, e))?);
+                current = Some((d.file, w, tmp));
+            }
+            let (_, w, tmp) = current.as_mut().expect("opened above");
+            for v in [u64::from(d.record), size, id, root] {
+                w.write_all(&v.to_le_bytes())
+                    .map_err(|e| DedupError::io(tmp, e))?;
+            }
+        }
+        if let Some((f, w, tmp)) = current.take() {
+            finish_file(w, &tmp, &self.cluster_path(f as usize))?;
+        }
+        write_json(
+            &self.work_dir.join("clusters").join("done.json"),
+            &json!({"clustered": uf.index.len(), "clusters": cluster_id.len()}),
+        )
+    }
+
+    /// Stage 4 for the files this shard owns.
+    pub fn filter(&self, shard: Shard) -> Result<(), DedupError> {
+        let done = self.work_dir.join("clusters").join("done.json");
+        if !done.exists() {
+            return Err(DedupError::StageIncomplete {
+                stage: "clusters",
+                missing: done,
+            });
+        }
+        for sub in ["kept", "dropped", "quarantine"] {
+            mkdir(&self.out_dir.join(sub))?;
+        }
+        for (fi, input) in self.inputs.iter().enumerate() {
+            if !shard.owns(fi) {
+                continue;
+            }
+            let clustered = self.read_clusters(fi)?;
+            let mut next = clustered.iter().peekable();
+            let name = |sub: &str, c: Compression| {
+                self.out_dir
+                    .join(sub)
+                    .join(format!("{fi:05}.jsonl{}", c.extension()))
+            };
+            let mut kept = LazyWriter::new(name("kept", self.compression), self.compression);
+            let mut dropped = LazyWriter::new(name("dropped", self.compression), self.compression);
+            let mut quarantine =
+                LazyWriter::new(name("quarantine", Compression::None), Compression::None);
+            let mut counts = FileCounts::default();
+            for (ri, record) in tamis_io::read(input, &self.read).enumerate() {
+                counts.records += 1;
+                let ri = record_index(ri, input)?;
+                let info = match next.peek() {
+                    Some(c) if c.record == ri => next.next(),
+                    _ => None,
+                };
+                match record {
+                    Record::Doc { mut doc, .. } => {
+                        counts.docs += 1;
+                        counts.text_bytes += doc.text.len() as u64;
+                        let me = DocRef {
+                            file: fi as u32,
+                            record: ri,
+                        }
+                        .key();
+                        let size = info.map_or(1, |c| c.size);
+                        doc.metadata
+                            .insert("minhash_cluster_size".into(), Value::from(size));
+                        match info {
+                            Some(c) if c.root != me => {
+                                doc.metadata
+                                    .insert("minhash_cluster_id".into(), Value::from(c.id));
+                                doc.metadata
+                                    .insert("filter_reason".into(), Value::from(REASON_DUPLICATE));
+                                counts.dropped += 1;
+                                dropped.write(&doc)?;
+                            }
+                            Some(c) => {
+                                doc.metadata
+                                    .insert("minhash_cluster_id".into(), Value::from(c.id));
+                                counts.kept += 1;
+                                kept.write(&doc)?;
+                            }
+                            None => {
+                                counts.kept += 1;
+                                kept.write(&doc)?;
+                            }
+                        }
+                    }
+                    Record::Bad(q) => {
+                        counts.quarantined += 1;
+                        *counts
+                            .quarantine_reasons
+                            .entry(q.reason.into())
+                            .or_default() += 1;
+                        quarantine.write_value(&q.to_json())?;
+                    }
+                }
+            }
+            kept.finish()?;
+            dropped.finish()?;
+            quarantine.finish()?;
+            write_json(&self.done_path("filter", fi), &counts)?;
+        }
+        Ok(())
+    }
+
+    /// Sums every input's filter counts into `stats.json` and returns them.
+    /// `stage_s` holds each stage's wall time when all ran in this process.
+    pub fn stats(
+        &self,
+        elapsed_s: f64,
+        threads: usize,
+        stage_s: &[(&str, f64)],
+    ) -> Result<Value, DedupError> {
+        self.require_all("filter")?;
+        let mut total = FileCounts::default();
+        let mut no_sig = 0;
+        for fi in 0..self.inputs.len() {
+            let c: FileCounts = read_json(&self.done_path("filter", fi))?;
+            let s: FileCounts = read_json(&self.done_path("signatures", fi))?;
+            no_sig += s.no_signature;
+            total.records += c.records;
+            total.docs += c.docs;
+            total.kept += c.kept;
+            total.dropped += c.dropped;
+            total.quarantined += c.quarantined;
+            total.text_bytes += c.text_bytes;
+            for (k, v) in c.quarantine_reasons {
+                *total.quarantine_reasons.entry(k).or_default() += v;
+            }
+        }
+        let stats = json!({
+            "read": total.records,
+            "kept": total.kept,
+            "dropped": total.dropped,
+            "quarantined": total.quarantined,
+            "quarantine_reasons": total.quarantine_reasons,
+            "input_files": self.inputs.len(),
+            "input_text_bytes": total.text_bytes,
+            "steps": [{
+                "step": "minhash",
+                "total": total.docs,
+                "forwarded": total.kept,
+                "dropped": total.dropped,
+                format!("dropped_{REASON_DUPLICATE}"): total.dropped,
+                "no_signature": no_sig,
+                "survivor": match self.survivor { Survivor::First => "first", Survivor::Datatrove => "datatrove" },
+            }],
+            "threads": threads,
+            "elapsed_s": elapsed_s,
+        });
+        let mut stats = stats;
+        if !stage_s.is_empty() {
+            stats["stage_time_s"] = stage_s
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), json!(v)))
+                .collect();
+        }
+        write_json(&self.out_dir.join("stats.json"), &stats)?;
+        Ok(stats)
+    }
+
+    /// All four stages and the stats, on this machine.
+    pub fn run_all(&self, threads: usize) -> Result<Value, DedupError> {
+        let start = Instant::now();
+        let mut times = Vec::new();
+        let mut timed = |name, f: &dyn Fn() -> Result<(), DedupError>| {
+            let t = Instant::now();
+            f()?;
+            times.push((name, t.elapsed().as_secs_f64()));
+            Ok::<(), DedupError>(())
+        };
+        timed("signatures", &|| self.signatures(Shard::ALL))?;
+        timed("buckets", &|| self.buckets(Shard::ALL))?;
+        timed("clusters", &|| self.clusters())?;
+        timed("filter", &|| self.filter(Shard::ALL))?;
+        self.stats(start.elapsed().as_secs_f64(), threads, &times)
+    }
+
+    fn require_all(&self, stage: &'static str) -> Result<(), DedupError> {
+        for fi in 0..self.inputs.len() {
+            let p = self.done_path(stage, fi);
+            if !p.exists() {
+                return Err(DedupError::StageIncomplete { stage, missing: p });
+            }
+        }
+        Ok(())
+    }
+
+    fn read_clusters(&self, fi: usize) -> Result<Vec<ClusterInfo>, DedupError> {
+        let path = self.cluster_path(fi);
+        if !path.exists() {
+            return Ok(Vec::new());
+        }
+        let bytes = std::fs::read(&path).map_err(|e| DedupError::io(&path, e))?;
+        if bytes.len() % 32 != 0 {
+            return Err(DedupError::Corrupt {
+                path,
+                detail: format!("{} bytes is not a whole number of records", bytes.len()),
+            });
+        }
+        Ok(bytes
+            .chunks_exact(32)
+            .map(|c| {
+                let v = |i: usize| u64::from_le_bytes(c[i * 8..i * 8 + 8].try_into().expect("8"));
+                ClusterInfo {
+                    record: v(0) as u32,
+                    size: v(1),
+                    id: v(2),
+                    root: v(3),
+                }
+            })
+            .collect())
+    }
+}
+
+struct ClusterInfo {
+    record: u32,
+    size: u64,
+    id: u64,
+    root: u64,
+}
+
+/// Union-find keyed by [`DocRef::key`], holding only documents that appear in a pair.
+#[derive(Default)]
+struct KeyedUnion {
+    index: HashMap<u64, u32>,
+    keys: Vec<u64>,
+    parent: Vec<u32>,
+    size: Vec<u64>,
+}
+
+impl KeyedUnion {
+    fn node(&mut self, key: u64) -> u32 {
+        let next = self.keys.len() as u32;
+        let n = *self.index.entry(key).or_insert(next);
+        if n == next {
+            self.keys.push(key);
+            self.parent.push(n);
+            self.size.push(1);
+        }
+        n
+    }
+
+    fn find(&mut self, mut x: u32) -> u32 {
+        while self.parent[x as usize] != x {
+            let grand = self.parent[self.parent[x as usize] as usize];
+            self.parent[x as usize] = grand;
+            x = grand;
+        }
+        x
+    }
+
+    /// Same rules as [`crate::cluster`].
+    fn union(&mut self, a: u64, b: u64, survivor: Survivor) {
+        let (na, nb) = (self.node(a), self.node(b));
+        let (ra, rb) = (self.find(na), self.find(nb));
+        if ra == rb {
+            return;
+        }
+        let (keep, join) = match survivor {
+            Survivor::First if self.keys[ra as usize] < self.keys[rb as usize] => (ra, rb),
+            Survivor::First => (rb, ra),
+            Survivor::Datatrove if self.size[ra as usize] < self.size[rb as usize] => (rb, ra),
+            Survivor::Datatrove => (ra, rb),
+        };
+        self.parent[join as usize] = keep;
+        self.size[keep as usize] += self.size[join as usize];
+    }
+
+    fn root_key(&mut self, key: u64) -> u64 {
+        let n = self.index[&key];
+        let r = self.find(n);
+        self.keys[r as usize]
+    }
+
+    fn size_of(&mut self, key: u64) -> u64 {
+        let n = self.index[&key];
+        let r = self.find(n);
+        self.size[r as usize]
+    }
+}
+
+/// A JSONL writer that creates its file on the first record, so empty outputs leave no file.
+struct LazyWriter {
+    path: PathBuf,
+    compression: Compression,
+    w: Option<JsonlWriter>,
+}
+
+impl LazyWriter {
+    fn new(path: PathBuf, compression: Compression) -> Self {
+        // A rerun replaces the previous output of this file.
+        let _ = std::fs::remove_file(&path);
+        Self {
+            path,
+            compression,
+            w: None,
+        }
+    }
+
+    fn get(&mut self) -> Result<&mut JsonlWriter, DedupError> {
+        if self.w.is_none() {
+            self.w = Some(JsonlWriter::create(&self.path, self.compression)?);
+        }
+        Ok(self.w.as_mut().expect("created above"))
+    }
+
+    fn write(&mut self, doc: &Document) -> Result<(), DedupError> {
+        Ok(self.get()?.write(doc)?)
+    }
+
+    fn write_value(&mut self, v: &Value) -> Result<(), DedupError> {
+        Ok(self.get()?.write_value(v)?)
+    }
+
+    fn finish(self) -> Result<(), DedupError> {
+        if let Some(w) = self.w {
+            w.finish()?;
+        }
+        Ok(())
+    }
+}
+
+fn record_index(i: usize, input: &InputFile) -> Result<u32, DedupError> {
+    u32::try_from(i).map_err(|_| DedupError::TooManyRecords(input.path.clone()))
+}
+
+fn mkdir(p: &Path) -> Result<(), DedupError> {
+    std::fs::create_dir_all(p).map_err(|e| DedupError::io(p, e))
+}
+
+/// Removes `dir/{prefix}-*.run`: a rerun of a file replaces its runs.
+fn remove_matching(dir: &Path, prefix: &str) -> Result<(), DedupError> {
+    for p in run_files(dir)? {
+        let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
+        if name.is_some_and(|n| n.starts_with(&format!("{prefix}-"))) {
+            std::fs::remove_file(&p).map_err(|e| DedupError::io(&p, e))?;
+        }
+    }
+    Ok(())
+}
+
+/// Flushes, syncs and renames `tmp` to `path`, so a crash never leaves a half file under the
+/// final name.
+fn finish_file(w: BufWriter<File>, tmp: &Path, path: &Path) -> Result<(), DedupError> {
+    let f = w
+        .into_inner()
+        .map_err(|e| DedupError::io(tmp, e.into_error()))?;
+    f.sync_data().map_err(|e| DedupError::io(tmp, e))?;
+    std::fs::rename(tmp, path).map_err(|e| DedupError::io(path, e))
+}
+
+fn write_json(path: &Path, v: &impl Serialize) -> Result<(), DedupError> {
+    if let Some(dir) = path.parent() {
+        mkdir(dir)?;
+    }
+    let tmp = path.with_extension("tmp");
+    let mut w = BufWriter::new(File::create(&tmp).map_err(|e| DedupError::io(&tmp, e))?);
+    serde_json::to_writer_pretty(&mut w, v).map_err(|e| DedupError::io(&tmp, e.into()))?;
+    w.write_all(b"\n").map_err(|e| DedupError::io(&tmp, e))?;
+    finish_file(w, &tmp, path)
+}
+
+fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, DedupError> {
+    let bytes = std::fs::read(path).map_err(|e| DedupError::io(path, e))?;
+    serde_json::from_slice(&bytes).map_err(|e| DedupError::Corrupt {
+        path: path.to_path_buf(),
+        detail: e.to_string(),
+    })
+}

@@ -1,0 +1,257 @@
+//! The out-of-core MinHash job: the same removed set as datatrove's four stages, and the same
+//! output bytes whatever the thread count, shard count or memory budget.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use tamis_dedup::{MinHasher, MinhashConfig, MinhashJob, Shard, Survivor};
+use tamis_io::{expand_inputs, Compression, ReadOptions};
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn read_zst_lines(path: &Path) -> Vec<Value> {
+    let f = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    BufReader::new(zstd::Decoder::new(f).unwrap())
+        .lines()
+        .map(Result::unwrap)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(&l).unwrap())
+        .collect()
+}
+
+fn job(inputs: &[PathBuf], out: &Path, survivor: Survivor, memory: usize) -> MinhashJob {
+    let names: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
+    MinhashJob {
+        hasher: MinHasher::new(MinhashConfig::default()).unwrap(),
+        survivor,
+        inputs: expand_inputs(&names),
+        work_dir: out.join("work"),
+        out_dir: out.to_path_buf(),
+        memory_bytes: memory,
+        compression: Compression::Zstd,
+        read: ReadOptions::default(),
+    }
+}
+
+/// Writes `texts` as JSONL with ids "0", "1", ... split over `files` files; returns the paths.
+fn write_inputs(dir: &Path, texts: &[String], files: usize) -> Vec<PathBuf> {
+    let per = texts.len().div_ceil(files);
+    texts
+        .chunks(per)
+        .enumerate()
+        .map(|(fi, chunk)| {
+            let p = dir.join(format!("in-{fi}.jsonl"));
+            let mut f = std::fs::File::create(&p).unwrap();
+            for (i, t) in chunk.iter().enumerate() {
+                let v = serde_json::json!({"id": (fi * per + i).to_string(), "text": t});
+                writeln!(f, "{v}").unwrap();
+            }
+            p
+        })
+        .collect()
+}
+
+/// id -> (kept, minhash_cluster_size) over all output files.
+fn outcome(out: &Path) -> BTreeMap<usize, (bool, u64)> {
+    let mut m = BTreeMap::new();
+    for (sub, kept) in [("kept", true), ("dropped", false)] {
+        let dir = out.join(sub);
+        for f in std::fs::read_dir(&dir).unwrap() {
+            for v in read_zst_lines(&f.unwrap().path()) {
+                let id: usize = v["id"].as_str().unwrap().parse().unwrap();
+                let size = v["metadata"]["minhash_cluster_size"].as_u64().unwrap();
+                m.insert(id, (kept, size));
+            }
+        }
+    }
+    m
+}
+
+/// Every output file's bytes, by relative path.
+fn output_bytes(out: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut m = BTreeMap::new();
+    for sub in ["kept", "dropped", "quarantine"] {
+        for f in std::fs::read_dir(out.join(sub)).unwrap() {
+            let p = f.unwrap().path();
+            let name = format!("{sub}/{}", p.file_name().unwrap().to_string_lossy());
+            m.insert(name, std::fs::read(&p).unwrap());
+        }
+    }
+    m
+}
+
+/// The committed subset plus edited copies of some of its documents, so there are clusters.
+fn subset_with_near_duplicates() -> Vec<String> {
+    let docs = read_zst_lines(&repo_root().join("tests/golden/subset-input.jsonl.zst"));
+    let mut texts: Vec<String> = docs
+        .iter()
+        .map(|d| d["text"].as_str().unwrap().to_owned())
+        .collect();
+    for k in (0..texts.len()).step_by(7).collect::<Vec<_>>() {
+        // A copy with a boilerplate line added and one word changed: still near-identical.
+        let copy = format!(
+            "Share this article\n{}",
+            texts[k].replacen(" the ", " a ", 1)
+        );
+        texts.push(copy.clone());
+        if k % 3 == 0 {
+            texts.push(format!("{copy}\nAll rights reserved."));
+        }
+    }
+    texts
+}
+
+#[test]
+fn output_is_identical_for_any_threads_shards_and_memory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let texts = subset_with_near_duplicates();
+    let inputs = write_inputs(tmp.path(), &texts, 3);
+
+    let a = tmp.path().join("a");
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let stats = one
+        .install(|| job(&inputs, &a, Survivor::First, 1 << 30).run_all(1))
+        .unwrap();
+    assert_eq!(stats["read"], texts.len());
+    assert_eq!(
+        stats["read"].as_u64(),
+        Some(stats["kept"].as_u64().unwrap() + stats["dropped"].as_u64().unwrap())
+    );
+    let dropped = stats["dropped"].as_u64().unwrap();
+    assert!(dropped >= 50, "the edited copies must be found: {dropped}");
+
+    // Two threads, a budget small enough to spill many runs, stages run shard by shard.
+    let b = tmp.path().join("b");
+    let two = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    two.install(|| {
+        let j = job(&inputs, &b, Survivor::First, 1);
+        for i in 0..2 {
+            j.signatures(Shard { index: i, count: 2 }).unwrap();
+        }
+        for i in 0..3 {
+            j.buckets(Shard { index: i, count: 3 }).unwrap();
+        }
+        j.clusters().unwrap();
+        for i in (0..2).rev() {
+            j.filter(Shard { index: i, count: 2 }).unwrap();
+        }
+        j.stats(0.0, 2, &[]).unwrap();
+    });
+    let runs = std::fs::read_dir(b.join("work/signatures/b000"))
+        .unwrap()
+        .count();
+    assert!(
+        runs > 3,
+        "the tiny budget must spill several runs per file: {runs}"
+    );
+    assert_eq!(output_bytes(&a), output_bytes(&b));
+
+    // Every edited copy is dropped in favour of the earlier original.
+    let got = outcome(&a);
+    let originals = read_zst_lines(&repo_root().join("tests/golden/subset-input.jsonl.zst")).len();
+    for (id, (kept, size)) in &got {
+        if *id >= originals && *size > 1 {
+            assert!(!kept, "copy {id} of a cluster must be dropped");
+        }
+    }
+}
+
+#[test]
+fn stages_refuse_to_run_before_their_inputs_exist() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inputs = write_inputs(tmp.path(), &["one two three four five six".to_owned()], 1);
+    let j = job(&inputs, &tmp.path().join("o"), Survivor::First, 1 << 20);
+    let err = j.buckets(Shard::ALL).unwrap_err().to_string();
+    assert!(
+        err.contains("signatures") && err.contains("f000000.json"),
+        "{err}"
+    );
+    j.signatures(Shard::ALL).unwrap();
+    let err = j.clusters().unwrap_err().to_string();
+    assert!(err.contains("buckets"), "{err}");
+    let err = j.filter(Shard::ALL).unwrap_err().to_string();
+    assert!(err.contains("clusters"), "{err}");
+}
+
+#[test]
+fn bad_records_are_quarantined_and_counted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("in.jsonl");
+    std::fs::write(
+        &p,
+        "{\"id\":\"a\",\"text\":\"the same five words here\"}\nnot json\n{\"id\":\"b\",\"text\":\"the same five words here\"}\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("o");
+    let stats = job(&[p], &out, Survivor::First, 1 << 20)
+        .run_all(1)
+        .unwrap();
+    assert_eq!(
+        (
+            &stats["read"],
+            &stats["kept"],
+            &stats["dropped"],
+            &stats["quarantined"]
+        ),
+        (&3.into(), &1.into(), &1.into(), &1.into())
+    );
+    let q = std::fs::read_to_string(out.join("quarantine/00000.jsonl")).unwrap();
+    assert!(
+        q.contains("\"line\":2") && q.contains("invalid_json"),
+        "{q}"
+    );
+}
+
+#[test]
+fn shared_corpora_removed_set_equals_datatrove() {
+    let shared = repo_root().join("../shared/data/corpus");
+    if !shared.join("pages.jsonl.zst").exists() {
+        eprintln!(
+            "SKIP: {} is absent (a fresh clone has no ../shared)",
+            shared.display()
+        );
+        return;
+    }
+    let mut texts = Vec::new();
+    for name in ["pages.jsonl.zst", "articles.jsonl.zst"] {
+        texts.extend(
+            read_zst_lines(&shared.join(name))
+                .iter()
+                .map(|d| d["text"].as_str().unwrap().to_owned()),
+        );
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    // Two input files, in the golden's order (pages, then articles).
+    let inputs = write_inputs(tmp.path(), &texts, 2);
+    let out = tmp.path().join("o");
+    job(&inputs, &out, Survivor::Datatrove, 64 << 20)
+        .run_all(0)
+        .unwrap();
+    let got: BTreeMap<usize, (bool, u64)> = outcome(&out)
+        .into_iter()
+        .filter(|(_, (_, size))| *size > 1)
+        .map(|(id, (kept, size))| (id, (!kept, size)))
+        .collect();
+    let want: BTreeMap<usize, (bool, u64)> = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/clusters.tsv"),
+    )
+    .unwrap()
+    .lines()
+    .filter(|l| !l.starts_with('#'))
+    .map(|l| {
+        let f: Vec<&str> = l.split('\t').collect();
+        (f[0].parse().unwrap(), (f[1] == "1", f[2].parse().unwrap()))
+    })
+    .collect();
+    assert_eq!(got, want);
+}

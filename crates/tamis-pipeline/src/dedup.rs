@@ -1,0 +1,156 @@
+//! `tamis dedup`: the MinHash job's stages behind one options struct, so the CLI stays thin.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+use tamis_dedup::{DedupError, MinHasher, MinhashConfig, MinhashJob, Shard, Survivor};
+use tamis_io::{expand_inputs, Compression, ReadOptions};
+
+/// Which stage to run; `All` runs them in order on this machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DedupStage {
+    All,
+    Signatures,
+    Buckets,
+    Clusters,
+    Filter,
+    Stats,
+}
+
+pub struct DedupOptions {
+    pub inputs: Vec<String>,
+    pub out_dir: PathBuf,
+    /// Intermediates; default `OUT/work`.
+    pub work_dir: Option<PathBuf>,
+    pub config: MinhashConfig,
+    pub survivor: Survivor,
+    pub stage: DedupStage,
+    pub shard: Shard,
+    /// Sort-buffer budget of the signature stage, in bytes.
+    pub memory_bytes: usize,
+    /// Worker threads; 0 = all cores.
+    pub threads: usize,
+    pub compression: Compression,
+    /// Replace an earlier run's outputs (only checked when running all stages).
+    pub overwrite: bool,
+    /// Keep the work directory after a complete run.
+    pub keep_work: bool,
+}
+
+impl DedupOptions {
+    pub fn new(inputs: Vec<String>, out_dir: PathBuf) -> Self {
+        Self {
+            inputs,
+            out_dir,
+            work_dir: None,
+            config: MinhashConfig::default(),
+            survivor: Survivor::First,
+            stage: DedupStage::All,
+            shard: Shard::ALL,
+            memory_bytes: 1 << 30,
+            threads: 0,
+            compression: Compression::Zstd,
+            overwrite: false,
+            keep_work: false,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DedupRunError {
+    #[error(transparent)]
+    Dedup(#[from] DedupError),
+    #[error(
+        "output directory {0} already holds a run's outputs (pass --overwrite to replace them)"
+    )]
+    OutputExists(PathBuf),
+    #[error("cannot clear {path}: {source}")]
+    Clear {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot start worker threads: {0}")]
+    Threads(String),
+    #[error("no input files matched {0:?}")]
+    NoInputs(Vec<String>),
+}
+
+/// Runs the requested stage(s); returns `stats.json`'s content when the stats were written.
+pub fn dedup(opts: &DedupOptions) -> Result<Option<Value>, DedupRunError> {
+    let inputs = expand_inputs(&opts.inputs);
+    if inputs.is_empty() {
+        return Err(DedupRunError::NoInputs(opts.inputs.clone()));
+    }
+    let work_dir = opts
+        .work_dir
+        .clone()
+        .unwrap_or_else(|| opts.out_dir.join("work"));
+    if opts.stage == DedupStage::All {
+        let outputs = ["kept", "dropped", "quarantine", "stats.json"].map(|s| opts.out_dir.join(s));
+        if outputs.iter().any(|p| p.exists()) {
+            if !opts.overwrite {
+                return Err(DedupRunError::OutputExists(opts.out_dir.clone()));
+            }
+            for p in outputs.iter().chain([&work_dir]) {
+                let res = if p.is_dir() {
+                    std::fs::remove_dir_all(p)
+                } else if p.exists() {
+                    std::fs::remove_file(p)
+                } else {
+                    Ok(())
+                };
+                res.map_err(|source| DedupRunError::Clear {
+                    path: p.clone(),
+                    source,
+                })?;
+            }
+        }
+    }
+    let job = MinhashJob {
+        hasher: MinHasher::new(opts.config.clone()).map_err(DedupError::from)?,
+        survivor: opts.survivor,
+        inputs,
+        work_dir: work_dir.clone(),
+        out_dir: opts.out_dir.clone(),
+        memory_bytes: opts.memory_bytes,
+        compression: opts.compression,
+        read: ReadOptions::default(),
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.threads)
+        .build()
+        .map_err(|e| DedupRunError::Threads(e.to_string()))?;
+    let threads = pool.current_num_threads();
+    let started = std::time::Instant::now();
+    pool.install(|| -> Result<Option<Value>, DedupRunError> {
+        Ok(match opts.stage {
+            DedupStage::All => {
+                let stats = job.run_all(threads)?;
+                if !opts.keep_work {
+                    std::fs::remove_dir_all(&work_dir).map_err(|source| DedupRunError::Clear {
+                        path: work_dir.clone(),
+                        source,
+                    })?;
+                }
+                Some(stats)
+            }
+            DedupStage::Signatures => {
+                job.signatures(opts.shard)?;
+                None
+            }
+            DedupStage::Buckets => {
+                job.buckets(opts.shard)?;
+                None
+            }
+            DedupStage::Clusters => {
+                job.clusters()?;
+                None
+            }
+            DedupStage::Filter => {
+                job.filter(opts.shard)?;
+                None
+            }
+            DedupStage::Stats => Some(job.stats(started.elapsed().as_secs_f64(), threads, &[])?),
+        })
+    })
+}
