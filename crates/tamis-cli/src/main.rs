@@ -28,16 +28,29 @@ enum Command {
     /// Print a step's documentation, parameters and drop reasons; or, with --doc, show which
     /// lines of a document the line cleaner removes and why.
     Explain(ExplainArgs),
-    /// Remove near-duplicate documents (MinHash with FineWeb's parameters), out of core; run
-    /// all stages here, or one stage and shard at a time on many machines.
+    /// Remove duplicate documents: near-duplicates (MinHash with FineWeb's parameters, the
+    /// default) or exact copies; out of core; all stages here, or one stage and shard at a
+    /// time on many machines.
     Dedup(DedupArgs),
 }
 
 #[derive(clap::Args)]
 struct DedupArgs {
-    /// MinHash near-duplicate detection (the only method so far; the default).
-    #[arg(long)]
+    /// MinHash near-duplicate detection (the default).
+    #[arg(long, conflicts_with = "exact")]
     minhash: bool,
+    /// Exact duplicates: identical text (or --key-field), first copy kept (or --priority).
+    #[arg(long, conflicts_with = "compat")]
+    exact: bool,
+    /// With --exact: compare this metadata field (e.g. url) instead of the text.
+    #[arg(long, requires = "exact")]
+    key_field: Option<String>,
+    /// With --exact: compare after folding case, numbers, punctuation, spacing and accents.
+    #[arg(long, requires = "exact")]
+    normalize: bool,
+    /// With --exact: keep the copy with the highest value of this numeric metadata field.
+    #[arg(long, requires = "exact")]
+    priority: Option<String>,
     /// Input files, directories or glob patterns.
     #[arg(required = true)]
     inputs: Vec<String>,
@@ -244,6 +257,13 @@ fn dedup(args: DedupArgs) -> Result<ExitCode> {
     let _ = args.minhash; // the default method; the flag names it explicitly
     let mut opts = tamis_pipeline::DedupOptions::new(args.inputs, args.output);
     opts.work_dir = args.work_dir;
+    if args.exact {
+        opts.exact = Some(tamis_pipeline::ExactKey {
+            field: args.key_field,
+            normalize: args.normalize,
+            priority: args.priority,
+        });
+    }
     opts.survivor = match args.compat {
         Some(Compat::Datatrove) => Survivor::Datatrove,
         None => Survivor::First,
@@ -271,10 +291,15 @@ fn dedup(args: DedupArgs) -> Result<ExitCode> {
     if let Some(stats) = stats {
         let n = |k: &str| stats[k].as_u64().unwrap_or(0);
         eprintln!(
-            "read {} records: kept {} + dropped {} (near-duplicates) + quarantined {} = {}",
+            "read {} records: kept {} + dropped {} ({}) + quarantined {} = {}",
             n("read"),
             n("kept"),
             n("dropped"),
+            if opts.exact.is_some() {
+                "exact duplicates"
+            } else {
+                "near-duplicates"
+            },
             n("quarantined"),
             n("kept") + n("dropped") + n("quarantined")
         );

@@ -469,4 +469,25 @@ fn dedup_drops_near_duplicates_and_runs_stage_by_stage() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("not a size"));
     let o = tamis(&["dedup", s, "-o", all.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&o.stderr).contains("--overwrite"));
+    let o = tamis(&["dedup", s, "-o", o_dir, "--normalize"]);
+    assert!(!o.status.success(), "--normalize belongs to --exact");
+
+    // Exact dedup by text: the sample twice over, every second copy goes.
+    let exact = tmp.path().join("exact");
+    let twice = tmp.path().join("twice.jsonl");
+    std::fs::write(&twice, pages.clone() + &pages).unwrap();
+    let o = tamis_ok(&[
+        "dedup",
+        "--exact",
+        twice.to_str().unwrap(),
+        "-o",
+        exact.to_str().unwrap(),
+    ]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("exact duplicates"));
+    let st = stats(&exact);
+    assert_eq!(
+        (st["read"].as_u64(), st["dropped"].as_u64()),
+        (Some(2 * n_pages as u64), Some(n_pages as u64))
+    );
+    assert_eq!(st["steps"][0]["dropped_exact_duplicate"], n_pages);
 }

@@ -30,10 +30,123 @@ use tamis_io::{Compression, InputFile, JsonlWriter, ReadOptions, Record};
 use crate::cluster::Survivor;
 use crate::minhash::MinHasher;
 use crate::runs::{run_files, DocRef, Merge, RunWriter};
+use crate::simplify::{simplify_text, TextNorm};
 use crate::DedupError;
+use xxhash_rust::xxh3::xxh3_128;
 
-/// Why the filter stage drops a document.
-pub const REASON_DUPLICATE: &str = "minhash_duplicate";
+/// What makes two documents duplicates.
+pub enum Method {
+    /// MinHash near-duplicates (Jaccard similarity of word 5-grams, estimated).
+    MinHash {
+        hasher: MinHasher,
+        survivor: Survivor,
+    },
+    /// Identical keys: the text, or a metadata field such as the URL.
+    Exact(ExactKey),
+}
+
+/// The key exact dedup compares, and which copy survives.
+#[derive(Debug, Clone, Default)]
+pub struct ExactKey {
+    /// Metadata field to compare instead of the text (e.g. `url`). Documents without it are
+    /// never duplicates.
+    pub field: Option<String>,
+    /// Compare keys after `simplify_text` (case, numbers, punctuation, spacing and accents
+    /// folded), so trivially different copies match.
+    pub normalize: bool,
+    /// Numeric metadata field: the copy with the highest value survives (missing or not a
+    /// number counts as lowest); ties, and the default, go to the first in input order.
+    pub priority: Option<String>,
+}
+
+impl Method {
+    /// The step name in `stats.json`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Method::MinHash { .. } => "minhash",
+            Method::Exact(_) => "exact_dedup",
+        }
+    }
+
+    /// Why the filter stage drops a document.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Method::MinHash { .. } => "minhash_duplicate",
+            Method::Exact(_) => "exact_duplicate",
+        }
+    }
+
+    /// Metadata keys for the cluster size and id (`minhash_cluster_size` is datatrove's).
+    fn metadata_keys(&self) -> (&'static str, &'static str) {
+        match self {
+            Method::MinHash { .. } => ("minhash_cluster_size", "minhash_cluster_id"),
+            Method::Exact(_) => ("exact_cluster_size", "exact_cluster_id"),
+        }
+    }
+
+    /// Sort keys per band (the document reference is appended after them).
+    fn band_width(&self) -> usize {
+        match self {
+            Method::MinHash { hasher, .. } => hasher.config().hashes_per_bucket,
+            // 128-bit key, then the survivor rank.
+            Method::Exact(_) => 3,
+        }
+    }
+
+    /// The leading words of a band record that must be equal for a match.
+    fn match_width(&self) -> usize {
+        match self {
+            Method::MinHash { .. } => self.band_width(),
+            Method::Exact(_) => 2,
+        }
+    }
+
+    fn bands(&self) -> usize {
+        match self {
+            Method::MinHash { hasher, .. } => hasher.config().num_buckets,
+            Method::Exact(_) => 1,
+        }
+    }
+
+    /// All bands' sort keys for `doc`, or `None` when it can match nothing.
+    fn keys(&self, doc: &Document) -> Option<Vec<u64>> {
+        match self {
+            Method::MinHash { hasher, .. } => hasher.signature(&doc.text),
+            Method::Exact(k) => {
+                let raw = match &k.field {
+                    None => doc.text.as_str(),
+                    Some(f) => doc.metadata.get(f)?.as_str()?,
+                };
+                let key = if k.normalize {
+                    xxh3_128(simplify_text(raw, &TextNorm::default()).as_bytes())
+                } else {
+                    xxh3_128(raw.as_bytes())
+                };
+                let rank = k.priority.as_ref().map_or(0, |f| {
+                    descending_rank(doc.metadata.get(f).and_then(Value::as_f64))
+                });
+                Some(vec![(key >> 64) as u64, key as u64, rank])
+            }
+        }
+    }
+}
+
+/// Sorts higher priorities first: a total order on `f64` (missing and NaN last) mapped to
+/// `u64`.
+fn descending_rank(p: Option<f64>) -> u64 {
+    match p {
+        Some(v) if !v.is_nan() => {
+            let bits = v.to_bits();
+            let ascending = if bits >> 63 == 1 {
+                !bits
+            } else {
+                bits | (1 << 63)
+            };
+            !ascending
+        }
+        _ => u64::MAX,
+    }
+}
 
 /// Which part of the input or of the bands this process handles: items whose index modulo
 /// `count` is `index`.
@@ -71,9 +184,8 @@ impl Shard {
 }
 
 /// Everything the stages share.
-pub struct MinhashJob {
-    pub hasher: MinHasher,
-    pub survivor: Survivor,
+pub struct DedupJob {
+    pub method: Method,
     pub inputs: Vec<InputFile>,
     /// Intermediate files (signatures, pairs, clusters, per-file counts).
     pub work_dir: PathBuf,
@@ -92,7 +204,8 @@ pub struct FileCounts {
     pub docs: u64,
     pub quarantined: u64,
     pub text_bytes: u64,
-    /// Documents with fewer words than a shingle: never duplicates.
+    /// Documents that can match nothing: fewer words than a shingle (MinHash), no key field
+    /// (exact).
     pub no_signature: u64,
     pub kept: u64,
     pub dropped: u64,
@@ -102,13 +215,13 @@ pub struct FileCounts {
 /// Documents per parallel batch in the signature stage.
 const BATCH_DOCS: usize = 2048;
 
-impl MinhashJob {
+impl DedupJob {
     fn width(&self) -> usize {
-        self.hasher.config().hashes_per_bucket + 1
+        self.method.band_width() + 1
     }
 
     fn bands(&self) -> usize {
-        self.hasher.config().num_buckets
+        self.method.bands()
     }
 
     fn sig_dir(&self, band: usize) -> PathBuf {
@@ -134,7 +247,7 @@ impl MinhashJob {
     /// Stage 1 for the files this shard owns.
     pub fn signatures(&self, shard: Shard) -> Result<(), DedupError> {
         let bands = self.bands();
-        let per_band = self.hasher.config().hashes_per_bucket;
+        let per_band = self.method.band_width();
         let max_records = (self.memory_bytes / (bands * self.width() * 8 * 2)).max(16);
         for b in 0..bands {
             mkdir(&self.sig_dir(b))?;
@@ -151,13 +264,13 @@ impl MinhashJob {
                 .map(|b| RunWriter::new(&self.sig_dir(b), &prefix, self.width(), max_records))
                 .collect();
             let mut counts = FileCounts::default();
-            let mut batch: Vec<(u32, String)> = Vec::with_capacity(BATCH_DOCS);
-            let mut flush = |batch: &mut Vec<(u32, String)>,
+            let mut batch: Vec<(u32, Document)> = Vec::with_capacity(BATCH_DOCS);
+            let mut flush = |batch: &mut Vec<(u32, Document)>,
                              counts: &mut FileCounts|
              -> Result<(), DedupError> {
                 let sigs: Vec<Option<Vec<u64>>> = batch
                     .par_iter()
-                    .map(|(_, text)| self.hasher.signature(text))
+                    .map(|(_, doc)| self.method.keys(doc))
                     .collect();
                 let mut rec = vec![0u64; self.width()];
                 for ((record, _), sig) in batch.iter().zip(sigs) {
@@ -184,7 +297,7 @@ impl MinhashJob {
                     Record::Doc { doc, .. } => {
                         counts.docs += 1;
                         counts.text_bytes += doc.text.len() as u64;
-                        batch.push((record_index(ri, input)?, doc.text));
+                        batch.push((record_index(ri, input)?, doc));
                         if batch.len() == BATCH_DOCS {
                             flush(&mut batch, &mut counts)?;
                         }
@@ -210,7 +323,10 @@ impl MinhashJob {
     /// Stage 2 for the bands this shard owns. Needs every input's signatures.
     pub fn buckets(&self, shard: Shard) -> Result<(), DedupError> {
         self.require_all("signatures")?;
-        let per_band = self.hasher.config().hashes_per_bucket;
+        let (per_band, matched) = (self.method.band_width(), self.method.match_width());
+        // MinHash pairs each record with its predecessor (datatrove's chain); exact dedup
+        // pairs every copy with the group's first record, the survivor.
+        let star = matches!(self.method, Method::Exact(_));
         mkdir(&self.work_dir.join("pairs"))?;
         for b in (0..self.bands()).filter(|&b| shard.owns(b)) {
             let runs = run_files(&self.sig_dir(b))?;
@@ -221,15 +337,19 @@ impl MinhashJob {
             let mut out = BufWriter::new(File::create(&tmp).map_err(io)?);
             let mut prev: Option<Vec<u64>> = None;
             while let Some(rec) = merge.next_record()? {
-                if let Some(p) = &prev {
-                    if p[..per_band] == rec[..per_band] {
-                        out.write_all(&p[per_band].to_le_bytes()).map_err(io)?;
-                        out.write_all(&rec[per_band].to_le_bytes()).map_err(io)?;
-                    }
+                let same = prev
+                    .as_ref()
+                    .is_some_and(|p| p[..matched] == rec[..matched]);
+                if same {
+                    let p = prev.as_ref().expect("checked");
+                    out.write_all(&p[per_band].to_le_bytes()).map_err(io)?;
+                    out.write_all(&rec[per_band].to_le_bytes()).map_err(io)?;
                 }
-                let p = prev.get_or_insert_with(Vec::new);
-                p.clear();
-                p.extend_from_slice(rec);
+                if !(star && same) {
+                    let p = prev.get_or_insert_with(Vec::new);
+                    p.clear();
+                    p.extend_from_slice(rec);
+                }
             }
             finish_file(out, &tmp, &path)?;
         }
@@ -260,7 +380,7 @@ impl MinhashJob {
                 }
                 let a = u64::from_le_bytes(buf[..8].try_into().expect("8 bytes"));
                 let b = u64::from_le_bytes(buf[8..].try_into().expect("8 bytes"));
-                uf.union(a, b, self.survivor);
+                uf.union(a, b, self.root_rule());
             }
         }
         // Cluster ids number roots in the order of their first member, as datatrove's
@@ -315,6 +435,8 @@ impl MinhashJob {
         for sub in ["kept", "dropped", "quarantine"] {
             mkdir(&self.out_dir.join(sub))?;
         }
+        let (size_key, id_key) = self.method.metadata_keys();
+        let reason = self.method.reason();
         for (fi, input) in self.inputs.iter().enumerate() {
             if !shard.owns(fi) {
                 continue;
@@ -348,20 +470,17 @@ impl MinhashJob {
                         }
                         .key();
                         let size = info.map_or(1, |c| c.size);
-                        doc.metadata
-                            .insert("minhash_cluster_size".into(), Value::from(size));
+                        doc.metadata.insert(size_key.into(), Value::from(size));
                         match info {
                             Some(c) if c.root != me => {
+                                doc.metadata.insert(id_key.into(), Value::from(c.id));
                                 doc.metadata
-                                    .insert("minhash_cluster_id".into(), Value::from(c.id));
-                                doc.metadata
-                                    .insert("filter_reason".into(), Value::from(REASON_DUPLICATE));
+                                    .insert("filter_reason".into(), Value::from(reason));
                                 counts.dropped += 1;
                                 dropped.write(&doc)?;
                             }
                             Some(c) => {
-                                doc.metadata
-                                    .insert("minhash_cluster_id".into(), Value::from(c.id));
+                                doc.metadata.insert(id_key.into(), Value::from(c.id));
                                 counts.kept += 1;
                                 kept.write(&doc)?;
                             }
@@ -423,13 +542,12 @@ impl MinhashJob {
             "input_files": self.inputs.len(),
             "input_text_bytes": total.text_bytes,
             "steps": [{
-                "step": "minhash",
+                "step": self.method.name(),
                 "total": total.docs,
                 "forwarded": total.kept,
                 "dropped": total.dropped,
-                format!("dropped_{REASON_DUPLICATE}"): total.dropped,
+                format!("dropped_{}", self.method.reason()): total.dropped,
                 "no_signature": no_sig,
-                "survivor": match self.survivor { Survivor::First => "first", Survivor::Datatrove => "datatrove" },
             }],
             "threads": threads,
             "elapsed_s": elapsed_s,
@@ -460,6 +578,20 @@ impl MinhashJob {
         timed("clusters", &|| self.clusters())?;
         timed("filter", &|| self.filter(Shard::ALL))?;
         self.stats(start.elapsed().as_secs_f64(), threads, &times)
+    }
+
+    fn root_rule(&self) -> RootRule {
+        match self.method {
+            Method::MinHash {
+                survivor: Survivor::First,
+                ..
+            } => RootRule::Earliest,
+            Method::MinHash {
+                survivor: Survivor::Datatrove,
+                ..
+            } => RootRule::BySize,
+            Method::Exact(_) => RootRule::PairFirst,
+        }
     }
 
     fn require_all(&self, stage: &'static str) -> Result<(), DedupError> {
@@ -499,6 +631,17 @@ impl MinhashJob {
     }
 }
 
+/// Which root a union keeps.
+#[derive(Clone, Copy)]
+enum RootRule {
+    /// The earlier document.
+    Earliest,
+    /// datatrove's union by size, the pair's first on ties.
+    BySize,
+    /// The pair's first document: exact dedup writes (survivor, copy) pairs.
+    PairFirst,
+}
+
 struct ClusterInfo {
     record: u32,
     size: u64,
@@ -536,18 +679,18 @@ impl KeyedUnion {
         x
     }
 
-    /// Same rules as [`crate::cluster`].
-    fn union(&mut self, a: u64, b: u64, survivor: Survivor) {
+    /// Same rules as [`crate::cluster`], plus [`RootRule::PairFirst`].
+    fn union(&mut self, a: u64, b: u64, rule: RootRule) {
         let (na, nb) = (self.node(a), self.node(b));
         let (ra, rb) = (self.find(na), self.find(nb));
         if ra == rb {
             return;
         }
-        let (keep, join) = match survivor {
-            Survivor::First if self.keys[ra as usize] < self.keys[rb as usize] => (ra, rb),
-            Survivor::First => (rb, ra),
-            Survivor::Datatrove if self.size[ra as usize] < self.size[rb as usize] => (rb, ra),
-            Survivor::Datatrove => (ra, rb),
+        let (keep, join) = match rule {
+            RootRule::Earliest if self.keys[ra as usize] < self.keys[rb as usize] => (ra, rb),
+            RootRule::Earliest => (rb, ra),
+            RootRule::BySize if self.size[ra as usize] < self.size[rb as usize] => (rb, ra),
+            RootRule::BySize | RootRule::PairFirst => (ra, rb),
         };
         self.parent[join as usize] = keep;
         self.size[keep as usize] += self.size[join as usize];

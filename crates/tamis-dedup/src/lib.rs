@@ -4,8 +4,9 @@
 //! 0.10.1 computes it (normalisation, word shingles, hashes, permutations, LSH bands,
 //! clustering), so the documents it removes can be compared one to one with datatrove's. The
 //! default survivor of a cluster is the earliest document, which does not depend on the order
-//! work is done in; [`Survivor::Datatrove`] reproduces datatrove's choice. [`MinhashJob`] runs
-//! it out of core as four stages over sorted run files.
+//! work is done in; [`Survivor::Datatrove`] reproduces datatrove's choice. Exact dedup (of the
+//! text, normalised or not, or of a metadata field such as the URL) shares the machinery.
+//! [`DedupJob`] runs either out of core as four stages over sorted run files.
 
 mod cluster;
 mod job;
@@ -18,7 +19,7 @@ mod simplify_tables;
 use std::path::{Path, PathBuf};
 
 pub use cluster::{cluster, duplicate_pairs, Clusters, Survivor};
-pub use job::{FileCounts, MinhashJob, Shard, REASON_DUPLICATE};
+pub use job::{DedupJob, ExactKey, FileCounts, Method, Shard};
 pub use minhash::{MinHasher, MinhashConfig, MinhashError, MERSENNE_61};
 pub use numpy_rng::Mt19937;
 pub use runs::DocRef;

@@ -74,7 +74,103 @@ const MONTHS: [&str; 12] = [
 ];
 
 /// datatrove `simplify_text(text, config)`.
+///
+/// Done in three passes instead of datatrove's seven: lower-casing; then numbers, punctuation
+/// and whitespace together (each only looks at characters the previous one left alone, so
+/// one scan gives the same result); then accents, only over non-ASCII runs, since canonical
+/// decomposition never crosses an ASCII character. Equal to the step-by-step definition
+/// (tested against it).
 pub fn simplify_text(text: &str, cfg: &TextNorm) -> String {
+    if cfg.norm_weekdays || cfg.norm_monthnames {
+        return simplify_stepwise(text, cfg);
+    }
+    let lowered: std::borrow::Cow<str> = if !cfg.lowercase {
+        text.into()
+    } else if text.is_ascii() {
+        text.to_ascii_lowercase().into()
+    } else {
+        text.to_lowercase().into()
+    };
+    let mut out = String::with_capacity(lowered.len());
+    // A space is written only once a non-space follows, which strips both ends and
+    // collapses runs.
+    let mut pending_space = false;
+    let mut chars = lowered.chars().peekable();
+    while let Some(c) = chars.next() {
+        let digit = cfg.norm_numbers && py::is_decimal(c);
+        let blank = !digit
+            && ((cfg.remove_punctuation && is_punctuation(c))
+                || (cfg.norm_whitespace && py::is_space(c)));
+        if blank {
+            pending_space = cfg.norm_whitespace || {
+                out.push(' ');
+                false
+            };
+            continue;
+        }
+        if pending_space {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            pending_space = false;
+        }
+        if !digit {
+            out.push(c);
+            continue;
+        }
+        while chars.peek().is_some_and(|&d| py::is_decimal(d)) {
+            chars.next();
+        }
+        out.push('0');
+        let mut ahead = chars.clone();
+        if ahead
+            .next()
+            .is_some_and(|d| DECIMAL_SEPARATORS.contains(&d))
+            && ahead.next().is_some_and(py::is_decimal)
+        {
+            chars.next();
+            while chars.peek().is_some_and(|&d| py::is_decimal(d)) {
+                chars.next();
+            }
+        }
+    }
+    if !cfg.norm_whitespace && pending_space {
+        out.push(' ');
+    }
+    if cfg.norm_unicode_diacritics && !out.is_ascii() {
+        out = strip_marks(&out);
+    }
+    py::strip(&out).to_owned()
+}
+
+/// NFD, then without nonspacing marks, decomposing only the non-ASCII runs.
+fn strip_marks(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let ascii_end = b[i..]
+            .iter()
+            .position(|c| !c.is_ascii())
+            .map_or(b.len(), |p| i + p);
+        out.push_str(&s[i..ascii_end]);
+        let run_end = b[ascii_end..]
+            .iter()
+            .position(u8::is_ascii)
+            .map_or(b.len(), |p| ascii_end + p);
+        out.extend(
+            s[ascii_end..run_end]
+                .nfd()
+                .filter(|&c| get_general_category(c) != GeneralCategory::NonspacingMark),
+        );
+        i = run_end;
+    }
+    out
+}
+
+/// The definition, one operation at a time in datatrove's order; used for the optional
+/// weekday and month folds and as the reference in tests.
+fn simplify_stepwise(text: &str, cfg: &TextNorm) -> String {
     let mut s = if cfg.lowercase {
         text.to_lowercase()
     } else {
@@ -193,6 +289,44 @@ mod tests {
         assert_eq!(simplify("1.2.3 and ١٢٣"), "0 0 and 0");
         assert_eq!(simplify("a.b 3."), "a b 0");
         assert_eq!(simplify("Ünïcödé — “quotes”"), "unicode quotes");
+    }
+
+    #[test]
+    fn fast_path_equals_the_stepwise_definition() {
+        // Every flag combination, over strings mixing the cases that interact: digits and
+        // separators next to punctuation, runs of odd whitespace, accents and combining marks
+        // (also at run edges), final sigma, dotted capital I, Arabic digits.
+        let pieces = [
+            "A", "b", " ", "  ", "\t", "\n", "\u{a0}", "\u{2003}", "1", "23", ".", ",", "،", "٣",
+            "..", "é", "e\u{301}", "\u{301}", "Σ", "ΟΔΟΣ", "İ", "“", "’", "—", "-", "x\u{1c}y",
+            "ǅ", "ﬁ", "\u{f39}",
+        ];
+        let mut state = 12345u64;
+        let mut next = |n: usize| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as usize % n
+        };
+        for _ in 0..4000 {
+            let len = next(9);
+            let text: String = (0..len).map(|_| pieces[next(pieces.len())]).collect();
+            for flags in 0..32u32 {
+                let cfg = TextNorm {
+                    lowercase: flags & 1 != 0,
+                    norm_whitespace: flags & 2 != 0,
+                    remove_punctuation: flags & 4 != 0,
+                    norm_unicode_diacritics: flags & 8 != 0,
+                    norm_numbers: flags & 16 != 0,
+                    ..TextNorm::default()
+                };
+                assert_eq!(
+                    simplify_text(&text, &cfg),
+                    simplify_stepwise(&text, &cfg),
+                    "{text:?} {cfg:?}"
+                );
+            }
+        }
     }
 
     #[test]

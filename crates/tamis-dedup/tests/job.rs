@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use tamis_dedup::{MinHasher, MinhashConfig, MinhashJob, Shard, Survivor};
+use tamis_dedup::{DedupJob, ExactKey, Method, MinHasher, MinhashConfig, Shard, Survivor};
 use tamis_io::{expand_inputs, Compression, ReadOptions};
 
 fn repo_root() -> PathBuf {
@@ -23,11 +23,18 @@ fn read_zst_lines(path: &Path) -> Vec<Value> {
         .collect()
 }
 
-fn job(inputs: &[PathBuf], out: &Path, survivor: Survivor, memory: usize) -> MinhashJob {
-    let names: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
-    MinhashJob {
+fn job(inputs: &[PathBuf], out: &Path, survivor: Survivor, memory: usize) -> DedupJob {
+    let method = Method::MinHash {
         hasher: MinHasher::new(MinhashConfig::default()).unwrap(),
         survivor,
+    };
+    job_with(method, inputs, out, memory)
+}
+
+fn job_with(method: Method, inputs: &[PathBuf], out: &Path, memory: usize) -> DedupJob {
+    let names: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
+    DedupJob {
+        method,
         inputs: expand_inputs(&names),
         work_dir: out.join("work"),
         out_dir: out.to_path_buf(),
@@ -254,4 +261,53 @@ fn shared_corpora_removed_set_equals_datatrove() {
     })
     .collect();
     assert_eq!(got, want);
+}
+
+#[test]
+fn exact_dedup_by_text_field_and_priority() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("in.jsonl");
+    let rows = [
+        r#"{"id":"a","text":"Hello, World! 2024","metadata":{"url":"u1","score":1}}"#,
+        r#"{"id":"b","text":"hello world 1999","metadata":{"url":"u2","score":5}}"#,
+        r#"{"id":"c","text":"Hello, World! 2024","metadata":{"url":"u1","score":3}}"#,
+        r#"{"id":"d","text":"something else entirely","metadata":{"score":9}}"#,
+    ];
+    std::fs::write(&p, rows.join("\n") + "\n").unwrap();
+    let run = |key: ExactKey, name: &str| {
+        let out = tmp.path().join(name);
+        let stats = job_with(Method::Exact(key), std::slice::from_ref(&p), &out, 1 << 20)
+            .run_all(1)
+            .unwrap();
+        assert_eq!(stats["steps"][0]["step"], "exact_dedup");
+        let mut dropped: Vec<String> = Vec::new();
+        let d = out.join("dropped/00000.jsonl.zst");
+        if d.exists() {
+            for v in read_zst_lines(&d) {
+                assert_eq!(v["metadata"]["filter_reason"], "exact_duplicate");
+                dropped.push(v["id"].as_str().unwrap().to_owned());
+            }
+        }
+        dropped
+    };
+    // Raw text: only a and c are identical; the first survives.
+    assert_eq!(run(ExactKey::default(), "raw"), ["c"]);
+    // Normalised: case, punctuation and numbers folded, so b joins them.
+    let norm = ExactKey {
+        normalize: true,
+        ..ExactKey::default()
+    };
+    assert_eq!(run(norm.clone(), "norm"), ["b", "c"]);
+    // With a priority field the highest score survives: b.
+    let prio = ExactKey {
+        priority: Some("score".into()),
+        ..norm
+    };
+    assert_eq!(run(prio, "prio"), ["a", "c"]);
+    // By URL: a and c share u1; d has no url and can match nothing.
+    let url = ExactKey {
+        field: Some("url".into()),
+        ..ExactKey::default()
+    };
+    assert_eq!(run(url, "url"), ["c"]);
 }

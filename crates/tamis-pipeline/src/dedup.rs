@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 
 use serde_json::Value;
-use tamis_dedup::{DedupError, MinHasher, MinhashConfig, MinhashJob, Shard, Survivor};
+use tamis_dedup::{
+    DedupError, DedupJob, ExactKey, Method, MinHasher, MinhashConfig, Shard, Survivor,
+};
 use tamis_io::{expand_inputs, Compression, ReadOptions};
 
 /// Which stage to run; `All` runs them in order on this machine.
@@ -22,8 +24,11 @@ pub struct DedupOptions {
     pub out_dir: PathBuf,
     /// Intermediates; default `OUT/work`.
     pub work_dir: Option<PathBuf>,
+    /// MinHash parameters and survivor rule (used unless `exact` is set).
     pub config: MinhashConfig,
     pub survivor: Survivor,
+    /// Exact dedup on this key instead of MinHash.
+    pub exact: Option<ExactKey>,
     pub stage: DedupStage,
     pub shard: Shard,
     /// Sort-buffer budget of the signature stage, in bytes.
@@ -45,6 +50,7 @@ impl DedupOptions {
             work_dir: None,
             config: MinhashConfig::default(),
             survivor: Survivor::First,
+            exact: None,
             stage: DedupStage::All,
             shard: Shard::ALL,
             memory_bytes: 1 << 30,
@@ -106,9 +112,15 @@ pub fn dedup(opts: &DedupOptions) -> Result<Option<Value>, DedupRunError> {
             }
         }
     }
-    let job = MinhashJob {
-        hasher: MinHasher::new(opts.config.clone()).map_err(DedupError::from)?,
-        survivor: opts.survivor,
+    let method = match &opts.exact {
+        Some(key) => Method::Exact(key.clone()),
+        None => Method::MinHash {
+            hasher: MinHasher::new(opts.config.clone()).map_err(DedupError::from)?,
+            survivor: opts.survivor,
+        },
+    };
+    let job = DedupJob {
+        method,
         inputs,
         work_dir: work_dir.clone(),
         out_dir: opts.out_dir.clone(),

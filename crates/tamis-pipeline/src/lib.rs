@@ -13,6 +13,6 @@ pub use registry::{lookup_step, step_registry};
 pub use spec::{preset, presets, Outcome, Pipeline, PipelineSpec, SpecError, StepSpec, StepTally};
 pub use stats::{RunStats, StepStats};
 pub use tamis_clean::{explain as explain_lines, LineCleanConfig, LineDecision};
-pub use tamis_dedup::{MinhashConfig, Shard, Survivor};
+pub use tamis_dedup::{ExactKey, MinhashConfig, Shard, Survivor};
 pub use tamis_filters::FilterEntry;
 pub use tamis_io::{Compression, ReadOptions};
