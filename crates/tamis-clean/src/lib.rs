@@ -8,6 +8,7 @@
 //! log on the original text and gives exactly the cleaned text, so any removal can be audited
 //! or undone. Document-level filters then run on the cleaned text.
 
+mod log;
 mod rules;
 
 use serde::{Deserialize, Serialize};
@@ -15,6 +16,7 @@ use serde_json::{json, Value};
 use tamis_core::{ConfigError, Ctx, Document, Step, Verdict};
 use tamis_filters::Filter;
 
+pub use log::remove_lines;
 pub use rules::RULE_IDS;
 
 /// Metadata key holding the edit log.
@@ -199,7 +201,7 @@ pub struct LineDecision {
 
 /// Lines of `text` split on `\n`, as byte ranges including their `\n`. A text ending in `\n`
 /// has a final empty line with an empty range, as Python's `split("\n")` gives.
-fn line_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
+pub fn line_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::with_capacity(text.len() / 40 + 1);
     let mut start = 0;
     for (i, b) in text.bytes().enumerate() {

@@ -28,17 +28,24 @@ enum Command {
     /// Print a step's documentation, parameters and drop reasons; or, with --doc, show which
     /// lines of a document the line cleaner removes and why.
     Explain(ExplainArgs),
-    /// Remove duplicate documents: near-duplicates (MinHash with FineWeb's parameters, the
-    /// default) or exact copies; out of core; all stages here, or one stage and shard at a
-    /// time on many machines.
+    /// Remove duplicates: near-duplicate documents (MinHash with FineWeb's parameters, the
+    /// default), exact copies, or lines repeated across documents; out of core; all stages
+    /// here, or one stage and shard at a time on many machines.
     Dedup(DedupArgs),
 }
 
 #[derive(clap::Args)]
 struct DedupArgs {
     /// MinHash near-duplicate detection (the default).
-    #[arg(long, conflicts_with = "exact")]
+    #[arg(long, conflicts_with_all = ["exact", "lines"])]
     minhash: bool,
+    /// Line dedup (CCNet): remove every line whose normalised text is in at least --min-docs
+    /// documents (site templates, repeated teasers), logged in metadata.tamis_edits.
+    #[arg(long, conflicts_with_all = ["exact", "compat"])]
+    lines: bool,
+    /// With --lines: documents a line must appear in to be removed.
+    #[arg(long, requires = "lines", default_value_t = 2, value_parser = clap::value_parser!(u64).range(2..))]
+    min_docs: u64,
     /// Exact duplicates: identical text (or --key-field), first copy kept (or --priority).
     #[arg(long, conflicts_with = "compat")]
     exact: bool,
@@ -257,6 +264,9 @@ fn dedup(args: DedupArgs) -> Result<ExitCode> {
     let _ = args.minhash; // the default method; the flag names it explicitly
     let mut opts = tamis_pipeline::DedupOptions::new(args.inputs, args.output);
     opts.work_dir = args.work_dir;
+    if args.lines {
+        opts.lines_min_docs = Some(args.min_docs);
+    }
     if args.exact {
         opts.exact = Some(tamis_pipeline::ExactKey {
             field: args.key_field,
@@ -295,10 +305,10 @@ fn dedup(args: DedupArgs) -> Result<ExitCode> {
             n("read"),
             n("kept"),
             n("dropped"),
-            if opts.exact.is_some() {
-                "exact duplicates"
-            } else {
-                "near-duplicates"
+            match (&opts.exact, opts.lines_min_docs) {
+                (Some(_), _) => "exact duplicates",
+                (None, Some(_)) => "nothing left after removing repeated lines",
+                (None, None) => "near-duplicates",
             },
             n("quarantined"),
             n("kept") + n("dropped") + n("quarantined")

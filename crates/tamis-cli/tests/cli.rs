@@ -490,4 +490,34 @@ fn dedup_drops_near_duplicates_and_runs_stage_by_stage() {
         (Some(2 * n_pages as u64), Some(n_pages as u64))
     );
     assert_eq!(st["steps"][0]["dropped_exact_duplicate"], n_pages);
+
+    // Line dedup over the sample and its edited copies: "Skip to content" is in every copy,
+    // so it goes, with an edit log entry; the pages' own lines are in two documents each.
+    let lines = tmp.path().join("lines");
+    let o = tamis_ok(&[
+        "dedup",
+        "--lines",
+        "--min-docs",
+        "3",
+        c,
+        s,
+        "-o",
+        lines.to_str().unwrap(),
+    ]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("repeated lines"));
+    let st = stats(&lines);
+    assert_eq!(st["steps"][0]["step"], "line_dedup");
+    assert!(
+        st["steps"][0]["removed_lines_corpus_repeated_line"]
+            .as_u64()
+            .unwrap()
+            >= n_pages as u64
+    );
+    for d in jsonl_zst(&lines.join("kept/00000.jsonl.zst")) {
+        assert!(!d["text"].as_str().unwrap().starts_with("Skip to content"));
+        assert_eq!(
+            d["metadata"]["tamis_edits"][0]["rule"],
+            "corpus_repeated_line"
+        );
+    }
 }

@@ -25,14 +25,14 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use tamis_core::Document;
-use tamis_io::{Compression, InputFile, JsonlWriter, ReadOptions, Record};
+use tamis_io::{Compression, InputFile, JsonlWriter, Quarantined, ReadOptions, Record};
 
 use crate::cluster::Survivor;
 use crate::minhash::MinHasher;
 use crate::runs::{run_files, DocRef, Merge, RunWriter};
 use crate::simplify::{simplify_text, TextNorm};
 use crate::DedupError;
-use xxhash_rust::xxh3::xxh3_128;
+use xxhash_rust::xxh3::{xxh3_128, xxh3_64};
 
 /// What makes two documents duplicates.
 pub enum Method {
@@ -43,6 +43,25 @@ pub enum Method {
     },
     /// Identical keys: the text, or a metadata field such as the URL.
     Exact(ExactKey),
+    /// Lines repeated across documents (CCNet-style): every line whose normalised text occurs
+    /// in at least `min_docs` documents is removed from all of them and logged in the edit log.
+    Lines { min_docs: u64 },
+}
+
+/// The rule id line dedup records in `metadata.tamis_edits`.
+pub const RULE_CORPUS_REPEATED_LINE: &str = "corpus_repeated_line";
+
+/// Hashes of a document's lines as line dedup compares them: `simplify_text` of each line
+/// (CCNet normalises the same way: case, digits, punctuation, accents), `None` for lines that
+/// normalise to nothing (blank or punctuation only), which are never removed.
+fn line_hashes(text: &str) -> Vec<Option<u64>> {
+    tamis_clean::line_ranges(text)
+        .into_iter()
+        .map(|r| {
+            let norm = simplify_text(&text[r], &TextNorm::default());
+            (!norm.is_empty()).then(|| xxh3_64(norm.as_bytes()))
+        })
+        .collect()
 }
 
 /// The key exact dedup compares, and which copy survives.
@@ -65,6 +84,7 @@ impl Method {
         match self {
             Method::MinHash { .. } => "minhash",
             Method::Exact(_) => "exact_dedup",
+            Method::Lines { .. } => "line_dedup",
         }
     }
 
@@ -73,6 +93,7 @@ impl Method {
         match self {
             Method::MinHash { .. } => "minhash_duplicate",
             Method::Exact(_) => "exact_duplicate",
+            Method::Lines { .. } => "all_lines_duplicated",
         }
     }
 
@@ -80,7 +101,7 @@ impl Method {
     fn metadata_keys(&self) -> (&'static str, &'static str) {
         match self {
             Method::MinHash { .. } => ("minhash_cluster_size", "minhash_cluster_id"),
-            Method::Exact(_) => ("exact_cluster_size", "exact_cluster_id"),
+            Method::Exact(_) | Method::Lines { .. } => ("exact_cluster_size", "exact_cluster_id"),
         }
     }
 
@@ -90,13 +111,14 @@ impl Method {
             Method::MinHash { hasher, .. } => hasher.config().hashes_per_bucket,
             // 128-bit key, then the survivor rank.
             Method::Exact(_) => 3,
+            Method::Lines { .. } => 1,
         }
     }
 
     /// The leading words of a band record that must be equal for a match.
     fn match_width(&self) -> usize {
         match self {
-            Method::MinHash { .. } => self.band_width(),
+            Method::MinHash { .. } | Method::Lines { .. } => self.band_width(),
             Method::Exact(_) => 2,
         }
     }
@@ -104,13 +126,20 @@ impl Method {
     fn bands(&self) -> usize {
         match self {
             Method::MinHash { hasher, .. } => hasher.config().num_buckets,
-            Method::Exact(_) => 1,
+            Method::Exact(_) | Method::Lines { .. } => 1,
         }
     }
 
-    /// All bands' sort keys for `doc`, or `None` when it can match nothing.
+    /// All bands' sort keys for `doc`, or `None` when it can match nothing. For line dedup:
+    /// one key per distinct line, each its own record.
     fn keys(&self, doc: &Document) -> Option<Vec<u64>> {
         match self {
+            Method::Lines { .. } => {
+                let mut h: Vec<u64> = line_hashes(&doc.text).into_iter().flatten().collect();
+                h.sort_unstable();
+                h.dedup();
+                (!h.is_empty()).then_some(h)
+            }
             Method::MinHash { hasher, .. } => hasher.signature(&doc.text),
             Method::Exact(k) => {
                 let raw = match &k.field {
@@ -209,6 +238,11 @@ pub struct FileCounts {
     pub no_signature: u64,
     pub kept: u64,
     pub dropped: u64,
+    /// Line dedup: lines and bytes removed from kept documents.
+    #[serde(default)]
+    pub removed_lines: u64,
+    #[serde(default)]
+    pub removed_bytes: u64,
     pub quarantine_reasons: std::collections::BTreeMap<String, u64>,
 }
 
@@ -248,6 +282,7 @@ impl DedupJob {
     pub fn signatures(&self, shard: Shard) -> Result<(), DedupError> {
         let bands = self.bands();
         let per_band = self.method.band_width();
+        let lines = matches!(self.method, Method::Lines { .. });
         let max_records = (self.memory_bytes / (bands * self.width() * 8 * 2)).max(16);
         for b in 0..bands {
             mkdir(&self.sig_dir(b))?;
@@ -283,6 +318,13 @@ impl DedupJob {
                         record: *record,
                     }
                     .key();
+                    if lines {
+                        for &h in &sig {
+                            rec[0] = h;
+                            writers[0].push(&rec)?;
+                        }
+                        continue;
+                    }
                     for (b, w) in writers.iter_mut().enumerate() {
                         rec[..per_band].copy_from_slice(&sig[b * per_band..(b + 1) * per_band]);
                         w.push(&rec)?;
@@ -335,6 +377,26 @@ impl DedupJob {
             let tmp = path.with_extension("tmp");
             let io = |e| DedupError::io(&tmp, e);
             let mut out = BufWriter::new(File::create(&tmp).map_err(io)?);
+            if let Method::Lines { min_docs } = self.method {
+                // Each document holds a line once, so the records per hash are its documents.
+                let (mut current, mut docs) = (None, 0u64);
+                while let Some(rec) = merge.next_record()? {
+                    if current != Some(rec[0]) {
+                        if docs >= min_docs {
+                            out.write_all(&current.unwrap_or_default().to_le_bytes())
+                                .map_err(io)?;
+                        }
+                        (current, docs) = (Some(rec[0]), 0);
+                    }
+                    docs += 1;
+                }
+                if current.is_some() && docs >= min_docs {
+                    out.write_all(&current.unwrap_or_default().to_le_bytes())
+                        .map_err(io)?;
+                }
+                finish_file(out, &tmp, &path)?;
+                continue;
+            }
             let mut prev: Option<Vec<u64>> = None;
             while let Some(rec) = merge.next_record()? {
                 let same = prev
@@ -366,6 +428,14 @@ impl DedupJob {
                     missing: self.pairs_path(b),
                 });
             }
+        }
+        if matches!(self.method, Method::Lines { .. }) {
+            // Line dedup has no clusters: the buckets stage already chose the lines.
+            let n = read_u64s(&self.pairs_path(0))?.len();
+            return write_json(
+                &self.work_dir.join("clusters").join("done.json"),
+                &json!({"repeated_lines": n}),
+            );
         }
         let mut uf = KeyedUnion::default();
         for b in 0..self.bands() {
@@ -437,6 +507,10 @@ impl DedupJob {
         }
         let (size_key, id_key) = self.method.metadata_keys();
         let reason = self.method.reason();
+        let frequent = match self.method {
+            Method::Lines { .. } => Some(read_u64s(&self.pairs_path(0))?),
+            _ => None,
+        };
         for (fi, input) in self.inputs.iter().enumerate() {
             if !shard.owns(fi) {
                 continue;
@@ -461,6 +535,41 @@ impl DedupJob {
                     _ => None,
                 };
                 match record {
+                    Record::Doc { mut doc, loc } if frequent.is_some() => {
+                        counts.docs += 1;
+                        counts.text_bytes += doc.text.len() as u64;
+                        let freq = frequent.as_deref().unwrap_or_default();
+                        match remove_repeated_lines(&doc, freq) {
+                            Ok(None) => {
+                                counts.kept += 1;
+                                kept.write(&doc)?;
+                            }
+                            Ok(Some((edited, _)))
+                                if tamis_text::py::strip(&edited.text).is_empty() =>
+                            {
+                                // Nothing left: drop the document as it was read.
+                                doc.metadata
+                                    .insert("filter_reason".into(), Value::from(reason));
+                                counts.dropped += 1;
+                                dropped.write(&doc)?;
+                            }
+                            Ok(Some((edited, lines))) => {
+                                counts.removed_lines += lines as u64;
+                                counts.removed_bytes += (doc.text.len() - edited.text.len()) as u64;
+                                counts.kept += 1;
+                                kept.write(&edited)?;
+                            }
+                            Err(e) => {
+                                let q = Quarantined::new(loc, "invalid_edit_log", e.to_string());
+                                counts.quarantined += 1;
+                                *counts
+                                    .quarantine_reasons
+                                    .entry(q.reason.into())
+                                    .or_default() += 1;
+                                quarantine.write_value(&q.to_json())?;
+                            }
+                        }
+                    }
                     Record::Doc { mut doc, .. } => {
                         counts.docs += 1;
                         counts.text_bytes += doc.text.len() as u64;
@@ -529,6 +638,8 @@ impl DedupJob {
             total.dropped += c.dropped;
             total.quarantined += c.quarantined;
             total.text_bytes += c.text_bytes;
+            total.removed_lines += c.removed_lines;
+            total.removed_bytes += c.removed_bytes;
             for (k, v) in c.quarantine_reasons {
                 *total.quarantine_reasons.entry(k).or_default() += v;
             }
@@ -553,6 +664,12 @@ impl DedupJob {
             "elapsed_s": elapsed_s,
         });
         let mut stats = stats;
+        if let Method::Lines { min_docs } = self.method {
+            let step = &mut stats["steps"][0];
+            step["min_docs"] = json!(min_docs);
+            step[format!("removed_lines_{RULE_CORPUS_REPEATED_LINE}")] = json!(total.removed_lines);
+            step[format!("removed_bytes_{RULE_CORPUS_REPEATED_LINE}")] = json!(total.removed_bytes);
+        }
         if !stage_s.is_empty() {
             stats["stage_time_s"] = stage_s
                 .iter()
@@ -590,7 +707,7 @@ impl DedupJob {
                 survivor: Survivor::Datatrove,
                 ..
             } => RootRule::BySize,
-            Method::Exact(_) => RootRule::PairFirst,
+            Method::Exact(_) | Method::Lines { .. } => RootRule::PairFirst,
         }
     }
 
@@ -629,6 +746,40 @@ impl DedupJob {
             })
             .collect())
     }
+}
+
+/// `doc` without its lines whose hash is in `frequent` (sorted), logged in the edit log, and
+/// how many lines went; `None` when no line is repeated.
+fn remove_repeated_lines(
+    doc: &Document,
+    frequent: &[u64],
+) -> Result<Option<(Document, usize)>, tamis_clean::EditError> {
+    let remove: Vec<(usize, &str)> = line_hashes(&doc.text)
+        .into_iter()
+        .enumerate()
+        .filter(|(_, h)| h.is_some_and(|h| frequent.binary_search(&h).is_ok()))
+        .map(|(i, _)| (i, RULE_CORPUS_REPEATED_LINE))
+        .collect();
+    if remove.is_empty() {
+        return Ok(None);
+    }
+    let mut edited = doc.clone();
+    tamis_clean::remove_lines(&mut edited, &remove)?;
+    Ok(Some((edited, remove.len())))
+}
+
+fn read_u64s(path: &Path) -> Result<Vec<u64>, DedupError> {
+    let bytes = std::fs::read(path).map_err(|e| DedupError::io(path, e))?;
+    if bytes.len() % 8 != 0 {
+        return Err(DedupError::Corrupt {
+            path: path.to_path_buf(),
+            detail: format!("{} bytes is not a whole number of hashes", bytes.len()),
+        });
+    }
+    Ok(bytes
+        .chunks_exact(8)
+        .map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes")))
+        .collect())
 }
 
 /// Which root a union keeps.

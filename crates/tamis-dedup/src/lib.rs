@@ -19,7 +19,7 @@ mod simplify_tables;
 use std::path::{Path, PathBuf};
 
 pub use cluster::{cluster, duplicate_pairs, Clusters, Survivor};
-pub use job::{DedupJob, ExactKey, FileCounts, Method, Shard};
+pub use job::{DedupJob, ExactKey, FileCounts, Method, Shard, RULE_CORPUS_REPEATED_LINE};
 pub use minhash::{MinHasher, MinhashConfig, MinhashError, MERSENNE_61};
 pub use numpy_rng::Mt19937;
 pub use runs::DocRef;

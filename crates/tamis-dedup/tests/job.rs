@@ -311,3 +311,78 @@ fn exact_dedup_by_text_field_and_priority() {
     };
     assert_eq!(run(url, "url"), ["c"]);
 }
+
+#[test]
+fn line_dedup_removes_template_lines_and_logs_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("in.jsonl");
+    let header = "Home | News | Sport";
+    let footer = "© 2024 Example News. All rights reserved.";
+    let mut rows = Vec::new();
+    // Digits are folded before comparing, so the unique lines differ in words.
+    for (i, topic) in ["rivers", "bridges", "orchards", "lighthouses"]
+        .iter()
+        .enumerate()
+    {
+        let text = format!(
+            "{header}\nA unique story about {topic}.\n\nIt goes on about {topic} here.\n{footer}\n"
+        );
+        rows.push(serde_json::json!({"id": format!("a{i}"), "text": text}).to_string());
+    }
+    // Only template lines (normalised: case and digits folded): nothing left, dropped.
+    rows.push(
+        serde_json::json!({"id": "t", "text": format!("HOME | news | sport\n{footer}")})
+            .to_string(),
+    );
+    // A line in exactly two documents: below min_docs = 3, kept.
+    rows.push(serde_json::json!({"id": "p1", "text": "Shared by two.\nOwn line one."}).to_string());
+    rows.push(serde_json::json!({"id": "p2", "text": "Shared by two.\nOwn line two."}).to_string());
+    std::fs::write(&p, rows.join("\n") + "\n").unwrap();
+    let originals: BTreeMap<String, String> = rows
+        .iter()
+        .map(|r| {
+            let v: Value = serde_json::from_str(r).unwrap();
+            (
+                v["id"].as_str().unwrap().to_owned(),
+                v["text"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+
+    let out = tmp.path().join("o");
+    let stats = job_with(Method::Lines { min_docs: 3 }, &[p], &out, 1 << 20)
+        .run_all(1)
+        .unwrap();
+    let step = &stats["steps"][0];
+    assert_eq!(step["step"], "line_dedup");
+    assert_eq!(step["removed_lines_corpus_repeated_line"], 8, "{stats}");
+    assert_eq!((&stats["kept"], &stats["dropped"]), (&6.into(), &1.into()));
+
+    for v in read_zst_lines(&out.join("kept/00000.jsonl.zst")) {
+        let id = v["id"].as_str().unwrap();
+        let text = v["text"].as_str().unwrap();
+        assert!(
+            !text.contains("Home") && !text.contains("rights reserved"),
+            "{id}: {text}"
+        );
+        if id.starts_with('p') {
+            assert!(text.contains("Shared by two."));
+            assert!(v["metadata"].get("tamis_edits").is_none());
+        } else {
+            let replayed =
+                tamis_clean::apply_edits(&originals[id], &v["metadata"]["tamis_edits"]).unwrap();
+            assert_eq!(replayed, text);
+        }
+    }
+    let dropped = read_zst_lines(&out.join("dropped/00000.jsonl.zst"));
+    assert_eq!(dropped[0]["id"], "t");
+    assert_eq!(
+        dropped[0]["text"],
+        originals["t"].as_str(),
+        "dropped as read"
+    );
+    assert_eq!(
+        dropped[0]["metadata"]["filter_reason"],
+        "all_lines_duplicated"
+    );
+}

@@ -29,6 +29,8 @@ pub struct DedupOptions {
     pub survivor: Survivor,
     /// Exact dedup on this key instead of MinHash.
     pub exact: Option<ExactKey>,
+    /// Line dedup instead: remove lines found in at least this many documents.
+    pub lines_min_docs: Option<u64>,
     pub stage: DedupStage,
     pub shard: Shard,
     /// Sort-buffer budget of the signature stage, in bytes.
@@ -51,6 +53,7 @@ impl DedupOptions {
             config: MinhashConfig::default(),
             survivor: Survivor::First,
             exact: None,
+            lines_min_docs: None,
             stage: DedupStage::All,
             shard: Shard::ALL,
             memory_bytes: 1 << 30,
@@ -112,9 +115,10 @@ pub fn dedup(opts: &DedupOptions) -> Result<Option<Value>, DedupRunError> {
             }
         }
     }
-    let method = match &opts.exact {
-        Some(key) => Method::Exact(key.clone()),
-        None => Method::MinHash {
+    let method = match (&opts.exact, opts.lines_min_docs) {
+        (Some(key), _) => Method::Exact(key.clone()),
+        (None, Some(min_docs)) => Method::Lines { min_docs },
+        (None, None) => Method::MinHash {
             hasher: MinHasher::new(opts.config.clone()).map_err(DedupError::from)?,
             survivor: opts.survivor,
         },
