@@ -5,7 +5,7 @@
 //!   lid_bench lines [--print] [--model M] FILE...   every line of the files, predict(k = 3)
 //!   lid_bench docs  [--print] [--model M] FILE...   JSONL(.zst) documents, predict_document
 //!
-//! Prints one JSON summary line (items, bytes, seconds) on stderr; with --print, one TSV line
+//! Prints one JSON summary line (items, bytes, wall seconds, thread CPU seconds) on stderr; with --print, one TSV line
 //! per item on stdout (labels and probabilities, for eyeballing against fastText).
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -41,6 +41,7 @@ fn main() {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut checksum = 0f64;
+    let cpu_start = thread_cpu_ns();
     let start = Instant::now();
     for t in &texts {
         if mode == "lines" {
@@ -66,14 +67,25 @@ fn main() {
         }
     }
     let secs = start.elapsed().as_secs_f64();
+    let cpu = thread_cpu_ns()
+        .zip(cpu_start)
+        .map(|(b, a)| (b - a) as f64 / 1e9);
     out.flush().unwrap();
     eprintln!(
-        "{{\"items\": {}, \"bytes\": {}, \"seconds\": {:.6}, \"checksum\": {:.6}}}",
+        "{{\"items\": {}, \"bytes\": {}, \"seconds\": {:.6}, \"cpu_seconds\": {}, \"checksum\": {:.6}}}",
         texts.len(),
         bytes,
         secs,
+        cpu.map_or("null".to_string(), |c| format!("{c:.6}")),
         checksum
     );
+}
+
+/// CPU time of this thread in ns (Linux `/proc/thread-self/schedstat`, first field): unlike wall
+/// time it does not grow when another process shares the core.
+fn thread_cpu_ns() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    s.split_whitespace().next()?.parse().ok()
 }
 
 fn load(mode: &str, files: &[String]) -> Vec<String> {

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::dict::{Dict, LineBuf, Prune, LABEL_PREFIX};
+use crate::dict::{BucketMap, Dict, LineBuf, Prune, LABEL_PREFIX};
 use crate::error::{FormatError, LidError};
 use crate::format::{self, Fail, RawMatrix, Reader};
 use crate::loss::{self, Loss, OutBuf, Output, Tree};
@@ -79,6 +79,10 @@ pub struct DocPrediction<'m> {
     /// The winning label's index in [`Model::labels`].
     pub id: u32,
 }
+
+/// Quantized input matrices up to this size are expanded to dense rows at load time (exact,
+/// and faster; see `Matrix::decoded`); larger ones are read through the quantizer's tables.
+const DECODE_INPUT_MAX_BYTES: usize = 64 << 20;
 
 /// Asking for this many predictions returns every label (above the threshold), like fastText's
 /// `k = -1`.
@@ -156,13 +160,12 @@ impl Model {
             -1 => Prune::None,
             0 => Prune::All,
             _ => {
-                // `pruneidx_[first] = second`: a repeated key keeps its last value.
-                let mut m =
-                    HashMap::with_capacity_and_hasher(raw.pruneidx.len(), Default::default());
-                for &(from, to) in &raw.pruneidx {
-                    m.insert(from as u32, to as u32);
-                }
-                Prune::Map(m)
+                let pairs: Vec<(u32, u32)> = raw
+                    .pruneidx
+                    .iter()
+                    .map(|&(k, v)| (k as u32, v as u32))
+                    .collect();
+                Prune::Map(BucketMap::new(&pairs))
             }
         };
         let mut labels = Vec::with_capacity(raw.nlabels);
@@ -288,6 +291,11 @@ impl Model {
             _ => None,
         };
         let quantized = matches!(input, RawMatrix::Quant { .. });
+        let input_rows = input.rows();
+        let input = Matrix::from_raw(input);
+        let input = input
+            .decoded(input_rows, DECODE_INPUT_MAX_BYTES)
+            .unwrap_or(input);
         let rows = output.rows();
         let output = Output {
             loss,
@@ -299,7 +307,7 @@ impl Model {
         };
         Ok(Model {
             dict,
-            input: Matrix::from_raw(input),
+            input,
             output,
             dim,
             labels,
