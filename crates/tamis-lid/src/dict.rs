@@ -148,7 +148,7 @@ const EMPTY: u32 = u32::MAX;
 /// Reusable buffers for [`Dict::line_rows`].
 #[derive(Debug, Default, Clone)]
 pub(crate) struct LineBuf {
-    pub rows: Vec<u32>,
+    rows: Vec<u32>,
     hashes: Vec<i32>,
     word: Vec<u8>,
     /// Character n-gram rows of recently seen out-of-vocabulary tokens, direct-mapped by the
@@ -329,8 +329,17 @@ impl Dict {
     /// appends `\n` to the text, the line always ends with an `</s>` token.
     ///
     /// Labels (tokens starting with `__label__`, or dictionary labels) contribute nothing.
-    pub(crate) fn line_rows(&self, text: &[u8], newline_is_space: bool, buf: &mut LineBuf) {
-        buf.rows.clear();
+    ///
+    /// The rows are handed to `sink` a group at a time, in order, rather than collected: the
+    /// caller sums them as they come (same order, same sums), so a long document needs no row
+    /// list and a known word's precomputed rows are never copied.
+    pub(crate) fn line_rows(
+        &self,
+        text: &[u8],
+        newline_is_space: bool,
+        buf: &mut LineBuf,
+        sink: &mut impl FnMut(&[u32]),
+    ) {
         buf.hashes.clear();
         if buf.cache_owner != self.uid {
             buf.cache.clear();
@@ -352,24 +361,23 @@ impl Dict {
                 }
                 &text[start..pos]
             };
-            self.add_token(token, buf);
+            self.add_token(token, buf, sink);
             if token == EOS {
                 break;
             }
         }
-        self.add_word_ngrams(buf);
+        self.add_word_ngrams(buf, sink);
     }
 
     #[inline]
-    fn add_token(&self, token: &[u8], buf: &mut LineBuf) {
+    fn add_token(&self, token: &[u8], buf: &mut LineBuf, sink: &mut impl FnMut(&[u32])) {
         let h = fnv(token);
         match self.id(token, h) {
             Some(id) if id < self.nwords => {
                 if self.maxn == 0 {
-                    buf.rows.push(id as u32);
+                    sink(&[id as u32]);
                 } else {
-                    let s = &self.sub[self.sub_starts[id]..self.sub_starts[id + 1]];
-                    buf.rows.extend_from_slice(s);
+                    sink(&self.sub[self.sub_starts[id]..self.sub_starts[id + 1]]);
                 }
                 buf.hashes.push(h as i32);
             }
@@ -377,7 +385,7 @@ impl Dict {
             None if token.starts_with(LABEL_PREFIX) => {}
             None => {
                 if token != EOS && self.maxn > 0 {
-                    self.oov_ngrams(token, h, buf);
+                    self.oov_ngrams(token, h, buf, sink);
                 }
                 buf.hashes.push(h as i32);
             }
@@ -386,7 +394,7 @@ impl Dict {
 
     /// The character n-gram rows of an out-of-vocabulary token, from the cache if possible.
     #[inline]
-    fn oov_ngrams(&self, token: &[u8], h: u32, buf: &mut LineBuf) {
+    fn oov_ngrams(&self, token: &[u8], h: u32, buf: &mut LineBuf, sink: &mut impl FnMut(&[u32])) {
         if buf.cache.is_empty() {
             // Allocate the cache only once this buffer has proved busy, so one-off predictions
             // (a fresh `Scratch` per call) do not pay for zeroing it.
@@ -400,42 +408,43 @@ impl Dict {
         if cacheable {
             let e = &buf.cache[slot];
             if e.hash == h && e.token == token {
-                buf.rows.extend_from_slice(&e.rows);
+                sink(&e.rows);
                 return;
             }
         }
-        let start = buf.rows.len();
+        buf.rows.clear();
         buf.word.clear();
         buf.word.push(b'<');
         buf.word.extend_from_slice(token);
         buf.word.push(b'>');
         self.char_ngrams(&buf.word, &mut buf.rows);
+        sink(&buf.rows);
         if cacheable {
             let e = &mut buf.cache[slot];
             e.hash = h;
             e.token.clear();
             e.token.extend_from_slice(token);
             e.rows.clear();
-            e.rows.extend_from_slice(&buf.rows[start..]);
+            e.rows.extend_from_slice(&buf.rows);
         }
     }
 
     /// `addWordNgrams`: the token hashes are stored as `int32` and widened to `uint64` with sign
     /// extension, then combined with the constant 116049371.
-    fn add_word_ngrams(&self, buf: &mut LineBuf) {
+    fn add_word_ngrams(&self, buf: &mut LineBuf, sink: &mut impl FnMut(&[u32])) {
         let n = self.word_ngrams;
         if n <= 1 {
             return;
         }
-        let hashes = std::mem::take(&mut buf.hashes);
-        for i in 0..hashes.len() {
-            let mut h = hashes[i] as i64 as u64;
-            for &hj in hashes.iter().take(i + n).skip(i + 1) {
+        buf.rows.clear();
+        for i in 0..buf.hashes.len() {
+            let mut h = buf.hashes[i] as i64 as u64;
+            for &hj in buf.hashes.iter().take(i + n).skip(i + 1) {
                 h = h.wrapping_mul(116_049_371).wrapping_add(hj as i64 as u64);
                 self.push_bucket(&mut buf.rows, (h % u64::from(self.bucket)) as u32);
             }
         }
-        buf.hashes = hashes;
+        sink(&buf.rows);
     }
 }
 
@@ -475,14 +484,17 @@ mod tests {
     fn line_ends_at_newline_or_eos_token() {
         let d = dict(&["</s>", "a", "b"], 0, 0, 1);
         let mut buf = LineBuf::default();
-        d.line_rows(b" a\t b\nb", false, &mut buf);
-        assert_eq!(buf.rows, [1, 2, 0]);
-        d.line_rows(b" a\t b\nb", true, &mut buf);
-        assert_eq!(buf.rows, [1, 2, 2, 0]);
-        d.line_rows(b"a </s> b", false, &mut buf);
-        assert_eq!(buf.rows, [1, 0]);
-        d.line_rows(b"", false, &mut buf);
-        assert_eq!(buf.rows, [0]);
+        let mut rows = |text: &[u8], nl_is_space| {
+            let mut out = Vec::new();
+            d.line_rows(text, nl_is_space, &mut buf, &mut |r| {
+                out.extend_from_slice(r)
+            });
+            out
+        };
+        assert_eq!(rows(b" a\t b\nb", false), [1, 2, 0]);
+        assert_eq!(rows(b" a\t b\nb", true), [1, 2, 2, 0]);
+        assert_eq!(rows(b"a </s> b", false), [1, 0]);
+        assert_eq!(rows(b"", false), [0]);
     }
 
     #[test]

@@ -398,18 +398,26 @@ impl Model {
         if k == 0 {
             return false;
         }
-        self.dict.line_rows(text, newline_is_space, &mut s.line);
-        let rows = &s.line.rows;
-        if rows.is_empty() {
-            return false;
-        }
         s.hidden.clear();
         s.hidden.resize(self.dim, 0.0);
-        for &row in rows {
-            self.input.add_row(&mut s.hidden, row as usize);
+        let mut count = 0usize;
+        let (input, hidden) = (&self.input, &mut s.hidden);
+        self.dict.line_rows(
+            text,
+            newline_is_space,
+            &mut s.line,
+            &mut |rows: &[u32]| {
+                count += rows.len();
+                for &row in rows {
+                    input.add_row(hidden, row as usize);
+                }
+            },
+        );
+        if count == 0 {
+            return false;
         }
         // `Vector::mul(1.0 / rows.size())`: the reciprocal is a double rounded to f32.
-        let scale = (1.0 / rows.len() as f64) as f32;
+        let scale = (1.0 / count as f64) as f32;
         for h in &mut s.hidden {
             *h *= scale;
         }
