@@ -49,7 +49,9 @@ static LID176_BYTES: &[u8] = include_bytes!("../../../models/lid.176.ftz");
 #[cfg(feature = "bundled-lid176")]
 impl Model {
     /// fastText's `lid.176.ftz` language identifier, embedded in the binary and parsed on first
-    /// use. Shared by every caller (and thread), so it is returned by reference.
+    /// use (a few milliseconds). Shared by every caller (and thread), so it is returned by
+    /// reference. The model is CC BY-SA 3.0 (Facebook, fastText language identification): a
+    /// binary built with this feature must carry that attribution (see `models/README.md`).
     pub fn lid176() -> &'static Model {
         static MODEL: std::sync::OnceLock<Model> = std::sync::OnceLock::new();
         MODEL.get_or_init(|| {

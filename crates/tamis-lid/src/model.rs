@@ -61,6 +61,7 @@ pub struct Scratch {
 }
 
 impl Scratch {
+    /// Empty buffers; they grow to the sizes the texts need and are then reused.
     pub fn new() -> Scratch {
         Scratch::default()
     }

@@ -285,3 +285,33 @@ fn documents_match_datatrove_full() {
     }
     t.finish("datatrove LanguageFilter, all pages.jsonl.zst documents");
 }
+
+#[test]
+fn threads_sharing_one_model_agree_with_one_thread() {
+    let model = Model::lid176();
+    let texts: Vec<String> = jsonl(&golden("lingua-lid176-subset.jsonl.zst"))
+        .iter()
+        .map(|v| v["text"].as_str().unwrap().to_string())
+        .collect();
+    let mut s = Scratch::new();
+    let sequential: Vec<_> = texts
+        .iter()
+        .map(|t| predicted(model, &mut s, t, 3, 0.0))
+        .collect();
+    let parallel: Vec<Vec<_>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = texts
+            .chunks(texts.len().div_ceil(4))
+            .map(|chunk| {
+                scope.spawn(move || {
+                    let mut s = Scratch::new();
+                    chunk
+                        .iter()
+                        .map(|t| predicted(model, &mut s, t, 3, 0.0))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(parallel.concat(), sequential);
+}
