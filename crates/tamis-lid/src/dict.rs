@@ -13,7 +13,7 @@ pub(crate) const LABEL_PREFIX: &[u8] = b"__label__";
 
 /// FNV-1a as fastText computes it (src/dictionary.cc `Dictionary::hash`): each byte is
 /// sign-extended first, a quirk kept so that released models (trained where `char` is signed)
-/// stay valid. Bytes >= 0x80 therefore XOR in `0xffffff80 | b`.
+/// stay valid. Bytes >= 0x80 therefore XOR in `0xffffff00 | b`.
 #[inline]
 pub(crate) fn fnv(bytes: &[u8]) -> u32 {
     let mut h = FNV_BASIS;
@@ -52,9 +52,10 @@ pub(crate) enum Prune {
     Map(BucketMap),
 }
 
-/// `pruneidx_` as an open-addressing table from bucket to index. Most n-grams of a quantized
-/// model were pruned, so most lookups miss; a sparse table of packed `u64` slots (a third full)
-/// answers a miss from one cache line, about twice as fast as a general hash map here.
+/// `pruneidx_` as a bitset over buckets in front of an open-addressing table from bucket to
+/// index. Most n-grams of a quantized model were pruned, so most lookups miss, and the bitset
+/// answers those from a table that stays in cache; only kept buckets probe the (sparse, a third
+/// full) table. With lid.176 this made prediction about a quarter faster than a `HashMap`.
 #[derive(Debug, Clone)]
 pub(crate) struct BucketMap {
     /// 0 = empty, else `(bucket + 1) << 32 | index`.
@@ -178,7 +179,7 @@ static NEXT_UID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::ne
 
 impl Dict {
     pub(crate) fn new(
-        entries: &[(&[u8], bool)],
+        entries: &[&[u8]],
         nwords: usize,
         prune: Prune,
         bucket: u32,
@@ -188,7 +189,7 @@ impl Dict {
     ) -> Dict {
         let mut bytes = Vec::new();
         let mut starts = Vec::with_capacity(entries.len() + 1);
-        for (w, _) in entries {
+        for w in entries {
             starts.push(bytes.len());
             bytes.extend_from_slice(w);
         }
@@ -464,7 +465,7 @@ mod tests {
     }
 
     fn dict(words: &[&str], minn: usize, maxn: usize, ngrams: usize) -> Dict {
-        let entries: Vec<(&[u8], bool)> = words.iter().map(|w| (w.as_bytes(), false)).collect();
+        let entries: Vec<&[u8]> = words.iter().map(|w| w.as_bytes()).collect();
         Dict::new(&entries, words.len(), Prune::None, 1000, minn, maxn, ngrams)
     }
 

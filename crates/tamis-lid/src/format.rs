@@ -178,11 +178,11 @@ pub(crate) fn read_args(r: &mut Reader<'_>) -> Result<RawArgs, Fail> {
     })
 }
 
-/// One dictionary entry (`fasttext::entry` minus the subwords, which are recomputed).
+/// One dictionary entry (`fasttext::entry` minus the subwords, which are recomputed, and the
+/// type, which the reader checks: words first, then labels).
 pub(crate) struct RawEntry<'a> {
     pub word: &'a [u8],
     pub count: i64,
-    pub is_label: bool,
 }
 
 pub(crate) struct RawDict<'a> {
@@ -238,11 +238,7 @@ pub(crate) fn read_dict<'a>(r: &mut Reader<'a>) -> Result<RawDict<'a>, Fail> {
                 ),
             ));
         }
-        entries.push(RawEntry {
-            word,
-            count,
-            is_label,
-        });
+        entries.push(RawEntry { word, count });
     }
     let mut pruneidx = Vec::new();
     if pruneidx_size > 0 {

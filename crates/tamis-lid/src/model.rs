@@ -197,8 +197,7 @@ impl Model {
             counts.push(e.count);
         }
         let nkeys = key_ids.len();
-        let entries: Vec<(&[u8], bool)> =
-            raw.entries.iter().map(|e| (e.word, e.is_label)).collect();
+        let entries: Vec<&[u8]> = raw.entries.iter().map(|e| e.word).collect();
         let dict = Dict::new(
             &entries,
             raw.nwords,
