@@ -23,7 +23,8 @@ Writes, under --out:
       float parsers that are not always correctly rounded).
   lid176-edge.jsonl.zst
       hand-written edge cases (separators, </s>, labels, empty text, long text) predicted with
-      several k and thresholds: {"text", "k", "threshold", "labels", "probs"}
+      several k and thresholds, then 300 seeded random strings (RANDOM_PIECES) at k=3:
+      {"text", "k", "threshold", "labels", "probs"}
   datatrove-lid176-docs.tsv.zst
       every document of ../shared/data/corpus/pages.jsonl.zst: id, language, language_score as
       datatrove's LanguageFilter(languages=None) writes them into the metadata
@@ -90,6 +91,20 @@ EDGE_TEXTS = [
     " ".join(["Lorem ipsum dolor sit amet, consectetur adipiscing elit."] * 60),
 ]
 EDGE_QUERIES = [(3, 0.0), (1, 0.0), (-1, 0.0), (-1, 0.001), (5, 0.5), (176, 0.0), (2, 1.0)]
+
+# Random strings over pieces that stress tokenisation and hashing: fastText's separators, Python
+# whitespace that is not one (\x1c, U+3000, U+00A0), multi-byte characters, </s>, label prefixes,
+# the n-gram boundary markers. Predicted with k=3.
+RANDOM_PIECES = [
+    "a", "de", "the", "und", "é", "ß", "日本", "Ω", "😀", "\u0301", " ", "  ", "\t", "\r", "\x0b",
+    "\x0c", "\x00", "\x1c", "\u3000", "\u00a0", "</s>", "__label__", "__label__en", "<", ">",
+    "<s>", "-", ".", "123", "Wörter", "слово", "كلمة", "\u200b",
+]
+
+
+def random_texts(n=300, seed=42):
+    rng = random.Random(seed)
+    return ["".join(rng.choice(RANDOM_PIECES) for _ in range(rng.randint(0, 12))) for _ in range(n)]
 
 DOC_EDGE_CASES = [
     ("edge-multiline", "Erste Zeile auf Deutsch.\nSecond line in English.\nTroisième ligne."),
@@ -162,6 +177,9 @@ def gen_edge(model, out):
         for k, threshold in EDGE_QUERIES:
             labels, probs = predict(model, text, k, threshold)
             recs.append({"text": text, "k": k, "threshold": threshold, "labels": labels, "probs": [f32(p) for p in probs]})
+    for text in random_texts():
+        labels, probs = predict(model, text, 3)
+        recs.append({"text": text, "k": 3, "threshold": 0.0, "labels": labels, "probs": [f32(p) for p in probs]})
     zwrite(
         os.path.join(out, "lid176-edge.jsonl.zst"),
         "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs),
