@@ -12,7 +12,7 @@ use crate::matrix::Matrix;
 /// A fastText supervised model, ready to predict. Immutable after loading, hence `Send + Sync`:
 /// share one (`&Model` or `Arc<Model>`) between threads and give each thread its own
 /// [`Scratch`].
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Model {
     dict: Dict,
     input: Matrix,
@@ -22,6 +22,19 @@ pub struct Model {
     /// Number of distinct datatrove language keys (see [`LabelInfo::key`]).
     nkeys: usize,
     quantized: bool,
+}
+
+/// A summary (the matrices would print megabytes).
+impl std::fmt::Debug for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Model")
+            .field("loss", &self.output.loss)
+            .field("dim", &self.dim)
+            .field("nwords", &self.dict.nwords)
+            .field("nlabels", &self.labels.len())
+            .field("quantized", &self.quantized)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -501,6 +514,47 @@ mod tests {
         assert_eq!(k("__label__zh__x"), Some("zh"));
         assert_eq!(k("__label__"), Some(""));
         assert_eq!(k("en"), None);
+    }
+
+    #[cfg(feature = "bundled-lid176")]
+    #[test]
+    fn debug_is_a_summary() {
+        let m = Model::lid176();
+        assert_eq!(
+            format!("{m:?}"),
+            "Model { loss: HierarchicalSoftmax, dim: 16, nwords: 7235, nlabels: 176, \
+             quantized: true, .. }"
+        );
+        assert_eq!(m.labels().len(), 176);
+        assert_eq!(m.labels().next(), Some("en"));
+        assert_eq!(m.raw_labels().next(), Some("__label__en"));
+    }
+
+    #[cfg(feature = "bundled-lid176")]
+    #[test]
+    fn k_threshold_and_lines() {
+        let m = Model::lid176();
+        let text = "Ceci est une phrase en français.";
+        assert!(m.predict(text, 0, 0.0).is_empty());
+        let all = m.predict(text, ALL, 0.0);
+        assert!(all.len() > 3 && all.len() <= 176);
+        assert!(all.windows(2).all(|w| w[0].prob >= w[1].prob));
+        assert_eq!(m.predict(text, 3, 0.0), all[..3]);
+        assert_eq!(all[0].label, "fr");
+        assert_eq!(all[0].raw_label, "__label__fr");
+        assert!(m.predict(text, 3, 0.999_999).is_empty());
+        let kept = m.predict(text, ALL, 0.001);
+        assert!(kept.iter().all(|p| p.prob >= 0.001) && kept.len() < all.len());
+        // only the first line is read; predict_document reads them all
+        assert_eq!(
+            m.predict(&format!("{text}\nDas ist Deutsch."), 1, 0.0)[0],
+            all[0]
+        );
+        let doc = m.predict_document(text).unwrap();
+        assert_eq!(
+            (doc.language, doc.score, doc.id),
+            ("fr", all[0].prob, all[0].id)
+        );
     }
 
     #[test]
