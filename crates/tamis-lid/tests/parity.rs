@@ -22,6 +22,21 @@ fn golden(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// The bundled model when the feature is on (so the embedded bytes are what gets tested), the
+/// same file from `models/` otherwise.
+fn lid176() -> &'static Model {
+    #[cfg(feature = "bundled-lid176")]
+    return Model::lid176();
+    #[cfg(not(feature = "bundled-lid176"))]
+    {
+        static MODEL: std::sync::OnceLock<Model> = std::sync::OnceLock::new();
+        MODEL.get_or_init(|| {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/lid.176.ftz");
+            Model::from_path(path).unwrap()
+        })
+    }
+}
+
 fn shared() -> Option<PathBuf> {
     let dir = std::env::var_os("TAMIS_SHARED")
         .map(PathBuf::from)
@@ -135,7 +150,7 @@ fn k_of(v: &Value) -> usize {
 
 #[test]
 fn lingua_subset_matches_fasttext() {
-    let model = Model::lid176();
+    let model = lid176();
     let mut s = Scratch::new();
     let mut t = Tally::default();
     for v in jsonl(&golden("lingua-lid176-subset.jsonl.zst")) {
@@ -153,7 +168,7 @@ fn lingua_full_matches_fasttext() {
         println!("SKIP lingua_full_matches_fasttext: ../shared not found (set TAMIS_SHARED); the subset test still ran");
         return;
     };
-    let model = Model::lid176();
+    let model = lid176();
     let mut s = Scratch::new();
     let mut t = Tally::default();
     let mut top_equal = 0;
@@ -192,7 +207,7 @@ fn lingua_full_matches_fasttext() {
 
 #[test]
 fn edge_cases_match_fasttext() {
-    let model = Model::lid176();
+    let model = lid176();
     let mut s = Scratch::new();
     let mut t = Tally::default();
     for v in jsonl(&golden("lid176-edge.jsonl.zst")) {
@@ -241,7 +256,7 @@ fn doc(model: &Model, s: &mut Scratch, text: &str) -> Option<(String, f32)> {
 
 #[test]
 fn documents_match_datatrove_subset() {
-    let model = Model::lid176();
+    let model = lid176();
     let mut s = Scratch::new();
     let mut t = Tally::default();
     for v in jsonl(&golden("datatrove-lid176-subset.jsonl.zst")) {
@@ -271,7 +286,7 @@ fn documents_match_datatrove_full() {
             v["text"].as_str().unwrap().to_string(),
         );
     }
-    let model = Model::lid176();
+    let model = lid176();
     let mut s = Scratch::new();
     let mut t = Tally::default();
     for row in read_zst(&golden("datatrove-lid176-docs.tsv.zst")).lines() {
@@ -288,7 +303,7 @@ fn documents_match_datatrove_full() {
 
 #[test]
 fn threads_sharing_one_model_agree_with_one_thread() {
-    let model = Model::lid176();
+    let model = lid176();
     let texts: Vec<String> = jsonl(&golden("lingua-lid176-subset.jsonl.zst"))
         .iter()
         .map(|v| v["text"].as_str().unwrap().to_string())
