@@ -444,6 +444,12 @@ impl Model {
     /// (threshold 0), maps each label to `label.split("__")[2]`, and takes the first label with
     /// the highest score. `None` where datatrove would raise (no prediction at all, or a label
     /// without two `__`).
+    ///
+    /// The result equals datatrove's when both run the same model file. Note that datatrove's
+    /// `FT176LID` downloads `lid.176.bin` (126 MB, dense), while [`Model::lid176`] is the
+    /// quantized `lid.176.ftz`: the two models usually agree on the language but their scores
+    /// differ. To reproduce a stock datatrove run exactly, load `lid.176.bin` with
+    /// [`Model::from_path`].
     pub fn predict_document(&self, text: &str) -> Option<DocPrediction<'_>> {
         self.predict_document_with(&mut Scratch::new(), text)
     }
