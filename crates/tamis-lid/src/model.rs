@@ -63,7 +63,8 @@ pub struct Prediction<'m> {
 }
 
 /// Reusable buffers for prediction. Keep one per thread and pass it to the `*_with` methods to
-/// predict without allocating; a `Scratch` works with any model.
+/// predict without allocating. A `Scratch` works with any model, but it also caches recent
+/// out-of-vocabulary words for the model it last served, so keep one per model.
 #[derive(Debug, Default, Clone)]
 pub struct Scratch {
     line: LineBuf,
