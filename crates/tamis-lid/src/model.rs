@@ -129,10 +129,10 @@ impl Model {
 
     /// Loads a model from its bytes; `name` is how errors refer to it.
     pub fn from_bytes_named(bytes: &[u8], name: &str) -> Result<Model, LidError> {
-        Model::parse(bytes).map_err(|f| fail(name, f))
+        Model::parse(bytes, DECODE_INPUT_MAX_BYTES).map_err(|f| fail(name, f))
     }
 
-    fn parse(bytes: &[u8]) -> Result<Model, Fail> {
+    fn parse(bytes: &[u8], decode_max_bytes: usize) -> Result<Model, Fail> {
         let mut r = Reader::new(bytes);
         let version = format::read_header(&mut r)?;
         let args_at = r.pos();
@@ -307,9 +307,7 @@ impl Model {
         let quantized = matches!(input, RawMatrix::Quant { .. });
         let input_rows = input.rows();
         let input = Matrix::from_raw(input);
-        let input = input
-            .decoded(input_rows, DECODE_INPUT_MAX_BYTES)
-            .unwrap_or(input);
+        let input = input.decoded(input_rows, decode_max_bytes).unwrap_or(input);
         let rows = output.rows();
         let output = Output {
             loss,
@@ -562,6 +560,31 @@ mod tests {
             (doc.language, doc.score, doc.id),
             ("fr", all[0].prob, all[0].id)
         );
+    }
+
+    /// Large quantized models keep their input matrix quantized; that path must give the same
+    /// bits as the decoded one (parity tests run the decoded one).
+    #[test]
+    fn quantized_and_decoded_input_agree() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        for file in ["../../models/lid.176.ftz", "tests/golden/tiny-ns-quant.ftz"] {
+            let bytes = std::fs::read(dir.join(file)).unwrap();
+            let decoded = Model::parse(&bytes, usize::MAX).unwrap();
+            let quant = Model::parse(&bytes, 0).unwrap();
+            assert!(matches!(decoded.input, Matrix::Dense { .. }));
+            assert!(matches!(quant.input, Matrix::Quant { .. }));
+            for text in [
+                "Ceci est une phrase en français.",
+                "Das ist ein kleiner Test, nichts weiter.",
+                "日本語のテキストです。 mixed with English words",
+                "ελληνικά και λίγα ακόμα λόγια",
+            ] {
+                assert_eq!(
+                    decoded.predict(text, ALL, 0.0),
+                    quant.predict(text, ALL, 0.0)
+                );
+            }
+        }
     }
 
     #[test]
