@@ -36,7 +36,8 @@ Writes, under --out:
       small models trained here on the lingua sentences, one per code path lid.176 does not
       exercise (softmax, one-vs-all, negative sampling; dense input with word n-grams; quantized
       input with an odd dimension, norm quantization, a quantized output matrix, pruned
-      buckets), with predictions for 400 lingua lines at k=3 and at k=-1 with threshold 0.05:
+      buckets), with predictions for 400 texts (random lingua lines, the short edge cases and
+      subset lines) at k=3 and at k=-1 with threshold 0.05:
       {"text", "k", "threshold", "labels", "probs"}
 
 datatrove's FT176LID downloads lid.176.bin on first use; here it is run offline on the local
@@ -44,7 +45,7 @@ model by replacing `cached_asset_path_or_download` in `datatrove.utils.lid` with
 returning the local path. Everything else (the class, its predict, LanguageFilter.filter) is
 datatrove's own code.
 
-Needs: pip install fasttext-numpy2-wheel 'datatrove==0.10.1' zstandard
+Needs: pip install fasttext-numpy2-wheel 'datatrove==0.10.1' fasteners zstandard numpy
 """
 import argparse
 import glob
