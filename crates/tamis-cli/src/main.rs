@@ -32,6 +32,24 @@ enum Command {
     /// default), exact copies, or lines repeated across documents; out of core; all stages
     /// here, or one stage and shard at a time on many machines.
     Dedup(DedupArgs),
+    /// Identify the language of each input line, like `fasttext predict-prob`: per line, the
+    /// top K `label<TAB>score` pairs.
+    Lid(LidArgs),
+}
+
+#[derive(clap::Args)]
+struct LidArgs {
+    /// A fastText model (.bin or .ftz); default: the bundled lid.176.ftz.
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// How many labels per line.
+    #[arg(short, default_value_t = 1)]
+    k: usize,
+    /// Leave out labels with a probability below this.
+    #[arg(long, default_value_t = 0.0)]
+    threshold: f32,
+    /// Text files to read line by line; standard input when none.
+    files: Vec<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -205,6 +223,10 @@ fn real_main() -> Result<ExitCode> {
     match Cli::parse().command {
         Command::Run(args) => run(args),
         Command::Dedup(args) => dedup(args),
+        Command::Lid(args) => {
+            lid(args)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Filters => {
             list_filters()?;
             Ok(ExitCode::SUCCESS)
@@ -316,6 +338,47 @@ fn dedup(args: DedupArgs) -> Result<ExitCode> {
         eprintln!("outputs in {}", opts.out_dir.display());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn lid(args: LidArgs) -> Result<()> {
+    use std::io::BufRead;
+    use tamis_pipeline::lid::{Model, Scratch};
+    let owned;
+    let model: &Model = match &args.model {
+        Some(p) => {
+            owned = Model::from_path(p)?;
+            &owned
+        }
+        None => Model::lid176(),
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let (mut scratch, mut preds, mut buf) = (Scratch::new(), Vec::new(), Vec::new());
+    let mut one = |r: &mut dyn BufRead, out: &mut dyn Write| -> Result<()> {
+        loop {
+            buf.clear();
+            if r.read_until(b'\n', &mut buf)? == 0 {
+                return Ok(());
+            }
+            // fastText reads bytes; invalid UTF-8 is replaced rather than stopping the run.
+            let line = String::from_utf8_lossy(&buf);
+            model.predict_with(&mut scratch, &line, args.k, args.threshold, &mut preds);
+            let fields: Vec<String> = preds
+                .iter()
+                .map(|p| format!("{}\t{}", p.raw_label, p.prob))
+                .collect();
+            writeln!(out, "{}", fields.join("\t"))?;
+        }
+    };
+    if args.files.is_empty() {
+        one(&mut std::io::stdin().lock(), &mut out)?;
+    }
+    for f in &args.files {
+        let file =
+            std::fs::File::open(f).with_context(|| format!("cannot read {}", f.display()))?;
+        one(&mut std::io::BufReader::new(file), &mut out)?;
+    }
+    out.flush()?;
+    Ok(())
 }
 
 fn list_filters() -> Result<()> {

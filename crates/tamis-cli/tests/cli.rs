@@ -521,3 +521,52 @@ fn dedup_drops_near_duplicates_and_runs_stage_by_stage() {
         );
     }
 }
+
+#[test]
+fn lid_prints_top_k_labels_per_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("lines.txt");
+    std::fs::write(
+        &f,
+        "Das ist ein kleiner Test.\nCeci est une phrase en français.\n",
+    )
+    .unwrap();
+    let o = tamis_ok(&["lid", "-k", "2", f.to_str().unwrap()]);
+    let out = String::from_utf8(o.stdout).unwrap();
+    let rows: Vec<Vec<&str>> = out.lines().map(|l| l.split('\t').collect()).collect();
+    assert_eq!(rows.len(), 2);
+    assert_eq!((rows[0][0], rows[1][0]), ("__label__de", "__label__fr"));
+    assert_eq!(rows[0].len(), 4, "two label/score pairs");
+    let p: f32 = rows[1][1].parse().unwrap();
+    assert!(p > 0.9 && p <= 1.0001, "{p}");
+    let o = tamis(&["lid", "--model", "/nonexistent.bin", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("/nonexistent.bin"));
+}
+
+#[test]
+fn fineweb_en_preset_labels_languages_and_drops_non_english() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("docs.jsonl");
+    let mut f = std::fs::File::create(&input).unwrap();
+    let de = "Der Ausschuss hat sich am Dienstag getroffen und beschlossen, den Bericht im nächsten Monat zu veröffentlichen.";
+    writeln!(f, "{}", serde_json::json!({"id": "de", "text": de})).unwrap();
+    drop(f);
+    let out = tmp.path().join("out");
+    tamis_ok(&[
+        "run",
+        "--preset",
+        "fineweb-en",
+        input.to_str().unwrap(),
+        root().join("sample/seed-page.txt").to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let st = stats(&out);
+    assert_eq!(st["steps"][0]["step"], "language");
+    assert_eq!(st["steps"][0]["dropped_language_not_kept"], 1);
+    let dropped = jsonl_zst(&out.join("dropped/00000.jsonl.zst"));
+    let de_doc = dropped.iter().find(|d| d["id"] == "de").unwrap();
+    assert_eq!(de_doc["metadata"]["language"], "de");
+    assert_eq!(de_doc["metadata"]["filter_reason"], "language_not_kept");
+}

@@ -9,6 +9,7 @@ mod c4;
 mod decl;
 mod fineweb;
 mod gopher;
+mod language;
 mod punct_tables;
 mod registry;
 mod words;
@@ -18,6 +19,7 @@ pub use decl::{Filter, FilterEntry};
 pub use fineweb::quality::{FineWebQuality, FineWebQualityConfig};
 pub use gopher::quality::{GopherQuality, GopherQualityConfig};
 pub use gopher::repetition::{GopherRepetition, GopherRepetitionConfig};
+pub use language::{Language, LanguageConfig};
 pub use registry::{lookup, registry};
 
 #[cfg(test)]

@@ -1,8 +1,9 @@
 //! Every filter, one line each. The order is the order `tamis filters` lists them.
 
-use crate::{C4Quality, FilterEntry, FineWebQuality, GopherQuality, GopherRepetition};
+use crate::{C4Quality, FilterEntry, FineWebQuality, GopherQuality, GopherRepetition, Language};
 
-static REGISTRY: [FilterEntry; 4] = [
+static REGISTRY: [FilterEntry; 5] = [
+    FilterEntry::of::<Language>(),
     FilterEntry::of::<GopherRepetition>(),
     FilterEntry::of::<GopherQuality>(),
     FilterEntry::of::<C4Quality>(),

@@ -16,3 +16,5 @@ pub use tamis_clean::{explain as explain_lines, LineCleanConfig, LineDecision};
 pub use tamis_dedup::{ExactKey, MinhashConfig, Shard, Survivor};
 pub use tamis_filters::FilterEntry;
 pub use tamis_io::{Compression, ReadOptions};
+/// Language identification (fastText-format models), for `tamis lid`.
+pub use tamis_lid as lid;

@@ -42,6 +42,7 @@ pub enum SpecError {
 
 const PRESETS: &[(&str, &str)] = &[
     ("fineweb", include_str!("../presets/fineweb.toml")),
+    ("fineweb-en", include_str!("../presets/fineweb-en.toml")),
     ("clean", include_str!("../presets/clean.toml")),
 ];
 
