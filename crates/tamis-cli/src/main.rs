@@ -248,14 +248,13 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         (None, Some(path)) => PipelineSpec::from_file(path)?,
         _ => bail!("give one of --preset NAME or --pipeline FILE"),
     };
-    let pipeline = spec.build()?;
     let mut opts = RunOptions::new(args.inputs, args.output);
     opts.threads = args.threads;
     opts.compression = compression(args.compression);
     opts.max_errors = args.max_errors;
     opts.overwrite = args.overwrite;
     opts.progress = !args.no_progress && std::io::stderr().is_terminal();
-    match tamis_pipeline::run(&pipeline, &opts) {
+    match tamis_pipeline::run_spec(&spec, &opts) {
         Ok(stats) => {
             eprint!("{}", stats.summary_table());
             eprintln!("outputs in {}", opts.out_dir.display());
@@ -388,6 +387,20 @@ fn list_filters() -> Result<()> {
         let desc = e.description();
         let first = desc.lines().next().unwrap_or_default();
         writeln!(out, "  {:<20} {first}", e.id)?;
+    }
+    writeln!(
+        out,
+        "\ndedup steps (a pipeline runs in phases around them; see docs/dedup.md):"
+    )?;
+    for (id, what) in [
+        (
+            "minhash_dedup",
+            "near-duplicate documents (MinHash, FineWeb's parameters)",
+        ),
+        ("exact_dedup", "identical texts or metadata fields"),
+        ("line_dedup", "lines repeated across documents (CCNet)"),
+    ] {
+        writeln!(out, "  {id:<20} {what}")?;
     }
     writeln!(out, "\npresets:")?;
     for (name, text) in tamis_pipeline::presets() {

@@ -570,3 +570,92 @@ fn fineweb_en_preset_labels_languages_and_drops_non_english() {
     assert_eq!(de_doc["metadata"]["language"], "de");
     assert_eq!(de_doc["metadata"]["filter_reason"], "language_not_kept");
 }
+
+#[test]
+fn pipeline_with_dedup_steps_runs_in_phases() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sample = root().join("sample/pages.jsonl");
+    let pages = std::fs::read_to_string(&sample).unwrap();
+    let copies = tmp.path().join("copies.jsonl");
+    let mut f = std::fs::File::create(&copies).unwrap();
+    for line in pages.lines() {
+        let mut v: Value = serde_json::from_str(line).unwrap();
+        v["id"] = Value::from(format!("copy-{}", v["id"].as_str().unwrap()));
+        v["text"] = Value::from(format!("{}\nShare this page", v["text"].as_str().unwrap()));
+        writeln!(f, "{v}").unwrap();
+    }
+    drop(f);
+    let pipeline = tmp.path().join("p.toml");
+    std::fs::write(
+        &pipeline,
+        "[[step]]\ntype = \"line_clean\"\n\n[[step]]\ntype = \"minhash_dedup\"\n\n\
+         [[step]]\ntype = \"fineweb_quality\"\n",
+    )
+    .unwrap();
+    let run = |name: &str, threads: &str| {
+        let out = tmp.path().join(name);
+        tamis_ok(&[
+            "run",
+            "--pipeline",
+            pipeline.to_str().unwrap(),
+            sample.to_str().unwrap(),
+            copies.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--threads",
+            threads,
+        ]);
+        out
+    };
+    let a = run("a", "1");
+    let st = stats(&a);
+    let steps: Vec<&str> = st["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps, ["line_clean", "minhash", "fineweb_quality"]);
+    let n = |k: &str| st[k].as_u64().unwrap();
+    assert_eq!(n("read"), 2 * pages.lines().count() as u64);
+    assert_eq!(
+        n("read"),
+        n("kept") + n("dropped") + n("quarantined"),
+        "{st}"
+    );
+    assert!(st["steps"][1]["dropped"].as_u64().unwrap() >= pages.lines().count() as u64 / 2);
+    assert!(!a.join("work-phases").exists());
+    let dropped: Vec<String> = read_dir_bytes(&a.join("dropped"))
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert!(dropped.iter().any(|n| n.starts_with("p01-")), "{dropped:?}");
+    for d in jsonl_zst(&a.join("kept/00000.jsonl.zst")) {
+        assert!(d["metadata"]["minhash_cluster_size"].as_u64().unwrap() >= 1);
+    }
+    let b = run("b", "2");
+    for sub in ["kept", "dropped"] {
+        assert_eq!(
+            read_dir_bytes(&a.join(sub)),
+            read_dir_bytes(&b.join(sub)),
+            "{sub}"
+        );
+    }
+    // A bad dedup parameter is refused before anything runs.
+    std::fs::write(
+        &pipeline,
+        "[[step]]\ntype = \"minhash_dedup\"\nn_gram = 3\n",
+    )
+    .unwrap();
+    let o = tamis(&[
+        "run",
+        "--pipeline",
+        pipeline.to_str().unwrap(),
+        sample.to_str().unwrap(),
+        "-o",
+        tmp.path().join("c").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("n_gram"));
+    assert!(!tmp.path().join("c/stats.json").exists());
+}

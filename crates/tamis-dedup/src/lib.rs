@@ -15,6 +15,7 @@ mod numpy_rng;
 mod runs;
 mod simplify;
 mod simplify_tables;
+mod step;
 
 use std::path::{Path, PathBuf};
 
@@ -24,6 +25,7 @@ pub use minhash::{MinHasher, MinhashConfig, MinhashError, MERSENNE_61};
 pub use numpy_rng::Mt19937;
 pub use runs::DocRef;
 pub use simplify::{simplify_text, TextNorm};
+pub use step::{dedup_step, ExactDedupConfig, LineDedupConfig, MinhashDedupConfig, DEDUP_STEP_IDS};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DedupError {

@@ -15,6 +15,7 @@ use tamis_io::{Compression, IoError, JsonlWriter, Location, Quarantined, ReadOpt
 use crate::spec::{Outcome, Pipeline, StepTally};
 use crate::stats::{RunStats, StepStats};
 
+#[derive(Debug, Clone)]
 pub struct RunOptions {
     pub inputs: Vec<String>,
     pub out_dir: PathBuf,
@@ -73,11 +74,15 @@ pub enum RunError {
     },
     #[error("no input files matched {0:?}")]
     NoInputs(Vec<String>),
+    #[error(transparent)]
+    Spec(#[from] crate::spec::SpecError),
+    #[error(transparent)]
+    Dedup(#[from] tamis_dedup::DedupError),
 }
 
 const SUBDIRS: [&str; 3] = ["kept", "dropped", "quarantine"];
 
-fn prepare_out_dir(dir: &Path, overwrite: bool) -> Result<(), RunError> {
+pub(crate) fn prepare_out_dir(dir: &Path, overwrite: bool) -> Result<(), RunError> {
     let io = |source| RunError::OutputDir {
         path: dir.to_path_buf(),
         source,
@@ -402,7 +407,7 @@ fn join_batch(handle: std::thread::ScopedJoinHandle<'_, Processed>) -> Result<Pr
         .map_err(|p| RunError::Threads(format!("batch worker failed: {}", panic_message(&p))))
 }
 
-fn write_stats(dir: &Path, stats: &RunStats) -> Result<(), RunError> {
+pub(crate) fn write_stats(dir: &Path, stats: &RunStats) -> Result<(), RunError> {
     let path = dir.join("stats.json");
     let mut text = serde_json::to_string_pretty(stats).unwrap_or_default();
     text.push('\n');

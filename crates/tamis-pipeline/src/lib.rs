@@ -3,12 +3,14 @@
 
 mod dedup;
 mod executor;
+mod phased;
 mod registry;
 mod spec;
 mod stats;
 
 pub use dedup::{dedup, DedupOptions, DedupRunError, DedupStage};
 pub use executor::{run, RunError, RunOptions};
+pub use phased::{has_dedup, run_spec};
 pub use registry::{lookup_step, step_registry};
 pub use spec::{preset, presets, Outcome, Pipeline, PipelineSpec, SpecError, StepSpec, StepTally};
 pub use stats::{RunStats, StepStats};

@@ -6,7 +6,7 @@ use tamis_core::{ConfigError, Counters, Ctx, DocCache, Document, Step, Verdict};
 
 /// A pipeline file: `[[step]]` tables, each with a `type` (a registered step id) and that
 /// step's parameters; parameters left out take the reference tool's defaults.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PipelineSpec {
     #[serde(rename = "step", default)]

@@ -1,0 +1,179 @@
+//! Dedup as `[[step]]` tables in a pipeline file: parameters, validated before anything runs.
+//! A pipeline runner splits the pipeline at these steps and runs each as a [`DedupJob`]
+//! (`crate::DedupJob`) over what the steps before it kept.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::{ExactKey, Method, MinHasher, MinhashConfig, Survivor, TextNorm};
+
+/// The pipeline-file step ids of the dedup methods.
+pub const DEDUP_STEP_IDS: [&str; 3] = ["minhash_dedup", "exact_dedup", "line_dedup"];
+
+/// `minhash_dedup`: near-duplicate documents, FineWeb's parameters by default.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct MinhashDedupConfig {
+    pub n_grams: usize,
+    pub num_buckets: usize,
+    pub hashes_per_bucket: usize,
+    pub seed: u32,
+    /// `first` (earliest in input order) or `datatrove` (datatrove 0.10.1's choice).
+    pub survivor: Survivor,
+    /// Sort-buffer budget of the signature stage, in MiB.
+    pub memory_mb: usize,
+}
+
+impl Default for MinhashDedupConfig {
+    fn default() -> Self {
+        let m = MinhashConfig::default();
+        Self {
+            n_grams: m.n_grams,
+            num_buckets: m.num_buckets,
+            hashes_per_bucket: m.hashes_per_bucket,
+            seed: m.seed,
+            survivor: Survivor::First,
+            memory_mb: 1024,
+        }
+    }
+}
+
+/// `exact_dedup`: identical texts or metadata fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct ExactDedupConfig {
+    /// Metadata field to compare instead of the text (e.g. `url`).
+    pub field: Option<String>,
+    /// Compare after `simplify_text`.
+    pub normalize: bool,
+    /// Numeric metadata field: the highest value survives.
+    pub priority: Option<String>,
+    pub memory_mb: usize,
+}
+
+impl Default for ExactDedupConfig {
+    fn default() -> Self {
+        Self {
+            field: None,
+            normalize: false,
+            priority: None,
+            memory_mb: 1024,
+        }
+    }
+}
+
+/// `line_dedup`: lines repeated across documents (CCNet).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct LineDedupConfig {
+    /// Documents a normalised line must appear in to be removed (at least 2).
+    pub min_docs: u64,
+    pub memory_mb: usize,
+}
+
+impl Default for LineDedupConfig {
+    fn default() -> Self {
+        Self {
+            min_docs: 2,
+            memory_mb: 1024,
+        }
+    }
+}
+
+/// Parses and validates a dedup step's parameters: the method and its memory budget in bytes.
+pub fn dedup_step(kind: &str, params: &Value) -> Result<(Method, usize), String> {
+    fn parse<T: for<'de> Deserialize<'de>>(v: &Value) -> Result<T, String> {
+        serde_path_to_error::deserialize(v.clone()).map_err(|e| {
+            let path = e.path().to_string();
+            if path == "." {
+                e.into_inner().to_string()
+            } else {
+                format!("parameter `{path}`: {}", e.into_inner())
+            }
+        })
+    }
+    let mb = |m: usize| {
+        if m == 0 {
+            Err("`memory_mb` must be at least 1".to_owned())
+        } else {
+            Ok(m << 20)
+        }
+    };
+    match kind {
+        "minhash_dedup" => {
+            let c: MinhashDedupConfig = parse(params)?;
+            let config = MinhashConfig {
+                n_grams: c.n_grams,
+                num_buckets: c.num_buckets,
+                hashes_per_bucket: c.hashes_per_bucket,
+                seed: c.seed,
+                norm: TextNorm::default(),
+            };
+            let hasher = MinHasher::new(config).map_err(|e| e.to_string())?;
+            Ok((
+                Method::MinHash {
+                    hasher,
+                    survivor: c.survivor,
+                },
+                mb(c.memory_mb)?,
+            ))
+        }
+        "exact_dedup" => {
+            let c: ExactDedupConfig = parse(params)?;
+            let key = ExactKey {
+                field: c.field,
+                normalize: c.normalize,
+                priority: c.priority,
+            };
+            Ok((Method::Exact(key), mb(c.memory_mb)?))
+        }
+        "line_dedup" => {
+            let c: LineDedupConfig = parse(params)?;
+            if c.min_docs < 2 {
+                return Err("`min_docs` must be at least 2".into());
+            }
+            Ok((
+                Method::Lines {
+                    min_docs: c.min_docs,
+                },
+                mb(c.memory_mb)?,
+            ))
+        }
+        other => Err(format!("`{other}` is not a dedup step")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_are_validated() {
+        let ok = dedup_step(
+            "minhash_dedup",
+            &serde_json::json!({"survivor": "datatrove"}),
+        );
+        assert!(matches!(
+            ok,
+            Ok((
+                Method::MinHash {
+                    survivor: Survivor::Datatrove,
+                    ..
+                },
+                _
+            ))
+        ));
+        let err = dedup_step("minhash_dedup", &serde_json::json!({"n_gram": 3}))
+            .err()
+            .unwrap();
+        assert!(err.contains("n_gram"), "{err}");
+        let err = dedup_step("line_dedup", &serde_json::json!({"min_docs": 1}))
+            .err()
+            .unwrap();
+        assert!(err.contains("min_docs"), "{err}");
+        let err = dedup_step("exact_dedup", &serde_json::json!({"memory_mb": 0}))
+            .err()
+            .unwrap();
+        assert!(err.contains("memory_mb"), "{err}");
+    }
+}
