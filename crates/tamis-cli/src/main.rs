@@ -110,6 +110,9 @@ struct DedupArgs {
     /// Keep the work directory after a complete run.
     #[arg(long)]
     keep_work: bool,
+    /// Never draw a progress bar (it is drawn only on a terminal anyway).
+    #[arg(long)]
+    no_progress: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -318,6 +321,7 @@ fn dedup(args: DedupArgs) -> Result<ExitCode> {
     opts.compression = compression(args.compression);
     opts.overwrite = args.overwrite;
     opts.keep_work = args.keep_work;
+    opts.progress = !args.no_progress && std::io::stderr().is_terminal();
     let stats = tamis_pipeline::dedup(&opts).context("dedup failed")?;
     if let Some(stats) = stats {
         let n = |k: &str| stats[k].as_u64().unwrap_or(0);

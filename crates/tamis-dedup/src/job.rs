@@ -224,6 +224,54 @@ pub struct DedupJob {
     pub memory_bytes: usize,
     pub compression: Compression,
     pub read: ReadOptions,
+    /// Told how far the stages that read the inputs have got: `(stage, bytes read, total
+    /// bytes)`, bytes as stored on disk, over the files this process handles.
+    pub progress: Option<ProgressFn>,
+}
+
+/// See [`DedupJob::progress`].
+pub type ProgressFn = std::sync::Arc<dyn Fn(&str, u64, u64) + Send + Sync>;
+
+/// Records between progress reports.
+const PROGRESS_EVERY: usize = 1024;
+
+/// Feeds [`DedupJob::progress`] for one stage.
+struct Tracker<'a> {
+    f: Option<&'a ProgressFn>,
+    stage: &'static str,
+    done: u64,
+    total: u64,
+}
+
+impl<'a> Tracker<'a> {
+    fn new(job: &'a DedupJob, stage: &'static str, shard: Shard) -> Self {
+        let total = job
+            .inputs
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| shard.owns(*i))
+            .filter_map(|(_, f)| f.size)
+            .sum();
+        let t = Self {
+            f: job.progress.as_ref(),
+            stage,
+            done: 0,
+            total,
+        };
+        t.report(0);
+        t
+    }
+
+    fn report(&self, in_file: u64) {
+        if let Some(f) = self.f {
+            f(self.stage, self.done + in_file, self.total);
+        }
+    }
+
+    fn file_done(&mut self, bytes: u64) {
+        self.done += bytes;
+        self.report(0);
+    }
 }
 
 /// Per input file, written by `signatures` and `filter`, summed by `stats`.
@@ -287,6 +335,7 @@ impl DedupJob {
         for b in 0..bands {
             mkdir(&self.sig_dir(b))?;
         }
+        let mut tracker = Tracker::new(self, "signatures", shard);
         for (fi, input) in self.inputs.iter().enumerate() {
             if !shard.owns(fi) {
                 continue;
@@ -333,13 +382,19 @@ impl DedupJob {
                 batch.clear();
                 Ok(())
             };
-            for (ri, record) in tamis_io::read(input, &self.read).enumerate() {
+            let mut reader = tamis_io::read(input, &self.read);
+            let mut ri = 0usize;
+            while let Some(record) = reader.next() {
                 counts.records += 1;
+                if ri.is_multiple_of(PROGRESS_EVERY) {
+                    tracker.report(reader.stats().compressed_bytes);
+                }
+                ri += 1;
                 match record {
                     Record::Doc { doc, .. } => {
                         counts.docs += 1;
                         counts.text_bytes += doc.text.len() as u64;
-                        batch.push((record_index(ri, input)?, doc));
+                        batch.push((record_index(ri - 1, input)?, doc));
                         if batch.len() == BATCH_DOCS {
                             flush(&mut batch, &mut counts)?;
                         }
@@ -354,6 +409,7 @@ impl DedupJob {
                 }
             }
             flush(&mut batch, &mut counts)?;
+            tracker.file_done(reader.stats().compressed_bytes);
             for w in writers {
                 w.finish()?;
             }
@@ -507,6 +563,7 @@ impl DedupJob {
         }
         let (size_key, id_key) = self.method.metadata_keys();
         let reason = self.method.reason();
+        let mut tracker = Tracker::new(self, "filter", shard);
         let frequent = match self.method {
             Method::Lines { .. } => Some(read_u64s(&self.pairs_path(0))?),
             _ => None,
@@ -527,9 +584,15 @@ impl DedupJob {
             let mut quarantine =
                 LazyWriter::new(name("quarantine", Compression::None), Compression::None);
             let mut counts = FileCounts::default();
-            for (ri, record) in tamis_io::read(input, &self.read).enumerate() {
+            let mut reader = tamis_io::read(input, &self.read);
+            let mut index = 0usize;
+            while let Some(record) = reader.next() {
                 counts.records += 1;
-                let ri = record_index(ri, input)?;
+                if index.is_multiple_of(PROGRESS_EVERY) {
+                    tracker.report(reader.stats().compressed_bytes);
+                }
+                let ri = record_index(index, input)?;
+                index += 1;
                 let info = match next.peek() {
                     Some(c) if c.record == ri => next.next(),
                     _ => None,
@@ -609,6 +672,7 @@ impl DedupJob {
                     }
                 }
             }
+            tracker.file_done(reader.stats().compressed_bytes);
             kept.finish()?;
             dropped.finish()?;
             quarantine.finish()?;

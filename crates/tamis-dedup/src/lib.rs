@@ -20,7 +20,9 @@ mod step;
 use std::path::{Path, PathBuf};
 
 pub use cluster::{cluster, duplicate_pairs, Clusters, Survivor};
-pub use job::{DedupJob, ExactKey, FileCounts, Method, Shard, RULE_CORPUS_REPEATED_LINE};
+pub use job::{
+    DedupJob, ExactKey, FileCounts, Method, ProgressFn, Shard, RULE_CORPUS_REPEATED_LINE,
+};
 pub use minhash::{MinHasher, MinhashConfig, MinhashError, MERSENNE_61};
 pub use numpy_rng::Mt19937;
 pub use runs::DocRef;

@@ -41,6 +41,7 @@ fn job_with(method: Method, inputs: &[PathBuf], out: &Path, memory: usize) -> De
         memory_bytes: memory,
         compression: Compression::Zstd,
         read: ReadOptions::default(),
+        progress: None,
     }
 }
 
@@ -385,4 +386,40 @@ fn line_dedup_removes_template_lines_and_logs_them() {
         dropped[0]["metadata"]["filter_reason"],
         "all_lines_duplicated"
     );
+}
+
+#[test]
+fn progress_reaches_the_input_size_in_each_reading_stage() {
+    use std::sync::{Arc, Mutex};
+    let tmp = tempfile::tempdir().unwrap();
+    let texts: Vec<String> = (0..3000)
+        .map(|i| format!("document number {i} has some words in it"))
+        .collect();
+    let inputs = write_inputs(tmp.path(), &texts, 2);
+    let size: u64 = inputs
+        .iter()
+        .map(|p| std::fs::metadata(p).unwrap().len())
+        .sum();
+    let seen: Arc<Mutex<Vec<(String, u64, u64)>>> = Arc::default();
+    let log = seen.clone();
+    let mut j = job(&inputs, &tmp.path().join("o"), Survivor::First, 1 << 20);
+    j.progress = Some(Arc::new(move |stage: &str, done, total| {
+        log.lock().unwrap().push((stage.to_owned(), done, total));
+    }));
+    j.run_all(1).unwrap();
+    let seen = seen.lock().unwrap();
+    for stage in ["signatures", "filter"] {
+        let events: Vec<&(String, u64, u64)> = seen.iter().filter(|e| e.0 == stage).collect();
+        assert!(events.len() > 3, "{stage}: {events:?}");
+        assert!(
+            events.windows(2).all(|w| w[0].1 <= w[1].1),
+            "{stage} never goes back"
+        );
+        let last = events.last().unwrap();
+        assert_eq!(
+            (last.1, last.2),
+            (size, size),
+            "{stage} ends at the input size"
+        );
+    }
 }

@@ -42,6 +42,8 @@ pub struct DedupOptions {
     pub overwrite: bool,
     /// Keep the work directory after a complete run.
     pub keep_work: bool,
+    /// Draw a progress bar on stderr.
+    pub progress: bool,
 }
 
 impl DedupOptions {
@@ -61,6 +63,7 @@ impl DedupOptions {
             compression: Compression::Zstd,
             overwrite: false,
             keep_work: false,
+            progress: false,
         }
     }
 }
@@ -131,6 +134,7 @@ pub fn dedup(opts: &DedupOptions) -> Result<Option<Value>, DedupRunError> {
         memory_bytes: opts.memory_bytes,
         compression: opts.compression,
         read: ReadOptions::default(),
+        progress: progress_bar(opts.progress),
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
@@ -169,4 +173,27 @@ pub fn dedup(opts: &DedupOptions) -> Result<Option<Value>, DedupRunError> {
             DedupStage::Stats => Some(job.stats(started.elapsed().as_secs_f64(), threads, &[])?),
         })
     })
+}
+
+/// A byte progress bar per reading stage (signatures, filter), when `enabled`.
+pub(crate) fn progress_bar(enabled: bool) -> Option<tamis_dedup::ProgressFn> {
+    if !enabled {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{elapsed_precise} {prefix:>10} [{bar:30}] {bytes}/{total_bytes} eta {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    Some(std::sync::Arc::new(move |stage: &str, done, total| {
+        if bar.prefix() != stage {
+            bar.set_prefix(stage.to_owned());
+            bar.reset();
+        }
+        bar.set_length(total);
+        bar.set_position(done);
+    }))
 }

@@ -132,6 +132,7 @@ fn run_dedup(
         memory_bytes,
         compression: opts.compression,
         read: opts.read.clone(),
+        progress: crate::dedup::progress_bar(opts.progress),
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
