@@ -20,6 +20,15 @@ pub fn is_layout_columns(line: &Line<'_>, cfg: &LineCleanConfig) -> bool {
     if trailing >= 4 * k {
         return true;
     }
+    // A run of two or more needs a double space or a tab; most lines have neither, and a
+    // vectorised search for those skips the byte loop.
+    let bytes = line.text.as_bytes();
+    if k >= 2
+        && memchr::memchr(b'\t', bytes).is_none()
+        && memchr::memmem::find(bytes, b"  ").is_none()
+    {
+        return false;
+    }
     let mut run = 0usize;
     for b in line.text.bytes() {
         if b == b' ' || b == b'\t' {

@@ -55,7 +55,7 @@ impl<'a> Line<'a> {
         Self {
             raw,
             text,
-            words: py::split_whitespace(text).count(),
+            words: py::word_count(text),
             lower: std::cell::OnceCell::new(),
         }
     }

@@ -349,6 +349,23 @@ fn is_glued_nav(t: &str) -> bool {
     false
 }
 
+/// The phrase lists compiled once: one automaton per substring list (one pass over the line
+/// instead of one search per phrase) and a hash set for whole lines.
+struct Matchers {
+    contains: aho_corasick::AhoCorasick,
+    long_anchors: aho_corasick::AhoCorasick,
+    whole_line: foldhash::HashSet<&'static str>,
+}
+
+fn matchers() -> &'static Matchers {
+    static M: std::sync::OnceLock<Matchers> = std::sync::OnceLock::new();
+    M.get_or_init(|| Matchers {
+        contains: aho_corasick::AhoCorasick::new(CONTAINS).expect("phrase lists are small"),
+        long_anchors: aho_corasick::AhoCorasick::new(LONG_ANCHORS).expect("phrase lists are small"),
+        whole_line: WHOLE_LINE.iter().copied().collect(),
+    })
+}
+
 /// Whether the line is a boilerplate phrase (see the module docs).
 pub fn is_boilerplate(line: &Line<'_>, cfg: &LineCleanConfig) -> bool {
     if line.words > 5 * cfg.phrase_max_words {
@@ -357,19 +374,18 @@ pub fn is_boilerplate(line: &Line<'_>, cfg: &LineCleanConfig) -> bool {
     // Past twice the short-line limit only notices and footers match; they all hold one of
     // these fragments (first letter dropped so capitalisation does not matter), which spares
     // the lowercasing and the full list on most article lines.
-    if line.words > 2 * cfg.phrase_max_words && !LONG_ANCHORS.iter().any(|a| line.text.contains(a))
-    {
+    if line.words > 2 * cfg.phrase_max_words && !matchers().long_anchors.is_match(line.text) {
         return false;
     }
     let l = line.lower();
-    if CONTAINS.iter().any(|p| l.contains(p)) {
+    if matchers().contains.is_match(l) {
         return true;
     }
     if line.words > cfg.phrase_max_words {
         return false;
     }
     let trimmed = l.trim_end_matches([':', '»', '›', '>', '…', '.', ' ', '|', '-', '→']);
-    if WHOLE_LINE.contains(&trimmed) {
+    if matchers().whole_line.contains(trimmed) {
         return true;
     }
     // Syndication footer: "The post <title> appeared first on <site>." is matched above;

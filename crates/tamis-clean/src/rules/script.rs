@@ -128,7 +128,8 @@ impl DocScripts {
         let Some(doc) = self.dominant else {
             return false;
         };
-        if line.text.is_ascii() && doc == 0 {
+        if (line.text.is_ascii() && doc == 0) || self.counts[doc] == self.total {
+            // One script in the whole document: no line can be in another.
             return false;
         }
         let mut counts = [0u32; N_SCRIPTS];
