@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Line-cleaning quality and cost: tamis's `line_clean` step on the shared line-labelled pages.
 
-usage: bench/clean_labelled.py [--shared ../shared] [--cpu 0]
+usage: bench/clean_labelled.py [--shared ../shared] [--cpu 0] [--param KEY=VALUE ...]
 
 1. Runs `tamis run` with a pipeline holding only `line_clean` over
    ../shared/data/labelled/pages.jsonl.zst (962 pages, full visible text with line labels) and
@@ -45,14 +45,24 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--shared", default=os.path.join(ROOT, "..", "shared"))
     ap.add_argument("--cpu", default="0")
+    ap.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                    help="a line_clean parameter as TOML, e.g. foreign_language=true (repeatable)")
     args = ap.parse_args()
+    params = "".join(p + "\n" for p in args.param)
     if not os.path.exists(TAMIS):
         subprocess.run(["cargo", "build", "--release", "-p", "tamis-cli"], cwd=ROOT, check=True)
     score = os.path.join(args.shared, "eval", "score_lines.py")
     work = tempfile.mkdtemp(prefix="tamis-clean-")
     pipeline = os.path.join(work, "clean-only.toml")
     with open(pipeline, "w") as f:
-        f.write('[[step]]\ntype = "line_clean"\n')
+        f.write('[[step]]\ntype = "line_clean"\n' + params)
+    with_filters = os.path.join(work, "clean.toml")
+    with open(with_filters, "w") as f:
+        f.write('[[step]]\ntype = "line_clean"\n' + params)
+        for step in ("gopher_repetition", "gopher_quality", "c4_quality", "fineweb_quality"):
+            f.write(f'\n[[step]]\ntype = "{step}"\n')
+            if step == "c4_quality":
+                f.write("filter_no_terminal_punct = false\n")
 
     labelled = os.path.join(args.shared, "data", "labelled", "pages.jsonl.zst")
     out = os.path.join(work, "labelled")
@@ -91,7 +101,8 @@ def main():
 
     corpus = os.path.join(args.shared, "data", "corpus", "pages.jsonl.zst")
     cost = os.path.join(work, "cost")
-    run([TAMIS, "run", "--preset", "clean", corpus, "-o", cost, "--threads", "1", "--no-progress"],
+    # The `clean` preset's steps, with --param applied to line_clean.
+    run([TAMIS, "run", "--pipeline", with_filters, corpus, "-o", cost, "--threads", "1", "--no-progress"],
         args.cpu)
     stats = json.load(open(os.path.join(cost, "stats.json")))
     times = {s["step"]: s["time_s"] for s in stats["steps"]}

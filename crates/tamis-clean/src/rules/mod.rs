@@ -7,6 +7,7 @@ pub(crate) mod caption;
 pub(crate) mod context;
 pub(crate) mod dates;
 pub(crate) mod keywords;
+pub(crate) mod language;
 pub(crate) mod layout;
 pub(crate) mod links;
 pub(crate) mod markup;
@@ -32,6 +33,7 @@ pub const RULE_IDS: &[&str] = &[
     dates::ID,
     teaser::ID,
     repeat::ID,
+    language::ID,
     keywords::ID,
     context::ID,
     context::BLANK,
@@ -92,7 +94,11 @@ pub(crate) fn ends_sentence(text: &str) -> bool {
 }
 
 /// Decides every line: `None` keeps it, `Some(rule)` removes it.
-pub(crate) fn classify(lines: &[Line<'_>], cfg: &LineCleanConfig) -> Vec<Option<&'static str>> {
+pub(crate) fn classify(
+    text: &str,
+    lines: &[Line<'_>],
+    cfg: &LineCleanConfig,
+) -> Vec<Option<&'static str>> {
     let doc_script = script::DocScripts::new(lines);
     let repeats = repeat::Repeats::new(lines, cfg);
     let mut out: Vec<Option<&'static str>> = lines
@@ -148,6 +154,9 @@ pub(crate) fn classify(lines: &[Line<'_>], cfg: &LineCleanConfig) -> Vec<Option<
             None
         })
         .collect();
+    if cfg.foreign_language {
+        language::foreign_language(text, lines, &mut out, cfg);
+    }
     if cfg.keyword_lists {
         keywords::keyword_lists(lines, &mut out, cfg);
     }
