@@ -268,9 +268,44 @@ impl<'a> Tracker<'a> {
         }
     }
 
-    fn file_done(&mut self, bytes: u64) {
-        self.done += bytes;
-        self.report(0);
+    /// `input`'s records with their index, reporting progress as they are read.
+    fn records<'t>(&'t mut self, input: &InputFile, opts: &ReadOptions) -> TrackedRecords<'t, 'a> {
+        TrackedRecords {
+            reader: tamis_io::read(input, opts),
+            tracker: self,
+            index: 0,
+            finished: false,
+        }
+    }
+}
+
+struct TrackedRecords<'t, 'a> {
+    reader: tamis_io::Reader,
+    tracker: &'t mut Tracker<'a>,
+    index: usize,
+    finished: bool,
+}
+
+impl Iterator for TrackedRecords<'_, '_> {
+    type Item = (usize, Record);
+
+    fn next(&mut self) -> Option<(usize, Record)> {
+        if self.index.is_multiple_of(PROGRESS_EVERY) {
+            self.tracker.report(self.reader.stats().compressed_bytes);
+        }
+        match self.reader.next() {
+            Some(r) => {
+                self.index += 1;
+                Some((self.index - 1, r))
+            }
+            None => {
+                if !std::mem::replace(&mut self.finished, true) {
+                    self.tracker.done += self.reader.stats().compressed_bytes;
+                    self.tracker.report(0);
+                }
+                None
+            }
+        }
     }
 }
 
@@ -382,19 +417,13 @@ impl DedupJob {
                 batch.clear();
                 Ok(())
             };
-            let mut reader = tamis_io::read(input, &self.read);
-            let mut ri = 0usize;
-            while let Some(record) = reader.next() {
+            for (ri, record) in tracker.records(input, &self.read) {
                 counts.records += 1;
-                if ri.is_multiple_of(PROGRESS_EVERY) {
-                    tracker.report(reader.stats().compressed_bytes);
-                }
-                ri += 1;
                 match record {
                     Record::Doc { doc, .. } => {
                         counts.docs += 1;
                         counts.text_bytes += doc.text.len() as u64;
-                        batch.push((record_index(ri - 1, input)?, doc));
+                        batch.push((record_index(ri, input)?, doc));
                         if batch.len() == BATCH_DOCS {
                             flush(&mut batch, &mut counts)?;
                         }
@@ -409,7 +438,6 @@ impl DedupJob {
                 }
             }
             flush(&mut batch, &mut counts)?;
-            tracker.file_done(reader.stats().compressed_bytes);
             for w in writers {
                 w.finish()?;
             }
@@ -584,15 +612,9 @@ impl DedupJob {
             let mut quarantine =
                 LazyWriter::new(name("quarantine", Compression::None), Compression::None);
             let mut counts = FileCounts::default();
-            let mut reader = tamis_io::read(input, &self.read);
-            let mut index = 0usize;
-            while let Some(record) = reader.next() {
+            for (index, record) in tracker.records(input, &self.read) {
                 counts.records += 1;
-                if index.is_multiple_of(PROGRESS_EVERY) {
-                    tracker.report(reader.stats().compressed_bytes);
-                }
                 let ri = record_index(index, input)?;
-                index += 1;
                 let info = match next.peek() {
                     Some(c) if c.record == ri => next.next(),
                     _ => None,
@@ -672,7 +694,6 @@ impl DedupJob {
                     }
                 }
             }
-            tracker.file_done(reader.stats().compressed_bytes);
             kept.finish()?;
             dropped.finish()?;
             quarantine.finish()?;

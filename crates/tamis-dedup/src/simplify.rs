@@ -118,21 +118,8 @@ pub fn simplify_text(text: &str, cfg: &TextNorm) -> String {
             out.push(c);
             continue;
         }
-        while chars.peek().is_some_and(|&d| py::is_decimal(d)) {
-            chars.next();
-        }
+        skip_rest_of_number(&mut chars);
         out.push('0');
-        let mut ahead = chars.clone();
-        if ahead
-            .next()
-            .is_some_and(|d| DECIMAL_SEPARATORS.contains(&d))
-            && ahead.next().is_some_and(py::is_decimal)
-        {
-            chars.next();
-            while chars.peek().is_some_and(|&d| py::is_decimal(d)) {
-                chars.next();
-            }
-        }
     }
     if !cfg.norm_whitespace && pending_space {
         out.push(' ');
@@ -218,24 +205,30 @@ fn fold_numbers(s: &str) -> String {
             out.push(c);
             continue;
         }
+        skip_rest_of_number(&mut chars);
+        out.push('0');
+    }
+    out
+}
+
+/// After a number's first digit: consumes its other digits, then one decimal separator and the
+/// digits after it when a digit follows the separator (the pattern's optional group).
+fn skip_rest_of_number(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+    fn skip_digits(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
         while chars.peek().is_some_and(|&d| py::is_decimal(d)) {
             chars.next();
         }
-        out.push('0');
-        // A separator joins only when a digit follows it.
-        let mut ahead = chars.clone();
-        if ahead
-            .next()
-            .is_some_and(|d| DECIMAL_SEPARATORS.contains(&d))
-            && ahead.next().is_some_and(py::is_decimal)
-        {
-            chars.next();
-            while chars.peek().is_some_and(|&d| py::is_decimal(d)) {
-                chars.next();
-            }
-        }
     }
-    out
+    skip_digits(chars);
+    let mut ahead = chars.clone();
+    if ahead
+        .next()
+        .is_some_and(|d| DECIMAL_SEPARATORS.contains(&d))
+        && ahead.next().is_some_and(py::is_decimal)
+    {
+        chars.next();
+        skip_digits(chars);
+    }
 }
 
 /// `re.sub("w1|w2|...", replacement, s)`: leftmost match, alternatives tried in order.

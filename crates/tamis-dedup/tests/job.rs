@@ -2,26 +2,16 @@
 //! output bytes whatever the thread count, shard count or memory budget.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use tamis_dedup::{DedupJob, ExactKey, Method, MinHasher, MinhashConfig, Shard, Survivor};
 use tamis_io::{expand_inputs, Compression, ReadOptions};
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
 
-fn read_zst_lines(path: &Path) -> Vec<Value> {
-    let f = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    BufReader::new(zstd::Decoder::new(f).unwrap())
-        .lines()
-        .map(Result::unwrap)
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(&l).unwrap())
-        .collect()
-}
+use common::{golden, jsonl_zst as read_zst_lines, repo_root};
 
 fn job(inputs: &[PathBuf], out: &Path, survivor: Survivor, memory: usize) -> DedupJob {
     let method = Method::MinHash {
@@ -250,17 +240,15 @@ fn shared_corpora_removed_set_equals_datatrove() {
         .filter(|(_, (_, size))| *size > 1)
         .map(|(id, (kept, size))| (id, (!kept, size)))
         .collect();
-    let want: BTreeMap<usize, (bool, u64)> = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/clusters.tsv"),
-    )
-    .unwrap()
-    .lines()
-    .filter(|l| !l.starts_with('#'))
-    .map(|l| {
-        let f: Vec<&str> = l.split('\t').collect();
-        (f[0].parse().unwrap(), (f[1] == "1", f[2].parse().unwrap()))
-    })
-    .collect();
+    let want: BTreeMap<usize, (bool, u64)> = std::fs::read_to_string(golden("clusters.tsv"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (f[0].parse().unwrap(), (f[1] == "1", f[2].parse().unwrap()))
+        })
+        .collect();
     assert_eq!(got, want);
 }
 

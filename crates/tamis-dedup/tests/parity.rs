@@ -3,31 +3,15 @@
 //! the documents its four MinHash stages removed, with cluster sizes.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 use tamis_dedup::{cluster, duplicate_pairs, simplify_text, MinHasher, MinhashConfig, Survivor};
 use xxhash_rust::xxh64::xxh64;
 
-fn golden(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/golden")
-        .join(name)
-}
+mod common;
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn read_zst_lines(path: &Path) -> Vec<String> {
-    let f = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    BufReader::new(zstd::Decoder::new(f).unwrap())
-        .lines()
-        .map(Result::unwrap)
-        .filter(|l| !l.trim().is_empty())
-        .collect()
-}
+use common::{golden, read_zst_lines, repo_root};
 
 fn texts(path: &Path) -> Vec<(String, String)> {
     read_zst_lines(path)

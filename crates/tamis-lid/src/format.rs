@@ -295,6 +295,18 @@ impl Pq {
             (m * KSUB + code as usize) * self.dsub
         }
     }
+
+    /// Centroid `code` of sub-quantizer `m`: `dsub` values (`lastdsub` for the last one).
+    #[inline]
+    pub(crate) fn centroid(&self, m: usize, code: u8) -> &[f32] {
+        let d = if m == self.nsubq - 1 {
+            self.lastdsub
+        } else {
+            self.dsub
+        };
+        let off = self.offset(m, code);
+        &self.centroids[off..off + d]
+    }
 }
 
 fn read_pq(r: &mut Reader<'_>, what: &'static str) -> Result<Pq, Fail> {

@@ -78,14 +78,8 @@ impl Matrix {
                 let code = &codes[i * pq.nsubq..(i + 1) * pq.nsubq];
                 let norm = Self::norm(norms, i);
                 for (m, &c) in code.iter().enumerate() {
-                    let d = if m == pq.nsubq - 1 {
-                        pq.lastdsub
-                    } else {
-                        pq.dsub
-                    };
-                    let off = pq.offset(m, c);
-                    let cent = &pq.centroids[off..off + d];
-                    let xs = &mut x[m * pq.dsub..m * pq.dsub + d];
+                    let cent = pq.centroid(m, c);
+                    let xs = &mut x[m * pq.dsub..m * pq.dsub + cent.len()];
                     match norm {
                         // alpha * c[n] with alpha = 1 is c[n] exactly; skip the multiply.
                         None => xs.iter_mut().zip(cent).for_each(|(a, b)| *a += *b),
@@ -113,13 +107,7 @@ impl Matrix {
                 let code = &codes[i * pq.nsubq..(i + 1) * pq.nsubq];
                 let mut res = 0.0f32;
                 for (m, &c) in code.iter().enumerate() {
-                    let d = if m == pq.nsubq - 1 {
-                        pq.lastdsub
-                    } else {
-                        pq.dsub
-                    };
-                    let off = pq.offset(m, c);
-                    let cent = &pq.centroids[off..off + d];
+                    let cent = pq.centroid(m, c);
                     for (n, cv) in cent.iter().enumerate() {
                         res += x[m * pq.dsub + n] * cv;
                     }

@@ -1,0 +1,35 @@
+//! Helpers shared by this crate's integration tests (each test binary uses some of them).
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+pub fn golden(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name)
+}
+
+/// The non-blank lines of a zstd-compressed text file.
+pub fn read_zst_lines(path: &Path) -> Vec<String> {
+    let f = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    BufReader::new(zstd::Decoder::new(f).unwrap())
+        .lines()
+        .map(Result::unwrap)
+        .filter(|l| !l.trim().is_empty())
+        .collect()
+}
+
+/// The records of a zstd-compressed JSONL file.
+pub fn jsonl_zst(path: &Path) -> Vec<Value> {
+    read_zst_lines(path)
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
