@@ -11,7 +11,7 @@ use tamis_io::{expand_inputs, Compression, ReadOptions};
 
 mod common;
 
-use common::{golden, jsonl_zst as read_zst_lines, repo_root};
+use common::{golden_clusters, jsonl_zst as read_zst_lines, repo_root, shared_corpus};
 
 fn job(inputs: &[PathBuf], out: &Path, survivor: Survivor, memory: usize) -> DedupJob {
     let method = Method::MinHash {
@@ -212,14 +212,9 @@ fn bad_records_are_quarantined_and_counted() {
 
 #[test]
 fn shared_corpora_removed_set_equals_datatrove() {
-    let shared = repo_root().join("../shared/data/corpus");
-    if !shared.join("pages.jsonl.zst").exists() {
-        eprintln!(
-            "SKIP: {} is absent (a fresh clone has no ../shared)",
-            shared.display()
-        );
+    let Some(shared) = shared_corpus() else {
         return;
-    }
+    };
     let mut texts = Vec::new();
     for name in ["pages.jsonl.zst", "articles.jsonl.zst"] {
         texts.extend(
@@ -240,15 +235,7 @@ fn shared_corpora_removed_set_equals_datatrove() {
         .filter(|(_, (_, size))| *size > 1)
         .map(|(id, (kept, size))| (id, (!kept, size)))
         .collect();
-    let want: BTreeMap<usize, (bool, u64)> = std::fs::read_to_string(golden("clusters.tsv"))
-        .unwrap()
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .map(|l| {
-            let f: Vec<&str> = l.split('\t').collect();
-            (f[0].parse().unwrap(), (f[1] == "1", f[2].parse().unwrap()))
-        })
-        .collect();
+    let want = golden_clusters();
     assert_eq!(got, want);
 }
 

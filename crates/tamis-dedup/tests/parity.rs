@@ -11,7 +11,7 @@ use xxhash_rust::xxh64::xxh64;
 
 mod common;
 
-use common::{golden, read_zst_lines, repo_root};
+use common::{golden, golden_clusters, read_zst_lines, repo_root, shared_corpus};
 
 fn texts(path: &Path) -> Vec<(String, String)> {
     read_zst_lines(path)
@@ -97,14 +97,9 @@ fn committed_subset_signatures_equal_datatrove() {
 
 #[test]
 fn shared_corpora_signatures_and_clusters_equal_datatrove() {
-    let shared = repo_root().join("../shared/data/corpus");
-    if !shared.join("pages.jsonl.zst").exists() {
-        eprintln!(
-            "SKIP: {} is absent (a fresh clone has no ../shared); the committed subset still runs",
-            shared.display()
-        );
+    let Some(shared) = shared_corpus() else {
         return;
-    }
+    };
     let h = hasher();
     let mut docs = texts(&shared.join("pages.jsonl.zst"));
     docs.extend(texts(&shared.join("articles.jsonl.zst")));
@@ -131,21 +126,13 @@ fn shared_corpora_signatures_and_clusters_equal_datatrove() {
     }
 
     // index -> (removed, cluster size) for every document datatrove clustered.
-    let want: BTreeMap<usize, (bool, u32)> = std::fs::read_to_string(golden("clusters.tsv"))
-        .unwrap()
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .map(|l| {
-            let f: Vec<&str> = l.split('\t').collect();
-            (f[0].parse().unwrap(), (f[1] == "1", f[2].parse().unwrap()))
-        })
-        .collect();
+    let want = golden_clusters();
     let cfg = h.config();
     let pairs = duplicate_pairs(&sigs, cfg.num_buckets, cfg.hashes_per_bucket);
     let dt = cluster(docs.len(), &pairs, Survivor::Datatrove);
-    let got: BTreeMap<usize, (bool, u32)> = (0..docs.len())
+    let got: BTreeMap<usize, (bool, u64)> = (0..docs.len())
         .filter(|&d| dt.size[d] > 1)
-        .map(|d| (d, (dt.is_removed(d), dt.size[d])))
+        .map(|d| (d, (dt.is_removed(d), u64::from(dt.size[d]))))
         .collect();
     assert_eq!(got, want);
     let removed = got.values().filter(|v| v.0).count();

@@ -33,3 +33,29 @@ pub fn jsonl_zst(path: &Path) -> Vec<Value> {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
 }
+
+/// `../shared/data/corpus`, or `None` (after saying so) on a fresh clone without it.
+pub fn shared_corpus() -> Option<PathBuf> {
+    let dir = repo_root().join("../shared/data/corpus");
+    if dir.join("pages.jsonl.zst").exists() {
+        return Some(dir);
+    }
+    eprintln!(
+        "SKIP: {} is absent (a fresh clone has no ../shared); the committed subset still runs",
+        dir.display()
+    );
+    None
+}
+
+/// `clusters.tsv`: document index -> (removed by datatrove, cluster size).
+pub fn golden_clusters() -> std::collections::BTreeMap<usize, (bool, u64)> {
+    std::fs::read_to_string(golden("clusters.tsv"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (f[0].parse().unwrap(), (f[1] == "1", f[2].parse().unwrap()))
+        })
+        .collect()
+}
