@@ -23,6 +23,7 @@ mod error;
 mod input;
 mod reader;
 mod record;
+pub mod warc;
 mod writer;
 
 pub use error::IoError;
