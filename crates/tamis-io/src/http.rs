@@ -3,10 +3,11 @@
 //! Follows RFC 9112 (HTTP/1.1 message syntax: status line, header fields, chunked transfer
 //! coding) and RFC 9110 (content codings), with the leniency crawled data needs: a status line
 //! without a reason phrase, bare LF line ends, a body announced as chunked that is not (used as
-//! is, as warcio and browsers do). Text decoding follows the WHATWG Encoding standard's labels
-//! (crate `encoding_rs`): the `Content-Type` charset, else a `<meta>` charset in the first
-//! 1,024 bytes (the HTML standard's prescan window), else a byte-order mark, else a guess from
-//! the bytes (crate `chardetng`, the detector Firefox uses).
+//! is, as warcio and browsers do). Text decoding uses the WHATWG Encoding standard's labels
+//! (crate `encoding_rs`): a byte-order mark, or bytes that are valid UTF-8, decide first (as in
+//! datatrove's WarcReader); then the `Content-Type` charset, else a `<meta>` charset in the
+//! first 1,024 bytes (the HTML standard's prescan window), else a guess from the bytes (crate
+//! `chardetng`, the detector Firefox uses).
 
 use std::io::Read;
 
@@ -190,11 +191,21 @@ fn inflate(r: impl Read, max: usize) -> Inflated {
 /// The body as text, and the name of the encoding it was decoded from (see the module docs for
 /// the order of the clues). Undecodable bytes become U+FFFD.
 pub fn decode_text(body: &[u8], content_type: Option<&str>) -> (String, &'static str) {
+    // Valid UTF-8 (after any BOM) is taken as UTF-8 whatever is declared: declarations are
+    // often stale, and datatrove's WarcReader decodes the same way.
+    if let Some((enc, bom)) = encoding_rs::Encoding::for_bom(body) {
+        return (
+            enc.decode_without_bom_handling(&body[bom..]).0.into_owned(),
+            enc.name(),
+        );
+    }
+    if let Ok(text) = std::str::from_utf8(body) {
+        return (text.to_owned(), "UTF-8");
+    }
     let encoding = content_type
         .and_then(charset_param)
         .or_else(|| meta_charset(&body[..body.len().min(1024)]))
         .and_then(|label| encoding_rs::Encoding::for_label(label.as_bytes()))
-        .or_else(|| encoding_rs::Encoding::for_bom(body).map(|(e, _)| e))
         .unwrap_or_else(|| {
             let mut det = chardetng::EncodingDetector::new();
             det.feed(&body[..body.len().min(64 << 10)], true);
@@ -296,8 +307,13 @@ mod tests {
         );
         let meta = b"<html><head><meta charset=\"windows-1252\"></head>caf\xe9";
         assert_eq!(decode_text(meta, Some("text/html")).1, "windows-1252");
-        let equiv = b"<meta http-equiv=\"Content-Type\" content=\"text/html; charset=koi8-r\">";
+        let equiv = b"<meta http-equiv=\"Content-Type\" content=\"text/html; charset=koi8-r\">\xc1";
         assert_eq!(decode_text(equiv, None).1, "KOI8-R");
+        // Valid UTF-8 wins over a stale declaration.
+        assert_eq!(
+            decode_text("café".as_bytes(), Some("text/html; charset=ISO-8859-1")).0,
+            "café"
+        );
         assert_eq!(decode_text("naïve".as_bytes(), None).0, "naïve");
     }
 }

@@ -44,6 +44,8 @@ pub mod reason {
     pub const INVALID_GLOB: &str = "invalid_glob";
     /// A file named explicitly has an extension no reader handles.
     pub const UNSUPPORTED_FORMAT: &str = "unsupported_format";
+    /// A web archive record that is not one: bad header, length or record start.
+    pub const INVALID_RECORD: &str = "invalid_record";
 
     /// Every reason this crate emits, for registries and docs.
     pub const ALL: &[&str] = &[
@@ -63,6 +65,7 @@ pub mod reason {
         NO_MATCH,
         INVALID_GLOB,
         UNSUPPORTED_FORMAT,
+        INVALID_RECORD,
     ];
 }
 

@@ -416,3 +416,174 @@ mod tests {
         assert_eq!(r.block, b"hello");
     }
 }
+
+/// What [`ArchiveDocuments`] did with the records it did not turn into documents.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ArchiveStats {
+    /// Records of other types (`request`, `metadata`, `warcinfo`, `revisit`, ...).
+    pub other_type: u64,
+    /// `response` or `conversion` records whose payload is not HTML (or, for WET, text).
+    pub not_html: u64,
+}
+
+/// The documents of a WARC, WET or ARC stream, as datatrove's `WarcReader` makes them
+/// (datatrove 0.10.1 `src/datatrove/pipeline/readers/warc.py`, `process_record`): one per
+/// `response` record with an HTML payload (HTTP head removed, body decoded to text) and per WET
+/// `conversion` record; id = `WARC-Record-ID`, `metadata.url` and `metadata.date` from the
+/// record. Other records are skipped and counted in [`ArchiveStats`]; faults become
+/// quarantine records with the file and the record's byte offset, and reading goes on.
+pub struct ArchiveDocuments<R: BufRead> {
+    records: ArchiveReader<R>,
+    file: String,
+    max_body: usize,
+    stats: ArchiveStats,
+}
+
+impl<R: BufRead> ArchiveDocuments<R> {
+    /// `file` names the input in locations; `max_body` bounds a record's block and its decoded
+    /// body.
+    pub fn new(r: R, file: impl Into<String>, max_body: usize) -> Self {
+        Self {
+            records: ArchiveReader::new(r, max_body as u64),
+            file: file.into(),
+            max_body,
+            stats: ArchiveStats::default(),
+        }
+    }
+
+    pub fn stats(&self) -> ArchiveStats {
+        self.stats
+    }
+
+    fn loc(&self, offset: u64) -> crate::Location {
+        crate::Location {
+            file: self.file.clone(),
+            line: 0,
+            byte_offset: offset,
+        }
+    }
+
+    /// The document of `rec`, `Ok(None)` when it is not one.
+    fn document(
+        &mut self,
+        rec: &ArchiveRecord,
+    ) -> Result<Option<tamis_core::Document>, (&'static str, String)> {
+        let kind = rec.header("WARC-Type").unwrap_or_default();
+        let payload_type = rec
+            .header("WARC-Identified-Payload-Type")
+            .map(|t| t.trim().to_ascii_lowercase());
+        let text = match kind {
+            "conversion" => {
+                if payload_type
+                    .as_deref()
+                    .is_some_and(|t| !is_html(t) && t != "text/plain")
+                {
+                    self.stats.not_html += 1;
+                    return Ok(None);
+                }
+                String::from_utf8_lossy(&rec.block).into_owned()
+            }
+            "response" => {
+                let resp = crate::http::parse_response(&rec.block, self.max_body).map_err(|e| {
+                    let reason = match e {
+                        crate::http::HttpError::TooLarge(_) => {
+                            crate::reason::DECOMPRESSED_TOO_LARGE
+                        }
+                        crate::http::HttpError::UnsupportedEncoding(_) => {
+                            crate::reason::DECOMPRESS_ERROR
+                        }
+                    };
+                    (reason, e.to_string())
+                })?;
+                let ctype = resp.header("Content-Type");
+                let html = match payload_type.as_deref() {
+                    Some(t) => is_html(t),
+                    None => ctype.map_or_else(|| sniff_html(&resp.body), is_html),
+                };
+                if !html {
+                    self.stats.not_html += 1;
+                    return Ok(None);
+                }
+                crate::http::decode_text(&resp.body, ctype).0
+            }
+            _ => {
+                self.stats.other_type += 1;
+                return Ok(None);
+            }
+        };
+        let id = rec
+            .header("WARC-Record-ID")
+            .map(str::to_owned)
+            .unwrap_or_else(|| format!("{}@{}", self.file, rec.offset));
+        let mut doc = tamis_core::Document::new(id, text);
+        for (key, header) in [("url", "WARC-Target-URI"), ("date", "WARC-Date")] {
+            if let Some(v) = rec.header(header) {
+                doc.metadata.insert(key.into(), v.into());
+            }
+        }
+        Ok(Some(doc))
+    }
+}
+
+/// A media type (possibly with parameters) that holds HTML.
+fn is_html(media_type: &str) -> bool {
+    let t = media_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    t == "text/html" || t == "application/xhtml+xml"
+}
+
+/// No type given anywhere: HTML if it starts like HTML (the WHATWG MIME sniffing patterns for
+/// HTML, reduced to the common tags).
+fn sniff_html(body: &[u8]) -> bool {
+    let start = body
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(body.len());
+    let head = &body[start..body.len().min(start + 16)];
+    let lower: Vec<u8> = head.iter().map(u8::to_ascii_lowercase).collect();
+    [
+        &b"<!doctype html"[..],
+        b"<html",
+        b"<head",
+        b"<body",
+        b"<!--",
+    ]
+    .iter()
+    .any(|p| lower.starts_with(p))
+}
+
+impl<R: BufRead> Iterator for ArchiveDocuments<R> {
+    type Item = crate::Record;
+
+    fn next(&mut self) -> Option<crate::Record> {
+        loop {
+            let rec = match self.records.next()? {
+                Ok(rec) => rec,
+                Err(f) => {
+                    let reason = match f.reason {
+                        fault::TRUNCATED => crate::reason::TRUNCATED_INPUT,
+                        fault::READ_ERROR => crate::reason::READ_ERROR,
+                        _ => crate::reason::INVALID_RECORD,
+                    };
+                    let q = crate::Quarantined::new(self.loc(f.offset), reason, f.message);
+                    return Some(crate::Record::Bad(q));
+                }
+            };
+            match self.document(&rec) {
+                Ok(None) => continue,
+                Ok(Some(doc)) => {
+                    let loc = self.loc(rec.offset);
+                    return Some(crate::Record::Doc { doc, loc });
+                }
+                Err((reason, message)) => {
+                    let q = crate::Quarantined::new(self.loc(rec.offset), reason, message);
+                    return Some(crate::Record::Bad(q));
+                }
+            }
+        }
+    }
+}

@@ -145,3 +145,133 @@ fn shared_archives_match_warcio() {
     );
     assert!(equal >= 30);
 }
+
+/// A WARC record as a writer would produce it.
+fn record(kind: &str, uri: &str, block: &[u8]) -> Vec<u8> {
+    let mut r = format!(
+        "WARC/1.1\r\nWARC-Type: {kind}\r\nWARC-Record-ID: <urn:uuid:{kind}-{}>\r\n\
+         WARC-Target-URI: {uri}\r\nWARC-Date: 2024-05-01T10:00:00Z\r\nContent-Length: {}\r\n\r\n",
+        uri.len(),
+        block.len()
+    )
+    .into_bytes();
+    r.extend_from_slice(block);
+    r.extend_from_slice(b"\r\n\r\n");
+    r
+}
+
+#[test]
+fn archive_documents_are_html_responses_with_url_and_date() {
+    use std::io::Write;
+    use tamis_io::warc::ArchiveDocuments;
+    use tamis_io::Record;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(b"<html><body><p>caf\xe9 cr\xe8me</p></body></html>")
+        .unwrap();
+    let gzipped = gz.finish().unwrap();
+    let mut html = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=iso-8859-1\r\n\
+                     Content-Encoding: gzip\r\n\r\n"
+        .to_vec();
+    html.extend(&gzipped);
+    let mut archive = Vec::new();
+    archive.extend(record("warcinfo", "file", b"software: test"));
+    archive.extend(record(
+        "request",
+        "http://a.example/",
+        b"GET / HTTP/1.1\r\n\r\n",
+    ));
+    archive.extend(record("response", "http://a.example/", &html));
+    archive.extend(record(
+        "response",
+        "http://a.example/logo.png",
+        b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n\r\n\x89PNG",
+    ));
+    let truncated_at = archive.len() as u64;
+    let mut cut = record(
+        "response",
+        "http://b.example/",
+        b"HTTP/1.1 200 OK\r\n\r\n<html>b</html>",
+    );
+    cut.truncate(cut.len() - 10);
+    archive.extend(cut);
+
+    let mut docs = ArchiveDocuments::new(&archive[..], "t.warc", 1 << 20);
+    let out: Vec<Record> = docs.by_ref().collect();
+    assert_eq!(out.len(), 2, "{out:?}");
+    let Record::Doc { doc, loc } = &out[0] else {
+        panic!("{:?}", out[0])
+    };
+    assert_eq!(doc.text, "<html><body><p>café crème</p></body></html>");
+    assert_eq!(doc.id, "<urn:uuid:response-17>");
+    assert_eq!(doc.metadata["url"], "http://a.example/");
+    assert_eq!(doc.metadata["date"], "2024-05-01T10:00:00Z");
+    assert!(loc.byte_offset > 0);
+    let Record::Bad(q) = &out[1] else {
+        panic!("{:?}", out[1])
+    };
+    assert_eq!(
+        (q.reason, q.loc.byte_offset),
+        ("truncated_input", truncated_at)
+    );
+    let stats = docs.stats();
+    assert_eq!((stats.other_type, stats.not_html), (2, 1));
+}
+
+#[test]
+fn shared_archives_give_documents_and_account_for_every_record() {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/warc");
+    if !base.exists() {
+        eprintln!(
+            "SKIP: {} is absent (a fresh clone has no ../shared)",
+            base.display()
+        );
+        return;
+    }
+    let (mut docs_total, mut files) = (0, 0);
+    for dir in std::fs::read_dir(&base).unwrap() {
+        for f in std::fs::read_dir(dir.unwrap().path()).unwrap() {
+            let path = f.unwrap().path();
+            let name = path.display().to_string();
+            if !(name.ends_with(".warc")
+                || name.ends_with(".warc.gz")
+                || name.ends_with(".arc")
+                || name.ends_with(".arc.gz"))
+            {
+                continue;
+            }
+            let open = || -> Box<dyn std::io::BufRead> {
+                let raw = std::fs::File::open(&path).unwrap();
+                if name.ends_with(".gz") {
+                    Box::new(BufReader::new(flate2::read::MultiGzDecoder::new(raw)))
+                } else {
+                    Box::new(BufReader::new(raw))
+                }
+            };
+            let records = ArchiveReader::new(open(), 1 << 30).count();
+            let mut docs = tamis_io::warc::ArchiveDocuments::new(open(), name.clone(), 1 << 30);
+            let out: Vec<tamis_io::Record> = docs.by_ref().collect();
+            let st = docs.stats();
+            // Every record is a document, a skip (with its reason counted) or a fault.
+            assert_eq!(
+                out.len() as u64 + st.other_type + st.not_html,
+                records as u64,
+                "{name}"
+            );
+            for r in &out {
+                if let tamis_io::Record::Doc { doc, .. } = r {
+                    assert!(
+                        !doc.id.is_empty() && doc.metadata.contains_key("url"),
+                        "{name}"
+                    );
+                    docs_total += 1;
+                }
+            }
+            files += 1;
+        }
+    }
+    eprintln!("{docs_total} HTML documents from {files} archives");
+    assert!(
+        files >= 40 && docs_total >= 300,
+        "{files} files, {docs_total} documents"
+    );
+}
