@@ -659,3 +659,60 @@ fn pipeline_with_dedup_steps_runs_in_phases() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("n_gram"));
     assert!(!tmp.path().join("c/stats.json").exists());
 }
+
+#[test]
+fn warc_inputs_become_documents_with_url_and_date() {
+    let tmp = tempfile::tempdir().unwrap();
+    let rec = |kind: &str, uri: &str, block: &str| {
+        format!(
+            "WARC/1.0\r\nWARC-Type: {kind}\r\nWARC-Record-ID: <urn:uuid:{kind}{}>\r\n\
+             WARC-Target-URI: {uri}\r\nWARC-Date: 2024-05-01T10:00:00Z\r\nContent-Length: {}\r\n\r\n{block}\r\n\r\n",
+            uri.len(),
+            block.len()
+        )
+    };
+    let page = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<html><body><p>The council met on Tuesday.</p></body></html>";
+    let mut archive =
+        rec("warcinfo", "x", "format: WARC") + &rec("response", "http://a.example/", page);
+    let mut cut = rec("response", "http://b.example/", page);
+    cut.truncate(cut.len() - 20);
+    archive.push_str(&cut);
+    let path = tmp.path().join("crawl.warc.gz");
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(archive.as_bytes()).unwrap();
+    let gz = e.finish().unwrap();
+    std::fs::write(&path, gz).unwrap();
+    let pipeline = tmp.path().join("p.toml");
+    std::fs::write(
+        &pipeline,
+        "[[step]]\ntype = \"language\"\nlabel_only = true\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    tamis_ok(&[
+        "run",
+        "--pipeline",
+        pipeline.to_str().unwrap(),
+        path.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let st = stats(&out);
+    assert_eq!(
+        (
+            st["read"].as_u64(),
+            st["kept"].as_u64(),
+            st["quarantined"].as_u64()
+        ),
+        (Some(2), Some(1), Some(1)),
+        "{st}"
+    );
+    let kept = jsonl_zst(&out.join("kept/00000.jsonl.zst"));
+    assert_eq!(kept[0]["metadata"]["url"], "http://a.example/");
+    assert_eq!(kept[0]["metadata"]["date"], "2024-05-01T10:00:00Z");
+    assert!(kept[0]["text"].as_str().unwrap().starts_with("<html>"));
+    let q = jsonl_zst(&out.join("quarantine/00000.jsonl.zst"));
+    assert_eq!(q[0]["reason"], "truncated_input");
+    assert!(q[0]["file"].as_str().unwrap().ends_with("crawl.warc.gz"));
+    assert!(q[0]["byte_offset"].as_u64().unwrap() > 0);
+}

@@ -13,6 +13,9 @@ pub enum Format {
     Jsonl,
     /// The whole file is one document (`.txt`).
     Text,
+    /// A web archive: WARC (`.warc`, Common Crawl's `.warc.wet` text extracts) or ARC (`.arc`);
+    /// one document per HTML response or WET conversion record.
+    Archive,
 }
 
 /// The compression layer of a file.
@@ -159,7 +162,9 @@ impl InputFile {
     }
 }
 
-const SUPPORTED_FORMATS: &[&str] = &[".jsonl", ".json", ".ndjson", ".txt"];
+const SUPPORTED_FORMATS: &[&str] = &[
+    ".jsonl", ".json", ".ndjson", ".txt", ".warc", ".wet", ".arc",
+];
 
 /// Splits a file name into (format, compression) by its last one or two extensions,
 /// case-insensitively: `a.jsonl.zst` -> (Jsonl, Zstd). `None` when the path has no UTF-8 name.
@@ -177,6 +182,9 @@ fn split_name(path: &Path) -> Option<(Option<Format>, Compression)> {
         (".json", Format::Jsonl),
         (".ndjson", Format::Jsonl),
         (".txt", Format::Text),
+        (".warc", Format::Archive),
+        (".wet", Format::Archive),
+        (".arc", Format::Archive),
     ]
     .into_iter()
     .find_map(|(ext, f)| rest.ends_with(ext).then_some(f));

@@ -104,6 +104,7 @@ pub struct Reader {
 enum State {
     Unopened,
     Jsonl(Box<dyn BufRead + Send>),
+    Archive(Box<crate::warc::ArchiveDocuments<Box<dyn BufRead + Send>>>),
     Done,
 }
 
@@ -516,12 +517,26 @@ impl Iterator for Reader {
                         self.next_jsonl()
                     }
                     Format::Text => self.read_text(stream),
+                    Format::Archive => {
+                        let docs = crate::warc::ArchiveDocuments::new(
+                            stream,
+                            self.file.clone(),
+                            self.opts.max_record_bytes,
+                        );
+                        self.state = State::Archive(Box::new(docs));
+                        self.next()
+                    }
                 },
                 Err(q) => self.emit_bad(q),
             },
             State::Jsonl(stream) => {
                 self.state = State::Jsonl(stream);
                 self.next_jsonl()
+            }
+            State::Archive(mut docs) => {
+                let r = docs.next()?;
+                self.state = State::Archive(docs);
+                self.emit(r)
             }
             State::Done => None,
         }
