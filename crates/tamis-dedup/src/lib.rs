@@ -23,7 +23,7 @@ pub use job::{DedupJob, ExactKey, FileCounts, Method, Shard, RULE_CORPUS_REPEATE
 pub use minhash::{MinHasher, MinhashConfig, MinhashError, MERSENNE_61};
 pub use numpy_rng::Mt19937;
 pub use runs::DocRef;
-pub use simplify::{simplify_text, TextNorm};
+pub use simplify::{simplify_stepwise, simplify_text, TextNorm};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DedupError {
