@@ -485,6 +485,8 @@ fn empty_unreadable_and_missing_inputs() {
     if !blocked {
         eprintln!("note: running with permission to read mode-000 files; unreadable case skipped");
     }
+    // Unreadable even for root: a link to nowhere.
+    std::os::unix::fs::symlink(tmp.path().join("nowhere"), dir.join("dangling.jsonl")).unwrap();
     // A directory whose name looks like an input file, holding nothing readable.
     let fake = tmp.path().join("dir.jsonl");
     std::fs::create_dir(&fake).unwrap();
@@ -520,6 +522,12 @@ fn empty_unreadable_and_missing_inputs() {
         );
     }
     assert_eq!(fault_for(&q, "dir.jsonl")["reason"], "no_match");
+    let d = fault_for(&q, "dangling.jsonl");
+    assert_eq!(d["reason"], "unreadable_path");
+    assert!(
+        d["message"].as_str().unwrap().contains("No such file"),
+        "{d}"
+    );
     let g = fault_for(&q, "nothing-*.jsonl");
     assert_eq!(g["reason"], "no_match");
     assert!(g["message"].as_str().unwrap().contains("matched nothing"));
