@@ -58,12 +58,22 @@ pub fn remove_lines(doc: &mut Document, remove: &[(usize, &str)]) -> Result<usiz
                 len: text.len(),
             });
         }
+        // A cut of the original is a seam in the current text; if the log fits the text, the
+        // seam falls between characters. One that does not would split a character below.
+        if !text.is_char_boundary(cur + (e.byte_start - orig)) {
+            return Err(EditError::NotCharBoundary {
+                index,
+                start: e.byte_start,
+                end: e.byte_end,
+            });
+        }
         if e.byte_start > orig {
             segments.push((orig, cur, e.byte_start - orig, cut_lines));
             cur += e.byte_start - orig;
         }
         orig = e.byte_end;
-        cut_lines += e.line_end - e.line_start;
+        // Saturating: line numbers come from metadata, and absurd ones must not overflow.
+        cut_lines = cut_lines.saturating_add(e.line_end - e.line_start);
     }
     segments.push((orig, cur, text.len() - cur, cut_lines));
 
@@ -80,8 +90,8 @@ pub fn remove_lines(doc: &mut Document, remove: &[(usize, &str)]) -> Result<usiz
             let n_lines = piece.matches('\n').count() + usize::from(!piece.ends_with('\n'));
             added.push(Edit {
                 rule: (*rule).to_owned(),
-                line_start: line + cut_before,
-                line_end: line + cut_before + n_lines,
+                line_start: line.saturating_add(cut_before),
+                line_end: line.saturating_add(cut_before).saturating_add(n_lines),
                 byte_start: o_start + (lo - c_start),
                 byte_end: o_start + (hi - c_start),
             });
@@ -157,6 +167,36 @@ mod tests {
         doc.metadata.insert(EDITS_KEY.into(), bogus);
         assert!(remove_lines(&mut doc, &[(0, "x")]).is_err());
         assert_eq!(doc.text, numbered(3), "nothing changes on error");
+    }
+
+    /// Found by the `edit_log` fuzz target: a log whose cut lands inside a character of the
+    /// current text (here inside U+FFFD) used to panic when slicing the text.
+    #[test]
+    fn a_log_cutting_inside_a_character_is_an_error() {
+        let mut doc = Document::new("d", "\u{FFFD}");
+        let log = serde_json::json!([
+            {"rule": "r", "line_start": 2, "line_end": 2, "byte_start": 2, "byte_end": 2}
+        ]);
+        doc.metadata.insert(EDITS_KEY.into(), log);
+        let err = remove_lines(&mut doc, &[(0, "r"), (1, "s")]).unwrap_err();
+        assert!(
+            matches!(err, EditError::NotCharBoundary { index: 0, .. }),
+            "{err}"
+        );
+        assert_eq!(doc.text, "\u{FFFD}");
+    }
+
+    /// Line numbers are metadata and may be absurd; they must not overflow.
+    #[test]
+    fn huge_line_numbers_in_a_log_do_not_overflow() {
+        let mut doc = Document::new("d", "a\nb\n");
+        let log = serde_json::json!([
+            {"rule": "r", "line_start": 0, "line_end": usize::MAX, "byte_start": 0, "byte_end": 0},
+            {"rule": "r", "line_start": 0, "line_end": usize::MAX, "byte_start": 0, "byte_end": 0}
+        ]);
+        doc.metadata.insert(EDITS_KEY.into(), log);
+        assert_eq!(remove_lines(&mut doc, &[(1, "x")]).unwrap(), 2);
+        assert_eq!(doc.text, "a\n");
     }
 
     #[test]

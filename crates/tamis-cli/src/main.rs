@@ -174,6 +174,14 @@ struct RunArgs {
     /// Never draw a progress bar (it is drawn only on a terminal anyway).
     #[arg(long)]
     no_progress: bool,
+    /// Longest JSONL line or .txt file accepted (e.g. 64M); longer ones are quarantined as
+    /// line_too_long / file_too_large without being held in memory.
+    #[arg(long, default_value = "256M", value_parser = parse_bytes)]
+    max_record_bytes: usize,
+    /// Stop reading a file after this many decompressed bytes (e.g. 50G) and quarantine the
+    /// rest as decompressed_too_large: a decompression-bomb guard. Default: no limit.
+    #[arg(long, value_parser = parse_bytes)]
+    max_decompressed_bytes: Option<usize>,
 }
 
 #[derive(clap::Args)]
@@ -209,10 +217,27 @@ fn main() -> ExitCode {
             if is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", report(&e));
             ExitCode::from(2)
         }
     }
+}
+
+/// The error and its causes joined by ": ", skipping a cause whose text the message before it
+/// already ends with (library errors often show their source in their own message).
+fn report(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.ends_with(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
@@ -257,6 +282,8 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     opts.max_errors = args.max_errors;
     opts.overwrite = args.overwrite;
     opts.progress = !args.no_progress && std::io::stderr().is_terminal();
+    opts.read.max_record_bytes = args.max_record_bytes;
+    opts.read.max_decompressed_bytes = args.max_decompressed_bytes.map(|n| n as u64);
     match tamis_pipeline::run_spec(&spec, &opts) {
         Ok(stats) => {
             eprint!("{}", stats.summary_table());

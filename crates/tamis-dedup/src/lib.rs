@@ -26,7 +26,7 @@ pub use job::{
 pub use minhash::{MinHasher, MinhashConfig, MinhashError, MERSENNE_61};
 pub use numpy_rng::Mt19937;
 pub use runs::DocRef;
-pub use simplify::{simplify_text, TextNorm};
+pub use simplify::{simplify_stepwise, simplify_text, TextNorm};
 pub use step::{dedup_step, ExactDedupConfig, LineDedupConfig, MinhashDedupConfig, DEDUP_STEP_IDS};
 
 #[derive(Debug, thiserror::Error)]

@@ -379,9 +379,12 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunStats, RunError>
         step_ids,
         ..
     } = run;
-    kept.finish()?;
-    dropped.finish()?;
-    quarantine.finish()?;
+    // Finish all three even after a failure (each removes its temp file on error), but report
+    // the first error of the run itself: after a failed write, finishing that writer only
+    // says "writer already failed", which would hide the cause (e.g. a full disk).
+    let finished = kept.finish().and(dropped.finish()).and(quarantine.finish());
+    result?;
+    finished?;
     stats.steps = step_ids
         .iter()
         .zip(&tally)
@@ -389,7 +392,6 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunStats, RunError>
         .collect();
     stats.elapsed_s = start.elapsed().as_secs_f64();
     write_stats(&opts.out_dir, &stats)?;
-    result?;
     match (stats.stopped.is_some(), opts.max_errors) {
         (true, Some(limit)) => Err(RunError::TooManyErrors {
             limit,
@@ -411,7 +413,14 @@ pub(crate) fn write_stats(dir: &Path, stats: &RunStats) -> Result<(), RunError> 
     let path = dir.join("stats.json");
     let mut text = serde_json::to_string_pretty(stats).unwrap_or_default();
     text.push('\n');
-    std::fs::write(&path, text).map_err(|source| RunError::OutputDir { path, source })
+    // Through a hidden temp file and a rename: a full disk must not leave a truncated
+    // stats.json, which other tools take as the mark of a finished run.
+    let tmp = dir.join(format!(".stats.json.tmp-{}", std::process::id()));
+    let res = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, &path));
+    res.map_err(|source| {
+        let _ = std::fs::remove_file(&tmp);
+        RunError::OutputDir { path, source }
+    })
 }
 
 /// A bar over the input's bytes on disk (compressed files advance as they are consumed), so a

@@ -1,0 +1,726 @@
+//! Hostile inputs: drive the `tamis` binary on inputs built to break a reader (bad bytes,
+//! broken compression, decompression bombs, huge lines, pathological nesting, bad paths, a full
+//! disk, path-like ids). Every run must end without a panic, with each fault quarantined (file,
+//! line or offset, reason) or reported as a clear error, memory bounded, and
+//! `read = kept + dropped + quarantined`. Big inputs are generated here, streamed to temp files.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// Peak RSS allowed for any run here; the largest inputs decompress to 2 GiB.
+const MAX_RSS_KB: u64 = 600 * 1024;
+
+fn tamis(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tamis"))
+        .args(args)
+        .output()
+        .expect("run tamis")
+}
+
+fn tamis_ok(args: &[&str]) -> Output {
+    let o = tamis(args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    o
+}
+
+/// Runs tamis under `/usr/bin/time` and returns its output and peak RSS in KiB; `None` (with a
+/// note) where GNU time is not installed, in which case callers skip the memory assertion.
+fn tamis_measured(args: &[&str]) -> (Output, Option<u64>) {
+    let time = Path::new("/usr/bin/time");
+    if !time.exists() {
+        eprintln!("note: /usr/bin/time not found; peak RSS not checked");
+        return (tamis(args), None);
+    }
+    let report = tempfile::NamedTempFile::new().unwrap();
+    let o = Command::new(time)
+        .args(["-f", "%M", "-o"])
+        .arg(report.path())
+        .arg(env!("CARGO_BIN_EXE_tamis"))
+        .args(args)
+        .output()
+        .expect("run tamis under /usr/bin/time");
+    let text = std::fs::read_to_string(report.path()).unwrap();
+    // GNU time prefixes "Command exited with non-zero status N" on failures.
+    let kb = text.lines().last().and_then(|l| l.trim().parse().ok());
+    (o, kb)
+}
+
+fn assert_rss_bounded(kb: Option<u64>, what: &str) {
+    if let Some(kb) = kb {
+        eprintln!("{what}: peak RSS {} MiB", kb / 1024);
+        assert!(
+            kb < MAX_RSS_KB,
+            "{what}: peak RSS {} MiB is over {} MiB",
+            kb / 1024,
+            MAX_RSS_KB / 1024
+        );
+    }
+}
+
+fn stats(out: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(out.join("stats.json")).unwrap()).unwrap()
+}
+
+/// Asserts `read = kept + dropped + quarantined` and returns the stats.
+fn balanced(out: &Path) -> Value {
+    let s = stats(out);
+    let n = |k: &str| s[k].as_u64().unwrap_or_else(|| panic!("no {k} in {s}"));
+    assert_eq!(
+        n("read"),
+        n("kept") + n("dropped") + n("quarantined"),
+        "{s}"
+    );
+    s
+}
+
+/// Every record of every `.jsonl.zst` file in `dir`, in file order.
+fn records(dir: &Path) -> Vec<Value> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries.map(|e| e.unwrap().path()).collect();
+    files.sort();
+    let mut out = Vec::new();
+    for f in files {
+        let text = zstd::decode_all(std::fs::File::open(&f).unwrap()).unwrap();
+        for line in String::from_utf8(text).unwrap().lines() {
+            out.push(serde_json::from_str(line).unwrap());
+        }
+    }
+    out
+}
+
+fn quarantine(out: &Path) -> Vec<Value> {
+    records(&out.join("quarantine"))
+}
+
+/// The one quarantine record for the input file whose name ends with `name`.
+fn fault_for<'a>(q: &'a [Value], name: &str) -> &'a Value {
+    let hits: Vec<&Value> = q
+        .iter()
+        .filter(|r| r["file"].as_str().unwrap().ends_with(name))
+        .collect();
+    assert_eq!(hits.len(), 1, "quarantine records for {name}: {hits:?}");
+    hits[0]
+}
+
+fn run_fineweb(inputs: &[&Path], out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["run", "--preset", "fineweb"];
+    args.extend(inputs.iter().map(|p| p.to_str().unwrap()));
+    args.extend(["-o", out.to_str().unwrap()]);
+    args.extend(extra);
+    tamis_ok(&args)
+}
+
+fn doc_line(id: &str, text: &str) -> String {
+    let mut s = serde_json::json!({ "id": id, "text": text }).to_string();
+    s.push('\n');
+    s
+}
+
+/// Varied English-like text so compressed streams have real content to corrupt.
+fn prose(n_docs: usize) -> String {
+    let words = [
+        "the", "river", "runs", "past", "old", "mill", "where", "children", "played", "and",
+        "sang", "every", "summer", "evening", "under", "tall", "trees",
+    ];
+    (0..n_docs)
+        .map(|i| {
+            let text: Vec<&str> = (0..120)
+                .map(|j| words[(i * 7 + j * j) % words.len()])
+                .collect();
+            doc_line(&format!("d{i}"), &format!("{}.", text.join(" ")))
+        })
+        .collect()
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+fn zstd_checked(data: &[u8]) -> Vec<u8> {
+    let mut e = zstd::stream::write::Encoder::new(Vec::new(), 3).unwrap();
+    e.include_checksum(true).unwrap();
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+/// Streams `total` bytes made of `chunk` repeated into `w` (which compresses them).
+fn pump(w: &mut impl Write, chunk: &[u8], total: u64) {
+    let mut block = Vec::with_capacity(1 << 20);
+    while block.len() + chunk.len() <= 1 << 20 {
+        block.extend_from_slice(chunk);
+    }
+    let mut left = total;
+    while left > 0 {
+        let n = left.min(block.len() as u64) as usize;
+        w.write_all(&block[..n]).unwrap();
+        left -= n as u64;
+    }
+}
+
+#[test]
+fn invalid_utf8_and_nul_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let jsonl = tmp.path().join("a.jsonl");
+    let mut data = doc_line("ok", "Fine text.").into_bytes();
+    let bad_at = data.len();
+    data.extend_from_slice(b"{\"id\":\"u\",\"text\":\"caf\xc3\x28 \xff\"}\n");
+    // An escaped NUL is valid JSON and must come through as text.
+    data.extend_from_slice(doc_line("nul", "before\0after. More words here.").as_bytes());
+    // A raw NUL inside a JSON string is a control character: invalid JSON, not a crash.
+    data.extend_from_slice(b"{\"id\":\"rawnul\",\"text\":\"a\0b\"}\n");
+    std::fs::write(&jsonl, &data).unwrap();
+    let bad_txt = tmp.path().join("bad.txt");
+    std::fs::write(&bad_txt, b"line one\nline \xe2\x82 two\n").unwrap();
+    let nul_txt = tmp.path().join("nul.txt");
+    std::fs::write(
+        &nul_txt,
+        b"text with \0 NUL \0\0 bytes\nand a second line\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    run_fineweb(&[&jsonl, &bad_txt, &nul_txt], &out, &[]);
+    let s = balanced(&out);
+    assert_eq!(s["read"], 6);
+    assert_eq!(s["quarantined"], 3);
+    let q = quarantine(&out);
+    let utf8: Vec<&Value> = q.iter().filter(|r| r["reason"] == "invalid_utf8").collect();
+    assert_eq!(utf8.len(), 2, "{q:?}");
+    assert_eq!(utf8[0]["line"], 2);
+    assert_eq!(utf8[0]["byte_offset"], bad_at as u64);
+    assert!(utf8[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("invalid UTF-8"));
+    assert!(utf8[1]["file"].as_str().unwrap().ends_with("bad.txt"));
+    assert_eq!(utf8[1]["line"], 2);
+    assert_eq!(utf8[1]["byte_offset"], 14);
+    let raw_nul = q.iter().find(|r| r["reason"] == "invalid_json").unwrap();
+    assert_eq!(raw_nul["line"], 4);
+    // Both NUL-bearing documents were filtered as text.
+    let mut docs = records(&out.join("kept"));
+    docs.extend(records(&out.join("dropped")));
+    let texts: Vec<&str> = docs.iter().map(|d| d["text"].as_str().unwrap()).collect();
+    assert!(
+        texts.contains(&"before\0after. More words here."),
+        "{texts:?}"
+    );
+    assert!(texts.iter().any(|t| t.starts_with("text with \0 NUL \0\0")));
+}
+
+#[test]
+fn truncated_and_corrupt_gzip_and_zstd() {
+    let tmp = tempfile::tempdir().unwrap();
+    let body = prose(3000);
+    let gz = gzip(body.as_bytes());
+    let zs = zstd_checked(body.as_bytes());
+    let flip = |mut b: Vec<u8>| {
+        // Flip a run of bytes in the middle of the compressed data.
+        let mid = b.len() / 2;
+        for x in &mut b[mid..mid + 16] {
+            *x ^= 0x5a;
+        }
+        b
+    };
+    let files = [
+        ("trunc.jsonl.gz", gz[..gz.len() / 2].to_vec()),
+        ("trunc.jsonl.zst", zs[..zs.len() / 2].to_vec()),
+        ("corrupt.jsonl.gz", flip(gz.clone())),
+        ("corrupt.jsonl.zst", flip(zs.clone())),
+        ("header.jsonl.gz", gz[..5].to_vec()),
+        ("notgz.jsonl.gz", body.as_bytes()[..1000].to_vec()),
+    ];
+    let dir = tmp.path().join("in");
+    std::fs::create_dir(&dir).unwrap();
+    for (name, bytes) in &files {
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
+    let out = tmp.path().join("out");
+    run_fineweb(&[&dir], &out, &[]);
+    let s = balanced(&out);
+    let q = quarantine(&out);
+    let stream_fault = |r: &Value| {
+        matches!(
+            r["reason"].as_str().unwrap(),
+            "truncated_input" | "decompress_error"
+        )
+    };
+    for (name, _) in &files {
+        let faults: Vec<&Value> = q
+            .iter()
+            .filter(|r| r["file"].as_str().unwrap().ends_with(name))
+            .filter(|r| stream_fault(r))
+            .collect();
+        assert_eq!(faults.len(), 1, "{name}: {q:?}");
+        assert!(!faults[0]["message"].as_str().unwrap().is_empty());
+    }
+    for name in ["trunc.jsonl.gz", "trunc.jsonl.zst"] {
+        let f = fault_for(&q, name);
+        assert_eq!(f["reason"], "truncated_input", "{f}");
+        // Whole records before the cut were read, so the fault is well into the stream.
+        assert!(f["byte_offset"].as_u64().unwrap() > 0, "{f}");
+        assert!(f["line"].as_u64().unwrap() > 1, "{f}");
+    }
+    assert_eq!(
+        fault_for(&q, "notgz.jsonl.gz")["reason"],
+        "decompress_error"
+    );
+    // Records before each fault came through: more than the files' faults were read.
+    assert!(s["kept"].as_u64().unwrap() + s["dropped"].as_u64().unwrap() > 3000);
+    // Dedup reads the same files the same way and quarantines the same faults.
+    let dd = tmp.path().join("dedup");
+    tamis_ok(&["dedup", dir.to_str().unwrap(), "-o", dd.to_str().unwrap()]);
+    let d = balanced(&dd);
+    assert_eq!(d["read"], s["read"]);
+    assert_eq!(d["quarantined"], s["quarantined"]);
+}
+
+#[test]
+fn zstd_bomb_of_one_byte_is_one_bounded_line_too_long() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bomb = tmp.path().join("bomb.jsonl.zst");
+    let total: u64 = 2 << 30;
+    let mut e =
+        zstd::stream::write::Encoder::new(std::fs::File::create(&bomb).unwrap(), 1).unwrap();
+    pump(&mut e, b"a", total);
+    e.finish().unwrap();
+    assert!(std::fs::metadata(&bomb).unwrap().len() < 1 << 20);
+    let out = tmp.path().join("out");
+    let (o, rss) = tamis_measured(&[
+        "run",
+        "--preset",
+        "fineweb",
+        bomb.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_rss_bounded(rss, "2 GiB zstd bomb");
+    let s = balanced(&out);
+    assert_eq!(s["quarantined"], 1);
+    let q = quarantine(&out);
+    assert_eq!(q[0]["reason"], "line_too_long");
+    assert_eq!(q[0]["line"], 1);
+    assert_eq!(q[0]["byte_offset"], 0);
+    let msg = q[0]["message"].as_str().unwrap();
+    assert!(msg.contains(&total.to_string()), "{msg}");
+}
+
+#[test]
+fn gzip_bomb_of_valid_lines_stops_at_max_decompressed_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bomb = tmp.path().join("lines.jsonl.gz");
+    let line = doc_line("x", &"word ".repeat(200));
+    let file = std::fs::File::create(&bomb).unwrap();
+    let mut e = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
+    pump(&mut e, line.as_bytes(), 2 << 30);
+    e.finish().unwrap();
+    let out = tmp.path().join("out");
+    let (o, rss) = tamis_measured(&[
+        "run",
+        "--preset",
+        "fineweb",
+        bomb.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--max-decompressed-bytes",
+        "8M",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_rss_bounded(rss, "gzip bomb of valid lines");
+    let s = balanced(&out);
+    let q = quarantine(&out);
+    assert_eq!(q.len(), 1, "{q:?}");
+    assert_eq!(q[0]["reason"], "decompressed_too_large");
+    assert!(q[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("max_decompressed_bytes = 8388608"));
+    // Every whole line up to the cap was read as a document, and no more than one past it.
+    let docs = s["kept"].as_u64().unwrap() + s["dropped"].as_u64().unwrap();
+    let per_cap = (8u64 << 20) / line.len() as u64;
+    assert!(
+        docs >= per_cap && docs <= per_cap + 2,
+        "{docs} vs {per_cap}"
+    );
+    assert_eq!(q[0]["line"].as_u64().unwrap(), docs + 1);
+}
+
+#[test]
+fn line_of_200_mb_is_quarantined_with_bounded_memory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let big = tmp.path().join("big.jsonl");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&big).unwrap());
+    f.write_all(b"{\"id\":\"big\",\"text\":\"").unwrap();
+    pump(&mut f, b"lorem ipsum ", 200_000_000);
+    f.write_all(b"\"}\n").unwrap();
+    f.write_all(doc_line("after", "The line after the big one is read.").as_bytes())
+        .unwrap();
+    f.into_inner().unwrap().sync_all().unwrap();
+    let big_txt = tmp.path().join("big.txt");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&big_txt).unwrap());
+    pump(&mut f, b"lorem ipsum ", 200_000_000);
+    drop(f);
+    let out = tmp.path().join("out");
+    let (o, rss) = tamis_measured(&[
+        "run",
+        "--preset",
+        "fineweb",
+        big.to_str().unwrap(),
+        big_txt.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--max-record-bytes",
+        "64M",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_rss_bounded(rss, "200 MB line");
+    let s = balanced(&out);
+    assert_eq!(s["read"], 3);
+    let q = quarantine(&out);
+    let line = fault_for(&q, "big.jsonl");
+    assert_eq!(line["reason"], "line_too_long");
+    assert_eq!(line["line"], 1);
+    assert!(line["message"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("line is {} bytes", 200_000_000 + 22)));
+    // Only the start of the line is kept for the report.
+    assert!(line["raw"].as_str().unwrap().len() <= 4096);
+    assert_eq!(fault_for(&q, "big.txt")["reason"], "file_too_large");
+}
+
+#[test]
+fn pathological_texts_finish_quickly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("in");
+    std::fs::create_dir(&dir).unwrap();
+    let mut f = std::io::BufWriter::new(std::fs::File::create(dir.join("a.jsonl")).unwrap());
+    // A million short lines in one document.
+    f.write_all(doc_line("lines", &"ab\n".repeat(1_000_000)).as_bytes())
+        .unwrap();
+    // 100k nested unclosed tags: just text to the filters.
+    f.write_all(doc_line("tags", &"<div><b>".repeat(50_000)).as_bytes())
+        .unwrap();
+    // 10 MB without a newline (and without a space: one huge "word").
+    f.write_all(doc_line("nonl", &"abcdefghij".repeat(1_000_000)).as_bytes())
+        .unwrap();
+    // 10 MB of words without a newline.
+    f.write_all(doc_line("words", &"word ".repeat(2_000_000)).as_bytes())
+        .unwrap();
+    // Deeply nested metadata: over serde_json's recursion limit, so invalid JSON, not a stack
+    // overflow.
+    let deep = format!(
+        "{{\"id\":\"deep\",\"text\":\"t\",\"metadata\":{{\"m\":{}{}}}}}\n",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    f.write_all(deep.as_bytes()).unwrap();
+    let unclosed = format!(
+        "{{\"id\":\"open\",\"text\":\"t\",\"m\":{}\n",
+        "{\"a\":".repeat(100_000)
+    );
+    f.write_all(unclosed.as_bytes()).unwrap();
+    drop(f);
+    std::fs::write(dir.join("lines.txt"), "x\n".repeat(1_000_000)).unwrap();
+    std::fs::write(dir.join("nonl.txt"), "y".repeat(10_000_000)).unwrap();
+    let out = tmp.path().join("out");
+    let started = Instant::now();
+    let (o, rss) = tamis_measured(&[
+        "run",
+        "--preset",
+        "fineweb",
+        dir.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let took = started.elapsed();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_rss_bounded(rss, "pathological texts");
+    assert!(took < Duration::from_secs(30), "took {took:?}");
+    let s = balanced(&out);
+    assert_eq!(s["read"], 8);
+    let q = quarantine(&out);
+    assert_eq!(q.len(), 2, "{q:?}");
+    for (r, line) in q.iter().zip([5, 6]) {
+        assert_eq!(r["reason"], "invalid_json");
+        assert_eq!(r["line"], line);
+    }
+    assert!(q[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("recursion limit"));
+    // MinHash shingles the same documents without trouble.
+    let dd = tmp.path().join("dedup");
+    let started = Instant::now();
+    tamis_ok(&["dedup", dir.to_str().unwrap(), "-o", dd.to_str().unwrap()]);
+    assert!(started.elapsed() < Duration::from_secs(30));
+    assert_eq!(balanced(&dd)["read"], 8);
+}
+
+#[test]
+fn empty_unreadable_and_missing_inputs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("in");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("zero.jsonl"), b"").unwrap();
+    std::fs::write(dir.join("zero.jsonl.gz"), b"").unwrap();
+    std::fs::write(dir.join("zero.jsonl.zst"), b"").unwrap();
+    std::fs::write(dir.join("empty.jsonl.gz"), gzip(b"")).unwrap();
+    std::fs::write(dir.join("empty.jsonl.zst"), zstd_checked(b"")).unwrap();
+    std::fs::write(dir.join("blank.jsonl"), b"\n  \n\t\n").unwrap();
+    std::fs::write(dir.join("zero.txt"), b"").unwrap();
+    let locked = dir.join("locked.jsonl");
+    std::fs::write(&locked, doc_line("l", "Locked away.")).unwrap();
+    set_mode(&locked, 0o000);
+    // Root (and some CI sandboxes) read through mode 000: check rather than assume.
+    let blocked = std::fs::File::open(&locked).is_err();
+    if !blocked {
+        eprintln!("note: running with permission to read mode-000 files; unreadable case skipped");
+    }
+    // Unreadable even for root: a link to nowhere.
+    std::os::unix::fs::symlink(tmp.path().join("nowhere"), dir.join("dangling.jsonl")).unwrap();
+    // A directory whose name looks like an input file, holding nothing readable.
+    let fake = tmp.path().join("dir.jsonl");
+    std::fs::create_dir(&fake).unwrap();
+    let glob = format!("{}/nothing-*.jsonl", tmp.path().display());
+    let out = tmp.path().join("out");
+    let o = tamis(&[
+        "run",
+        "--preset",
+        "fineweb",
+        dir.to_str().unwrap(),
+        fake.to_str().unwrap(),
+        &glob,
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    set_mode(&locked, 0o644);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s = balanced(&out);
+    let q = quarantine(&out);
+    for name in [
+        "zero.jsonl",
+        "zero.jsonl.gz",
+        "zero.jsonl.zst",
+        "empty.jsonl.gz",
+        "empty.jsonl.zst",
+        "blank.jsonl",
+        "zero.txt",
+    ] {
+        assert_eq!(
+            fault_for(&q, &format!("/{name}"))["reason"],
+            "empty_file",
+            "{name}"
+        );
+    }
+    assert_eq!(fault_for(&q, "dir.jsonl")["reason"], "no_match");
+    let d = fault_for(&q, "dangling.jsonl");
+    assert_eq!(d["reason"], "unreadable_path");
+    assert!(
+        d["message"].as_str().unwrap().contains("No such file"),
+        "{d}"
+    );
+    let g = fault_for(&q, "nothing-*.jsonl");
+    assert_eq!(g["reason"], "no_match");
+    assert!(g["message"].as_str().unwrap().contains("matched nothing"));
+    if blocked {
+        let l = fault_for(&q, "locked.jsonl");
+        assert_eq!(l["reason"], "unreadable_path");
+        assert!(l["message"].as_str().unwrap().contains("ermission"), "{l}");
+        assert_eq!(
+            s["kept"].as_u64().unwrap() + s["dropped"].as_u64().unwrap(),
+            0
+        );
+    } else {
+        assert_eq!(
+            s["kept"].as_u64().unwrap() + s["dropped"].as_u64().unwrap(),
+            1
+        );
+    }
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// A directory on a tiny filesystem: a 1 MiB tmpfs when this process may mount one; unmounted
+/// on drop.
+struct SmallDisk {
+    dir: PathBuf,
+}
+
+impl SmallDisk {
+    fn mount(dir: &Path) -> Option<Self> {
+        std::fs::create_dir_all(dir).unwrap();
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
+            .arg(dir)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then(|| Self {
+            dir: dir.to_path_buf(),
+        })
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.dir).status();
+    }
+}
+
+#[test]
+fn full_disk_is_a_clear_error_without_partial_outputs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in.jsonl");
+    std::fs::write(&input, prose(3000)).unwrap();
+    let disk = tmp.path().join("disk");
+    let mounted = SmallDisk::mount(&disk);
+    let out = disk.join("out");
+    let args = [
+        "run",
+        "--preset",
+        "fineweb",
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--compression",
+        "none",
+    ];
+    let o = if mounted.is_some() {
+        tamis(&args)
+    } else {
+        // No mount rights: a 1 MiB file-size limit makes writes fail with EFBIG the same way
+        // (the signal it would raise is ignored, so the write returns the error).
+        eprintln!("note: cannot mount a tmpfs; simulating a full disk with ulimit -f");
+        Command::new("sh")
+            .args(["-c", "trap '' XFSZ; ulimit -f 2048; exec \"$0\" \"$@\""])
+            .arg(env!("CARGO_BIN_EXE_tamis"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    eprintln!("full disk: {stderr}");
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(out.to_str().unwrap()), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    // The cause itself, once, not a follow-on error of the writer that failed.
+    let cause = if mounted.is_some() {
+        "No space left on device"
+    } else {
+        "File too large"
+    };
+    assert_eq!(stderr.matches(cause).count(), 1, "{stderr}");
+    assert!(!stderr.contains("already failed"), "{stderr}");
+    // Nothing half-written under a final name, and no temp file left behind: every file is a
+    // complete JSONL file (its last line parses and ends in a newline) or a parseable stats.json.
+    for sub in ["kept", "dropped", "quarantine"] {
+        for e in std::fs::read_dir(out.join(sub)).unwrap() {
+            let p = e.unwrap().path();
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            assert!(!name.starts_with('.'), "temp file left: {}", p.display());
+            let text = std::fs::read_to_string(&p).unwrap();
+            assert!(text.is_empty() || text.ends_with('\n'), "{}", p.display());
+            for line in text.lines() {
+                serde_json::from_str::<Value>(line).unwrap();
+            }
+        }
+    }
+    // stats.json marks a finished run: a run that failed writes none.
+    assert!(!out.join("stats.json").exists());
+    drop(mounted);
+}
+
+#[test]
+fn path_like_ids_never_escape_the_output_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("ids.jsonl");
+    let ids = [
+        "../../escape",
+        "/tmp/tamis-hostile-abs",
+        "a/b/c",
+        "nul\0id",
+        "..",
+        "",
+    ];
+    let text = "A normal paragraph of text that is long enough to read. It has sentences.";
+    let mut data = String::new();
+    for id in ids {
+        data.push_str(&doc_line(id, text));
+    }
+    // One record whose metadata also looks like paths.
+    data.push_str(
+        "{\"id\":\"../m\",\"text\":\"other\",\"metadata\":{\"file_path\":\"../../x.jsonl\"}}\n",
+    );
+    std::fs::write(&input, &data).unwrap();
+    let before = tree(tmp.path());
+    let run_out = tmp.path().join("out-run");
+    run_fineweb(&[&input], &run_out, &[]);
+    balanced(&run_out);
+    let dedup_out = tmp.path().join("out-dedup");
+    tamis_ok(&[
+        "dedup",
+        input.to_str().unwrap(),
+        "-o",
+        dedup_out.to_str().unwrap(),
+    ]);
+    balanced(&dedup_out);
+    let exact_out = tmp.path().join("out-exact");
+    tamis_ok(&[
+        "dedup",
+        "--exact",
+        input.to_str().unwrap(),
+        "-o",
+        exact_out.to_str().unwrap(),
+    ]);
+    let s = balanced(&exact_out);
+    // All six identical texts are one document kept, five dropped, plus "other".
+    assert_eq!(s["kept"], 2);
+    let after = tree(tmp.path());
+    for p in after.difference(&before) {
+        assert!(
+            p.starts_with(&run_out) || p.starts_with(&dedup_out) || p.starts_with(&exact_out),
+            "written outside the output directories: {}",
+            p.display()
+        );
+    }
+    assert!(!Path::new("/tmp/tamis-hostile-abs").exists());
+    // The ids come through unchanged, as data.
+    let mut out_ids: Vec<String> = records(&run_out.join("kept"))
+        .into_iter()
+        .chain(records(&run_out.join("dropped")))
+        .map(|d| d["id"].as_str().unwrap().to_owned())
+        .collect();
+    out_ids.sort();
+    let mut want: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
+    want.push("../m".into());
+    want.sort();
+    assert_eq!(out_ids, want);
+}
+
+/// Every path under `dir`, recursively.
+fn tree(dir: &Path) -> std::collections::BTreeSet<PathBuf> {
+    let mut out = std::collections::BTreeSet::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p.clone());
+            }
+            out.insert(p);
+        }
+    }
+    out
+}
