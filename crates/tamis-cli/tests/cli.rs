@@ -1,56 +1,12 @@
 //! End-to-end tests: drive the `tamis` binary on temporary directories.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
 
-fn tamis(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tamis"))
-        .args(args)
-        .output()
-        .expect("run tamis")
-}
-
-/// Runs tamis and asserts it succeeded, showing its stderr if not.
-fn tamis_ok(args: &[&str]) -> Output {
-    let o = tamis(args);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    o
-}
-
-fn stats(out: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(out.join("stats.json")).unwrap()).unwrap()
-}
-
-fn read_dir_bytes(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .map(|p| {
-            (
-                p.file_name().unwrap().to_string_lossy().into_owned(),
-                std::fs::read(&p).unwrap(),
-            )
-        })
-        .collect();
-    files.sort();
-    files
-}
-
-fn jsonl_zst(path: &Path) -> Vec<Value> {
-    let text = zstd::decode_all(std::fs::File::open(path).unwrap()).unwrap();
-    String::from_utf8(text)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
+use common::{jsonl_zst, read_dir_bytes, root, stats, tamis, tamis_ok};
 
 #[test]
 fn sample_run_writes_layout_and_balances() {

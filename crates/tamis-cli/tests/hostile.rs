@@ -14,18 +14,9 @@ use serde_json::Value;
 /// Peak RSS allowed for any run here; the largest inputs decompress to 2 GiB.
 const MAX_RSS_KB: u64 = 600 * 1024;
 
-fn tamis(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tamis"))
-        .args(args)
-        .output()
-        .expect("run tamis")
-}
+mod common;
 
-fn tamis_ok(args: &[&str]) -> Output {
-    let o = tamis(args);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    o
-}
+use common::{stats, tamis, tamis_ok};
 
 /// Runs tamis under `/usr/bin/time` and returns its output and peak RSS in KiB; `None` (with a
 /// note) where GNU time is not installed, in which case callers skip the memory assertion.
@@ -59,10 +50,6 @@ fn assert_rss_bounded(kb: Option<u64>, what: &str) {
             MAX_RSS_KB / 1024
         );
     }
-}
-
-fn stats(out: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(out.join("stats.json")).unwrap()).unwrap()
 }
 
 /// Asserts `read = kept + dropped + quarantined` and returns the stats.
