@@ -711,3 +711,52 @@ fn tree(dir: &Path) -> std::collections::BTreeSet<PathBuf> {
     }
     out
 }
+
+#[test]
+fn full_disk_during_dedup_is_a_clear_error_without_partial_outputs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in.jsonl");
+    std::fs::write(&input, prose(3000)).unwrap();
+    let disk = tmp.path().join("disk");
+    let mounted = SmallDisk::mount(&disk);
+    let out = disk.join("out");
+    let args = [
+        "dedup",
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--compression",
+        "none",
+    ];
+    let o = if mounted.is_some() {
+        tamis(&args)
+    } else {
+        eprintln!("note: cannot mount a tmpfs; simulating a full disk with ulimit -f");
+        Command::new("sh")
+            .args(["-c", "trap '' XFSZ; ulimit -f 2048; exec \"$0\" \"$@\""])
+            .arg(env!("CARGO_BIN_EXE_tamis"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    eprintln!("full disk (dedup): {stderr}");
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(disk.to_str().unwrap()), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    // Outputs under their final names are complete; a failed job writes no stats.json.
+    for sub in ["kept", "dropped", "quarantine"] {
+        let Ok(entries) = std::fs::read_dir(out.join(sub)) else {
+            continue;
+        };
+        for e in entries {
+            let p = e.unwrap().path();
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            assert!(!name.starts_with('.'), "temp file left: {}", p.display());
+            let text = std::fs::read_to_string(&p).unwrap();
+            assert!(text.is_empty() || text.ends_with('\n'), "{}", p.display());
+        }
+    }
+    assert!(!out.join("stats.json").exists());
+    drop(mounted);
+}
