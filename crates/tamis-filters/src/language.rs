@@ -131,14 +131,22 @@ impl Step for Language {
             model.predict_with(s, &one_line, ALL, 0.0, &mut preds);
             // `{lang: score}` in prediction order; a repeated key keeps its first place and
             // its last score, as a Python dict built in a comprehension does.
+            // (A map of positions: a linear search would be quadratic in the 176+ labels.)
             let mut pairs: Vec<(&str, f64)> = Vec::with_capacity(preds.len());
+            let mut at: std::collections::HashMap<&str, usize> =
+                std::collections::HashMap::with_capacity(preds.len());
             for p in &preds {
                 let Some(key) = language_key(p.raw_label) else {
                     continue;
                 };
-                match pairs.iter_mut().find(|(k, _)| *k == key) {
-                    Some(pair) => pair.1 = f64::from(p.prob),
-                    None => pairs.push((key, f64::from(p.prob))),
+                match at.entry(key) {
+                    std::collections::hash_map::Entry::Occupied(e) => {
+                        pairs[*e.get()].1 = f64::from(p.prob)
+                    }
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(pairs.len());
+                        pairs.push((key, f64::from(p.prob)));
+                    }
                 }
             }
             // The first of equal maxima, as Python's max() returns.
@@ -157,7 +165,7 @@ impl Step for Language {
                 Some(langs) => langs
                     .iter()
                     .map(|l| {
-                        let v = pairs.iter().find(|(k, _)| k == l).map_or(0.0, |p| p.1);
+                        let v = at.get(l.as_str()).map_or(0.0, |&i| pairs[i].1);
                         (l.as_str(), v)
                     })
                     .collect(),
