@@ -1,10 +1,8 @@
-//! From signatures to clusters: LSH banding finds candidate pairs, union-find joins them into
-//! connected components, one document per component survives.
+//! From candidate pairs to clusters: union-find joins the pairs the buckets stage found
+//! (`crate::job`) into connected components; one document per component survives.
 //!
-//! Banding follows datatrove 0.10.1 (`src/datatrove/pipeline/dedup/minhash.py`,
-//! `MinhashDedupSignature.run` sorts each band's `(hashes, doc)` records, `MinhashDedupBuckets`
-//! pairs each record with the previous one when their hashes are equal). Clustering follows
-//! `MinhashDedupCluster`: union by size, the first document of a pair staying root on equal
+//! Clustering follows datatrove 0.10.1 (`src/datatrove/pipeline/dedup/minhash.py`,
+//! `MinhashDedupCluster`): union by size, the first document of a pair staying root on equal
 //! sizes, pairs taken band after band in sorted order. With [`Survivor::Datatrove`] the removed
 //! set is exactly datatrove's; [`Survivor::First`] keeps the earliest document of each
 //! component instead, which does not depend on the order pairs are found in.
@@ -24,98 +22,93 @@ pub enum Survivor {
     Datatrove,
 }
 
-/// Candidate pairs `(earlier, later)` in datatrove's order: band by band, and within a band by
-/// (band hashes, document index). `signatures[d]` is document `d`'s signature, if it has one.
-pub fn duplicate_pairs(
-    signatures: &[Option<Vec<u64>>],
-    num_buckets: usize,
-    hashes_per_bucket: usize,
-) -> Vec<(u32, u32)> {
-    let mut pairs = Vec::new();
-    let mut band: Vec<(&[u64], u32)> = Vec::new();
-    for b in 0..num_buckets {
-        let range = b * hashes_per_bucket..(b + 1) * hashes_per_bucket;
-        band.clear();
-        band.extend(
-            signatures
-                .iter()
-                .enumerate()
-                .filter_map(|(d, s)| Some((&s.as_ref()?[range.clone()], d as u32))),
-        );
-        band.sort_unstable();
-        for w in band.windows(2) {
-            if w[0].0 == w[1].0 {
-                pairs.push((w[0].1, w[1].1));
-            }
+use std::collections::HashMap;
+
+/// Which root a union keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RootRule {
+    /// The earlier document ([`Survivor::First`]).
+    Earliest,
+    /// datatrove's union by size, the pair's first on ties ([`Survivor::Datatrove`]).
+    BySize,
+    /// The pair's first document: exact dedup writes (survivor, copy) pairs.
+    PairFirst,
+}
+
+/// Union-find keyed by [`DocRef::key`], holding only documents that appear in a pair.
+#[derive(Default)]
+pub(crate) struct KeyedUnion {
+    pub(crate) index: HashMap<u64, u32>,
+    keys: Vec<u64>,
+    parent: Vec<u32>,
+    size: Vec<u64>,
+}
+
+impl KeyedUnion {
+    fn node(&mut self, key: u64) -> u32 {
+        let next = self.keys.len() as u32;
+        let n = *self.index.entry(key).or_insert(next);
+        if n == next {
+            self.keys.push(key);
+            self.parent.push(n);
+            self.size.push(1);
         }
+        n
     }
-    pairs
-}
 
-/// The outcome for every document.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Clusters {
-    /// Per document: the survivor of its cluster (itself when it is kept or alone).
-    pub root: Vec<u32>,
-    /// Per document: the size of its cluster (1 when alone).
-    pub size: Vec<u32>,
-}
-
-impl Clusters {
-    pub fn is_removed(&self, doc: usize) -> bool {
-        self.root[doc] as usize != doc
+    fn find(&mut self, mut x: u32) -> u32 {
+        while self.parent[x as usize] != x {
+            let grand = self.parent[self.parent[x as usize] as usize];
+            self.parent[x as usize] = grand;
+            x = grand;
+        }
+        x
     }
-}
 
-/// Joins `pairs` over `n_docs` documents.
-pub fn cluster(n_docs: usize, pairs: &[(u32, u32)], survivor: Survivor) -> Clusters {
-    let mut parent: Vec<u32> = (0..n_docs as u32).collect();
-    let mut size = vec![1u32; n_docs];
-    for &(a, b) in pairs {
-        let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
+    /// Same rules as [`crate::cluster`], plus [`RootRule::PairFirst`].
+    pub(crate) fn union(&mut self, a: u64, b: u64, rule: RootRule) {
+        let (na, nb) = (self.node(a), self.node(b));
+        let (ra, rb) = (self.find(na), self.find(nb));
         if ra == rb {
-            continue;
+            return;
         }
-        let (keep, join) = match survivor {
-            Survivor::First => (ra.min(rb), ra.max(rb)),
-            // datatrove: the smaller set joins the larger; on a tie the first of the pair's
-            // root stays.
-            Survivor::Datatrove if size[ra as usize] < size[rb as usize] => (rb, ra),
-            Survivor::Datatrove => (ra, rb),
+        let (keep, join) = match rule {
+            RootRule::Earliest if self.keys[ra as usize] < self.keys[rb as usize] => (ra, rb),
+            RootRule::Earliest => (rb, ra),
+            RootRule::BySize if self.size[ra as usize] < self.size[rb as usize] => (rb, ra),
+            RootRule::BySize | RootRule::PairFirst => (ra, rb),
         };
-        parent[join as usize] = keep;
-        size[keep as usize] += size[join as usize];
+        self.parent[join as usize] = keep;
+        self.size[keep as usize] += self.size[join as usize];
     }
-    let root: Vec<u32> = (0..n_docs as u32).map(|d| find(&mut parent, d)).collect();
-    let size = root.iter().map(|&r| size[r as usize]).collect();
-    Clusters { root, size }
-}
 
-/// Root of `x`, halving the path on the way (roots never change, only shortcuts).
-fn find(parent: &mut [u32], mut x: u32) -> u32 {
-    while parent[x as usize] != x {
-        let grand = parent[parent[x as usize] as usize];
-        parent[x as usize] = grand;
-        x = grand;
+    pub(crate) fn root_key(&mut self, key: u64) -> u64 {
+        let n = self.index[&key];
+        let r = self.find(n);
+        self.keys[r as usize]
     }
-    x
+
+    pub(crate) fn size_of(&mut self, key: u64) -> u64 {
+        let n = self.index[&key];
+        let r = self.find(n);
+        self.size[r as usize]
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn equal_bands_pair_neighbours_in_sorted_order() {
-        let sigs = vec![
-            Some(vec![5, 1, 9, 9]),
-            None,
-            Some(vec![5, 1, 7, 7]),
-            Some(vec![5, 1, 9, 9]),
-        ];
-        // Band 0: docs 0, 2, 3 share [5, 1]: pairs (0, 2), (2, 3). Band 1: [7, 7] < [9, 9]:
-        // docs 0 and 3 pair.
-        assert_eq!(duplicate_pairs(&sigs, 2, 2), vec![(0, 2), (2, 3), (0, 3)]);
+    fn roots(pairs: &[(u64, u64)], rule: RootRule) -> Vec<(u64, u64, u64)> {
+        let mut uf = KeyedUnion::default();
+        for &(a, b) in pairs {
+            uf.union(a, b, rule);
+        }
+        let mut keys: Vec<u64> = uf.index.keys().copied().collect();
+        keys.sort_unstable();
+        keys.into_iter()
+            .map(|k| (k, uf.root_key(k), uf.size_of(k)))
+            .collect()
     }
 
     #[test]
@@ -123,11 +116,18 @@ mod tests {
         // {3, 4} grows first; then 1 joins it. datatrove keeps the bigger set's root (3); the
         // default keeps the earliest document (1).
         let pairs = [(3, 4), (1, 3)];
-        let first = cluster(5, &pairs, Survivor::First);
-        assert_eq!(first.root, vec![0, 1, 2, 1, 1]);
-        let dt = cluster(5, &pairs, Survivor::Datatrove);
-        assert_eq!(dt.root, vec![0, 3, 2, 3, 3]);
-        assert_eq!(dt.size, vec![1, 3, 1, 3, 3]);
-        assert!(dt.is_removed(1) && !dt.is_removed(3));
+        assert_eq!(
+            roots(&pairs, RootRule::Earliest),
+            [(1, 1, 3), (3, 1, 3), (4, 1, 3)]
+        );
+        assert_eq!(
+            roots(&pairs, RootRule::BySize),
+            [(1, 3, 3), (3, 3, 3), (4, 3, 3)]
+        );
+        // Exact dedup's stars keep their centre, even when it is not the earliest.
+        assert_eq!(
+            roots(&[(7, 2), (7, 5)], RootRule::PairFirst),
+            [(2, 7, 3), (5, 7, 3), (7, 7, 3)]
+        );
     }
 }

@@ -27,7 +27,7 @@ use serde_json::{json, Value};
 use tamis_core::Document;
 use tamis_io::{Compression, InputFile, JsonlWriter, Quarantined, ReadOptions, Record};
 
-use crate::cluster::Survivor;
+use crate::cluster::{KeyedUnion, RootRule, Survivor};
 use crate::minhash::MinHasher;
 use crate::runs::{run_files, DocRef, Merge, RunWriter};
 use crate::simplify::{simplify_text, TextNorm};
@@ -867,82 +867,11 @@ fn read_u64s(path: &Path) -> Result<Vec<u64>, DedupError> {
         .collect())
 }
 
-/// Which root a union keeps.
-#[derive(Clone, Copy)]
-enum RootRule {
-    /// The earlier document.
-    Earliest,
-    /// datatrove's union by size, the pair's first on ties.
-    BySize,
-    /// The pair's first document: exact dedup writes (survivor, copy) pairs.
-    PairFirst,
-}
-
 struct ClusterInfo {
     record: u32,
     size: u64,
     id: u64,
     root: u64,
-}
-
-/// Union-find keyed by [`DocRef::key`], holding only documents that appear in a pair.
-#[derive(Default)]
-struct KeyedUnion {
-    index: HashMap<u64, u32>,
-    keys: Vec<u64>,
-    parent: Vec<u32>,
-    size: Vec<u64>,
-}
-
-impl KeyedUnion {
-    fn node(&mut self, key: u64) -> u32 {
-        let next = self.keys.len() as u32;
-        let n = *self.index.entry(key).or_insert(next);
-        if n == next {
-            self.keys.push(key);
-            self.parent.push(n);
-            self.size.push(1);
-        }
-        n
-    }
-
-    fn find(&mut self, mut x: u32) -> u32 {
-        while self.parent[x as usize] != x {
-            let grand = self.parent[self.parent[x as usize] as usize];
-            self.parent[x as usize] = grand;
-            x = grand;
-        }
-        x
-    }
-
-    /// Same rules as [`crate::cluster`], plus [`RootRule::PairFirst`].
-    fn union(&mut self, a: u64, b: u64, rule: RootRule) {
-        let (na, nb) = (self.node(a), self.node(b));
-        let (ra, rb) = (self.find(na), self.find(nb));
-        if ra == rb {
-            return;
-        }
-        let (keep, join) = match rule {
-            RootRule::Earliest if self.keys[ra as usize] < self.keys[rb as usize] => (ra, rb),
-            RootRule::Earliest => (rb, ra),
-            RootRule::BySize if self.size[ra as usize] < self.size[rb as usize] => (rb, ra),
-            RootRule::BySize | RootRule::PairFirst => (ra, rb),
-        };
-        self.parent[join as usize] = keep;
-        self.size[keep as usize] += self.size[join as usize];
-    }
-
-    fn root_key(&mut self, key: u64) -> u64 {
-        let n = self.index[&key];
-        let r = self.find(n);
-        self.keys[r as usize]
-    }
-
-    fn size_of(&mut self, key: u64) -> u64 {
-        let n = self.index[&key];
-        let r = self.find(n);
-        self.size[r as usize]
-    }
 }
 
 /// A JSONL writer that creates its file on the first record, so empty outputs leave no file.

@@ -19,7 +19,7 @@ mod step;
 
 use std::path::{Path, PathBuf};
 
-pub use cluster::{cluster, duplicate_pairs, Clusters, Survivor};
+pub use cluster::Survivor;
 pub use job::{
     DedupJob, ExactKey, FileCounts, Method, ProgressFn, Shard, RULE_CORPUS_REPEATED_LINE,
 };
