@@ -8,16 +8,34 @@ use std::path::Path;
 use serde_json::Value;
 use tamis_io::warc::{ArchiveReader, ArchiveRecord};
 
+/// `../shared/data/warc`, or `None` (after saying so) on a fresh clone without it.
+fn shared_archives() -> Option<std::path::PathBuf> {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/warc");
+    if base.exists() {
+        return Some(base);
+    }
+    eprintln!(
+        "SKIP: {} is absent (a fresh clone has no ../shared)",
+        base.display()
+    );
+    None
+}
+
+/// The archive's decompressed bytes (the shared archives are plain or gzip).
+fn open_archive(path: &Path) -> Box<dyn std::io::BufRead> {
+    let raw = std::fs::File::open(path).unwrap();
+    if path.to_string_lossy().ends_with(".gz") {
+        Box::new(BufReader::new(flate2::read::MultiGzDecoder::new(raw)))
+    } else {
+        Box::new(BufReader::new(raw))
+    }
+}
+
 #[test]
 fn shared_archives_match_warcio() {
-    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/warc");
-    if !base.exists() {
-        eprintln!(
-            "SKIP: {} is absent (a fresh clone has no ../shared)",
-            base.display()
-        );
+    let Some(base) = shared_archives() else {
         return;
-    }
+    };
     let golden = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/warc-records.jsonl"),
     )
@@ -27,13 +45,7 @@ fn shared_archives_match_warcio() {
         let g: Value = serde_json::from_str(line).unwrap();
         let file = g["file"].as_str().unwrap();
         let path = base.join(file);
-        let raw = std::fs::File::open(&path).unwrap();
-        let recs: Vec<_> = if file.ends_with(".gz") {
-            let dec = flate2::read::MultiGzDecoder::new(raw);
-            ArchiveReader::new(BufReader::new(dec), 1 << 30).collect()
-        } else {
-            ArchiveReader::new(BufReader::new(raw), 1 << 30).collect()
-        };
+        let recs: Vec<_> = ArchiveReader::new(open_archive(&path), 1 << 30).collect();
         let ours: Vec<(String, Option<String>, i64)> = recs
             .iter()
             .filter_map(|r| r.as_ref().ok())
@@ -219,14 +231,9 @@ fn archive_documents_are_html_responses_with_url_and_date() {
 
 #[test]
 fn shared_archives_give_documents_and_account_for_every_record() {
-    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/warc");
-    if !base.exists() {
-        eprintln!(
-            "SKIP: {} is absent (a fresh clone has no ../shared)",
-            base.display()
-        );
+    let Some(base) = shared_archives() else {
         return;
-    }
+    };
     let (mut docs_total, mut files) = (0, 0);
     for dir in std::fs::read_dir(&base).unwrap() {
         for f in std::fs::read_dir(dir.unwrap().path()).unwrap() {
@@ -239,16 +246,9 @@ fn shared_archives_give_documents_and_account_for_every_record() {
             {
                 continue;
             }
-            let open = || -> Box<dyn std::io::BufRead> {
-                let raw = std::fs::File::open(&path).unwrap();
-                if name.ends_with(".gz") {
-                    Box::new(BufReader::new(flate2::read::MultiGzDecoder::new(raw)))
-                } else {
-                    Box::new(BufReader::new(raw))
-                }
-            };
-            let records = ArchiveReader::new(open(), 1 << 30).count();
-            let mut docs = tamis_io::warc::ArchiveDocuments::new(open(), name.clone(), 1 << 30);
+            let records = ArchiveReader::new(open_archive(&path), 1 << 30).count();
+            let mut docs =
+                tamis_io::warc::ArchiveDocuments::new(open_archive(&path), name.clone(), 1 << 30);
             let out: Vec<tamis_io::Record> = docs.by_ref().collect();
             let st = docs.stats();
             // Every record is a document, a skip (with its reason counted) or a fault.
