@@ -352,7 +352,10 @@ fn line_clean_edit_log_replays_to_the_cleaned_text() {
 #[test]
 fn dedup_drops_near_duplicates_and_runs_stage_by_stage() {
     let tmp = tempfile::tempdir().unwrap();
-    let sample = root().join("sample/pages.jsonl");
+    // Both inputs live in the temporary directory, so their path order (copies.jsonl before
+    // pages.jsonl) does not depend on where the repository is checked out.
+    let sample = tmp.path().join("pages.jsonl");
+    std::fs::copy(root().join("sample/pages.jsonl"), &sample).unwrap();
     // A second file: an edited copy of every sample page (one line added at the top).
     let copies = tmp.path().join("copies.jsonl");
     let mut f = std::fs::File::create(&copies).unwrap();
