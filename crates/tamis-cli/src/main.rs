@@ -35,6 +35,19 @@ enum Command {
     /// Identify the language of each input line, like `fasttext predict-prob`: per line, the
     /// top K `label<TAB>score` pairs.
     Lid(LidArgs),
+    /// Extract the main text of HTML pages (files, .html.gz, or folders of them): one JSON
+    /// line per page on stdout, {"id": <file name>, "text": <main text>, "title": ...}.
+    Extract(ExtractArgs),
+}
+
+#[derive(clap::Args)]
+struct ExtractArgs {
+    /// HTML files (any name, .gz for gzip) or folders (their .html/.htm files, recursively).
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    /// Worker threads (default: all cores). Output is identical for any value.
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
 }
 
 #[derive(clap::Args)]
@@ -255,6 +268,7 @@ fn real_main() -> Result<ExitCode> {
             lid(args)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Extract(args) => extract(args),
         Command::Filters => {
             list_filters()?;
             Ok(ExitCode::SUCCESS)
@@ -368,6 +382,40 @@ fn dedup(args: DedupArgs) -> Result<ExitCode> {
         eprintln!("outputs in {}", opts.out_dir.display());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn extract(args: ExtractArgs) -> Result<ExitCode> {
+    use tamis_pipeline::extract::{extract_files, html_files, Limits};
+    let files = html_files(&args.inputs)?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut failed = 0usize;
+    extract_files(&files, Limits::default(), args.threads, |path, r| {
+        let id = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into(),
+        );
+        match r {
+            Ok(e) => {
+                let rec = serde_json::json!({"id": id, "text": e.text, "title": e.title});
+                writeln!(out, "{rec}")?;
+            }
+            Err(e) => {
+                failed += 1;
+                eprintln!("tamis: skipped {e}");
+            }
+        }
+        anyhow::Ok(())
+    })?;
+    out.flush()?;
+    eprintln!(
+        "tamis: {} pages extracted, {failed} skipped",
+        files.len() - failed
+    );
+    Ok(if failed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn lid(args: LidArgs) -> Result<()> {

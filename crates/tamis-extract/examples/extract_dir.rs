@@ -14,7 +14,9 @@ fn main() {
         let raw = std::fs::read(f).unwrap();
         let raw = if f.extension().is_some_and(|e| e == "gz") {
             let mut out = Vec::new();
-            flate2::read::GzDecoder::new(&raw[..]).read_to_end(&mut out).unwrap();
+            flate2::read::GzDecoder::new(&raw[..])
+                .read_to_end(&mut out)
+                .unwrap();
             out
         } else {
             raw
@@ -25,7 +27,12 @@ fn main() {
     let start = std::time::Instant::now();
     let out: Vec<_> = pages
         .iter()
-        .map(|(n, h)| (n, tamis_extract::extract(h, &tamis_extract::Limits::default())))
+        .map(|(n, h)| {
+            (
+                n,
+                tamis_extract::extract(h, &tamis_extract::Limits::default()),
+            )
+        })
         .collect();
     let secs = start.elapsed().as_secs_f64();
     let bytes: usize = pages.iter().map(|p| p.1.len()).sum();

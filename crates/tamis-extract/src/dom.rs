@@ -242,7 +242,10 @@ impl Builder {
                 self.close_to(|t| t == Table, |t| matches!(t, Root | Html | Template));
             }
             Tbody | Thead | Tfoot | Tr | Td | Th | Caption => {
-                self.close_to(|t| t == tag, |t| matches!(t, Table | Root | Html | Template));
+                self.close_to(
+                    |t| t == tag,
+                    |t| matches!(t, Table | Root | Html | Template),
+                );
             }
             _ => {
                 self.close_to(|t| t == tag, Tag::is_scope_boundary);
@@ -341,7 +344,11 @@ fn skip_to_gt(bytes: &[u8], from: usize) -> usize {
 /// A tag name, lowercased, and the index after it.
 fn tag_name(bytes: &[u8], from: usize) -> (Vec<u8>, usize) {
     let mut end = from;
-    while end < bytes.len() && !matches!(bytes[end], b'\t' | b'\n' | b'\x0c' | b'\r' | b' ' | b'/' | b'>')
+    while end < bytes.len()
+        && !matches!(
+            bytes[end],
+            b'\t' | b'\n' | b'\x0c' | b'\r' | b' ' | b'/' | b'>'
+        )
     {
         end += 1;
     }
@@ -366,7 +373,11 @@ fn attributes(html: &str, from: usize) -> (Option<Attrs>, usize) {
         }
         let name_start = i;
         i += 1;
-        while i < bytes.len() && !matches!(bytes[i], b'\t' | b'\n' | b'\x0c' | b'\r' | b' ' | b'/' | b'>' | b'=')
+        while i < bytes.len()
+            && !matches!(
+                bytes[i],
+                b'\t' | b'\n' | b'\x0c' | b'\r' | b' ' | b'/' | b'>' | b'='
+            )
         {
             i += 1;
         }
@@ -463,7 +474,10 @@ mod tests {
         let mut out = String::new();
         let mut open: Vec<NodeId> = Vec::new();
         for (i, n) in dom.nodes.iter().enumerate().skip(1) {
-            while open.last().is_some_and(|&o| dom.nodes[o as usize].end as usize <= i) {
+            while open
+                .last()
+                .is_some_and(|&o| dom.nodes[o as usize].end as usize <= i)
+            {
                 open.pop();
                 out.push(')');
             }
@@ -544,7 +558,15 @@ mod tests {
 
     #[test]
     fn unterminated_constructs_end_at_end_of_input() {
-        for html in ["<p>a<!-- b", "<p a='b", "<script>x", "<p>a</", "a <b", "<", "&"] {
+        for html in [
+            "<p>a<!-- b",
+            "<p a='b",
+            "<script>x",
+            "<p>a</",
+            "a <b",
+            "<",
+            "&",
+        ] {
             let dom = Dom::parse(html);
             assert!(dom.nodes[0].end as usize == dom.nodes.len(), "{html}");
         }

@@ -18,26 +18,96 @@ use crate::tag::Tag;
 
 /// Class and id words that name boilerplate containers.
 const NEGATIVE: &[&str] = &[
-    "ad", "ads", "adv", "advert", "advertisement", "advertising", "affiliate", "agegate",
-    "banner", "breadcrumb", "breadcrumbs", "byline", "combx", "comment", "comments",
-    "commentlist", "community", "consent", "cookie", "cookies", "disqus", "footer",
-    "footnotes", "gdpr", "header", "login", "masthead", "menu", "modal", "nav", "navbar",
-    "navigation", "newsletter", "outbrain", "pagination", "pager", "popup", "promo",
-    "recommended", "related", "remark", "replies", "rss", "share", "sharing", "shoutbox",
-    "sidebar", "signup", "skip", "skyscraper", "social", "sponsor", "sponsored", "subscribe",
-    "subscription", "taboola", "tags", "toolbar", "tools", "widget", "widgets",
+    "ad",
+    "ads",
+    "adv",
+    "advert",
+    "advertisement",
+    "advertising",
+    "affiliate",
+    "agegate",
+    "banner",
+    "breadcrumb",
+    "breadcrumbs",
+    "byline",
+    "combx",
+    "comment",
+    "comments",
+    "commentlist",
+    "community",
+    "consent",
+    "cookie",
+    "cookies",
+    "disqus",
+    "footer",
+    "footnotes",
+    "gdpr",
+    "header",
+    "login",
+    "masthead",
+    "menu",
+    "modal",
+    "nav",
+    "navbar",
+    "navigation",
+    "newsletter",
+    "outbrain",
+    "pagination",
+    "pager",
+    "popup",
+    "promo",
+    "recommended",
+    "related",
+    "remark",
+    "replies",
+    "rss",
+    "share",
+    "sharing",
+    "shoutbox",
+    "sidebar",
+    "signup",
+    "skip",
+    "skyscraper",
+    "social",
+    "sponsor",
+    "sponsored",
+    "subscribe",
+    "subscription",
+    "taboola",
+    "tags",
+    "toolbar",
+    "tools",
+    "widget",
+    "widgets",
 ];
 
 /// Class and id words that name the content container.
 const POSITIVE: &[&str] = &[
-    "article", "articlebody", "body", "content", "entry", "hentry", "main", "page", "post",
-    "story", "text", "blog",
+    "article",
+    "articlebody",
+    "body",
+    "content",
+    "entry",
+    "hentry",
+    "main",
+    "page",
+    "post",
+    "story",
+    "text",
+    "blog",
 ];
 
 /// Roles (WAI-ARIA) of boilerplate landmarks.
 const NEGATIVE_ROLES: &[&str] = &[
-    "navigation", "banner", "contentinfo", "complementary", "menu", "menubar", "search",
-    "dialog", "alert",
+    "navigation",
+    "banner",
+    "contentinfo",
+    "complementary",
+    "menu",
+    "menubar",
+    "search",
+    "dialog",
+    "alert",
 ];
 
 fn words(class_id: &str) -> impl Iterator<Item = &str> {
@@ -51,9 +121,35 @@ fn never_content(tag: Tag) -> bool {
     use Tag::*;
     matches!(
         tag,
-        Script | Style | Noscript | Template | Svg | Math | Canvas | Iframe | Object | Embed
-            | Applet | Button | Input | Select | Option | Textarea | Nav | Aside | Footer | Menu
-            | Dialog | Map | Head | Title | Frameset | Frame | Noframes | Audio | Video
+        Script
+            | Style
+            | Noscript
+            | Template
+            | Svg
+            | Math
+            | Canvas
+            | Iframe
+            | Object
+            | Embed
+            | Applet
+            | Button
+            | Input
+            | Select
+            | Option
+            | Textarea
+            | Nav
+            | Aside
+            | Footer
+            | Menu
+            | Dialog
+            | Map
+            | Head
+            | Title
+            | Frameset
+            | Frame
+            | Noframes
+            | Audio
+            | Video
     )
 }
 
@@ -174,7 +270,10 @@ impl<'a> Page<'a> {
 
 fn boilerplate_name(dom: &Dom, id: NodeId) -> bool {
     let tag = dom.nodes[id as usize].tag;
-    if matches!(tag, Tag::Html | Tag::Body | Tag::Main | Tag::Article | Tag::A) {
+    if matches!(
+        tag,
+        Tag::Html | Tag::Body | Tag::Main | Tag::Article | Tag::A
+    ) {
         return false;
     }
     let Some(a) = dom.node_attrs(id) else {
@@ -202,8 +301,7 @@ fn class_weight(dom: &Dom, id: NodeId) -> f64 {
         return 0.0;
     };
     let mut w = 0.0;
-    if words(&a.class_id).any(|w| POSITIVE.contains(&w)) || a.itemprop.contains("articlebody")
-    {
+    if words(&a.class_id).any(|w| POSITIVE.contains(&w)) || a.itemprop.contains("articlebody") {
         w += 25.0;
     }
     if words(&a.class_id).any(|w| NEGATIVE.contains(&w)) {
@@ -261,8 +359,7 @@ fn choose(page: &Page<'_>) -> Vec<NodeId> {
                 break;
             }
             if score[anc].is_nan() {
-                score[anc] =
-                    tag_weight(dom.nodes[anc].tag) + class_weight(dom, anc as NodeId);
+                score[anc] = tag_weight(dom.nodes[anc].tag) + class_weight(dom, anc as NodeId);
             }
             let divider = match level {
                 0 => 1.0,

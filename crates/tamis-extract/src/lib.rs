@@ -58,7 +58,10 @@ pub fn extract(html: &str, limits: &Limits) -> Result<Extracted, ExtractError> {
     }
     let dom = Dom::parse(html);
     if dom.nodes.len() > limits.max_nodes {
-        return Err(ExtractError::TooManyNodes(dom.nodes.len(), limits.max_nodes));
+        return Err(ExtractError::TooManyNodes(
+            dom.nodes.len(),
+            limits.max_nodes,
+        ));
     }
     Ok(extract_dom(&dom))
 }

@@ -59,8 +59,21 @@ impl Tag {
         use Tag::*;
         matches!(
             self,
-            Area | Base | Br | Col | Embed | Hr | Img | Input | Keygen | Link | Meta | Param
-                | Source | Track | Wbr | Frame
+            Area | Base
+                | Br
+                | Col
+                | Embed
+                | Hr
+                | Img
+                | Input
+                | Keygen
+                | Link
+                | Meta
+                | Param
+                | Source
+                | Track
+                | Wbr
+                | Frame
         )
     }
 
@@ -81,11 +94,57 @@ impl Tag {
         use Tag::*;
         matches!(
             self,
-            Root | Html | Body | Address | Article | Aside | Blockquote | Center | Dd | Details
-                | Dialog | Dir | Div | Dl | Dt | Fieldset | Figcaption | Figure | Footer | Form
-                | H1 | H2 | H3 | H4 | H5 | H6 | Header | Hgroup | Hr | Legend | Li | Main | Menu
-                | Nav | Ol | P | Pre | Section | Summary | Table | Caption | Tbody | Thead | Tfoot
-                | Tr | Ul | Br | Marquee | Plaintext | Option | Select | Frameset
+            Root | Html
+                | Body
+                | Address
+                | Article
+                | Aside
+                | Blockquote
+                | Center
+                | Dd
+                | Details
+                | Dialog
+                | Dir
+                | Div
+                | Dl
+                | Dt
+                | Fieldset
+                | Figcaption
+                | Figure
+                | Footer
+                | Form
+                | H1
+                | H2
+                | H3
+                | H4
+                | H5
+                | H6
+                | Header
+                | Hgroup
+                | Hr
+                | Legend
+                | Li
+                | Main
+                | Menu
+                | Nav
+                | Ol
+                | P
+                | Pre
+                | Section
+                | Summary
+                | Table
+                | Caption
+                | Tbody
+                | Thead
+                | Tfoot
+                | Tr
+                | Ul
+                | Br
+                | Marquee
+                | Plaintext
+                | Option
+                | Select
+                | Frameset
         )
     }
 
@@ -100,10 +159,45 @@ impl Tag {
         use Tag::*;
         matches!(
             self,
-            Address | Article | Aside | Blockquote | Center | Details | Dialog | Dir | Div | Dl
-                | Fieldset | Figcaption | Figure | Footer | Header | Hgroup | Main | Menu | Nav
-                | Ol | P | Section | Summary | Ul | H1 | H2 | H3 | H4 | H5 | H6 | Pre | Form
-                | Table | Hr | Li | Dd | Dt | Plaintext | Xmp
+            Address
+                | Article
+                | Aside
+                | Blockquote
+                | Center
+                | Details
+                | Dialog
+                | Dir
+                | Div
+                | Dl
+                | Fieldset
+                | Figcaption
+                | Figure
+                | Footer
+                | Header
+                | Hgroup
+                | Main
+                | Menu
+                | Nav
+                | Ol
+                | P
+                | Section
+                | Summary
+                | Ul
+                | H1
+                | H2
+                | H3
+                | H4
+                | H5
+                | H6
+                | Pre
+                | Form
+                | Table
+                | Hr
+                | Li
+                | Dd
+                | Dt
+                | Plaintext
+                | Xmp
         )
     }
 
@@ -125,8 +219,29 @@ impl Tag {
         use Tag::*;
         matches!(
             self,
-            A | Abbr | B | Big | Cite | Code | Del | Em | Font | I | Ins | Label | Q | S | Small
-                | Span | Strike | Strong | Sub | Sup | Time | Tt | U | Other
+            A | Abbr
+                | B
+                | Big
+                | Cite
+                | Code
+                | Del
+                | Em
+                | Font
+                | I
+                | Ins
+                | Label
+                | Q
+                | S
+                | Small
+                | Span
+                | Strike
+                | Strong
+                | Sub
+                | Sup
+                | Time
+                | Tt
+                | U
+                | Other
         )
     }
 }

@@ -7,6 +7,7 @@
 
 mod c4;
 mod decl;
+mod extract;
 mod fineweb;
 mod gopher;
 mod language;
@@ -16,6 +17,7 @@ mod words;
 
 pub use c4::quality::{C4Quality, C4QualityConfig};
 pub use decl::{Filter, FilterEntry};
+pub use extract::{Extract, ExtractConfig};
 pub use fineweb::quality::{FineWebQuality, FineWebQualityConfig};
 pub use gopher::quality::{GopherQuality, GopherQualityConfig};
 pub use gopher::repetition::{GopherRepetition, GopherRepetitionConfig};
@@ -38,6 +40,20 @@ mod test_util {
                 cache: &mut cache,
             },
         )
+    }
+
+    /// Runs `step` on `text`; returns the verdict and the document as the step left it.
+    pub fn process(step: &dyn Step, text: &str) -> (Verdict, Document) {
+        let mut doc = Document::new("test", text);
+        let (mut counters, mut cache) = (Counters::default(), DocCache::default());
+        let v = step.process(
+            &mut doc,
+            &mut Ctx {
+                counters: &mut counters,
+                cache: &mut cache,
+            },
+        );
+        (v, doc)
     }
 
     pub fn run<F: Filter>(text: &str) -> Verdict {

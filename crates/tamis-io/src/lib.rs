@@ -20,6 +20,7 @@
 
 mod adapter;
 mod error;
+pub mod html;
 pub mod http;
 mod input;
 mod reader;

@@ -3,6 +3,7 @@
 
 mod dedup;
 mod executor;
+pub mod extract;
 mod phased;
 mod registry;
 mod spec;
