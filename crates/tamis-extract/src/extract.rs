@@ -81,6 +81,14 @@ const NEGATIVE: &[&str] = &[
     "widgets",
 ];
 
+/// Class and id words of what surrounds an article's text: captions and credits, bylines,
+/// dates and author boxes, teasers (trafilatura leaves these out of its output too).
+const META: &[&str] = &[
+    "caption", "credit", "credits", "meta", "date", "dateline", "timestamp", "author",
+    "authors", "bio", "teaser", "teasers", "trending", "popular", "recirc", "respond",
+    "reply", "print", "download", "rating", "breadcrumbs", "copyright", "disclaimer",
+];
+
 /// Class and id words that name the content container.
 const POSITIVE: &[&str] = &[
     "article",
@@ -282,17 +290,36 @@ fn boilerplate_name(dom: &Dom, id: NodeId) -> bool {
     if NEGATIVE_ROLES.contains(&a.role.as_str()) {
         return true;
     }
-    if a.itemprop.contains("articlebody") || a.role == "main" {
+    if a.itemprop.contains("articlebody") || a.role == "main" || content_name(dom, id) {
         return false;
     }
-    let mut neg = false;
-    for w in words(&a.class_id) {
-        if POSITIVE.contains(&w) {
-            return false;
-        }
-        neg |= NEGATIVE.contains(&w);
-    }
-    neg
+    // A content word (`post-sidebar-layout`) vouches for a container, not for its meta line
+    // (`entry-meta`).
+    let positive = words(&a.class_id).any(|w| POSITIVE.contains(&w));
+    words(&a.class_id).any(|w| (!positive && NEGATIVE.contains(&w)) || META.contains(&w))
+}
+
+/// Class, id or itemprop values that CMS templates give the article body.
+const CONTENT_NAMES: &[&str] = &[
+    "articlebody", "article-body", "article_body", "article__body", "article-content",
+    "article_content", "article__content", "articlecontent", "article-text", "articletext",
+    "article__text", "post-content", "post_content", "postcontent", "post-body", "post_body",
+    "postbody", "post-text", "post_text", "post-entry", "postentry", "entry-content",
+    "entry_content", "entrycontent", "entry-body", "story-body", "storybody", "story-content",
+    "story__body", "story-text", "body-text", "bodytext", "text-content", "page-content",
+    "main-content", "main_content", "maincontent", "content-body", "single-content",
+    "blog-content", "news-content", "news-text", "td-post-content", "field-body", "rich-text",
+];
+
+fn content_name(dom: &Dom, id: NodeId) -> bool {
+    let Some(a) = dom.node_attrs(id) else {
+        return false;
+    };
+    a.itemprop.split_ascii_whitespace().any(|v| v == "articlebody" || v == "text")
+        || a
+            .class_id
+            .split_ascii_whitespace()
+            .any(|c| CONTENT_NAMES.iter().any(|n| c.contains(n)))
 }
 
 /// Readability's class weight: +25 for a content name, -25 for a boilerplate one.
@@ -322,8 +349,95 @@ fn tag_weight(tag: Tag) -> f64 {
     }
 }
 
+/// Text owned directly by each block (not by a nested block): characters and commas.
+fn own_text(page: &Page<'_>) -> (Vec<u32>, Vec<u32>, Vec<u32>) {
+    let dom = page.dom;
+    let n = dom.nodes.len();
+    let mut owner = vec![0u32; n];
+    let mut own_chars = vec![0u32; n];
+    let mut own_links = vec![0u32; n];
+    let mut own_commas = vec![0u32; n];
+    for i in 1..n {
+        let node = &dom.nodes[i];
+        owner[i] = if node.tag.is_block() && node.tag != Tag::Br {
+            i as u32
+        } else {
+            owner[node.parent as usize]
+        };
+        if node.tag == Tag::Text && !page.removed[i] {
+            let o = owner[i] as usize;
+            own_chars[o] += page.chars[i];
+            own_links[o] += page.link_chars[i];
+            own_commas[o] += page.commas[i];
+        }
+    }
+    (own_chars, own_links, own_commas)
+}
+
+/// The subtree holding the most prose net of boilerplate: each block's own text counts for
+/// it when it reads as prose (long enough, few links) and against it when it is short or
+/// mostly links, so the winner is the smallest element around all the article's paragraphs
+/// that does not take in more chrome than it gains text (a maximum-weight subtree, after
+/// the block classes of jusText, Pomikálek 2011, ch. 4).
+fn choose_mass(page: &Page<'_>) -> (Vec<NodeId>, Vec<f64>) {
+    let dom = page.dom;
+    let n = dom.nodes.len();
+    let (own_chars, own_links, _) = own_text(page);
+    let mut mass = vec![0f64; n];
+    for i in (1..n).rev() {
+        if page.removed[i] {
+            continue;
+        }
+        let c = f64::from(own_chars[i]);
+        if c > 0.0 {
+            let ld = f64::from(own_links[i]) / c;
+            let heading = dom.nodes[i].tag.is_heading();
+            mass[i] += if ld > 0.5 {
+                -c * knob("TAMIS_X_LINKPEN", 1.0)
+            } else if heading {
+                0.0
+            } else if own_chars[i] >= 70 && ld < 0.3 {
+                c
+            } else if own_chars[i] < 25 {
+                -knob("TAMIS_X_SHORTPEN", 0.5) * c
+            } else {
+                0.0
+            };
+        }
+        let p = dom.nodes[i].parent as usize;
+        mass[p] += mass[i];
+    }
+    let mut best = 0usize;
+    for i in 1..n {
+        if !page.removed[i] && dom.nodes[i].tag != Tag::Text && mass[i] >= mass[best] {
+            best = i;
+        }
+    }
+    // A container named as the article body by the site's own markup wins when it holds a
+    // fair share of the prose: CMS templates name it (`entry-content`, `article-body`,
+    // `itemprop="articleBody"`), and the name outranks any count.
+    if knob("TAMIS_X_NAMED", 1.0) > 0.0 {
+        let mut named: Option<usize> = None;
+        for i in 1..n {
+            if !page.removed[i]
+                && content_name(dom, i as NodeId)
+                && mass[i] >= knob("TAMIS_X_NAMEDFRAC", 0.25) * mass[best]
+                && page.chars[i] >= 200
+                && named.is_none_or(|b| mass[i] > mass[b])
+            {
+                named = Some(i);
+            }
+        }
+        if let Some(i) = named {
+            best = i;
+        }
+    }
+    (vec![best as NodeId], mass)
+}
+
 /// The subtrees holding the main content, in document order.
 fn choose(page: &Page<'_>) -> Vec<NodeId> {
+
     let dom = page.dom;
     let n = dom.nodes.len();
     // Text owned directly by each block (not by a nested block).
@@ -482,7 +596,7 @@ impl Emitter {
 }
 
 /// The lines of text under `roots`, one per block.
-fn emit(page: &Page<'_>, roots: &[NodeId]) -> Vec<Line> {
+fn emit(page: &Page<'_>, roots: &[NodeId], skip: &dyn Fn(usize) -> bool) -> Vec<Line> {
     let dom = page.dom;
     let mut out = Emitter {
         lines: Vec::new(),
@@ -502,7 +616,7 @@ fn emit(page: &Page<'_>, roots: &[NodeId]) -> Vec<Line> {
                 out.flush();
             }
             let node = &dom.nodes[i];
-            if page.removed[i] {
+            if page.removed[i] || (i != root && skip(i)) {
                 i = node.end as usize;
                 continue;
             }
@@ -545,8 +659,17 @@ pub struct Extracted {
 /// The main text of a parsed page.
 pub fn extract_dom(dom: &Dom) -> Extracted {
     let page = Page::new(dom);
-    let roots = choose(&page);
-    let mut lines = emit(&page, &roots);
+    let mut lines = if std::env::var_os("TAMIS_X_MASS").is_some() {
+        let drop: f64 = std::env::var("TAMIS_X_DROP")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(f64::INFINITY);
+        let (roots, mass) = choose_mass(&page);
+        emit(&page, &roots, &|i| mass[i] < -drop)
+    } else {
+        let roots = choose(&page);
+        emit(&page, &roots, &|_| false)
+    };
     lines.retain(|l| l.heading || l.link_chars * 2 <= l.chars);
     let mut seen = std::collections::HashSet::new();
     let mut text = String::new();
@@ -565,4 +688,11 @@ pub fn extract_dom(dom: &Dom) -> Extracted {
         title: dom.title.clone(),
         text,
     }
+}
+
+fn knob(name: &str, default: f64) -> f64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
