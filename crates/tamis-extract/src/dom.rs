@@ -193,19 +193,13 @@ impl Builder {
             Thead | Tbody | Tfoot => {
                 self.close_to(|t| matches!(t, Thead | Tbody | Tfoot), |t| t == Table);
             }
-            Option => {
-                if self.tag_of(self.current()) == Option {
-                    self.pop(1);
-                }
-            }
+            Option if self.tag_of(self.current()) == Option => self.pop(1),
             A => {
                 // A link cannot contain a link: an unclosed `<a>` ends at the next one.
                 self.close_to(|t| t == A, |t| t.is_scope_boundary() || !t.is_phrasing());
             }
-            H1 | H2 | H3 | H4 | H5 | H6 => {
-                if self.tag_of(self.current()).is_heading() {
-                    self.pop(1);
-                }
+            H1 | H2 | H3 | H4 | H5 | H6 if self.tag_of(self.current()).is_heading() => {
+                self.pop(1);
             }
             // One document, one body: repeated `<html>`/`<body>` start tags add nothing.
             Html | Body if self.stack.iter().any(|&id| self.tag_of(id) == tag) => return,
