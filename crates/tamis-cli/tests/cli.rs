@@ -675,3 +675,94 @@ fn warc_inputs_become_documents_with_url_and_date() {
     assert!(q[0]["file"].as_str().unwrap().ends_with("crawl.warc.gz"));
     assert!(q[0]["byte_offset"].as_u64().unwrap() > 0);
 }
+
+/// The committed ScrapingHub pages (real news pages, MIT) as HTML files.
+fn gold_pages() -> std::path::PathBuf {
+    root().join("crates/tamis-extract/tests/data/scrapinghub")
+}
+
+#[test]
+fn extract_prints_one_main_text_per_page() {
+    let o = tamis_ok(&["extract", gold_pages().to_str().unwrap()]);
+    let lines: Vec<Value> = String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let mut names: Vec<String> = std::fs::read_dir(gold_pages())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".html.gz"))
+        .collect();
+    names.sort();
+    let ids: Vec<&str> = lines.iter().map(|l| l["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, names);
+    for l in &lines {
+        let text = l["text"].as_str().unwrap();
+        assert!(text.len() > 200 && !text.contains('<'), "{l}");
+    }
+    let o = tamis(&["extract", "no-such-page.html"]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no-such-page.html"));
+}
+
+#[test]
+fn warc_to_fineweb_runs_extraction_then_the_filters() {
+    use std::io::Read;
+    let tmp = tempfile::tempdir().unwrap();
+    let mut archive = Vec::new();
+    let mut names: Vec<_> = std::fs::read_dir(gold_pages())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".html.gz"))
+        .collect();
+    names.sort();
+    for (i, p) in names.iter().enumerate() {
+        let mut html = Vec::new();
+        flate2::read::GzDecoder::new(std::fs::File::open(p).unwrap())
+            .read_to_end(&mut html)
+            .unwrap();
+        let mut block = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n".to_vec();
+        block.extend_from_slice(&html);
+        let head = format!(
+            "WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:{i}>\r\n\
+             WARC-Target-URI: http://news.example/{i}\r\nWARC-Date: 2024-05-01T10:00:00Z\r\n\
+             Content-Type: application/http; msgtype=response\r\nContent-Length: {}\r\n\r\n",
+            block.len()
+        );
+        // One gzip member per record, as Common Crawl writes them.
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(head.as_bytes()).unwrap();
+        e.write_all(&block).unwrap();
+        e.write_all(b"\r\n\r\n").unwrap();
+        archive.extend(e.finish().unwrap());
+    }
+    let warc = tmp.path().join("CC-MAIN-sample.warc.gz");
+    std::fs::write(&warc, archive).unwrap();
+    let out = tmp.path().join("out");
+    tamis_ok(&[
+        "run",
+        "--preset",
+        "fineweb-warc",
+        warc.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let st = stats(&out);
+    let n = names.len() as u64;
+    assert_eq!(st["read"].as_u64(), Some(n), "{st}");
+    assert_eq!(
+        st["kept"].as_u64().unwrap() + st["dropped"].as_u64().unwrap(),
+        n,
+        "{st}"
+    );
+    assert_eq!(st["steps"][0]["step"], "extract");
+    let kept = jsonl_zst(&out.join("kept/00000.jsonl.zst"));
+    assert!(kept.len() as u64 >= n / 2, "most news articles pass: {st}");
+    for d in &kept {
+        assert!(!d["text"].as_str().unwrap().contains("</"), "{d}");
+        assert!(d["metadata"]["title"].is_string());
+        assert_eq!(d["metadata"]["language"], "en");
+        assert!(d["metadata"]["url"].as_str().unwrap().starts_with("http://news.example/"));
+    }
+}

@@ -43,6 +43,7 @@ pub enum SpecError {
 const PRESETS: &[(&str, &str)] = &[
     ("fineweb", include_str!("../presets/fineweb.toml")),
     ("fineweb-en", include_str!("../presets/fineweb-en.toml")),
+    ("fineweb-warc", include_str!("../presets/fineweb-warc.toml")),
     ("clean", include_str!("../presets/clean.toml")),
 ];
 
