@@ -36,7 +36,7 @@ enum Command {
     /// top K `label<TAB>score` pairs.
     Lid(LidArgs),
     /// Extract the main text of HTML pages (files, .html.gz, or folders of them): one JSON
-    /// line per page on stdout, {"id": <file name>, "text": <main text>, "title": ...}.
+    /// line per page on stdout with the file name as `id`, the main text and the title.
     Extract(ExtractArgs),
 }
 

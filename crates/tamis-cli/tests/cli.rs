@@ -722,7 +722,8 @@ fn warc_to_fineweb_runs_extraction_then_the_filters() {
         flate2::read::GzDecoder::new(std::fs::File::open(p).unwrap())
             .read_to_end(&mut html)
             .unwrap();
-        let mut block = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n".to_vec();
+        let mut block =
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n".to_vec();
         block.extend_from_slice(&html);
         let head = format!(
             "WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:{i}>\r\n\
@@ -763,6 +764,9 @@ fn warc_to_fineweb_runs_extraction_then_the_filters() {
         assert!(!d["text"].as_str().unwrap().contains("</"), "{d}");
         assert!(d["metadata"]["title"].is_string());
         assert_eq!(d["metadata"]["language"], "en");
-        assert!(d["metadata"]["url"].as_str().unwrap().starts_with("http://news.example/"));
+        assert!(d["metadata"]["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://news.example/"));
     }
 }

@@ -35,18 +35,35 @@ fn score(pairs: &[(String, String)]) -> (f64, f64, f64) {
     let (mut ps, mut rs) = (Vec::new(), Vec::new());
     for (gold, pred) in pairs {
         let (g, p) = (shingles(gold), shingles(pred));
-        let tp: i64 = g.iter().map(|(k, v)| (*v).min(*p.get(k).unwrap_or(&0))).sum();
-        let fp: i64 = p.iter().map(|(k, v)| (v - g.get(k).unwrap_or(&0)).max(0)).sum();
-        let fn_: i64 = g.iter().map(|(k, v)| (v - p.get(k).unwrap_or(&0)).max(0)).sum();
+        let tp: i64 = g
+            .iter()
+            .map(|(k, v)| (*v).min(*p.get(k).unwrap_or(&0)))
+            .sum();
+        let fp: i64 = p
+            .iter()
+            .map(|(k, v)| (v - g.get(k).unwrap_or(&0)).max(0))
+            .sum();
+        let fn_: i64 = g
+            .iter()
+            .map(|(k, v)| (v - p.get(k).unwrap_or(&0)).max(0))
+            .sum();
         if tp + fp + fn_ == 0 {
             continue;
         }
         let perfect = fp == 0 && fn_ == 0;
         if tp + fp > 0 || perfect {
-            ps.push(if perfect { 1.0 } else { tp as f64 / (tp + fp) as f64 });
+            ps.push(if perfect {
+                1.0
+            } else {
+                tp as f64 / (tp + fp) as f64
+            });
         }
         if tp + fn_ > 0 || perfect {
-            rs.push(if perfect { 1.0 } else { tp as f64 / (tp + fn_) as f64 });
+            rs.push(if perfect {
+                1.0
+            } else {
+                tp as f64 / (tp + fn_) as f64
+            });
         }
     }
     let p = ps.iter().sum::<f64>() / ps.len() as f64;
@@ -130,7 +147,10 @@ fn shared_cleaneval_dev_set_scores_as_recorded() {
         } else {
             gold
         };
-        let gold = gold.replace("<p>", "\n").replace("<h>", "\n").replace("<l>", "\n");
+        let gold = gold
+            .replace("<p>", "\n")
+            .replace("<h>", "\n")
+            .replace("<l>", "\n");
         let raw = std::fs::read(dir.join("input").join(&name)).unwrap();
         let page = String::from_utf8_lossy(&raw);
         let text = extract(&page, &Limits::default()).unwrap().text;
