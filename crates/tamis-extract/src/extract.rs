@@ -567,7 +567,7 @@ fn emit(page: &Page<'_>, roots: &[NodeId], skip: &dyn Fn(usize) -> bool) -> Vec<
     out.lines
 }
 
-/// What [`extract`] returns.
+/// What [`extract_dom`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Extracted {
     /// The page title (`<title>`).
