@@ -33,122 +33,37 @@ const NAMED_SHARE: f64 = 0.5;
 const MIN_CHARS: usize = 250;
 
 /// Class and id words that name boilerplate containers.
+#[rustfmt::skip]
 const NEGATIVE: &[&str] = &[
-    "ad",
-    "ads",
-    "adv",
-    "advert",
-    "advertisement",
-    "advertising",
-    "affiliate",
-    "agegate",
-    "banner",
-    "breadcrumb",
-    "breadcrumbs",
-    "byline",
-    "combx",
-    "comment",
-    "comments",
-    "commentlist",
-    "community",
-    "consent",
-    "cookie",
-    "cookies",
-    "disqus",
-    "footer",
-    "footnotes",
-    "gdpr",
-    "header",
-    "login",
-    "masthead",
-    "menu",
-    "modal",
-    "nav",
-    "navbar",
-    "navigation",
-    "newsletter",
-    "outbrain",
-    "pagination",
-    "pager",
-    "popup",
-    "promo",
-    "recommended",
-    "related",
-    "remark",
-    "replies",
-    "rss",
-    "share",
-    "sharing",
-    "shoutbox",
-    "sidebar",
-    "signup",
-    "skip",
-    "skyscraper",
-    "social",
-    "sponsor",
-    "sponsored",
-    "subscribe",
-    "subscription",
-    "taboola",
-    "tags",
-    "toolbar",
-    "tools",
-    "widget",
-    "widgets",
+    "ad", "ads", "adv", "advert", "advertisement", "advertising", "affiliate", "agegate", "banner",
+    "breadcrumb", "breadcrumbs", "byline", "combx", "comment", "comments", "commentlist",
+    "community", "consent", "cookie", "cookies", "disqus", "footer", "footnotes", "gdpr", "header",
+    "login", "masthead", "menu", "modal", "nav", "navbar", "navigation", "newsletter", "outbrain",
+    "pagination", "pager", "popup", "promo", "recommended", "related", "remark", "replies", "rss",
+    "share", "sharing", "shoutbox", "sidebar", "signup", "skip", "skyscraper", "social", "sponsor",
+    "sponsored", "subscribe", "subscription", "taboola", "tags", "toolbar", "tools",
 ];
 
 /// Class and id words of what surrounds an article's text: captions and credits, bylines,
 /// dates and author boxes, teasers (trafilatura leaves these out of its output too).
+#[rustfmt::skip]
 const META: &[&str] = &[
-    "caption",
-    "credit",
-    "credits",
-    "meta",
-    "date",
-    "dateline",
-    "timestamp",
-    "author",
-    "authors",
-    "bio",
-    "teaser",
-    "teasers",
-    "trending",
-    "popular",
-    "recirc",
-    "respond",
-    "reply",
-    "rating",
-    "breadcrumbs",
-    "copyright",
-    "disclaimer",
+    "caption", "credit", "credits", "meta", "date", "dateline", "timestamp", "author", "authors",
+    "bio", "teaser", "teasers", "trending", "popular", "recirc", "respond", "reply", "rating",
+    "breadcrumbs", "copyright", "disclaimer",
 ];
 
 /// Class and id words that name the content container.
+#[rustfmt::skip]
 const POSITIVE: &[&str] = &[
-    "article",
-    "articlebody",
-    "body",
-    "content",
-    "entry",
-    "hentry",
-    "main",
-    "page",
-    "post",
-    "story",
-    "text",
-    "blog",
+    "article", "articlebody", "body", "content", "entry", "hentry", "main", "page", "post",
+    "story", "text", "blog",
 ];
 
 /// Roles (WAI-ARIA) of boilerplate landmarks.
+#[rustfmt::skip]
 const NEGATIVE_ROLES: &[&str] = &[
-    "navigation",
-    "banner",
-    "contentinfo",
-    "complementary",
-    "menu",
-    "menubar",
-    "search",
-    "dialog",
+    "navigation", "banner", "contentinfo", "complementary", "menu", "menubar", "search", "dialog",
     "alert",
 ];
 
@@ -256,9 +171,30 @@ impl<'a> Page<'a> {
             in_link,
         };
         page.measure();
-        // Boilerplate by name, unless the element holds most of the page (a wrapper such as
-        // `<div id="page" class="has-sidebar">`).
+        // Boilerplate by name, unless the element holds most of the page or the page's main
+        // landmark: then it is a layout wrapper (`<div id="page" class="has-sidebar">`,
+        // `<div id="skyscraper-height">` around `<main>`).
         let total = page.chars[0].max(1);
+        let mut holds_main = vec![false; n];
+        for i in (1..n).rev() {
+            if main_landmark(dom, i as NodeId) {
+                holds_main[i] = true;
+            }
+            if holds_main[i] {
+                holds_main[dom.nodes[i].parent as usize] = true;
+            }
+        }
+        // Prose (blocks of 70+ characters, few links) under each element: a named sidebar or
+        // header that holds most of the page's prose is a misnamed layout wrapper
+        // (`zen-one-sidebar-second`), unless it is named as comments or a footer.
+        let (own_chars, own_links) = own_text(&page);
+        let mut prose = vec![0u64; n];
+        for i in (1..n).rev() {
+            if own_chars[i] >= 70 && own_links[i] * 10 < own_chars[i] * 3 {
+                prose[i] += u64::from(own_chars[i]);
+            }
+            prose[dom.nodes[i].parent as usize] += prose[i];
+        }
         let mut by_name = vec![false; n];
         for i in 1..n {
             if page.removed[i] {
@@ -267,7 +203,9 @@ impl<'a> Page<'a> {
             let p = dom.nodes[i].parent as usize;
             by_name[i] = by_name[p]
                 || (boilerplate_name(dom, i as NodeId)
-                    && u64::from(page.chars[i]) * 3 < u64::from(total) * 2);
+                    && !holds_main[i]
+                    && u64::from(page.chars[i]) * 3 < u64::from(total) * 2
+                    && (prose[i] * 2 <= prose[0] || comments_name(dom, i as NodeId)));
         }
         if by_name.iter().any(|&b| b) {
             for (r, b) in page.removed.iter_mut().zip(by_name) {
@@ -302,6 +240,33 @@ impl<'a> Page<'a> {
     }
 }
 
+/// Class or id words of comment sections and footers, which never wrap a page's content.
+fn comments_name(dom: &Dom, id: NodeId) -> bool {
+    dom.node_attrs(id).is_some_and(|a| {
+        words(&a.class_id).any(|w| {
+            matches!(
+                w,
+                "comment"
+                    | "comments"
+                    | "commentlist"
+                    | "replies"
+                    | "disqus"
+                    | "respond"
+                    | "reply"
+                    | "footer"
+            )
+        })
+    })
+}
+
+/// `<main>`, `role="main"` or `itemprop="articleBody"`: the page's own mark of its content.
+fn main_landmark(dom: &Dom, id: NodeId) -> bool {
+    dom.nodes[id as usize].tag == Tag::Main
+        || dom
+            .node_attrs(id)
+            .is_some_and(|a| a.role == "main" || a.itemprop.contains("articlebody"))
+}
+
 fn boilerplate_name(dom: &Dom, id: NodeId) -> bool {
     let tag = dom.nodes[id as usize].tag;
     if matches!(
@@ -326,52 +291,16 @@ fn boilerplate_name(dom: &Dom, id: NodeId) -> bool {
 }
 
 /// Class, id or itemprop values that CMS templates give the article body.
+#[rustfmt::skip]
 const CONTENT_NAMES: &[&str] = &[
-    "articlebody",
-    "article-body",
-    "article_body",
-    "article__body",
-    "article-content",
-    "article_content",
-    "article__content",
-    "articlecontent",
-    "article-text",
-    "articletext",
-    "article__text",
-    "post-content",
-    "post_content",
-    "postcontent",
-    "post-body",
-    "post_body",
-    "postbody",
-    "post-text",
-    "post_text",
-    "post-entry",
-    "postentry",
-    "entry-content",
-    "entry_content",
-    "entrycontent",
-    "entry-body",
-    "story-body",
-    "storybody",
-    "story-content",
-    "story__body",
-    "story-text",
-    "body-text",
-    "bodytext",
-    "text-content",
-    "page-content",
-    "main-content",
-    "main_content",
-    "maincontent",
-    "content-body",
-    "single-content",
-    "blog-content",
-    "news-content",
-    "news-text",
-    "td-post-content",
-    "field-body",
-    "rich-text",
+    "articlebody", "article-body", "article_body", "article__body", "article-content",
+    "article_content", "article__content", "articlecontent", "article-text", "articletext",
+    "article__text", "post-content", "post_content", "postcontent", "post-body", "post_body",
+    "postbody", "post-text", "post_text", "post-entry", "postentry", "entry-content",
+    "entry_content", "entrycontent", "entry-body", "story-body", "storybody", "story-content",
+    "story__body", "story-text", "body-text", "bodytext", "text-content", "page-content",
+    "main-content", "main_content", "maincontent", "content-body", "single-content",
+    "blog-content", "news-content", "news-text", "td-post-content", "field-body", "rich-text",
 ];
 
 fn content_name(dom: &Dom, id: NodeId) -> bool {
