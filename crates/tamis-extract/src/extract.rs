@@ -32,6 +32,9 @@ const NAMED_SHARE: f64 = 0.5;
 /// Below this many characters of main text, every surviving block is kept instead.
 const MIN_CHARS: usize = 250;
 
+/// Lines shorter than this after the last paragraph of prose are trailers, not content.
+const TRAILER_CHARS: usize = 30;
+
 /// Class and id words that name boilerplate containers.
 #[rustfmt::skip]
 const NEGATIVE: &[&str] = &[
@@ -240,6 +243,13 @@ impl<'a> Page<'a> {
     }
 }
 
+/// Whether class word `w` is one of `list`, or a compound starting with one of its longer
+/// words (`relatedposts`, `sharedaddy`, `commentlist`).
+fn names(list: &[&str], w: &str) -> bool {
+    list.iter()
+        .any(|n| w == *n || (n.len() >= 5 && w.len() > n.len() && w.starts_with(n)))
+}
+
 /// Class or id words of comment sections and footers, which never wrap a page's content.
 fn comments_name(dom: &Dom, id: NodeId) -> bool {
     dom.node_attrs(id).is_some_and(|a| {
@@ -287,7 +297,7 @@ fn boilerplate_name(dom: &Dom, id: NodeId) -> bool {
     // A content word (`post-sidebar-layout`) vouches for a container, not for its meta line
     // (`entry-meta`).
     let positive = words(&a.class_id).any(|w| POSITIVE.contains(&w));
-    words(&a.class_id).any(|w| (!positive && NEGATIVE.contains(&w)) || META.contains(&w))
+    words(&a.class_id).any(|w| (!positive && names(NEGATIVE, w)) || names(META, w))
 }
 
 /// Class, id or itemprop values that CMS templates give the article body.
@@ -527,6 +537,15 @@ pub fn extract_dom(dom: &Dom) -> Extracted {
         }) {
             lines.remove(pos);
         }
+    }
+    // After the last paragraph of prose come the article's trailers (tags, share prompts,
+    // "related posts" headings, the author's name): short lines with no prose after them.
+    if let Some(last) = lines.iter().rposition(|l| l.chars >= 70) {
+        let mut end = lines.len();
+        while end > last + 1 && lines[end - 1].chars < TRAILER_CHARS {
+            end -= 1;
+        }
+        lines.truncate(end);
     }
     let mut seen = std::collections::HashSet::new();
     let mut text = String::new();
