@@ -6,14 +6,16 @@
 //! moved to `OUT/dropped/` and `OUT/quarantine/` prefixed with the phase (`p01-00000.jsonl.zst`),
 //! and one `stats.json` lists every step in order. Each phase is deterministic, so the whole is.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use serde_json::Value;
 use tamis_core::ConfigError;
 use tamis_dedup::{dedup_step, DedupJob, Method, DEDUP_STEP_IDS};
-use tamis_io::expand_inputs;
+use tamis_io::{count_lines, expand_inputs, Compression};
 
+use crate::checkpoint::Manifest;
 use crate::executor::{prepare_out_dir, run, write_stats, RunError, RunOptions};
 use crate::spec::{Pipeline, PipelineSpec, SpecError};
 use crate::stats::{RunStats, StepStats};
@@ -36,7 +38,8 @@ pub fn run_spec(spec: &PipelineSpec, opts: &RunOptions) -> Result<RunStats, RunE
     if !has_dedup(spec) {
         return run(&spec.build()?, opts);
     }
-    let phases = build_phases(spec)?;
+    let fingerprint = spec.fingerprint();
+    let phases = build_phases(spec, &fingerprint)?;
     let start = Instant::now();
     prepare_out_dir(&opts.out_dir, opts.overwrite)?;
     let work = opts.out_dir.join("work-phases");
@@ -87,17 +90,26 @@ pub fn run_spec(spec: &PipelineSpec, opts: &RunOptions) -> Result<RunStats, RunE
     collect_outputs(&dirs, &opts.out_dir)?;
     remove_dir(&work)?;
     stats.elapsed_s = start.elapsed().as_secs_f64();
+    stats.tamis_config = fingerprint.clone();
+    stats.tamis_version = crate::VERSION.to_owned();
+    write_manifest(&opts.out_dir, &fingerprint, opts.compression, &stats)?;
     write_stats(&opts.out_dir, &stats)?;
     Ok(stats)
 }
 
-fn build_phases(spec: &PipelineSpec) -> Result<Vec<Phase>, SpecError> {
+/// The phases of `spec`; step phases carry the whole pipeline's `fingerprint`.
+fn build_phases(spec: &PipelineSpec, fingerprint: &str) -> Result<Vec<Phase>, SpecError> {
+    let build = |p: PipelineSpec| -> Result<Pipeline, SpecError> {
+        let mut built = p.build()?;
+        built.set_fingerprint(fingerprint.to_owned());
+        Ok(built)
+    };
     let mut phases = Vec::new();
     let mut pending = PipelineSpec { steps: Vec::new() };
     for s in &spec.steps {
         if DEDUP_STEP_IDS.contains(&s.kind.as_str()) {
             if !pending.steps.is_empty() {
-                phases.push(Phase::Steps(std::mem::take(&mut pending).build()?));
+                phases.push(Phase::Steps(build(std::mem::take(&mut pending))?));
             }
             let (method, memory_bytes) = dedup_step(&s.kind, &Value::Object(s.params.clone()))
                 .map_err(|m| ConfigError::new(s.kind.clone(), m))?;
@@ -110,7 +122,7 @@ fn build_phases(spec: &PipelineSpec) -> Result<Vec<Phase>, SpecError> {
         }
     }
     if !pending.steps.is_empty() {
-        phases.push(Phase::Steps(pending.build()?));
+        phases.push(Phase::Steps(build(pending)?));
     }
     Ok(phases)
 }
@@ -163,6 +175,8 @@ fn run_dedup(
         threads,
         elapsed_s: time_s,
         stopped: None,
+        tamis_config: String::new(),
+        tamis_version: crate::VERSION.to_owned(),
     })
 }
 
@@ -186,6 +200,36 @@ fn collect_outputs(dirs: &[PathBuf], out: &Path) -> Result<(), RunError> {
         }
     }
     Ok(())
+}
+
+/// The manifest of a phased run: totals and every output file, counted by reading it back
+/// (later phases cannot say which input a document came from, so no per-input accounting).
+fn write_manifest(
+    out: &Path,
+    fingerprint: &str,
+    compression: Compression,
+    stats: &RunStats,
+) -> Result<(), RunError> {
+    let mut records = BTreeMap::new();
+    for sub in ["kept", "dropped", "quarantine"] {
+        for f in files_in(&out.join(sub))? {
+            let n = count_lines(&f, compression).map_err(|source| RunError::OutputDir {
+                path: f.clone(),
+                source,
+            })?;
+            let name = f.file_name().unwrap_or_default().to_string_lossy();
+            records.insert(format!("{sub}/{name}"), n);
+        }
+    }
+    Manifest::build(
+        out,
+        fingerprint,
+        compression.name(),
+        stats,
+        Vec::new(),
+        &records,
+    )?
+    .save(out)
 }
 
 fn files_in(dir: &Path) -> Result<Vec<PathBuf>, RunError> {

@@ -1,0 +1,307 @@
+//! What `tamis run` keeps on disk to resume and to account for itself: the checkpoint
+//! (`OUT/.checkpoint.json`, rewritten atomically after every durable step and removed when the
+//! run is complete) and the manifest (`OUT/manifest.json`, written at the end).
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tamis_io::{InputFile, PartState};
+
+use crate::executor::{RunError, RunOptions};
+use crate::stats::RunStats;
+
+pub(crate) const CHECKPOINT: &str = ".checkpoint.json";
+pub(crate) const MANIFEST: &str = "manifest.json";
+/// Checkpoint layout version; a checkpoint of another version is not resumed.
+const FORMAT: u32 = 1;
+
+/// Everything besides the pipeline that decides the output bytes. A resumed run must match it
+/// exactly, or its outputs would differ from an uninterrupted run's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct RunKey {
+    /// Input files in reading order, with their sizes.
+    pub inputs: Vec<(String, Option<u64>)>,
+    pub compression: String,
+    pub checkpoint_every: u64,
+    pub max_file_bytes: u64,
+    pub max_record_bytes: usize,
+    pub max_decompressed_bytes: Option<u64>,
+    pub zstd_window_log_max: u32,
+    pub text_key: String,
+    pub id_key: String,
+    pub add_file_path: bool,
+}
+
+impl RunKey {
+    pub fn new(files: &[InputFile], opts: &RunOptions) -> Self {
+        let r = &opts.read;
+        Self {
+            inputs: files.iter().map(|f| (f.display_path(), f.size)).collect(),
+            compression: opts.compression.name().to_owned(),
+            checkpoint_every: opts.checkpoint_every,
+            max_file_bytes: opts.max_file_bytes,
+            max_record_bytes: r.max_record_bytes,
+            max_decompressed_bytes: r.max_decompressed_bytes,
+            zstd_window_log_max: r.zstd_window_log_max,
+            text_key: r.text_key.clone(),
+            id_key: r.id_key.clone(),
+            add_file_path: r.add_file_path,
+        }
+    }
+
+    /// The first field that differs from `other`, for the error message.
+    pub fn first_difference(&self, other: &RunKey) -> Option<&'static str> {
+        let a = serde_json::to_value(self).unwrap_or_default();
+        let b = serde_json::to_value(other).unwrap_or_default();
+        const FIELDS: [&str; 10] = [
+            "inputs",
+            "compression",
+            "checkpoint_every",
+            "max_file_bytes",
+            "max_record_bytes",
+            "max_decompressed_bytes",
+            "zstd_window_log_max",
+            "text_key",
+            "id_key",
+            "add_file_path",
+        ];
+        FIELDS.into_iter().find(|f| a[f] != b[f])
+    }
+}
+
+/// One finished output file of a rolling sequence.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct ClosedFile {
+    pub name: String,
+    pub records: u64,
+}
+
+/// A rolling writer's state at a checkpoint.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct SavedRoll {
+    pub index: usize,
+    pub written: u64,
+    pub current: Option<PartState>,
+    pub closed: Vec<ClosedFile>,
+}
+
+/// A step's counters and time at a checkpoint.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct SavedTally {
+    pub counters: BTreeMap<String, u64>,
+    pub nanos: u128,
+}
+
+/// `OUT/.checkpoint.json`: the run's state when every output was last made durable.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Checkpoint {
+    pub format: u32,
+    pub fingerprint: String,
+    pub key: RunKey,
+    /// Index of the input file being read, and how many of its records were consumed.
+    pub file: usize,
+    pub record: u64,
+    /// Every input was read and every output ended; only renames and the manifest remain.
+    pub done: bool,
+    pub stats: RunStats,
+    pub steps: Vec<SavedTally>,
+    pub inputs: Vec<InputAccount>,
+    /// `kept`, `dropped`, `quarantine`, in that order.
+    pub outputs: Vec<SavedRoll>,
+}
+
+impl Checkpoint {
+    pub fn new_format() -> u32 {
+        FORMAT
+    }
+
+    pub fn load(dir: &Path) -> Result<Option<Checkpoint>, RunError> {
+        let path = dir.join(CHECKPOINT);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(RunError::OutputDir { path, source }),
+        };
+        let c: Checkpoint = serde_json::from_str(&text).map_err(|e| RunError::Resume {
+            dir: dir.to_path_buf(),
+            message: format!("{} is unreadable ({e})", path.display()),
+        })?;
+        if c.format != FORMAT {
+            return Err(RunError::Resume {
+                dir: dir.to_path_buf(),
+                message: format!("{} has format {}, not {FORMAT}", path.display(), c.format),
+            });
+        }
+        Ok(Some(c))
+    }
+
+    pub fn save(&self, dir: &Path) -> Result<(), RunError> {
+        write_json_atomic(&dir.join(CHECKPOINT), self, true)
+    }
+}
+
+/// Per input file: what was read from it and where it went.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputAccount {
+    pub path: String,
+    /// Size on disk, when known.
+    pub size: Option<u64>,
+    pub read: u64,
+    pub kept: u64,
+    pub dropped: u64,
+    pub quarantined: u64,
+    /// Dropped documents by step and reason (`filter_step` -> `filter_reason` -> count).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub dropped_by: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Quarantined records by reason.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub quarantine_reasons: BTreeMap<String, u64>,
+}
+
+impl InputAccount {
+    pub fn balanced(&self) -> bool {
+        self.read == self.kept + self.dropped + self.quarantined
+    }
+}
+
+/// One output file in the manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutputFile {
+    /// Relative to the output directory, e.g. `kept/00000.jsonl.zst`.
+    pub path: String,
+    /// JSONL records (lines) in the file.
+    pub records: u64,
+    /// Size on disk.
+    pub bytes: u64,
+    /// SHA-256 of the bytes on disk, hex.
+    pub sha256: String,
+}
+
+/// `OUT/manifest.json`: the run's accounting, deterministic (no timings), so an interrupted
+/// and resumed run writes the same manifest as an uninterrupted one. `tamis verify` rechecks
+/// it against the files.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub tamis_version: String,
+    /// The config fingerprint (see [`crate::PipelineSpec::fingerprint`]).
+    pub fingerprint: String,
+    /// `zstd`, `gzip` or `none`, for every output file.
+    pub compression: String,
+    pub read: u64,
+    pub kept: u64,
+    pub dropped: u64,
+    pub quarantined: u64,
+    /// Per input file, in reading order. Empty for pipelines with dedup steps, whose later
+    /// phases no longer know which input a document came from.
+    pub inputs: Vec<InputAccount>,
+    pub outputs: Vec<OutputFile>,
+}
+
+impl Manifest {
+    pub fn load(dir: &Path) -> Result<Manifest, RunError> {
+        let path = dir.join(MANIFEST);
+        let text = std::fs::read_to_string(&path).map_err(|source| RunError::OutputDir {
+            path: path.clone(),
+            source,
+        })?;
+        serde_json::from_str(&text).map_err(|e| RunError::Resume {
+            dir: dir.to_path_buf(),
+            message: format!("{} is not a manifest: {e}", path.display()),
+        })
+    }
+
+    pub(crate) fn save(&self, dir: &Path) -> Result<(), RunError> {
+        write_json_atomic(&dir.join(MANIFEST), self, false)
+    }
+
+    /// The manifest of a finished run: `stats` totals, every file under `kept/`, `dropped/`
+    /// and `quarantine/` with its checksum.
+    pub(crate) fn build(
+        dir: &Path,
+        fingerprint: &str,
+        compression: &str,
+        stats: &RunStats,
+        inputs: Vec<InputAccount>,
+        records: &BTreeMap<String, u64>,
+    ) -> Result<Manifest, RunError> {
+        let mut outputs = Vec::new();
+        for (rel, &n) in records {
+            let path = dir.join(rel);
+            let (bytes, sha256) = checksum(&path).map_err(|source| RunError::OutputDir {
+                path: path.clone(),
+                source,
+            })?;
+            outputs.push(OutputFile {
+                path: rel.clone(),
+                records: n,
+                bytes,
+                sha256,
+            });
+        }
+        Ok(Manifest {
+            tamis_version: crate::VERSION.to_owned(),
+            fingerprint: fingerprint.to_owned(),
+            compression: compression.to_owned(),
+            read: stats.read,
+            kept: stats.kept,
+            dropped: stats.dropped,
+            quarantined: stats.quarantined,
+            inputs,
+            outputs,
+        })
+    }
+}
+
+/// Size and SHA-256 (hex) of a file.
+pub(crate) fn checksum(path: &Path) -> std::io::Result<(u64, String)> {
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut n = 0u64;
+    loop {
+        let k = f.read(&mut buf)?;
+        if k == 0 {
+            break;
+        }
+        h.update(&buf[..k]);
+        n += k as u64;
+    }
+    Ok((n, h.finalize().iter().map(|b| format!("{b:02x}")).collect()))
+}
+
+/// Writes `v` as pretty JSON through a hidden temp file and a rename, so a crash leaves the
+/// old file or the new one, never half of one; `sync` also fsyncs it first (for checkpoints,
+/// which must not point past data that is not yet on disk).
+pub(crate) fn write_json_atomic<T: Serialize>(
+    path: &Path,
+    v: &T,
+    sync: bool,
+) -> Result<(), RunError> {
+    use std::io::Write;
+    let mut text = serde_json::to_string_pretty(v).unwrap_or_default();
+    text.push('\n');
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    let res = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        if sync {
+            f.sync_data()?;
+        }
+        drop(f);
+        std::fs::rename(&tmp, path)
+    })();
+    res.map_err(|source| {
+        let _ = std::fs::remove_file(&tmp);
+        RunError::OutputDir {
+            path: path.to_path_buf(),
+            source,
+        }
+    })
+}
