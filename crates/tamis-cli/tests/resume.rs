@@ -85,23 +85,32 @@ fn checkpointed_reads(out: &Path) -> u64 {
 /// Starts the run and SIGKILLs it once its checkpoint has passed `reads` records (at once
 /// when `reads` is 0); returns whether it was killed before finishing.
 fn run_and_kill(args: &[String], out: &Path, reads: u64) -> bool {
+    let killed = kill_when(args, || reads == 0 || checkpointed_reads(out) >= reads);
+    if killed {
+        eprintln!(
+            "killed (wanted {reads}); checkpoint at {}",
+            checkpointed_reads(out)
+        );
+    }
+    killed
+}
+
+/// Starts the run and SIGKILLs it as soon as `ready()` holds; returns whether it was killed
+/// before finishing.
+fn kill_when(args: &[String], mut ready: impl FnMut() -> bool) -> bool {
     let mut child = spawn(args);
     loop {
         if let Some(status) = child.try_wait().unwrap() {
             assert!(status.success(), "run failed: {status}");
             return false;
         }
-        if reads == 0 || checkpointed_reads(out) >= reads {
+        if ready() {
             break;
         }
         std::thread::sleep(Duration::from_millis(2));
     }
     child.kill().unwrap();
     child.wait().unwrap();
-    eprintln!(
-        "killed (wanted {reads}); checkpoint at {}",
-        checkpointed_reads(out)
-    );
     true
 }
 
@@ -327,4 +336,81 @@ fn another_pipeline_does_not_resume_an_interrupted_run() {
     other.push("--overwrite".into());
     tamis_ok(&other.iter().map(String::as_str).collect::<Vec<_>>());
     tamis_ok(&["verify", out.to_str().unwrap()]);
+}
+
+#[test]
+fn killed_phased_runs_resume_to_byte_identical_outputs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inputs = corpus(tmp.path(), 40);
+    let pipeline = tmp.path().join("p.toml");
+    std::fs::write(
+        &pipeline,
+        "[[step]]\ntype = \"line_clean\"\n\n[[step]]\ntype = \"minhash_dedup\"\n\n\
+         [[step]]\ntype = \"fineweb_quality\"\n",
+    )
+    .unwrap();
+    let args = |out: &Path| {
+        let mut a = run_args(&inputs, out, &["--checkpoint-every", "97"]);
+        a[1] = "--pipeline".into();
+        a[2] = pipeline.display().to_string();
+        a
+    };
+    let reference = tmp.path().join("reference");
+    tamis_ok(
+        &args(&reference)
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    let want = outputs(&reference);
+
+    let out = tmp.path().join("resumed");
+    let args = args(&out);
+    let work = out.join("work-phases");
+    let phase_reads = |p: &str| checkpointed_reads(&work.join(p));
+    // In the first step phase (before its first checkpoint, after a few), during the dedup
+    // phase, and in the last step phase.
+    let points: [Box<dyn Fn() -> bool>; 5] = [
+        Box::new(|| true),
+        Box::new(|| phase_reads("p00") >= 1),
+        Box::new(|| phase_reads("p00") >= 1000),
+        Box::new(|| work.join("p01").exists()),
+        Box::new(|| work.join("p02").exists()),
+    ];
+    let mut kills = 0;
+    let mut finished = false;
+    for ready in points {
+        if kill_when(&args, ready) {
+            kills += 1;
+        } else {
+            finished = true;
+            break;
+        }
+    }
+    assert!(
+        kills >= 3,
+        "the run finished before it could be killed often enough"
+    );
+    if !finished {
+        tamis_ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    }
+    let got = outputs(&out);
+    assert_eq!(names(&got), names(&want));
+    for ((name, a), (_, b)) in got.iter().zip(&want) {
+        assert!(a == b, "{name} differs from the uninterrupted run's");
+    }
+    assert!(!work.exists());
+    tamis_ok(&["verify", out.to_str().unwrap()]);
+    // Another pipeline does not resume a killed phased run.
+    std::fs::remove_dir_all(&out).unwrap();
+    assert!(kill_when(&args, || work.join("p00").exists()));
+    let mut other = args.clone();
+    other[2] = "fineweb".into();
+    other[1] = "--preset".into();
+    let o = tamis(&other.iter().map(String::as_str).collect::<Vec<_>>());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("already holds") || err.contains("config fingerprint"),
+        "{err}"
+    );
 }

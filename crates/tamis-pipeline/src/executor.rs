@@ -114,13 +114,8 @@ pub enum RunError {
 
 const SUBDIRS: [&str; 3] = ["kept", "dropped", "quarantine"];
 
-pub(crate) fn prepare_out_dir(dir: &Path, overwrite: bool) -> Result<(), RunError> {
-    clear_out_dir(dir, overwrite)?;
-    create_subdirs(dir)
-}
-
 /// Refuses earlier outputs in `dir`, or removes them with `overwrite`; creates `dir`.
-fn clear_out_dir(dir: &Path, overwrite: bool) -> Result<(), RunError> {
+pub(crate) fn clear_out_dir(dir: &Path, overwrite: bool) -> Result<(), RunError> {
     let io = |source| RunError::OutputDir {
         path: dir.to_path_buf(),
         source,
@@ -145,7 +140,7 @@ fn clear_out_dir(dir: &Path, overwrite: bool) -> Result<(), RunError> {
     std::fs::create_dir_all(dir).map_err(io)
 }
 
-fn create_subdirs(dir: &Path) -> Result<(), RunError> {
+pub(crate) fn create_subdirs(dir: &Path) -> Result<(), RunError> {
     for s in SUBDIRS {
         std::fs::create_dir_all(dir.join(s)).map_err(|source| RunError::OutputDir {
             path: dir.join(s),
