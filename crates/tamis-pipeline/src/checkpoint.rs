@@ -3,8 +3,9 @@
 //! run is complete) and the manifest (`OUT/manifest.json`, written at the end).
 
 use std::collections::BTreeMap;
-use std::io::Read;
-use std::path::Path;
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -15,6 +16,7 @@ use crate::stats::RunStats;
 
 pub(crate) const CHECKPOINT: &str = ".checkpoint.json";
 pub(crate) const MANIFEST: &str = "manifest.json";
+pub(crate) const INPUT_LOG: &str = ".checkpoint-inputs.jsonl";
 /// Checkpoint layout version; a checkpoint of another version is not resumed.
 const FORMAT: u32 = 1;
 
@@ -22,8 +24,9 @@ const FORMAT: u32 = 1;
 /// exactly, or its outputs would differ from an uninterrupted run's.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct RunKey {
-    /// Input files in reading order, with their sizes.
-    pub inputs: Vec<(String, Option<u64>)>,
+    /// Input files in reading order with their sizes: the count and a SHA-256 of the list,
+    /// so checkpoints stay small for runs over many files.
+    pub inputs: String,
     pub compression: String,
     pub checkpoint_every: u64,
     pub max_file_bytes: u64,
@@ -39,7 +42,14 @@ impl RunKey {
     pub fn new(files: &[InputFile], opts: &RunOptions) -> Self {
         let r = &opts.read;
         Self {
-            inputs: files.iter().map(|f| (f.display_path(), f.size)).collect(),
+            inputs: {
+                let list: Vec<(String, Option<u64>)> =
+                    files.iter().map(|f| (f.display_path(), f.size)).collect();
+                let json = serde_json::to_string(&list).unwrap_or_default();
+                let digest = Sha256::digest(json.as_bytes());
+                let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+                format!("{} files, sha256 {hex}", files.len())
+            },
             compression: opts.compression.name().to_owned(),
             checkpoint_every: opts.checkpoint_every,
             max_file_bytes: opts.max_file_bytes,
@@ -108,7 +118,11 @@ pub(crate) struct Checkpoint {
     pub done: bool,
     pub stats: RunStats,
     pub steps: Vec<SavedTally>,
-    pub inputs: Vec<InputAccount>,
+    /// Accounts of the input files before `file`, in the input log up to `inputs_log_len`.
+    pub inputs_logged: usize,
+    pub inputs_log_len: u64,
+    /// The account of input `file` so far (later files have read nothing yet).
+    pub current_input: Option<InputAccount>,
     /// `kept`, `dropped`, `quarantine`, in that order.
     pub outputs: Vec<SavedRoll>,
 }
@@ -140,6 +154,93 @@ impl Checkpoint {
 
     pub fn save(&self, dir: &Path) -> Result<(), RunError> {
         write_json_atomic(&dir.join(CHECKPOINT), self, true)
+    }
+}
+
+/// `OUT/.checkpoint-inputs.jsonl`: the accounts of finished input files, appended as the run
+/// passes them, so a checkpoint never rewrites the accounts of every file read so far.
+pub(crate) struct InputLog {
+    path: PathBuf,
+    out: BufWriter<File>,
+    logged: usize,
+}
+
+impl InputLog {
+    pub fn create(dir: &Path) -> Result<Self, RunError> {
+        let path = dir.join(INPUT_LOG);
+        let f = File::create(&path).map_err(|source| RunError::OutputDir {
+            path: path.clone(),
+            source,
+        })?;
+        Ok(Self {
+            path,
+            out: BufWriter::new(f),
+            logged: 0,
+        })
+    }
+
+    /// Reopens the log at a checkpoint's length; returns the accounts it holds there.
+    pub fn resume(
+        dir: &Path,
+        len: u64,
+        logged: usize,
+    ) -> Result<(Self, Vec<InputAccount>), RunError> {
+        let path = dir.join(INPUT_LOG);
+        let io = |source| RunError::OutputDir {
+            path: path.clone(),
+            source,
+        };
+        let f = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+            .map_err(io)?;
+        f.set_len(len).map_err(io)?;
+        let mut accounts = Vec::with_capacity(logged);
+        for line in BufReader::new(&f).lines() {
+            let line = line.map_err(io)?;
+            let a = serde_json::from_str(&line).map_err(|e| RunError::Resume {
+                dir: dir.to_path_buf(),
+                message: format!("{} is unreadable ({e})", path.display()),
+            })?;
+            accounts.push(a);
+        }
+        if accounts.len() != logged {
+            return Err(RunError::Resume {
+                dir: dir.to_path_buf(),
+                message: format!(
+                    "{} holds {} accounts, the checkpoint says {logged}",
+                    path.display(),
+                    accounts.len()
+                ),
+            });
+        }
+        let mut f = f;
+        f.seek(SeekFrom::End(0)).map_err(io)?;
+        let log = Self {
+            path: path.clone(),
+            out: BufWriter::new(f),
+            logged,
+        };
+        Ok((log, accounts))
+    }
+
+    /// Appends the accounts of `inputs[logged..upto]`, fsyncs, and returns how many accounts
+    /// the log holds and its length.
+    pub fn sync(&mut self, inputs: &[InputAccount], upto: usize) -> Result<(usize, u64), RunError> {
+        let io = |source| RunError::OutputDir {
+            path: self.path.clone(),
+            source,
+        };
+        for a in inputs.get(self.logged..upto).unwrap_or_default() {
+            let line = serde_json::to_string(a).unwrap_or_default();
+            writeln!(self.out, "{line}").map_err(io)?;
+        }
+        self.logged = self.logged.max(upto);
+        self.out.flush().map_err(io)?;
+        self.out.get_ref().sync_data().map_err(io)?;
+        let len = self.out.get_ref().metadata().map_err(io)?.len();
+        Ok((self.logged, len))
     }
 }
 
@@ -280,7 +381,6 @@ pub(crate) fn write_json_atomic<T: Serialize>(
     v: &T,
     sync: bool,
 ) -> Result<(), RunError> {
-    use std::io::Write;
     let mut text = serde_json::to_string_pretty(v).unwrap_or_default();
     text.push('\n');
     let name = path

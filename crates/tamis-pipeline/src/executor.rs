@@ -15,8 +15,8 @@ use tamis_io::{
 };
 
 use crate::checkpoint::{
-    Checkpoint, ClosedFile, InputAccount, Manifest, RunKey, SavedRoll, SavedTally, CHECKPOINT,
-    MANIFEST,
+    Checkpoint, ClosedFile, InputAccount, InputLog, Manifest, RunKey, SavedRoll, SavedTally,
+    CHECKPOINT, INPUT_LOG, MANIFEST,
 };
 use crate::spec::{Outcome, Pipeline, StepTally};
 use crate::stats::{RunStats, StepStats};
@@ -133,7 +133,7 @@ pub(crate) fn clear_out_dir(dir: &Path, overwrite: bool) -> Result<(), RunError>
                 std::fs::remove_dir_all(&p).map_err(io)?;
             }
         }
-        for m in marks {
+        for m in marks.iter().chain(&[INPUT_LOG]) {
             let _ = std::fs::remove_file(dir.join(m));
         }
     }
@@ -300,6 +300,8 @@ struct Run<'a> {
     tally: Vec<StepTally>,
     step_ids: Vec<&'static str>,
     inputs: Vec<InputAccount>,
+    /// Accounts of finished input files, for checkpoints.
+    log: Option<InputLog>,
     /// Elapsed time of earlier, interrupted sessions of this run.
     elapsed_before: f64,
     start: Instant,
@@ -397,6 +399,11 @@ impl Run<'_> {
             self.dropped.checkpoint()?,
             self.quarantine.checkpoint()?,
         ];
+        let log = self.log.as_mut().ok_or_else(|| RunError::Resume {
+            dir: self.opts.out_dir.clone(),
+            message: "no input log".into(),
+        })?;
+        let (inputs_logged, inputs_log_len) = log.sync(&self.inputs, file)?;
         let mut stats = self.stats.clone();
         stats.elapsed_s = self.elapsed_before + self.start.elapsed().as_secs_f64();
         Checkpoint {
@@ -415,7 +422,9 @@ impl Run<'_> {
                     nanos: t.nanos,
                 })
                 .collect(),
-            inputs: self.inputs.clone(),
+            inputs_logged,
+            inputs_log_len,
+            current_input: self.inputs.get(file).cloned(),
             outputs,
         }
         .save(&self.opts.out_dir)
@@ -517,6 +526,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunStats, RunError>
                 ..InputAccount::default()
             })
             .collect(),
+        log: None,
         elapsed_before: 0.0,
         start,
     };
@@ -527,6 +537,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunStats, RunError>
         }
         None => {
             clear_out_dir(&opts.out_dir, opts.overwrite)?;
+            run.log = Some(InputLog::create(&opts.out_dir)?);
             // The checkpoint comes before the output directories: a run killed before it
             // leaves nothing that looks like outputs, so the rerun simply starts afresh.
             run.checkpoint(0, 0, false)?;
@@ -649,6 +660,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunStats, RunError>
     manifest.save(&opts.out_dir)?;
     write_stats(&opts.out_dir, &stats)?;
     remove_checkpoint(&opts.out_dir)?;
+    let _ = std::fs::remove_file(opts.out_dir.join(INPUT_LOG));
     match (stats.stopped.is_some(), opts.max_errors) {
         (true, Some(limit)) => Err(RunError::TooManyErrors {
             limit,
@@ -721,7 +733,16 @@ fn restore(run: &mut Run<'_>, c: &Checkpoint) -> Result<(), RunError> {
         }
         t.nanos = saved.nanos;
     }
-    run.inputs = c.inputs.clone();
+    let (log, accounts) = InputLog::resume(&opts.out_dir, c.inputs_log_len, c.inputs_logged)?;
+    run.log = Some(log);
+    for (i, a) in accounts.into_iter().enumerate() {
+        if let Some(slot) = run.inputs.get_mut(i) {
+            *slot = a;
+        }
+    }
+    if let (Some(a), Some(slot)) = (&c.current_input, run.inputs.get_mut(c.file)) {
+        *slot = a.clone();
+    }
     Ok(())
 }
 
