@@ -414,3 +414,41 @@ fn killed_phased_runs_resume_to_byte_identical_outputs() {
         "{err}"
     );
 }
+
+#[test]
+fn a_run_that_failed_on_a_full_disk_resumes_once_there_is_space() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inputs = corpus(tmp.path(), 40);
+    let extra = ["--checkpoint-every", "97", "--compression", "none"];
+    let reference = tmp.path().join("reference");
+    tamis_ok(
+        &run_args(&inputs, &reference, &extra)
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    let want = outputs(&reference);
+    let out = tmp.path().join("out");
+    let args = run_args(&inputs, &out, &extra);
+    // A file-size limit fails a write half-way through a part, like a full disk (EFBIG, the
+    // signal it would raise being ignored).
+    let o = Command::new("sh")
+        .args(["-c", "trap '' XFSZ; ulimit -f 1024; exec \"$0\" \"$@\""])
+        .arg(env!("CARGO_BIN_EXE_tamis"))
+        .args(&args)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("File too large"), "{err}");
+    // It failed after some checkpoints, not before the first.
+    assert!(checkpointed_reads(&out) > 0);
+    assert!(!out.join("stats.json").exists());
+    // The same command, with room to write, finishes from the last checkpoint.
+    tamis_ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let got = outputs(&out);
+    assert_eq!(names(&got), names(&want));
+    for ((name, a), (_, b)) in got.iter().zip(&want) {
+        assert!(a == b, "{name} differs from the uninterrupted run's");
+    }
+}
