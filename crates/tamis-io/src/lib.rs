@@ -32,7 +32,7 @@ mod writer;
 
 pub use error::IoError;
 pub use input::{expand_inputs, Compression, Format, InputFile, InputIssue};
-pub use parts::{count_lines, partial_path, PartState, PartWriter};
+pub use parts::{count_lines, partial_path, sync_parent, PartState, PartWriter};
 pub use reader::{read, ReadOptions, ReadStats, Reader};
 pub use record::{reason, Location, Quarantined, Record, RAW_LIMIT};
 pub use writer::{JsonlWriter, ZSTD_LEVEL};

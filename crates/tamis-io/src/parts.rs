@@ -75,6 +75,8 @@ impl PartWriter {
             tmp: partial.clone(),
             source,
         })?;
+        // The new name must survive a power loss along with the data checkpoints sync.
+        sync_parent(path);
         Ok(Self::with_file(
             path,
             partial,
@@ -221,12 +223,7 @@ impl PartWriter {
             tmp: self.partial.clone(),
             source,
         })?;
-        // Persist the rename itself; best effort, as not every platform can open a directory.
-        if let Some(dir) = self.path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            if let Ok(d) = File::open(dir) {
-                let _ = d.sync_all();
-            }
-        }
+        sync_parent(&self.path);
         Ok(at)
     }
 
@@ -243,6 +240,16 @@ impl PartWriter {
     /// Uncompressed bytes written so far.
     pub fn bytes(&self) -> u64 {
         self.bytes
+    }
+}
+
+/// Persists the directory entries beside `path` (a creation or a rename); best effort, as not
+/// every platform can open a directory.
+pub fn sync_parent(path: &Path) {
+    if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
+        }
     }
 }
 

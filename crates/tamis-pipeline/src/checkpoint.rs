@@ -395,7 +395,11 @@ pub(crate) fn write_json_atomic<T: Serialize>(
             f.sync_data()?;
         }
         drop(f);
-        std::fs::rename(&tmp, path)
+        std::fs::rename(&tmp, path)?;
+        if sync {
+            tamis_io::sync_parent(path);
+        }
+        Ok(())
     })();
     res.map_err(|source| {
         let _ = std::fs::remove_file(&tmp);

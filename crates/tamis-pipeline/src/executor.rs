@@ -38,15 +38,15 @@ pub struct RunOptions {
     pub batch_bytes: usize,
     /// Uncompressed bytes after which an output file is closed and the next one started.
     pub max_file_bytes: u64,
-    /// Records between checkpoints (also taken after [`CHECKPOINT_TEXT_BYTES`] of text). Each
-    /// checkpoint ends a compressed part of every open output, so the value is part of what
-    /// decides the output bytes and a resumed run must use the same one.
+    /// Records between checkpoints (one is also taken after 64 MiB of text). Each checkpoint
+    /// ends a compressed part of every open output, so the value is part of what decides the
+    /// output bytes and a resumed run must use the same one.
     pub checkpoint_every: u64,
 }
 
 /// Text bytes read after which a checkpoint is taken even before `checkpoint_every` records,
 /// so runs over huge documents still checkpoint often.
-pub const CHECKPOINT_TEXT_BYTES: u64 = 64 << 20;
+const CHECKPOINT_TEXT_BYTES: u64 = 64 << 20;
 
 impl RunOptions {
     pub fn new(inputs: Vec<String>, out_dir: PathBuf) -> Self {
