@@ -302,18 +302,6 @@ pub struct Manifest {
 }
 
 impl Manifest {
-    pub fn load(dir: &Path) -> Result<Manifest, RunError> {
-        let path = dir.join(MANIFEST);
-        let text = std::fs::read_to_string(&path).map_err(|source| RunError::OutputDir {
-            path: path.clone(),
-            source,
-        })?;
-        serde_json::from_str(&text).map_err(|e| RunError::Resume {
-            dir: dir.to_path_buf(),
-            message: format!("{} is not a manifest: {e}", path.display()),
-        })
-    }
-
     pub(crate) fn save(&self, dir: &Path) -> Result<(), RunError> {
         write_json_atomic(&dir.join(MANIFEST), self, false)
     }

@@ -52,10 +52,13 @@ fn mismatch(path: &Path, message: impl Into<String>) -> VerifyError {
 /// (`read = kept + dropped + quarantined`), and that `stats.json` agrees.
 pub fn verify(dir: &Path) -> Result<VerifySummary, VerifyError> {
     let manifest_path = dir.join(MANIFEST);
-    let m = Manifest::load(dir).map_err(|e| VerifyError::Manifest {
+    let manifest_error = |message: String| VerifyError::Manifest {
         path: manifest_path.clone(),
-        message: e.to_string(),
-    })?;
+        message,
+    };
+    let text =
+        std::fs::read_to_string(&manifest_path).map_err(|e| manifest_error(e.to_string()))?;
+    let m: Manifest = serde_json::from_str(&text).map_err(|e| manifest_error(e.to_string()))?;
     let compression = match m.compression.as_str() {
         "zstd" => Compression::Zstd,
         "gzip" => Compression::Gzip,
