@@ -329,7 +329,7 @@ fn another_pipeline_does_not_resume_an_interrupted_run() {
     let o = tamis(&other.iter().map(String::as_str).collect::<Vec<_>>());
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(err.contains("checkpoint_every"), "{err}");
+    assert!(err.contains("--checkpoint-every"), "{err}");
     // --overwrite starts over with the other pipeline.
     let mut other = args.clone();
     other[2] = "clean".into();

@@ -62,23 +62,26 @@ impl RunKey {
         }
     }
 
-    /// The first field that differs from `other`, for the error message.
+    /// What differs from `other` first, named as the user sets it, for the error message.
     pub fn first_difference(&self, other: &RunKey) -> Option<&'static str> {
         let a = serde_json::to_value(self).unwrap_or_default();
         let b = serde_json::to_value(other).unwrap_or_default();
-        const FIELDS: [&str; 10] = [
-            "inputs",
-            "compression",
-            "checkpoint_every",
-            "max_file_bytes",
-            "max_record_bytes",
-            "max_decompressed_bytes",
-            "zstd_window_log_max",
-            "text_key",
-            "id_key",
-            "add_file_path",
+        const FIELDS: [(&str, &str); 10] = [
+            ("inputs", "list of input files (or their sizes)"),
+            ("compression", "--compression"),
+            ("checkpoint_every", "--checkpoint-every"),
+            ("max_file_bytes", "output file size"),
+            ("max_record_bytes", "--max-record-bytes"),
+            ("max_decompressed_bytes", "--max-decompressed-bytes"),
+            ("zstd_window_log_max", "zstd window limit"),
+            ("text_key", "text key"),
+            ("id_key", "id key"),
+            ("add_file_path", "file_path setting"),
         ];
-        FIELDS.into_iter().find(|f| a[f] != b[f])
+        FIELDS
+            .into_iter()
+            .find(|(f, _)| a[f] != b[f])
+            .map(|(_, label)| label)
     }
 }
 
