@@ -32,6 +32,9 @@ enum Command {
     /// default), exact copies, or lines repeated across documents; out of core; all stages
     /// here, or one stage and shard at a time on many machines.
     Dedup(DedupArgs),
+    /// Recheck a finished run's outputs against its manifest.json: sizes, SHA-256 checksums,
+    /// record counts, and that every input and the run balance.
+    Verify(VerifyArgs),
     /// Identify the language of each input line, like `fasttext predict-prob`: per line, the
     /// top K `label<TAB>score` pairs.
     Lid(LidArgs),
@@ -48,6 +51,12 @@ struct ExtractArgs {
     /// Worker threads (default: all cores). Output is identical for any value.
     #[arg(long, default_value_t = 0)]
     threads: usize,
+}
+
+#[derive(clap::Args)]
+struct VerifyArgs {
+    /// The output directory of a `tamis run`.
+    dir: PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -195,6 +204,15 @@ struct RunArgs {
     /// rest as decompressed_too_large: a decompression-bomb guard. Default: no limit.
     #[arg(long, value_parser = parse_bytes)]
     max_decompressed_bytes: Option<usize>,
+    /// Records between checkpoints. A killed or failed run, rerun with the same command,
+    /// resumes from its last checkpoint; the value shapes the output files, so a resumed run
+    /// must use the same one.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    checkpoint_every: u64,
+    /// Uncompressed bytes after which an output file is closed and the next one started
+    /// (default 1G); small values exercise rolling in tests.
+    #[arg(long, hide = true, default_value = "1G", value_parser = parse_bytes)]
+    max_file_bytes: usize,
 }
 
 #[derive(clap::Args)]
@@ -264,6 +282,16 @@ fn real_main() -> Result<ExitCode> {
     match Cli::parse().command {
         Command::Run(args) => run(args),
         Command::Dedup(args) => dedup(args),
+        Command::Verify(args) => match tamis_pipeline::verify(&args.dir) {
+            Ok(summary) => {
+                println!("{summary}");
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => {
+                eprintln!("error: verify failed: {e}");
+                Ok(ExitCode::from(1))
+            }
+        },
         Command::Lid(args) => {
             lid(args)?;
             Ok(ExitCode::SUCCESS)
@@ -298,6 +326,8 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     opts.progress = !args.no_progress && std::io::stderr().is_terminal();
     opts.read.max_record_bytes = args.max_record_bytes;
     opts.read.max_decompressed_bytes = args.max_decompressed_bytes.map(|n| n as u64);
+    opts.checkpoint_every = args.checkpoint_every;
+    opts.max_file_bytes = args.max_file_bytes as u64;
     match tamis_pipeline::run_spec(&spec, &opts) {
         Ok(stats) => {
             eprint!("{}", stats.summary_table());

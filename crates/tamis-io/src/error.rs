@@ -37,6 +37,8 @@ pub enum IoError {
         tmp: PathBuf,
         source: io::Error,
     },
+    #[error("{}: cannot resume: {message}", .path.display())]
+    Resume { path: PathBuf, message: String },
 }
 
 impl IoError {
@@ -48,7 +50,8 @@ impl IoError {
             | IoError::Create { path, .. }
             | IoError::Write { path, .. }
             | IoError::Serialize { path, .. }
-            | IoError::Rename { path, .. } => path,
+            | IoError::Rename { path, .. }
+            | IoError::Resume { path, .. } => path,
         }
     }
 }

@@ -10,6 +10,8 @@
 //!   largest record ([`ReadOptions::max_record_bytes`]), not by the file.
 //! * [`JsonlWriter`] writes datatrove-compatible JSONL to a temporary file and renames it into
 //!   place only when complete.
+//! * [`PartWriter`] writes the same JSONL as a sequence of parts that can be checkpointed and
+//!   resumed after a crash, for `tamis run`.
 //!
 //! Per-record problems are data, not errors: the pipeline counts them by [`reason`] and writes
 //! them to a quarantine file with [`Quarantined::to_json`], so no input disappears silently.
@@ -23,6 +25,7 @@ mod error;
 pub mod html;
 pub mod http;
 mod input;
+mod parts;
 mod reader;
 mod record;
 pub mod warc;
@@ -30,6 +33,7 @@ mod writer;
 
 pub use error::IoError;
 pub use input::{expand_inputs, Compression, Format, InputFile, InputIssue};
+pub use parts::{count_lines, partial_path, sync_parent, PartState, PartWriter};
 pub use reader::{read, ReadOptions, ReadStats, Reader};
 pub use record::{reason, Location, Quarantined, Record, RAW_LIMIT};
 pub use writer::{JsonlWriter, ZSTD_LEVEL};

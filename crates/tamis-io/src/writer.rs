@@ -43,16 +43,33 @@ pub struct JsonlWriter {
     done: bool,
 }
 
-enum Sink {
+pub(crate) enum Sink {
     Plain(BufWriter<File>),
     Gzip(flate2::write::GzEncoder<BufWriter<File>>),
     Zstd(zstd::stream::write::Encoder<'static, BufWriter<File>>),
 }
 
-const OUT_BUF: usize = 256 << 10;
+pub(crate) const OUT_BUF: usize = 256 << 10;
 
 impl Sink {
-    fn write_all(&mut self, b: &[u8]) -> io::Result<()> {
+    /// Starts a compressed stream (a zstd frame with a checksum, or a gzip member) on `out`.
+    pub(crate) fn new(out: BufWriter<File>, c: Compression) -> io::Result<Self> {
+        Ok(match c {
+            Compression::None => Sink::Plain(out),
+            Compression::Gzip => Sink::Gzip(flate2::write::GzEncoder::new(
+                out,
+                flate2::Compression::default(),
+            )),
+            Compression::Zstd => {
+                let mut e = zstd::stream::write::Encoder::new(out, ZSTD_LEVEL)?;
+                // A checksum lets readers detect corruption, as the zstd CLI does by default.
+                e.include_checksum(true)?;
+                Sink::Zstd(e)
+            }
+        })
+    }
+
+    pub(crate) fn write_all(&mut self, b: &[u8]) -> io::Result<()> {
         match self {
             Sink::Plain(w) => w.write_all(b),
             Sink::Gzip(w) => w.write_all(b),
@@ -60,14 +77,18 @@ impl Sink {
         }
     }
 
-    /// Writes the compression trailer and flushes, returning the file for `sync_all`.
-    fn finish(self) -> io::Result<File> {
-        let buffered = match self {
+    /// Writes the compression trailer (ends the frame or member), returning the buffered file.
+    pub(crate) fn end(self) -> io::Result<BufWriter<File>> {
+        Ok(match self {
             Sink::Plain(w) => w,
             Sink::Gzip(w) => w.finish()?,
             Sink::Zstd(w) => w.finish()?,
-        };
-        buffered.into_inner().map_err(|e| e.into_error())
+        })
+    }
+
+    /// Writes the compression trailer and flushes, returning the file for `sync_all`.
+    fn finish(self) -> io::Result<File> {
+        self.end()?.into_inner().map_err(|e| e.into_error())
     }
 }
 
@@ -81,6 +102,16 @@ struct OutDoc<'a> {
 
 fn is_empty(m: &&Metadata) -> bool {
     m.is_empty()
+}
+
+/// Appends `doc` as one compact `{"text","id","metadata"}` object (no newline) to `line`.
+pub(crate) fn serialize_doc(line: &mut Vec<u8>, doc: &Document) -> serde_json::Result<()> {
+    let out = OutDoc {
+        text: &doc.text,
+        id: &doc.id,
+        metadata: &doc.metadata,
+    };
+    serde_json::to_writer(line, &out)
 }
 
 /// Distinguishes temp files of writers created in the same process.
@@ -112,21 +143,7 @@ impl JsonlWriter {
             source,
         })?;
         let buffered = BufWriter::with_capacity(OUT_BUF, file);
-        let sink = match c {
-            Compression::None => Ok(Sink::Plain(buffered)),
-            Compression::Gzip => Ok(Sink::Gzip(flate2::write::GzEncoder::new(
-                buffered,
-                flate2::Compression::default(),
-            ))),
-            Compression::Zstd => {
-                zstd::stream::write::Encoder::new(buffered, ZSTD_LEVEL).and_then(|mut e| {
-                    // A checksum lets readers detect corruption, as the zstd CLI does by default.
-                    e.include_checksum(true)?;
-                    Ok(Sink::Zstd(e))
-                })
-            }
-        };
-        let sink = match sink {
+        let sink = match Sink::new(buffered, c) {
             Ok(s) => s,
             Err(source) => {
                 let _ = fs::remove_file(&tmp);
@@ -151,12 +168,7 @@ impl JsonlWriter {
     /// Writes one document as `{"text","id","metadata"}`.
     pub fn write(&mut self, doc: &Document) -> Result<(), IoError> {
         self.line.clear();
-        let out = OutDoc {
-            text: &doc.text,
-            id: &doc.id,
-            metadata: &doc.metadata,
-        };
-        serde_json::to_writer(&mut self.line, &out).map_err(|source| IoError::Serialize {
+        serialize_doc(&mut self.line, doc).map_err(|source| IoError::Serialize {
             path: self.path.clone(),
             source,
         })?;

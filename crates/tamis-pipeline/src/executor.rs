@@ -10,8 +10,14 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde_json::Value;
 use tamis_core::{DocCache, Document};
-use tamis_io::{Compression, IoError, JsonlWriter, Location, Quarantined, ReadOptions, Record};
+use tamis_io::{
+    partial_path, Compression, IoError, Location, PartWriter, Quarantined, ReadOptions, Record,
+};
 
+use crate::checkpoint::{
+    Checkpoint, ClosedFile, InputAccount, InputLog, Manifest, RunKey, SavedRoll, SavedTally,
+    CHECKPOINT, INPUT_LOG, MANIFEST,
+};
 use crate::spec::{Outcome, Pipeline, StepTally};
 use crate::stats::{RunStats, StepStats};
 
@@ -32,7 +38,15 @@ pub struct RunOptions {
     pub batch_bytes: usize,
     /// Uncompressed bytes after which an output file is closed and the next one started.
     pub max_file_bytes: u64,
+    /// Records between checkpoints (one is also taken after 64 MiB of text). Each checkpoint
+    /// ends a compressed part of every open output, so the value is part of what decides the
+    /// output bytes and a resumed run must use the same one.
+    pub checkpoint_every: u64,
 }
+
+/// Text bytes read after which a checkpoint is taken even before `checkpoint_every` records,
+/// so runs over huge documents still checkpoint often.
+const CHECKPOINT_TEXT_BYTES: u64 = 64 << 20;
 
 impl RunOptions {
     pub fn new(inputs: Vec<String>, out_dir: PathBuf) -> Self {
@@ -47,6 +61,7 @@ impl RunOptions {
             read: ReadOptions::default(),
             batch_bytes: 8 << 20,
             max_file_bytes: 1 << 30,
+            checkpoint_every: 10_000,
         }
     }
 }
@@ -78,17 +93,36 @@ pub enum RunError {
     Spec(#[from] crate::spec::SpecError),
     #[error(transparent)]
     Dedup(#[from] tamis_dedup::DedupError),
+    #[error("cannot resume the run in {dir}: {message} (pass --overwrite to start over)")]
+    Resume { dir: PathBuf, message: String },
+    #[error(
+        "{dir} holds an interrupted run of another pipeline (config fingerprint {found}, this \
+         one is {expected}); rerun the same command to resume it, or pass --overwrite to start \
+         over"
+    )]
+    FingerprintMismatch {
+        dir: PathBuf,
+        found: String,
+        expected: String,
+    },
+    #[error(
+        "{dir} holds an interrupted run whose {field} differs from this command's; rerun the \
+         same command to resume it, or pass --overwrite to start over"
+    )]
+    OptionsMismatch { dir: PathBuf, field: &'static str },
 }
 
 const SUBDIRS: [&str; 3] = ["kept", "dropped", "quarantine"];
 
-pub(crate) fn prepare_out_dir(dir: &Path, overwrite: bool) -> Result<(), RunError> {
+/// Refuses earlier outputs in `dir`, or removes them with `overwrite`; creates `dir`.
+pub(crate) fn clear_out_dir(dir: &Path, overwrite: bool) -> Result<(), RunError> {
     let io = |source| RunError::OutputDir {
         path: dir.to_path_buf(),
         source,
     };
+    let marks = ["stats.json", MANIFEST, CHECKPOINT];
     let has_outputs =
-        dir.join("stats.json").exists() || SUBDIRS.iter().any(|s| dir.join(s).exists());
+        marks.iter().any(|m| dir.join(m).exists()) || SUBDIRS.iter().any(|s| dir.join(s).exists());
     if has_outputs {
         if !overwrite {
             return Err(RunError::OutputExists(dir.to_path_buf()));
@@ -99,10 +133,19 @@ pub(crate) fn prepare_out_dir(dir: &Path, overwrite: bool) -> Result<(), RunErro
                 std::fs::remove_dir_all(&p).map_err(io)?;
             }
         }
-        let _ = std::fs::remove_file(dir.join("stats.json"));
+        for m in marks.iter().chain(&[INPUT_LOG]) {
+            let _ = std::fs::remove_file(dir.join(m));
+        }
     }
+    std::fs::create_dir_all(dir).map_err(io)
+}
+
+pub(crate) fn create_subdirs(dir: &Path) -> Result<(), RunError> {
     for s in SUBDIRS {
-        std::fs::create_dir_all(dir.join(s)).map_err(io)?;
+        std::fs::create_dir_all(dir.join(s)).map_err(|source| RunError::OutputDir {
+            path: dir.join(s),
+            source,
+        })?;
     }
     Ok(())
 }
@@ -111,39 +154,90 @@ pub(crate) fn prepare_out_dir(dir: &Path, overwrite: bool) -> Result<(), RunErro
 /// after `max_bytes`, opened lazily so an empty output leaves no empty file.
 struct RollingWriter {
     dir: PathBuf,
+    /// `kept`, `dropped` or `quarantine`: the manifest names files relative to the run.
+    sub: &'static str,
     compression: Compression,
     max_bytes: u64,
     index: usize,
     written: u64,
-    current: Option<JsonlWriter>,
+    current: Option<PartWriter>,
+    closed: Vec<ClosedFile>,
 }
 
 impl RollingWriter {
-    fn new(dir: PathBuf, compression: Compression, max_bytes: u64) -> Self {
+    fn new(out: &Path, sub: &'static str, compression: Compression, max_bytes: u64) -> Self {
         Self {
-            dir,
+            dir: out.join(sub),
+            sub,
             compression,
             max_bytes,
             index: 0,
             written: 0,
             current: None,
+            closed: Vec::new(),
         }
     }
 
-    fn writer(&mut self, next_len: u64) -> Result<&mut JsonlWriter, IoError> {
-        if self.current.is_some() && self.written + next_len > self.max_bytes && self.written > 0 {
-            if let Some(w) = self.current.take() {
-                w.finish()?;
+    fn name(&self, index: usize) -> String {
+        format!("{index:05}.jsonl{}", self.compression.extension())
+    }
+
+    /// Back to the state of a checkpoint: finished files stay, the open one is cut back to
+    /// its checkpointed length, and anything written after the checkpoint is removed.
+    fn resume(
+        out: &Path,
+        sub: &'static str,
+        compression: Compression,
+        max_bytes: u64,
+        saved: &SavedRoll,
+    ) -> Result<Self, RunError> {
+        let mut w = Self::new(out, sub, compression, max_bytes);
+        w.index = saved.index;
+        w.written = saved.written;
+        w.closed = saved.closed.clone();
+        let mut keep: Vec<PathBuf> = w.closed.iter().map(|c| w.dir.join(&c.name)).collect();
+        if let Some(at) = saved.current {
+            let path = w.dir.join(w.name(w.index));
+            w.current = Some(PartWriter::resume(&path, compression, at)?);
+            keep.push(partial_path(&path));
+        }
+        let io = |path: &Path, source| RunError::OutputDir {
+            path: path.to_path_buf(),
+            source,
+        };
+        std::fs::create_dir_all(&w.dir).map_err(|e| io(&w.dir, e))?;
+        for e in std::fs::read_dir(&w.dir).map_err(|e| io(&w.dir, e))? {
+            let p = e.map_err(|e| io(&w.dir, e))?.path();
+            if !keep.contains(&p) {
+                std::fs::remove_file(&p).map_err(|e| io(&p, e))?;
             }
+        }
+        Ok(w)
+    }
+
+    fn writer(&mut self, next_len: u64) -> Result<&mut PartWriter, IoError> {
+        if self.current.is_some() && self.written + next_len > self.max_bytes && self.written > 0 {
+            self.close_current()?;
             self.index += 1;
             self.written = 0;
         }
         if self.current.is_none() {
-            let name = format!("{:05}.jsonl{}", self.index, self.compression.extension());
-            self.current = Some(JsonlWriter::create(&self.dir.join(name), self.compression)?);
+            let path = self.dir.join(self.name(self.index));
+            self.current = Some(PartWriter::create(&path, self.compression)?);
         }
         self.written += next_len;
         Ok(self.current.as_mut().expect("opened above"))
+    }
+
+    fn close_current(&mut self) -> Result<(), IoError> {
+        if let Some(w) = self.current.take() {
+            let at = w.finish()?;
+            self.closed.push(ClosedFile {
+                name: self.name(self.index),
+                records: at.records,
+            });
+        }
+        Ok(())
     }
 
     fn write_doc(&mut self, doc: &Document) -> Result<(), IoError> {
@@ -154,14 +248,38 @@ impl RollingWriter {
         self.writer(256)?.write_value(v)
     }
 
-    fn finish(self) -> Result<(), IoError> {
-        self.current.map_or(Ok(()), JsonlWriter::finish)
+    /// Ends the open file's current part and makes it durable.
+    fn checkpoint(&mut self) -> Result<SavedRoll, IoError> {
+        let current = self
+            .current
+            .as_mut()
+            .map(PartWriter::checkpoint)
+            .transpose()?;
+        Ok(SavedRoll {
+            index: self.index,
+            written: self.written,
+            current,
+            closed: self.closed.clone(),
+        })
+    }
+
+    /// Renames the open file into place; returns every file with its record count, by path
+    /// relative to the run's directory.
+    fn finish(mut self) -> Result<Vec<(String, u64)>, IoError> {
+        self.close_current()?;
+        Ok(self
+            .closed
+            .iter()
+            .map(|c| (format!("{}/{}", self.sub, c.name), c.records))
+            .collect())
     }
 }
 
 struct Item {
     doc: Document,
     loc: Location,
+    /// Index of the input file, for the manifest's per-file accounting.
+    file: usize,
 }
 
 /// What became of one document in a batch: a pipeline outcome, or a panic inside a step
@@ -173,21 +291,34 @@ enum DocResult {
 
 struct Run<'a> {
     opts: &'a RunOptions,
+    fingerprint: String,
+    key: RunKey,
     kept: RollingWriter,
     dropped: RollingWriter,
     quarantine: RollingWriter,
     stats: RunStats,
     tally: Vec<StepTally>,
     step_ids: Vec<&'static str>,
+    inputs: Vec<InputAccount>,
+    /// Accounts of finished input files, for checkpoints.
+    log: Option<InputLog>,
+    /// Elapsed time of earlier, interrupted sessions of this run.
+    elapsed_before: f64,
+    start: Instant,
 }
 
 impl Run<'_> {
-    fn quarantine(&mut self, q: &Quarantined) -> Result<(), RunError> {
+    fn quarantine(&mut self, q: &Quarantined, file: usize) -> Result<(), RunError> {
         self.quarantine.write_value(&q.to_json())?;
         self.stats.quarantined += 1;
         *self
             .stats
             .quarantine_reasons
+            .entry(q.reason.to_string())
+            .or_default() += 1;
+        let acc = &mut self.inputs[file];
+        acc.quarantined += 1;
+        *acc.quarantine_reasons
             .entry(q.reason.to_string())
             .or_default() += 1;
         // Stopping is a flag, not an error: documents already read still get filtered and
@@ -214,17 +345,27 @@ impl Run<'_> {
             }
         }
         for (item, outcome) in items.into_iter().zip(outcomes) {
-            let Item { mut doc, loc } = item;
+            let Item { mut doc, loc, file } = item;
             match outcome {
                 DocResult::Done(Outcome::Kept) => {
+                    self.stamp(&mut doc);
                     self.kept.write_doc(&doc)?;
                     self.stats.kept += 1;
+                    self.inputs[file].kept += 1;
                 }
                 DocResult::Done(Outcome::Dropped { step, reason }) => {
+                    let acc = &mut self.inputs[file];
+                    acc.dropped += 1;
+                    *acc.dropped_by
+                        .entry(self.step_ids[step].to_owned())
+                        .or_default()
+                        .entry(reason.clone())
+                        .or_default() += 1;
                     doc.metadata
                         .insert("filter_reason".into(), Value::from(reason));
                     doc.metadata
                         .insert("filter_step".into(), Value::from(self.step_ids[step]));
+                    self.stamp(&mut doc);
                     self.dropped.write_doc(&doc)?;
                     self.stats.dropped += 1;
                 }
@@ -235,11 +376,58 @@ impl Run<'_> {
                         message: format!("document {:?}: a step panicked: {message}", doc.id),
                         raw: None,
                     };
-                    self.quarantine(&q)?;
+                    self.quarantine(&q, file)?;
                 }
             }
         }
         Ok(())
+    }
+
+    /// Marks an output document with the config that decided it.
+    fn stamp(&self, doc: &mut Document) {
+        doc.metadata.insert(
+            "tamis_config".into(),
+            Value::from(self.fingerprint.as_str()),
+        );
+    }
+
+    /// Ends a part of every output, makes it durable, then records the state in the
+    /// checkpoint file: on resume, everything the checkpoint mentions is on disk.
+    fn checkpoint(&mut self, file: usize, record: u64, done: bool) -> Result<(), RunError> {
+        let outputs = vec![
+            self.kept.checkpoint()?,
+            self.dropped.checkpoint()?,
+            self.quarantine.checkpoint()?,
+        ];
+        let log = self.log.as_mut().ok_or_else(|| RunError::Resume {
+            dir: self.opts.out_dir.clone(),
+            message: "no input log".into(),
+        })?;
+        let (inputs_logged, inputs_log_len) = log.sync(&self.inputs, file)?;
+        let mut stats = self.stats.clone();
+        stats.elapsed_s = self.elapsed_before + self.start.elapsed().as_secs_f64();
+        Checkpoint {
+            format: Checkpoint::new_format(),
+            fingerprint: self.fingerprint.clone(),
+            key: self.key.clone(),
+            file,
+            record,
+            done,
+            stats,
+            steps: self
+                .tally
+                .iter()
+                .map(|t| SavedTally {
+                    counters: t.counters.iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+                    nanos: t.nanos,
+                })
+                .collect(),
+            inputs_logged,
+            inputs_log_len,
+            current_input: self.inputs.get(file).cloned(),
+            outputs,
+        }
+        .save(&self.opts.out_dir)
     }
 }
 
@@ -281,24 +469,35 @@ fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
         .unwrap_or_else(|| "unknown panic".into())
 }
 
-/// Runs `pipeline` over the inputs and writes `kept/`, `dropped/`, `quarantine/` and
-/// `stats.json` under `opts.out_dir`. Per-record faults are quarantined and the run goes on;
-/// only output I/O errors and `max_errors` stop it.
+/// Runs `pipeline` over the inputs and writes `kept/`, `dropped/`, `quarantine/`,
+/// `manifest.json` and `stats.json` under `opts.out_dir`. Per-record faults are quarantined
+/// and the run goes on; only output I/O errors and `max_errors` stop it.
+///
+/// Every `checkpoint_every` records the outputs are made durable and `.checkpoint.json`
+/// records where the run stands. When `out_dir` holds such a checkpoint (a run that was killed
+/// or failed) and no `stats.json`, the run resumes from it, provided the pipeline's
+/// fingerprint and the options are the same; its outputs are then byte for byte those of an
+/// uninterrupted run.
 pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunStats, RunError> {
     let start = Instant::now();
     let files = tamis_io::expand_inputs(&opts.inputs);
     if files.is_empty() {
         return Err(RunError::NoInputs(opts.inputs.clone()));
     }
-    prepare_out_dir(&opts.out_dir, opts.overwrite)?;
+    let key = RunKey::new(&files, opts);
+    let fingerprint = pipeline.fingerprint().to_owned();
+    let saved = resumable(&opts.out_dir, opts.overwrite, &fingerprint, &key)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
         .build()
         .map_err(|e| RunError::Threads(e.to_string()))?;
-    let out =
-        |s: &str| RollingWriter::new(opts.out_dir.join(s), opts.compression, opts.max_file_bytes);
+    let out = |s: &'static str| {
+        RollingWriter::new(&opts.out_dir, s, opts.compression, opts.max_file_bytes)
+    };
     let mut run = Run {
         opts,
+        fingerprint,
+        key,
         kept: out("kept"),
         dropped: out("dropped"),
         quarantine: out("quarantine"),
@@ -314,10 +513,39 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunStats, RunError>
             threads: pool.current_num_threads(),
             elapsed_s: 0.0,
             stopped: None,
+            tamis_config: pipeline.fingerprint().to_owned(),
+            tamis_version: crate::VERSION.to_owned(),
         },
         tally: pipeline.new_tally(),
         step_ids: pipeline.step_ids(),
+        inputs: files
+            .iter()
+            .map(|f| InputAccount {
+                path: f.display_path(),
+                size: f.size,
+                ..InputAccount::default()
+            })
+            .collect(),
+        log: None,
+        elapsed_before: 0.0,
+        start,
     };
+    let (first_file, skip) = match &saved {
+        Some(c) => {
+            restore(&mut run, c)?;
+            (c.file, c.record)
+        }
+        None => {
+            clear_out_dir(&opts.out_dir, opts.overwrite)?;
+            run.log = Some(InputLog::create(&opts.out_dir)?);
+            // The checkpoint comes before the output directories: a run killed before it
+            // leaves nothing that looks like outputs, so the rerun simply starts afresh.
+            run.checkpoint(0, 0, false)?;
+            create_subdirs(&opts.out_dir)?;
+            (0, 0)
+        }
+    };
+    let every = opts.checkpoint_every.max(1);
     let bar = progress_bar(opts.progress, files.iter().filter_map(|f| f.size).sum());
     // Reading the next batch and writing the previous one overlap with filtering the current
     // one; batches are still written strictly in input order.
@@ -336,19 +564,35 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunStats, RunError>
         };
         let mut batch: Vec<Item> = Vec::new();
         let mut batch_bytes = 0usize;
-        let mut done_bytes = 0u64;
-        'files: for file in &files {
+        let (mut since_records, mut since_bytes) = (0u64, 0u64);
+        let mut done_bytes: u64 = files[..first_file.min(files.len())]
+            .iter()
+            .filter_map(|f| f.size)
+            .sum();
+        'files: for (fi, file) in files.iter().enumerate().skip(first_file) {
             let mut reader = tamis_io::read(file, &opts.read);
+            let mut in_file = 0u64;
+            if fi == first_file {
+                // Records before the checkpoint are already accounted for; reading them
+                // again is cheaper than seeking into a compressed stream.
+                while in_file < skip && reader.next().is_some() {
+                    in_file += 1;
+                }
+            }
             while let Some(record) = reader.next() {
                 if run.stats.stopped.is_some() {
                     break 'files;
                 }
                 run.stats.read += 1;
+                run.inputs[fi].read += 1;
+                in_file += 1;
+                since_records += 1;
                 match record {
                     Record::Doc { doc, loc } => {
                         batch_bytes += doc.text.len();
+                        since_bytes += doc.text.len() as u64;
                         run.stats.input_text_bytes += doc.text.len() as u64;
-                        batch.push(Item { doc, loc });
+                        batch.push(Item { doc, loc, file: fi });
                         if batch_bytes >= opts.batch_bytes {
                             hand_off(&mut run, std::mem::take(&mut batch))?;
                             batch_bytes = 0;
@@ -358,7 +602,16 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunStats, RunError>
                             update_bar(&bar, &run.stats, start);
                         }
                     }
-                    Record::Bad(q) => run.quarantine(&q)?,
+                    Record::Bad(q) => run.quarantine(&q, fi)?,
+                }
+                // Checkpoints fall at fixed record counts (not times), so an interrupted run
+                // and an uninterrupted one end their output parts at the same places.
+                if since_records >= every || since_bytes >= CHECKPOINT_TEXT_BYTES {
+                    hand_off(&mut run, std::mem::take(&mut batch))?;
+                    hand_off(&mut run, Vec::new())?;
+                    batch_bytes = 0;
+                    run.checkpoint(fi, in_file, false)?;
+                    (since_records, since_bytes) = (0, 0);
                 }
             }
             done_bytes += file.size.unwrap_or(0);
@@ -370,6 +623,10 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunStats, RunError>
         Ok(())
     });
     bar.finish_and_clear();
+    // After a failure the partial outputs and the last checkpoint stay, so fixing the cause
+    // (e.g. freeing disk space) and rerunning resumes.
+    result?;
+    run.checkpoint(files.len(), 0, true)?;
     let Run {
         kept,
         dropped,
@@ -377,21 +634,33 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunStats, RunError>
         mut stats,
         tally,
         step_ids,
+        inputs,
+        fingerprint,
+        elapsed_before,
         ..
     } = run;
-    // Finish all three even after a failure (each removes its temp file on error), but report
-    // the first error of the run itself: after a failed write, finishing that writer only
-    // says "writer already failed", which would hide the cause (e.g. a full disk).
-    let finished = kept.finish().and(dropped.finish()).and(quarantine.finish());
-    result?;
-    finished?;
+    let mut records = BTreeMap::new();
+    for w in [kept, dropped, quarantine] {
+        records.extend(w.finish()?);
+    }
     stats.steps = step_ids
         .iter()
         .zip(&tally)
         .map(|(id, t)| StepStats::from_tally(id, t))
         .collect();
-    stats.elapsed_s = start.elapsed().as_secs_f64();
+    stats.elapsed_s = elapsed_before + start.elapsed().as_secs_f64();
+    let manifest = Manifest::build(
+        &opts.out_dir,
+        &fingerprint,
+        opts.compression.name(),
+        &stats,
+        inputs,
+        &records,
+    )?;
+    manifest.save(&opts.out_dir)?;
     write_stats(&opts.out_dir, &stats)?;
+    remove_checkpoint(&opts.out_dir)?;
+    let _ = std::fs::remove_file(opts.out_dir.join(INPUT_LOG));
     match (stats.stopped.is_some(), opts.max_errors) {
         (true, Some(limit)) => Err(RunError::TooManyErrors {
             limit,
@@ -399,6 +668,91 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunStats, RunError>
             stats: Box::new(stats),
         }),
         _ => Ok(stats),
+    }
+}
+
+/// The checkpoint to resume from, if `dir` holds an unfinished run this command may continue.
+fn resumable(
+    dir: &Path,
+    overwrite: bool,
+    fingerprint: &str,
+    key: &RunKey,
+) -> Result<Option<Checkpoint>, RunError> {
+    if overwrite || dir.join("stats.json").exists() {
+        return Ok(None);
+    }
+    let Some(c) = Checkpoint::load(dir)? else {
+        return Ok(None);
+    };
+    if c.fingerprint != fingerprint {
+        return Err(RunError::FingerprintMismatch {
+            dir: dir.to_path_buf(),
+            found: c.fingerprint,
+            expected: fingerprint.to_owned(),
+        });
+    }
+    if let Some(field) = c.key.first_difference(key) {
+        return Err(RunError::OptionsMismatch {
+            dir: dir.to_path_buf(),
+            field,
+        });
+    }
+    Ok(Some(c))
+}
+
+/// Puts `run` back in the state of checkpoint `c`: counters, tallies and outputs.
+fn restore(run: &mut Run<'_>, c: &Checkpoint) -> Result<(), RunError> {
+    let opts = run.opts;
+    let subs = ["kept", "dropped", "quarantine"];
+    let mut writers = Vec::new();
+    for (sub, saved) in subs.into_iter().zip(&c.outputs) {
+        writers.push(RollingWriter::resume(
+            &opts.out_dir,
+            sub,
+            opts.compression,
+            opts.max_file_bytes,
+            saved,
+        )?);
+    }
+    let mut writers = writers.into_iter();
+    let (Some(k), Some(d), Some(q)) = (writers.next(), writers.next(), writers.next()) else {
+        return Err(RunError::Resume {
+            dir: opts.out_dir.clone(),
+            message: "the checkpoint does not list the three outputs".into(),
+        });
+    };
+    (run.kept, run.dropped, run.quarantine) = (k, d, q);
+    let threads = run.stats.threads;
+    let input_files = run.stats.input_files;
+    run.stats = c.stats.clone();
+    (run.stats.threads, run.stats.input_files) = (threads, input_files);
+    run.elapsed_before = c.stats.elapsed_s;
+    for (t, saved) in run.tally.iter_mut().zip(&c.steps) {
+        for (k, v) in &saved.counters {
+            t.counters.add(k, *v);
+        }
+        t.nanos = saved.nanos;
+    }
+    let (log, accounts) = InputLog::resume(&opts.out_dir, c.inputs_log_len, c.inputs_logged)?;
+    run.log = Some(log);
+    for (i, a) in accounts.into_iter().enumerate() {
+        if let Some(slot) = run.inputs.get_mut(i) {
+            *slot = a;
+        }
+    }
+    if let (Some(a), Some(slot)) = (&c.current_input, run.inputs.get_mut(c.file)) {
+        *slot = a.clone();
+    }
+    Ok(())
+}
+
+fn remove_checkpoint(dir: &Path) -> Result<(), RunError> {
+    let path = dir.join(CHECKPOINT);
+    match std::fs::remove_file(&path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(RunError::OutputDir { path, source: e })
+        }
+        _ => Ok(()),
     }
 }
 
@@ -410,17 +764,9 @@ fn join_batch(handle: std::thread::ScopedJoinHandle<'_, Processed>) -> Result<Pr
 }
 
 pub(crate) fn write_stats(dir: &Path, stats: &RunStats) -> Result<(), RunError> {
-    let path = dir.join("stats.json");
-    let mut text = serde_json::to_string_pretty(stats).unwrap_or_default();
-    text.push('\n');
     // Through a hidden temp file and a rename: a full disk must not leave a truncated
     // stats.json, which other tools take as the mark of a finished run.
-    let tmp = dir.join(format!(".stats.json.tmp-{}", std::process::id()));
-    let res = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, &path));
-    res.map_err(|source| {
-        let _ = std::fs::remove_file(&tmp);
-        RunError::OutputDir { path, source }
-    })
+    crate::checkpoint::write_json_atomic(&dir.join("stats.json"), stats, false)
 }
 
 /// A bar over the input's bytes on disk (compressed files advance as they are consumed), so a

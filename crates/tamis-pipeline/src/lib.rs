@@ -1,6 +1,7 @@
 //! Pipelines: a list of steps read from a TOML file or a named preset, built once (every
 //! parameter validated before any document is read), and run by the local executor.
 
+mod checkpoint;
 mod dedup;
 mod executor;
 pub mod extract;
@@ -8,7 +9,9 @@ mod phased;
 mod registry;
 mod spec;
 mod stats;
+mod verify;
 
+pub use checkpoint::{InputAccount, Manifest, OutputFile};
 pub use dedup::{dedup, DedupOptions, DedupRunError, DedupStage};
 pub use executor::{run, RunError, RunOptions};
 pub use phased::{has_dedup, run_spec};
@@ -19,5 +22,8 @@ pub use tamis_clean::{explain as explain_lines, LineCleanConfig, LineDecision};
 pub use tamis_dedup::{ExactKey, MinhashConfig, Shard, Survivor};
 pub use tamis_filters::FilterEntry;
 pub use tamis_io::{Compression, ReadOptions};
+pub use verify::{verify, VerifyError, VerifySummary};
+/// The tamis version, part of every config fingerprint.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Language identification (fastText-format models), for `tamis lid`.
 pub use tamis_lid as lid;

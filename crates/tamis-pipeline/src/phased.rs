@@ -6,15 +6,18 @@
 //! moved to `OUT/dropped/` and `OUT/quarantine/` prefixed with the phase (`p01-00000.jsonl.zst`),
 //! and one `stats.json` lists every step in order. Each phase is deterministic, so the whole is.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tamis_core::ConfigError;
 use tamis_dedup::{dedup_step, DedupJob, Method, DEDUP_STEP_IDS};
-use tamis_io::expand_inputs;
+use tamis_io::{count_lines, expand_inputs, Compression};
 
-use crate::executor::{prepare_out_dir, run, write_stats, RunError, RunOptions};
+use crate::checkpoint::{write_json_atomic, Manifest, RunKey, CHECKPOINT};
+use crate::executor::{clear_out_dir, create_subdirs, run, write_stats, RunError, RunOptions};
 use crate::spec::{Pipeline, PipelineSpec, SpecError};
 use crate::stats::{RunStats, StepStats};
 
@@ -36,11 +39,107 @@ pub fn run_spec(spec: &PipelineSpec, opts: &RunOptions) -> Result<RunStats, RunE
     if !has_dedup(spec) {
         return run(&spec.build()?, opts);
     }
-    let phases = build_phases(spec)?;
+    let fingerprint = spec.fingerprint();
+    let phases = build_phases(spec, &fingerprint)?;
     let start = Instant::now();
-    prepare_out_dir(&opts.out_dir, opts.overwrite)?;
     let work = opts.out_dir.join("work-phases");
+    let key = RunKey::new(&expand_inputs(&opts.inputs), opts);
+    let saved = PhasedRun {
+        fingerprint: fingerprint.clone(),
+        key,
+    };
+    if !resume_phases(&opts.out_dir, &work, opts.overwrite, &saved)? {
+        clear_out_dir(&opts.out_dir, opts.overwrite)?;
+        remove_dir(&work)?;
+        create_dir(&work)?;
+        // Written before the output directories, as in `run`: a run killed before it leaves
+        // nothing that looks like outputs.
+        write_json_atomic(&work.join(PHASED), &saved, true)?;
+        create_subdirs(&opts.out_dir)?;
+    }
+    let collecting = work.join(COLLECTING);
+    let (mut stats, dirs) = match load_json::<Collecting>(&collecting)? {
+        // Killed while moving the outputs into place: every phase is done.
+        Some(c) => (c.stats, c.dirs),
+        None => {
+            let (stats, dirs) = run_phases(phases, &work, opts)?;
+            write_json_atomic(
+                &collecting,
+                &Collecting {
+                    stats: stats.clone(),
+                    dirs: dirs.clone(),
+                },
+                true,
+            )?;
+            (stats, dirs)
+        }
+    };
+    collect_outputs(&dirs, &opts.out_dir)?;
+    stats.elapsed_s = start.elapsed().as_secs_f64();
+    stats.tamis_config = fingerprint.clone();
+    stats.tamis_version = crate::VERSION.to_owned();
+    write_manifest(&opts.out_dir, &fingerprint, opts.compression, &stats)?;
+    write_stats(&opts.out_dir, &stats)?;
     remove_dir(&work)?;
+    Ok(stats)
+}
+
+/// `work-phases/phased.json`: which pipeline and options the phases belong to.
+#[derive(Serialize, Deserialize)]
+struct PhasedRun {
+    fingerprint: String,
+    key: RunKey,
+}
+
+/// `work-phases/collecting.json`: every phase is done; the outputs are being moved into place.
+#[derive(Serialize, Deserialize)]
+struct Collecting {
+    stats: RunStats,
+    dirs: Vec<PathBuf>,
+}
+
+const PHASED: &str = "phased.json";
+const COLLECTING: &str = "collecting.json";
+/// In a phase's directory: the phase is complete, with these stats.
+const PHASE_DONE: &str = ".phase-done.json";
+
+/// Whether `out` holds an interrupted phased run that this one continues; refuses one of
+/// another pipeline or other options.
+fn resume_phases(
+    out: &Path,
+    work: &Path,
+    overwrite: bool,
+    this: &PhasedRun,
+) -> Result<bool, RunError> {
+    if overwrite || out.join("stats.json").exists() {
+        return Ok(false);
+    }
+    let Some(saved) = load_json::<PhasedRun>(&work.join(PHASED))? else {
+        return Ok(false);
+    };
+    if saved.fingerprint != this.fingerprint {
+        return Err(RunError::FingerprintMismatch {
+            dir: out.to_path_buf(),
+            found: saved.fingerprint,
+            expected: this.fingerprint.clone(),
+        });
+    }
+    if let Some(field) = saved.key.first_difference(&this.key) {
+        return Err(RunError::OptionsMismatch {
+            dir: out.to_path_buf(),
+            field,
+        });
+    }
+    Ok(true)
+}
+
+/// Runs the phases not yet done (a step phase resumes from its own checkpoint, a dedup phase
+/// starts over) and adds up their stats; returns the stats and the phase directories.
+fn run_phases(
+    phases: Vec<Phase>,
+    work: &Path,
+    opts: &RunOptions,
+) -> Result<(RunStats, Vec<PathBuf>), RunError> {
     let mut inputs = opts.inputs.clone();
     let mut total: Option<RunStats> = None;
     let mut dirs = Vec::new();
@@ -50,20 +149,32 @@ pub fn run_spec(spec: &PipelineSpec, opts: &RunOptions) -> Result<RunStats, RunE
             // Nothing survived the previous phase; the later steps see no document.
             break;
         }
-        let phase_stats = match phase {
-            Phase::Steps(pipeline) => {
-                let o = RunOptions {
-                    inputs: inputs.clone(),
-                    out_dir: dir.clone(),
-                    overwrite: true,
-                    ..opts.clone()
+        let done = dir.join(PHASE_DONE);
+        let phase_stats = match load_json::<RunStats>(&done)? {
+            Some(s) => s,
+            None => {
+                let s = match phase {
+                    Phase::Steps(pipeline) => {
+                        let o = RunOptions {
+                            inputs: inputs.clone(),
+                            out_dir: dir.clone(),
+                            // Resume the phase from its checkpoint if it has one.
+                            overwrite: !dir.join(CHECKPOINT).exists(),
+                            ..opts.clone()
+                        };
+                        run(&pipeline, &o)?
+                    }
+                    Phase::Dedup {
+                        method,
+                        memory_bytes,
+                    } => {
+                        remove_dir(&dir)?;
+                        run_dedup(method, memory_bytes, &inputs, &dir, opts)?
+                    }
                 };
-                run(&pipeline, &o)?
+                write_json_atomic(&done, &s, true)?;
+                s
             }
-            Phase::Dedup {
-                method,
-                memory_bytes,
-            } => run_dedup(method, memory_bytes, &inputs, &dir, opts)?,
         };
         total = Some(match total {
             None => phase_stats,
@@ -83,21 +194,48 @@ pub fn run_spec(spec: &PipelineSpec, opts: &RunOptions) -> Result<RunStats, RunE
         inputs = vec![dir.join("kept").display().to_string()];
         dirs.push(dir);
     }
-    let mut stats = total.ok_or(SpecError::Empty)?;
-    collect_outputs(&dirs, &opts.out_dir)?;
-    remove_dir(&work)?;
-    stats.elapsed_s = start.elapsed().as_secs_f64();
-    write_stats(&opts.out_dir, &stats)?;
-    Ok(stats)
+    Ok((total.ok_or(SpecError::Empty)?, dirs))
 }
 
-fn build_phases(spec: &PipelineSpec) -> Result<Vec<Phase>, SpecError> {
+fn load_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>, RunError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(RunError::OutputDir {
+                path: path.to_path_buf(),
+                source,
+            })
+        }
+    };
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|e| RunError::Resume {
+            dir: path.parent().unwrap_or(path).to_path_buf(),
+            message: format!("{} is unreadable ({e})", path.display()),
+        })
+}
+
+fn create_dir(dir: &Path) -> Result<(), RunError> {
+    std::fs::create_dir_all(dir).map_err(|source| RunError::OutputDir {
+        path: dir.to_path_buf(),
+        source,
+    })
+}
+
+/// The phases of `spec`; step phases carry the whole pipeline's `fingerprint`.
+fn build_phases(spec: &PipelineSpec, fingerprint: &str) -> Result<Vec<Phase>, SpecError> {
+    let build = |p: PipelineSpec| -> Result<Pipeline, SpecError> {
+        let mut built = p.build()?;
+        built.set_fingerprint(fingerprint.to_owned());
+        Ok(built)
+    };
     let mut phases = Vec::new();
     let mut pending = PipelineSpec { steps: Vec::new() };
     for s in &spec.steps {
         if DEDUP_STEP_IDS.contains(&s.kind.as_str()) {
             if !pending.steps.is_empty() {
-                phases.push(Phase::Steps(std::mem::take(&mut pending).build()?));
+                phases.push(Phase::Steps(build(std::mem::take(&mut pending))?));
             }
             let (method, memory_bytes) = dedup_step(&s.kind, &Value::Object(s.params.clone()))
                 .map_err(|m| ConfigError::new(s.kind.clone(), m))?;
@@ -110,7 +248,7 @@ fn build_phases(spec: &PipelineSpec) -> Result<Vec<Phase>, SpecError> {
         }
     }
     if !pending.steps.is_empty() {
-        phases.push(Phase::Steps(pending.build()?));
+        phases.push(Phase::Steps(build(pending)?));
     }
     Ok(phases)
 }
@@ -163,6 +301,8 @@ fn run_dedup(
         threads,
         elapsed_s: time_s,
         stopped: None,
+        tamis_config: String::new(),
+        tamis_version: crate::VERSION.to_owned(),
     })
 }
 
@@ -186,6 +326,36 @@ fn collect_outputs(dirs: &[PathBuf], out: &Path) -> Result<(), RunError> {
         }
     }
     Ok(())
+}
+
+/// The manifest of a phased run: totals and every output file, counted by reading it back
+/// (later phases cannot say which input a document came from, so no per-input accounting).
+fn write_manifest(
+    out: &Path,
+    fingerprint: &str,
+    compression: Compression,
+    stats: &RunStats,
+) -> Result<(), RunError> {
+    let mut records = BTreeMap::new();
+    for sub in ["kept", "dropped", "quarantine"] {
+        for f in files_in(&out.join(sub))? {
+            let n = count_lines(&f, compression).map_err(|source| RunError::OutputDir {
+                path: f.clone(),
+                source,
+            })?;
+            let name = f.file_name().unwrap_or_default().to_string_lossy();
+            records.insert(format!("{sub}/{name}"), n);
+        }
+    }
+    Manifest::build(
+        out,
+        fingerprint,
+        compression.name(),
+        stats,
+        Vec::new(),
+        &records,
+    )?
+    .save(out)
 }
 
 fn files_in(dir: &Path) -> Result<Vec<PathBuf>, RunError> {

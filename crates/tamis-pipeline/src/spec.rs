@@ -80,6 +80,29 @@ impl PipelineSpec {
         Self::from_toml(&text, &path.display().to_string())
     }
 
+    /// The config fingerprint: 16 hex digits of the SHA-256 of the resolved pipeline (each
+    /// step's defaults overlaid with its parameters, keys sorted) and the tamis version. Two
+    /// runs with the same fingerprint make the same decisions; it is stamped into outputs as
+    /// `metadata.tamis_config`, `stats.json` and `manifest.json`.
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let steps: Vec<serde_json::Value> = self
+            .steps
+            .iter()
+            .map(|s| {
+                let mut resolved = crate::lookup_step(&s.kind)
+                    .and_then(|e| (e.defaults)().as_object().cloned())
+                    .unwrap_or_default();
+                resolved.extend(s.params.clone());
+                resolved.insert("type".into(), s.kind.clone().into());
+                canonical(serde_json::Value::Object(resolved))
+            })
+            .collect();
+        let doc = serde_json::json!({ "tamis": crate::VERSION, "steps": steps });
+        let digest = Sha256::digest(doc.to_string().as_bytes());
+        digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+    }
+
     /// Validates every step's parameters and builds the runtime pipeline.
     pub fn build(&self) -> Result<Pipeline, SpecError> {
         if self.steps.is_empty() {
@@ -97,13 +120,37 @@ impl PipelineSpec {
                 Ok((entry.build)(&serde_json::Value::Object(s.params.clone()))?)
             })
             .collect::<Result<Vec<_>, SpecError>>()?;
-        Ok(Pipeline { steps })
+        Ok(Pipeline {
+            steps,
+            fingerprint: self.fingerprint(),
+        })
+    }
+}
+
+/// `v` with every object's keys sorted, so the fingerprint does not depend on the order
+/// parameters were written in (serde_json here preserves insertion order).
+fn canonical(v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::Object(m) => {
+            let mut entries: Vec<(String, Value)> = m.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k, canonical(v)))
+                    .collect(),
+            )
+        }
+        Value::Array(a) => Value::Array(a.into_iter().map(canonical).collect()),
+        v => v,
     }
 }
 
 /// Built steps, shared by all worker threads.
 pub struct Pipeline {
     steps: Vec<Box<dyn Step>>,
+    fingerprint: String,
 }
 
 /// Per-thread accumulators for one pipeline: each step's counters and time.
@@ -121,6 +168,16 @@ pub enum Outcome {
 }
 
 impl Pipeline {
+    /// The fingerprint of the spec it was built from (see [`PipelineSpec::fingerprint`]).
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+
+    /// A phase of a larger pipeline carries the whole pipeline's fingerprint.
+    pub(crate) fn set_fingerprint(&mut self, fingerprint: String) {
+        self.fingerprint = fingerprint;
+    }
+
     pub fn step_ids(&self) -> Vec<&'static str> {
         self.steps.iter().map(|s| s.id()).collect()
     }
@@ -209,6 +266,27 @@ mod tests {
             spec.build(),
             Err(SpecError::UnknownStep { index: 1, .. })
         ));
+    }
+
+    #[test]
+    fn fingerprint_follows_resolved_parameters_not_their_spelling() {
+        let fp = |t: &str| PipelineSpec::from_toml(t, "t").unwrap().fingerprint();
+        let base = fp("[[step]]\ntype = \"c4_quality\"\n");
+        assert_eq!(base.len(), 16);
+        // Stating a default explicitly resolves to the same pipeline.
+        assert_eq!(
+            base,
+            fp("[[step]]\ntype = \"c4_quality\"\nmin_num_sentences = 5\n")
+        );
+        assert_ne!(
+            base,
+            fp("[[step]]\ntype = \"c4_quality\"\nmin_num_sentences = 3\n")
+        );
+        let two =
+            "[[step]]\ntype = \"c4_quality\"\nmin_num_sentences = 3\nmin_words_per_line = 2\n";
+        let swapped =
+            "[[step]]\ntype = \"c4_quality\"\nmin_words_per_line = 2\nmin_num_sentences = 3\n";
+        assert_eq!(fp(two), fp(swapped));
     }
 
     #[test]

@@ -1,13 +1,13 @@
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::spec::StepTally;
 
 /// One step's line in `stats.json`: `total`, `forwarded`, `dropped`, `dropped_<reason>` and the
 /// step's own counters, named as datatrove names them, plus wall time summed over threads.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StepStats {
     pub step: String,
     #[serde(flatten)]
@@ -36,7 +36,7 @@ impl StepStats {
 
 /// `stats.json`: every record read ends up kept, dropped or quarantined, and
 /// `read == kept + dropped + quarantined` always holds.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunStats {
     /// Records read: documents parsed plus faults reported in their place.
     pub read: u64,
@@ -52,8 +52,13 @@ pub struct RunStats {
     pub threads: usize,
     pub elapsed_s: f64,
     /// Why the run stopped early, if it did (`max_errors`).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stopped: Option<String>,
+    /// The config fingerprint (see [`crate::PipelineSpec::fingerprint`]).
+    #[serde(default)]
+    pub tamis_config: String,
+    #[serde(default)]
+    pub tamis_version: String,
 }
 
 impl RunStats {
