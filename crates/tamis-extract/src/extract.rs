@@ -32,6 +32,8 @@ const NAMED_SHARE: f64 = 0.5;
 /// Below this many characters of main text, every surviving block is kept instead.
 const MIN_CHARS: usize = 250;
 
+/// Lines (almost) all link and shorter than this are dropped.
+const LINK_LINE_CHARS: usize = 30;
 /// Lines shorter than this after the last paragraph of prose are trailers, not content.
 const TRAILER_CHARS: usize = 30;
 
@@ -529,7 +531,9 @@ pub fn extract_dom(dom: &Dom) -> Extracted {
             lines = all;
         }
     }
-    lines.retain(|l| l.heading || l.link_chars * 2 <= l.chars);
+    // Short lines that are all link are navigation (`Home`, `Next post`); longer linked
+    // lines inside the content are kept (lists of sources, linked headings).
+    lines.retain(|l| l.heading || l.link_chars * 10 < l.chars * 9 || l.chars >= LINK_LINE_CHARS);
     // The headline repeats the title, which goes to metadata (trafilatura keeps it there too).
     if !dom.title.is_empty() {
         if let Some(pos) = lines.iter().take(5).position(|l| {
