@@ -1,8 +1,11 @@
 //! Every filter, one line each. The order is the order `tamis filters` lists them.
 
-use crate::{C4Quality, FilterEntry, FineWebQuality, GopherQuality, GopherRepetition, Language};
+use crate::{
+    C4Quality, FilterEntry, FineWebQuality, GopherQuality, GopherRepetition, Language, UrlFilter,
+};
 
-static REGISTRY: [FilterEntry; 5] = [
+static REGISTRY: [FilterEntry; 6] = [
+    FilterEntry::of::<UrlFilter>(),
     FilterEntry::of::<Language>(),
     FilterEntry::of::<GopherRepetition>(),
     FilterEntry::of::<GopherQuality>(),
