@@ -15,6 +15,7 @@ mod registry;
 mod url;
 mod words;
 
+pub use c4::badwords::{C4BadWords, C4BadWordsConfig};
 pub use c4::quality::{C4Quality, C4QualityConfig};
 pub use decl::{Filter, FilterEntry};
 pub use fineweb::quality::{FineWebQuality, FineWebQualityConfig};

@@ -1,16 +1,18 @@
 //! Every filter, one line each. The order is the order `tamis filters` lists them.
 
 use crate::{
-    C4Quality, FilterEntry, FineWebQuality, GopherQuality, GopherRepetition, Language, UrlFilter,
+    C4BadWords, C4Quality, FilterEntry, FineWebQuality, GopherQuality, GopherRepetition, Language,
+    UrlFilter,
 };
 
-static REGISTRY: [FilterEntry; 6] = [
+static REGISTRY: [FilterEntry; 7] = [
     FilterEntry::of::<UrlFilter>(),
     FilterEntry::of::<Language>(),
     FilterEntry::of::<GopherRepetition>(),
     FilterEntry::of::<GopherQuality>(),
     FilterEntry::of::<C4Quality>(),
     FilterEntry::of::<FineWebQuality>(),
+    FilterEntry::of::<C4BadWords>(),
 ];
 
 pub fn registry() -> &'static [FilterEntry] {
