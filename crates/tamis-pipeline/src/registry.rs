@@ -3,7 +3,10 @@
 
 use tamis_filters::FilterEntry;
 
-static CLEANERS: [FilterEntry; 1] = [FilterEntry::of::<tamis_clean::LineClean>()];
+static CLEANERS: [FilterEntry; 2] = [
+    FilterEntry::of::<tamis_clean::LineClean>(),
+    FilterEntry::of::<tamis_clean::Pii>(),
+];
 
 /// All steps, in the order `tamis filters` lists them.
 pub fn step_registry() -> impl Iterator<Item = &'static FilterEntry> {
