@@ -144,11 +144,14 @@ fn segments(log: &[Edit], text: &str) -> Result<Vec<Segment>, EditError> {
     let (mut orig, mut cur, mut cut_lines) = (0usize, 0usize, 0usize);
     for (index, e) in log.iter().enumerate() {
         let new_len = e.replacement.as_ref().map_or(0, String::len);
+        // Saturating: offsets come from metadata, and absurd ones must not overflow.
         let bad = e.byte_start < orig
             || e.byte_end < e.byte_start
             || e.line_end < e.line_start
-            || cur + (e.byte_start - orig) > text.len()
-            || cur + (e.byte_start - orig) + new_len > text.len();
+            || cur
+                .saturating_add(e.byte_start - orig)
+                .saturating_add(new_len)
+                > text.len();
         if bad {
             return Err(EditError::OutOfRange {
                 index,
@@ -420,6 +423,54 @@ mod tests {
         assert!(!doc.metadata[EDITS_KEY]
             .to_string()
             .contains("\"replacement\":null"));
+    }
+
+    /// What the `edit_log` fuzz target checks, on a few fixed inputs: rounds of removals and
+    /// replacements (some inside earlier replacements) always replay.
+    #[test]
+    fn rounds_of_removals_and_replacements_replay() {
+        let texts = [
+            "abc\nba\n\naaa bbb\nxyz\n",
+            "a\nb\na\nb",
+            "no match here\nnor here",
+            "ab",
+        ];
+        for text in texts {
+            for rounds in [[1usize, 3], [0, 0], [2, 5]] {
+                let mut doc = Document::new("d", text);
+                for r in rounds {
+                    remove_lines(&mut doc, &[(r, "x")]).unwrap();
+                    for (needle, with) in [("a", "<A>"), ("b", "[a]")] {
+                        let spans: Vec<(Range<usize>, &str, &str)> = doc
+                            .text
+                            .match_indices(needle)
+                            .map(|(i, _)| (i..i + 1, "p", with))
+                            .collect();
+                        replace_spans(&mut doc, &spans).unwrap();
+                    }
+                    let log = doc.metadata.get(EDITS_KEY).cloned().unwrap_or_default();
+                    let replayed = if log.is_null() {
+                        text.to_owned()
+                    } else {
+                        apply_edits(text, &log).unwrap()
+                    };
+                    assert_eq!(replayed, doc.text, "{text:?} {rounds:?}");
+                }
+            }
+        }
+    }
+
+    /// Offsets are metadata too: a huge one is an error, not an overflow.
+    #[test]
+    fn huge_offsets_in_a_log_are_an_error() {
+        let mut doc = Document::new("d", "a\nb\n");
+        let log = serde_json::json!([
+            {"rule": "r", "line_start": 0, "line_end": 0, "byte_start": 1, "byte_end": 1, "replacement": "x"},
+            {"rule": "r", "line_start": 0, "line_end": 0, "byte_start": usize::MAX, "byte_end": usize::MAX}
+        ]);
+        doc.metadata.insert(EDITS_KEY.into(), log);
+        assert!(remove_lines(&mut doc, &[(0, "x")]).is_err());
+        assert!(replace_spans(&mut doc, &[(0..1, "y", "z")]).is_err());
     }
 
     /// Line numbers are metadata and may be absurd; they must not overflow.
