@@ -1,6 +1,7 @@
 #![no_main]
-//! Edit logs: `apply_edits` and `remove_lines` on arbitrary logs must return an error, never
-//! panic; and removals made through `remove_lines` must always replay with `apply_edits`.
+//! Edit logs: `apply_edits`, `remove_lines` and `replace_spans` on arbitrary logs must return an
+//! error, never panic; and removals and replacements made through `remove_lines` and
+//! `replace_spans` must always replay with `apply_edits`.
 
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
@@ -20,6 +21,7 @@ fuzz_target!(|data: &[u8]| {
         let mut doc = Document::new("d", text.clone());
         doc.metadata.insert("tamis_edits".into(), log);
         let _ = tamis_clean::remove_lines(&mut doc, &[(0, "r"), (2, "r")]);
+        let _ = tamis_clean::replace_spans(&mut doc, &[(0..0, "p", "x")]);
     }
 
     // A log of numbers taken from the bytes: well-formed JSON, hostile values.
@@ -49,6 +51,16 @@ fuzz_target!(|data: &[u8]| {
         idx.dedup();
         let remove: Vec<(usize, &str)> = idx.iter().map(|&i| (i, "x")).collect();
         tamis_clean::remove_lines(&mut doc, &remove).expect("own log is valid");
+        // Replace every `a` (one byte, never a line break) with a stand-in, then `b` with one
+        // that holds an `a`, so later rounds replace inside replacements.
+        for (needle, with) in [("a", "<A>"), ("b", "[a]")] {
+            let spans: Vec<(std::ops::Range<usize>, &str, &str)> = doc
+                .text
+                .match_indices(needle)
+                .map(|(i, _)| (i..i + 1, "p", with))
+                .collect();
+            tamis_clean::replace_spans(&mut doc, &spans).expect("own log is valid");
+        }
         let log = doc
             .metadata
             .get("tamis_edits")

@@ -9,6 +9,7 @@
 //! or undone. Document-level filters then run on the cleaned text.
 
 mod log;
+mod pii;
 mod rules;
 
 use serde::{Deserialize, Serialize};
@@ -16,7 +17,8 @@ use serde_json::{json, Value};
 use tamis_core::{ConfigError, Ctx, Document, Step, Verdict};
 use tamis_filters::Filter;
 
-pub use log::remove_lines;
+pub use log::{remove_lines, replace_spans};
+pub use pii::{Pii, PiiConfig};
 pub use rules::RULE_IDS;
 
 /// Metadata key holding the edit log.
@@ -261,7 +263,7 @@ pub fn explain(text: &str, cfg: &LineCleanConfig) -> Vec<LineDecision> {
         .collect()
 }
 
-/// One removed range of the original text.
+/// One removed or replaced range of the original text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Edit {
     pub rule: String,
@@ -269,6 +271,10 @@ pub struct Edit {
     pub line_end: usize,
     pub byte_start: usize,
     pub byte_end: usize,
+    /// The text that replaced the range; absent for a removal, so logs written before
+    /// replacements existed read and replay unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replacement: Option<String>,
 }
 
 /// The cleaned text and the edit log, without touching a document.
@@ -294,6 +300,7 @@ pub fn clean(text: &str, cfg: &LineCleanConfig) -> (String, Vec<Edit>) {
                         line_end: i + 1,
                         byte_start: r.start,
                         byte_end: r.end,
+                        replacement: None,
                     }),
                 }
             }
@@ -320,10 +327,13 @@ pub enum EditError {
         start: usize,
         end: usize,
     },
+    #[error("a new edit covers part of the text that edit {index} put in, not all of it")]
+    SplitsReplacement { index: usize },
 }
 
 /// Replays an edit log (the value of `metadata.tamis_edits`) on the original text: removes each
-/// recorded byte range. Gives exactly the cleaned text the step produced.
+/// recorded byte range, or puts its `replacement` in its place. Gives exactly the text the
+/// steps produced.
 pub fn apply_edits(original: &str, edits: &Value) -> Result<String, EditError> {
     let edits: Vec<Edit> = serde_json::from_value(edits.clone())?;
     let mut out = String::with_capacity(original.len());
@@ -342,6 +352,9 @@ pub fn apply_edits(original: &str, edits: &Value) -> Result<String, EditError> {
             return Err(EditError::NotCharBoundary { index, start, end });
         }
         out.push_str(&original[pos..start]);
+        if let Some(r) = &e.replacement {
+            out.push_str(r);
+        }
         pos = end;
     }
     out.push_str(&original[pos..]);

@@ -1,10 +1,11 @@
-//! Recording removals made by later steps in the same edit log, in original-text coordinates.
+//! Recording removals and replacements made by later steps in the same edit log, in
+//! original-text coordinates.
 //!
 //! The log (`metadata.tamis_edits`) always describes the document as it was read: cutting its
-//! byte ranges out of the original text gives the current text. A step that removes lines of
-//! the current text (line dedup, and any later line filter) maps each removed range back
-//! through the earlier cuts and merges it into the log, so the invariant survives any number
-//! of steps.
+//! byte ranges out of the original text (putting in an entry's `replacement` where it has one)
+//! gives the current text. A step that removes lines of the current text (line dedup, and any
+//! later line filter) or replaces spans in it (`pii`) maps each range back through the earlier
+//! edits and merges it into the log, so the invariant survives any number of steps.
 
 use std::ops::Range;
 
@@ -20,10 +21,7 @@ pub fn remove_lines(doc: &mut Document, remove: &[(usize, &str)]) -> Result<usiz
     if remove.is_empty() {
         return Ok(0);
     }
-    let mut log: Vec<Edit> = match doc.metadata.get(EDITS_KEY) {
-        Some(v) => serde_json::from_value(v.clone())?,
-        None => Vec::new(),
-    };
+    let log = read_log(doc)?;
     let text = &doc.text;
     let lines = line_ranges(text);
     // Current-text runs: (rule, lines, bytes), consecutive lines of one rule joined.
@@ -41,63 +39,61 @@ pub fn remove_lines(doc: &mut Document, remove: &[(usize, &str)]) -> Result<usiz
         }
     }
 
-    // The original text's kept segments, in order: (original start, current start, length),
-    // with the original lines cut before each.
-    let mut segments: Vec<(usize, usize, usize, usize)> = Vec::new();
-    let (mut orig, mut cur, mut cut_lines) = (0usize, 0usize, 0usize);
-    for (index, e) in log.iter().enumerate() {
-        let bad = e.byte_start < orig
-            || e.byte_end < e.byte_start
-            || e.line_end < e.line_start
-            || cur + (e.byte_start - orig) > text.len();
-        if bad {
-            return Err(EditError::OutOfRange {
-                index,
-                start: e.byte_start,
-                end: e.byte_end,
-                len: text.len(),
-            });
-        }
-        // A cut of the original is a seam in the current text; if the log fits the text, the
-        // seam falls between characters. One that does not would split a character below.
-        if !text.is_char_boundary(cur + (e.byte_start - orig)) {
-            return Err(EditError::NotCharBoundary {
-                index,
-                start: e.byte_start,
-                end: e.byte_end,
-            });
-        }
-        if e.byte_start > orig {
-            segments.push((orig, cur, e.byte_start - orig, cut_lines));
-            cur += e.byte_start - orig;
-        }
-        orig = e.byte_end;
-        // Saturating: line numbers come from metadata, and absurd ones must not overflow.
-        cut_lines = cut_lines.saturating_add(e.line_end - e.line_start);
-    }
-    segments.push((orig, cur, text.len() - cur, cut_lines));
+    let segments = segments(&log, text)?;
 
     let mut added = Vec::new();
+    let mut absorbed: Vec<usize> = Vec::new();
     for (rule, cur_lines, bytes) in &runs {
-        // Line index in the current text at each byte, to number the pieces.
-        let mut line = cur_lines.start;
-        for &(o_start, c_start, len, cut_before) in &segments {
-            let (lo, hi) = (bytes.start.max(c_start), bytes.end.min(c_start + len));
+        // Pieces of the run in original coordinates: (original range, current range, lines cut
+        // before it). A replacement the run covers is removed with it: its original range joins
+        // the removal and the replacement edit leaves the log.
+        let mut pieces: Vec<(Range<usize>, Range<usize>, usize)> = Vec::new();
+        for seg in &segments {
+            let (lo, hi) = (bytes.start.max(seg.cur), bytes.end.min(seg.cur + seg.len));
             if lo >= hi {
                 continue;
             }
-            let piece = &text[lo..hi];
+            let orig = match seg.replaced {
+                None => seg.orig + (lo - seg.cur)..seg.orig + (hi - seg.cur),
+                Some(index) => {
+                    if lo != seg.cur || hi != seg.cur + seg.len {
+                        return Err(EditError::SplitsReplacement { index });
+                    }
+                    absorbed.push(index);
+                    log[index].byte_start..log[index].byte_end
+                }
+            };
+            match pieces.last_mut() {
+                // Contiguous in both texts: one piece (a replacement and the text around it).
+                Some((o, c, _)) if o.end == orig.start && c.end == lo => {
+                    o.end = orig.end;
+                    c.end = hi;
+                }
+                _ => pieces.push((orig, lo..hi, seg.cut_lines)),
+            }
+        }
+        // Line index in the current text at each piece, to number the pieces.
+        let mut line = cur_lines.start;
+        for (orig, cur, cut_before) in pieces {
+            let piece = &text[cur];
             let n_lines = piece.matches('\n').count() + usize::from(!piece.ends_with('\n'));
             added.push(Edit {
                 rule: (*rule).to_owned(),
                 line_start: line.saturating_add(cut_before),
                 line_end: line.saturating_add(cut_before).saturating_add(n_lines),
-                byte_start: o_start + (lo - c_start),
-                byte_end: o_start + (hi - c_start),
+                byte_start: orig.start,
+                byte_end: orig.end,
+                replacement: None,
             });
             line += n_lines;
         }
     }
+    let mut log: Vec<Edit> = log
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| !absorbed.contains(i))
+        .map(|(_, e)| e)
+        .collect();
     log.extend(added);
     log.sort_by_key(|e| e.byte_start);
 
@@ -111,12 +107,215 @@ pub fn remove_lines(doc: &mut Document, remove: &[(usize, &str)]) -> Result<usiz
     }
     out.push_str(&text[pos..]);
     doc.text = out;
+    write_log(doc, log);
+    Ok(removed)
+}
+
+fn read_log(doc: &Document) -> Result<Vec<Edit>, EditError> {
+    Ok(match doc.metadata.get(EDITS_KEY) {
+        Some(v) => serde_json::from_value(v.clone())?,
+        None => Vec::new(),
+    })
+}
+
+fn write_log(doc: &mut Document, log: Vec<Edit>) {
     let log: Vec<Value> = log
         .into_iter()
         .map(|e| serde_json::to_value(e).expect("edits serialise"))
         .collect();
     doc.metadata.insert(EDITS_KEY.to_owned(), Value::Array(log));
-    Ok(removed)
+}
+
+/// A stretch of the current text: `len` bytes at `cur` that are either the original text's
+/// bytes at `orig`, or the replacement text of log entry `replaced`. `cut_lines` counts the
+/// original lines removed before it.
+struct Segment {
+    orig: usize,
+    cur: usize,
+    len: usize,
+    replaced: Option<usize>,
+    cut_lines: usize,
+}
+
+/// The current text as stretches of the original and of replacements, from the log (which must
+/// fit the text: the error names the first entry that does not).
+fn segments(log: &[Edit], text: &str) -> Result<Vec<Segment>, EditError> {
+    let mut segments = Vec::new();
+    let (mut orig, mut cur, mut cut_lines) = (0usize, 0usize, 0usize);
+    for (index, e) in log.iter().enumerate() {
+        let new_len = e.replacement.as_ref().map_or(0, String::len);
+        // Saturating: offsets come from metadata, and absurd ones must not overflow.
+        let bad = e.byte_start < orig
+            || e.byte_end < e.byte_start
+            || e.line_end < e.line_start
+            || cur
+                .saturating_add(e.byte_start - orig)
+                .saturating_add(new_len)
+                > text.len();
+        if bad {
+            return Err(EditError::OutOfRange {
+                index,
+                start: e.byte_start,
+                end: e.byte_end,
+                len: text.len(),
+            });
+        }
+        // A cut of the original is a seam in the current text; if the log fits the text, the
+        // seam falls between characters. One that does not would split a character below.
+        let at = cur + (e.byte_start - orig);
+        if !text.is_char_boundary(at) || !text.is_char_boundary(at + new_len) {
+            return Err(EditError::NotCharBoundary {
+                index,
+                start: e.byte_start,
+                end: e.byte_end,
+            });
+        }
+        if e.byte_start > orig {
+            segments.push(Segment {
+                orig,
+                cur,
+                len: e.byte_start - orig,
+                replaced: None,
+                cut_lines,
+            });
+            cur += e.byte_start - orig;
+        }
+        if e.replacement.is_some() {
+            // A replacement keeps its line (it holds no line break): no lines are cut.
+            if new_len > 0 {
+                segments.push(Segment {
+                    orig: e.byte_start,
+                    cur,
+                    len: new_len,
+                    replaced: Some(index),
+                    cut_lines,
+                });
+            }
+            cur += new_len;
+        } else {
+            // Saturating: line numbers come from metadata, and absurd ones must not overflow.
+            cut_lines = cut_lines.saturating_add(e.line_end - e.line_start);
+        }
+        orig = e.byte_end;
+    }
+    segments.push(Segment {
+        orig,
+        cur,
+        len: text.len() - cur,
+        replaced: None,
+        cut_lines,
+    });
+    Ok(segments)
+}
+
+/// Replaces spans of the current text (`(byte range, rule, replacement)`, sorted, not
+/// overlapping, neither spans nor replacements holding a line break) and records each in the
+/// edit log as a replacement of the original text. A span that touches text an earlier
+/// replacement put in takes that replacement over: the new entry covers both original ranges.
+/// Returns the number of spans replaced.
+pub fn replace_spans(
+    doc: &mut Document,
+    spans: &[(Range<usize>, &str, &str)],
+) -> Result<usize, EditError> {
+    if spans.is_empty() {
+        return Ok(0);
+    }
+    let log = read_log(doc)?;
+    let text = &doc.text;
+    let segments = segments(&log, text)?;
+    let lines = line_ranges(text);
+    let mut absorbed: Vec<usize> = Vec::new();
+    let mut added: Vec<Edit> = Vec::new();
+    let mut out = String::with_capacity(text.len());
+    let mut pos = 0;
+    for (span, rule, replacement) in spans {
+        if span.start < pos || span.end > text.len() || span.end < span.start {
+            return Err(EditError::OutOfRange {
+                index: log.len() + added.len(),
+                start: span.start,
+                end: span.end,
+                len: text.len(),
+            });
+        }
+        // Widen the span over replacements it touches; map its ends to the original.
+        let (mut cur, mut orig) = (span.clone(), None::<Range<usize>>);
+        let mut cut_before = 0;
+        let mut first_line = None;
+        for seg in &segments {
+            let seg_end = seg.cur + seg.len;
+            let touches = seg.cur < span.end.max(span.start + 1) && span.start < seg_end;
+            if !touches {
+                continue;
+            }
+            let o = match seg.replaced {
+                None => {
+                    seg.orig + (span.start.max(seg.cur) - seg.cur)
+                        ..seg.orig + (span.end.min(seg_end) - seg.cur)
+                }
+                Some(index) => {
+                    // Two spans inside one earlier replacement cannot both take it over.
+                    if absorbed.contains(&index) {
+                        return Err(EditError::SplitsReplacement { index });
+                    }
+                    absorbed.push(index);
+                    first_line.get_or_insert(log[index].line_start);
+                    cur = cur.start.min(seg.cur)..cur.end.max(seg_end);
+                    log[index].byte_start..log[index].byte_end
+                }
+            };
+            if orig.is_none() {
+                cut_before = seg.cut_lines;
+            }
+            orig = Some(match orig {
+                None => o,
+                Some(p) if p.end == o.start => p.start..o.end,
+                // A span crossing a removed range: not something a '\n'-free span can do.
+                Some(_) => {
+                    return Err(EditError::OutOfRange {
+                        index: log.len() + added.len(),
+                        start: span.start,
+                        end: span.end,
+                        len: text.len(),
+                    })
+                }
+            });
+        }
+        let orig = orig.unwrap_or_else(|| {
+            // An empty span at the very end of the text.
+            let last = segments.last().map_or(0, |s| s.orig + s.len);
+            last..last
+        });
+        let line = lines.partition_point(|l| l.end <= cur.start);
+        let line_start = first_line.unwrap_or(line.saturating_add(cut_before));
+        let new_text = format!(
+            "{}{replacement}{}",
+            &text[cur.start..span.start],
+            &text[span.end..cur.end]
+        );
+        out.push_str(&text[pos..cur.start]);
+        out.push_str(&new_text);
+        pos = cur.end;
+        added.push(Edit {
+            rule: (*rule).to_owned(),
+            line_start,
+            line_end: line_start + 1,
+            byte_start: orig.start,
+            byte_end: orig.end,
+            replacement: Some(new_text),
+        });
+    }
+    out.push_str(&text[pos..]);
+    let mut log: Vec<Edit> = log
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| !absorbed.contains(i))
+        .map(|(_, e)| e)
+        .collect();
+    log.extend(added);
+    log.sort_by_key(|e| e.byte_start);
+    doc.text = out;
+    write_log(doc, log);
+    Ok(spans.len())
 }
 
 #[cfg(test)]
@@ -184,6 +383,94 @@ mod tests {
             "{err}"
         );
         assert_eq!(doc.text, "\u{FFFD}");
+    }
+
+    #[test]
+    fn replacements_compose_with_removals_in_any_order() {
+        let original = "keep a@b.com here\ndrop me\nx 1.2.3.4 y\ntail\n";
+        let mut doc = Document::new("d", original);
+        remove_lines(&mut doc, &[(1, "cut")]).unwrap();
+        assert_eq!(doc.text, "keep a@b.com here\nx 1.2.3.4 y\ntail\n");
+        // Spans in current coordinates: the email on line 0, the address on (current) line 1.
+        let spans = [
+            (5..12, "pii_email", "E@X.ORG"),
+            (20..27, "pii_ip", "9.9.9.9"),
+        ];
+        replace_spans(&mut doc, &spans).unwrap();
+        assert_eq!(doc.text, "keep E@X.ORG here\nx 9.9.9.9 y\ntail\n");
+        let log = doc.metadata[EDITS_KEY].clone();
+        assert_eq!(apply_edits(original, &log).unwrap(), doc.text);
+        let edits: Vec<Edit> = serde_json::from_value(log).unwrap();
+        let lines: Vec<(&str, usize, usize)> = edits
+            .iter()
+            .map(|e| (e.rule.as_str(), e.line_start, e.line_end))
+            .collect();
+        assert_eq!(
+            lines,
+            [("pii_email", 0, 1), ("cut", 1, 2), ("pii_ip", 2, 3)]
+        );
+        // Replacing inside a replacement takes it over; removing its line removes it.
+        replace_spans(&mut doc, &[(5..12, "again", "q@r.st")]).unwrap();
+        assert_eq!(doc.text, "keep q@r.st here\nx 9.9.9.9 y\ntail\n");
+        remove_lines(&mut doc, &[(1, "cut2")]).unwrap();
+        assert_eq!(doc.text, "keep q@r.st here\ntail\n");
+        let log = doc.metadata[EDITS_KEY].clone();
+        assert_eq!(apply_edits(original, &log).unwrap(), doc.text);
+        let edits: Vec<Edit> = serde_json::from_value(log).unwrap();
+        assert_eq!(edits.len(), 3, "{edits:?}");
+        assert!(edits.iter().all(|e| e.rule != "pii_ip"));
+        // Old logs (no `replacement`) still read; removals write no `replacement` key.
+        assert!(!doc.metadata[EDITS_KEY]
+            .to_string()
+            .contains("\"replacement\":null"));
+    }
+
+    /// What the `edit_log` fuzz target checks, on a few fixed inputs: rounds of removals and
+    /// replacements (some inside earlier replacements) always replay.
+    #[test]
+    fn rounds_of_removals_and_replacements_replay() {
+        let texts = [
+            "abc\nba\n\naaa bbb\nxyz\n",
+            "a\nb\na\nb",
+            "no match here\nnor here",
+            "ab",
+        ];
+        for text in texts {
+            for rounds in [[1usize, 3], [0, 0], [2, 5]] {
+                let mut doc = Document::new("d", text);
+                for r in rounds {
+                    remove_lines(&mut doc, &[(r, "x")]).unwrap();
+                    for (needle, with) in [("a", "<A>"), ("b", "[a]")] {
+                        let spans: Vec<(Range<usize>, &str, &str)> = doc
+                            .text
+                            .match_indices(needle)
+                            .map(|(i, _)| (i..i + 1, "p", with))
+                            .collect();
+                        replace_spans(&mut doc, &spans).unwrap();
+                    }
+                    let log = doc.metadata.get(EDITS_KEY).cloned().unwrap_or_default();
+                    let replayed = if log.is_null() {
+                        text.to_owned()
+                    } else {
+                        apply_edits(text, &log).unwrap()
+                    };
+                    assert_eq!(replayed, doc.text, "{text:?} {rounds:?}");
+                }
+            }
+        }
+    }
+
+    /// Offsets are metadata too: a huge one is an error, not an overflow.
+    #[test]
+    fn huge_offsets_in_a_log_are_an_error() {
+        let mut doc = Document::new("d", "a\nb\n");
+        let log = serde_json::json!([
+            {"rule": "r", "line_start": 0, "line_end": 0, "byte_start": 1, "byte_end": 1, "replacement": "x"},
+            {"rule": "r", "line_start": 0, "line_end": 0, "byte_start": usize::MAX, "byte_end": usize::MAX}
+        ]);
+        doc.metadata.insert(EDITS_KEY.into(), log);
+        assert!(remove_lines(&mut doc, &[(0, "x")]).is_err());
+        assert!(replace_spans(&mut doc, &[(0..1, "y", "z")]).is_err());
     }
 
     /// Line numbers are metadata and may be absurd; they must not overflow.

@@ -12,7 +12,8 @@ pub trait Filter: Step + Sized + 'static {
     const ID: &'static str;
     /// Where the rule comes from: paper, project and file.
     const ORIGIN: &'static str;
-    /// Every reason `process` can drop a document with (for the default parameters).
+    /// Every reason `process` can drop a document with (for the default parameters); empty
+    /// for a step that only edits or labels documents.
     const REASONS: &'static [&'static str];
     /// Validates every parameter before any document is read.
     fn build(config: Self::Config) -> Result<Self, ConfigError>;
@@ -94,6 +95,9 @@ impl FilterEntry {
             }
         }
         s.push_str("\n## Drop reasons\n\n");
+        if self.reasons.is_empty() {
+            s.push_str("None: this step never drops a document.\n");
+        }
         for r in self.reasons {
             let _ = writeln!(s, "- `{r}`");
         }

@@ -13,8 +13,10 @@ mod gopher;
 mod language;
 mod punct_tables;
 mod registry;
+mod url;
 mod words;
 
+pub use c4::badwords::{C4BadWords, C4BadWordsConfig};
 pub use c4::quality::{C4Quality, C4QualityConfig};
 pub use decl::{Filter, FilterEntry};
 pub use extract::{Extract, ExtractConfig};
@@ -23,6 +25,7 @@ pub use gopher::quality::{GopherQuality, GopherQualityConfig};
 pub use gopher::repetition::{GopherRepetition, GopherRepetitionConfig};
 pub use language::{Language, LanguageConfig};
 pub use registry::{lookup, registry};
+pub use url::filter::{UrlFilter, UrlFilterConfig};
 
 #[cfg(test)]
 mod test_util {

@@ -1,16 +1,19 @@
 //! Every filter, one line each. The order is the order `tamis filters` lists them.
 
 use crate::{
-    C4Quality, Extract, FilterEntry, FineWebQuality, GopherQuality, GopherRepetition, Language,
+    C4BadWords, C4Quality, Extract, FilterEntry, FineWebQuality, GopherQuality, GopherRepetition,
+    Language, UrlFilter,
 };
 
-static REGISTRY: [FilterEntry; 6] = [
+static REGISTRY: [FilterEntry; 8] = [
+    FilterEntry::of::<UrlFilter>(),
     FilterEntry::of::<Extract>(),
     FilterEntry::of::<Language>(),
     FilterEntry::of::<GopherRepetition>(),
     FilterEntry::of::<GopherQuality>(),
     FilterEntry::of::<C4Quality>(),
     FilterEntry::of::<FineWebQuality>(),
+    FilterEntry::of::<C4BadWords>(),
 ];
 
 pub fn registry() -> &'static [FilterEntry] {

@@ -1,13 +1,22 @@
-//! Every step the pipeline can build: the document filters, then the line cleaners. Only this
-//! crate knows both families.
+//! Every step the pipeline can build: the document filters, the cleaners, then the labellers.
+//! Only this crate knows every family.
 
 use tamis_filters::FilterEntry;
 
-static CLEANERS: [FilterEntry; 1] = [FilterEntry::of::<tamis_clean::LineClean>()];
+static CLEANERS: [FilterEntry; 2] = [
+    FilterEntry::of::<tamis_clean::LineClean>(),
+    FilterEntry::of::<tamis_clean::Pii>(),
+];
+
+/// Steps that only label documents.
+static LABELLERS: [FilterEntry; 1] = [FilterEntry::of::<tamis_tokens::TokenCount>()];
 
 /// All steps, in the order `tamis filters` lists them.
 pub fn step_registry() -> impl Iterator<Item = &'static FilterEntry> {
-    tamis_filters::registry().iter().chain(CLEANERS.iter())
+    tamis_filters::registry()
+        .iter()
+        .chain(CLEANERS.iter())
+        .chain(LABELLERS.iter())
 }
 
 pub fn lookup_step(id: &str) -> Option<&'static FilterEntry> {

@@ -1,1 +1,2 @@
+pub mod badwords;
 pub mod quality;
