@@ -551,6 +551,14 @@ pub fn extract_dom(dom: &Dom) -> Extracted {
         }
         lines.truncate(end);
     }
+    // A heading or a line announcing a list ("Read also:") with nothing after it.
+    while lines.last().is_some_and(|l| {
+        let t = l.text.trim_end();
+        l.chars < TRAILER_CHARS || l.heading || t.ends_with(':') || t.starts_with('©')
+    }) {
+        lines.pop();
+    }
+    lines.retain(|l| !credit_line(&l.text));
     let mut seen = std::collections::HashSet::new();
     let mut text = String::new();
     for l in &lines {
@@ -568,4 +576,37 @@ pub fn extract_dom(dom: &Dom) -> Extracted {
         title: dom.title.clone(),
         text,
     }
+}
+
+/// A picture credit or copyright line: `Foto: ...`, `(Credit: ...)`, `... © Agency`.
+fn credit_line(text: &str) -> bool {
+    if text.chars().count() > 150 {
+        return false;
+    }
+    let lower = text.trim_start_matches(['(', '[', ' ']).to_lowercase();
+    text.contains('©')
+        || [
+            "foto:",
+            "fotos:",
+            "photo:",
+            "photos:",
+            "bild:",
+            "bilder:",
+            "credit:",
+            "credits:",
+            "image:",
+            "images:",
+            "quelle:",
+            "source:",
+            "źródło:",
+            "fuente:",
+            "beitragsbild",
+            "titelbild",
+            "picture:",
+            "abbildung",
+            "photo credit",
+            "image credit",
+        ]
+        .iter()
+        .any(|p| lower.starts_with(p))
 }
