@@ -22,7 +22,8 @@ use crate::tag::Tag;
 /// Weight of link-dominated text against the container holding it: navigation and teaser
 /// headlines count double, so a block of teasers loses even with summaries under them.
 const LINK_PENALTY: f64 = 2.0;
-/// Weight of short blocks (under 25 characters: labels, buttons, dates).
+/// Weight of short blocks with links (under 25 characters: menu items, tags, buttons); short
+/// blocks without links (list items, table cells, ingredients) weigh nothing either way.
 const SHORT_PENALTY: f64 = 0.5;
 /// Inside the chosen container, subtrees whose net weight is below minus this are left out
 /// (a related-links box inside the article).
@@ -374,7 +375,7 @@ fn choose(page: &Page<'_>) -> (Vec<NodeId>, Vec<f64>) {
                 0.0
             } else if own_chars[i] >= 70 && ld < 0.3 {
                 c
-            } else if own_chars[i] < 25 {
+            } else if own_chars[i] < 25 && own_links[i] > 0 {
                 -SHORT_PENALTY * c
             } else {
                 0.0
@@ -410,6 +411,66 @@ fn choose(page: &Page<'_>) -> (Vec<NodeId>, Vec<f64>) {
     }
     (vec![best as NodeId], mass)
 }
+
+/// The article's lead (standfirst, excerpt, summary) when it sits before the chosen body in
+/// the same `<article>`: templates put it in the article header, apart from the body.
+fn with_lead(page: &Page<'_>, roots: Vec<NodeId>) -> Vec<NodeId> {
+    let dom = page.dom;
+    let [root] = roots[..] else {
+        return roots;
+    };
+    let mut a = dom.nodes[root as usize].parent;
+    for _ in 0..6 {
+        if a == 0 || dom.nodes[a as usize].tag == Tag::Article {
+            break;
+        }
+        a = dom.nodes[a as usize].parent;
+    }
+    if a == 0 || dom.nodes[a as usize].tag != Tag::Article {
+        return roots;
+    }
+    let mut out = Vec::new();
+    let mut i = a as usize + 1;
+    while i < root as usize {
+        let node = &dom.nodes[i];
+        if page.removed[i] {
+            i = node.end as usize;
+            continue;
+        }
+        // Ancestors of the body are entered, not taken.
+        if node.end > root {
+            i += 1;
+            continue;
+        }
+        let lead = dom
+            .node_attrs(i as NodeId)
+            .is_some_and(|at| words(&at.class_id).any(|w| LEAD.contains(&w)));
+        if lead && page.chars[i] >= 40 {
+            out.push(i as NodeId);
+            i = node.end as usize;
+        } else {
+            i += 1;
+        }
+    }
+    out.push(root);
+    out
+}
+
+/// Class words of an article's lead paragraph.
+const LEAD: &[&str] = &[
+    "lead",
+    "excerpt",
+    "summary",
+    "intro",
+    "standfirst",
+    "dek",
+    "deck",
+    "abstract",
+    "lede",
+    "subline",
+    "subheadline",
+    "kicker",
+];
 
 /// A line of output under construction.
 #[derive(Default)]
@@ -521,6 +582,7 @@ pub struct Extracted {
 pub fn extract_dom(dom: &Dom) -> Extracted {
     let page = Page::new(dom);
     let (roots, mass) = choose(&page);
+    let roots = with_lead(&page, roots);
     let mut lines = emit(&page, &roots, &|i| mass[i] < -DROP_MASS);
     let kept: usize = lines.iter().map(|l| l.chars).sum();
     // Too little found: the page is not an article (a recipe card, a forum, a list); keep
