@@ -19,9 +19,12 @@
 use crate::dom::{Dom, NodeId};
 use crate::tag::Tag;
 
-/// Weight of link-dominated text against the container holding it: navigation and teaser
-/// headlines count double, so a block of teasers loses even with summaries under them.
-const LINK_PENALTY: f64 = 2.0;
+/// Weight of link-dominated text against the container holding it: navigation counts more
+/// than its length.
+const LINK_PENALTY: f64 = 1.25;
+/// A heading that is a link (a teaser's headline) weighs at least this much against its
+/// container, more than the summary under it, so a list of teasers loses to the article.
+const LINKED_HEADING: f64 = 200.0;
 /// Weight of short blocks with links (under 25 characters: menu items, tags, buttons); short
 /// blocks without links (list items, table cells, ingredients) weigh nothing either way.
 const SHORT_PENALTY: f64 = 0.5;
@@ -369,7 +372,9 @@ fn choose(page: &Page<'_>) -> (Vec<NodeId>, Vec<f64>) {
         if c > 0.0 {
             let ld = f64::from(own_links[i]) / c;
             let heading = dom.nodes[i].tag.is_heading();
-            mass[i] += if ld > 0.5 {
+            mass[i] += if ld > 0.5 && heading {
+                -(LINK_PENALTY * c).max(LINKED_HEADING)
+            } else if ld > 0.5 {
                 -LINK_PENALTY * c
             } else if heading {
                 0.0
