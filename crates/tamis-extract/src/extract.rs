@@ -581,6 +581,8 @@ pub struct Extracted {
     pub title: String,
     /// The main text, one paragraph a line.
     pub text: String,
+    /// Elements nested deeper than [`crate::dom::MAX_DEPTH`] and so flattened.
+    pub flattened: usize,
 }
 
 /// The main text of a parsed page.
@@ -642,6 +644,7 @@ pub fn extract_dom(dom: &Dom) -> Extracted {
     Extracted {
         title: dom.title.clone(),
         text,
+        flattened: dom.flattened,
     }
 }
 

@@ -19,6 +19,10 @@ pub struct Limits {
     pub max_bytes: usize,
     /// Pages with more nodes (elements and text runs) than this are refused.
     pub max_nodes: usize,
+    /// Pages whose parse or extraction takes longer than this are refused; `None`: no clock.
+    /// The work is linear in the page size and bounded by `max_bytes`, so this is a safety
+    /// net, off by default because a wall-clock limit makes outputs depend on machine load.
+    pub max_millis: Option<u64>,
 }
 
 impl Default for Limits {
@@ -26,6 +30,7 @@ impl Default for Limits {
         Self {
             max_bytes: 16 << 20,
             max_nodes: 1 << 20,
+            max_millis: None,
         }
     }
 }
@@ -39,6 +44,9 @@ pub enum ExtractError {
     /// The page has more nodes than [`Limits::max_nodes`].
     #[error("page of {0} nodes is over the {1}-node limit")]
     TooManyNodes(usize, usize),
+    /// Parsing or extracting took longer than [`Limits::max_millis`].
+    #[error("page took over {0} ms")]
+    Timeout(u64),
 }
 
 impl ExtractError {
@@ -47,6 +55,7 @@ impl ExtractError {
         match self {
             ExtractError::TooLarge(..) => "html_too_large",
             ExtractError::TooManyNodes(..) => "html_too_many_nodes",
+            ExtractError::Timeout(..) => "html_timeout",
         }
     }
 }
@@ -56,6 +65,12 @@ pub fn extract(html: &str, limits: &Limits) -> Result<Extracted, ExtractError> {
     if html.len() > limits.max_bytes {
         return Err(ExtractError::TooLarge(html.len(), limits.max_bytes));
     }
+    let start = std::time::Instant::now();
+    let timed_out = || {
+        limits
+            .max_millis
+            .filter(|&ms| start.elapsed().as_millis() > u128::from(ms))
+    };
     let dom = Dom::parse(html);
     if dom.nodes.len() > limits.max_nodes {
         return Err(ExtractError::TooManyNodes(
@@ -63,5 +78,12 @@ pub fn extract(html: &str, limits: &Limits) -> Result<Extracted, ExtractError> {
             limits.max_nodes,
         ));
     }
-    Ok(extract_dom(&dom))
+    if let Some(ms) = timed_out() {
+        return Err(ExtractError::Timeout(ms));
+    }
+    let out = extract_dom(&dom);
+    if let Some(ms) = timed_out() {
+        return Err(ExtractError::Timeout(ms));
+    }
+    Ok(out)
 }

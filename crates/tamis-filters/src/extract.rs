@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 use tamis_core::{ConfigError, Ctx, Document, Step, Verdict};
-use tamis_extract::{ExtractError, Limits};
+use tamis_extract::Limits;
 
 use crate::decl::Filter;
 
@@ -9,8 +9,9 @@ use crate::decl::Filter;
 /// `Trafilatura` extractor does for FineWeb. The page title goes to `metadata.title`.
 ///
 /// The page is parsed by a linear-time tree builder that flattens nesting deeper than 512
-/// levels (as browsers do), so no page can hang the run or overflow the stack; pages over
-/// `max_bytes` or `max_nodes` are dropped with a reason naming the limit. Pages with no main
+/// levels (as browsers do; counted in the step's stats as `pages_nested_over_512_flattened`),
+/// so no page can hang the run or overflow the stack; pages over `max_bytes`, `max_nodes` or
+/// `max_millis` are dropped with a reason naming the limit. Pages with no main
 /// text are dropped (`no_main_text`), as datatrove drops documents its extractor empties.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
@@ -19,6 +20,10 @@ pub struct ExtractConfig {
     pub max_bytes: usize,
     /// Pages with more nodes (elements and text runs) are dropped (`html_too_many_nodes`).
     pub max_nodes: usize,
+    /// Pages whose parse or extraction takes longer are dropped (`html_timeout`); 0: no limit
+    /// (the default: the work is linear in the page's size and bounded by `max_bytes`, and a
+    /// wall-clock limit makes the output depend on the machine's load).
+    pub max_millis: u64,
 }
 
 impl Default for ExtractConfig {
@@ -27,6 +32,7 @@ impl Default for ExtractConfig {
         Self {
             max_bytes: l.max_bytes,
             max_nodes: l.max_nodes,
+            max_millis: 0,
         }
     }
 }
@@ -43,8 +49,12 @@ impl Filter for Extract {
         Readability (Mozilla Readability.js, _grabArticle), boilerplate pruning and \
         deduplication after trafilatura (Barbaresi 2021, trafilatura/htmlprocessing.py), \
         tree construction after the WHATWG HTML standard, section 13.2.6";
-    const REASONS: &'static [&'static str] =
-        &["no_main_text", "html_too_large", "html_too_many_nodes"];
+    const REASONS: &'static [&'static str] = &[
+        "no_main_text",
+        "html_too_large",
+        "html_too_many_nodes",
+        "html_timeout",
+    ];
 
     fn build(cfg: Self::Config) -> Result<Self, ConfigError> {
         if cfg.max_bytes == 0 || cfg.max_nodes == 0 {
@@ -57,6 +67,7 @@ impl Filter for Extract {
             limits: Limits {
                 max_bytes: cfg.max_bytes,
                 max_nodes: cfg.max_nodes,
+                max_millis: (cfg.max_millis > 0).then_some(cfg.max_millis),
             },
         })
     }
@@ -67,9 +78,13 @@ impl Step for Extract {
         Self::ID
     }
 
-    fn process(&self, doc: &mut Document, _ctx: &mut Ctx<'_>) -> Verdict {
+    fn process(&self, doc: &mut Document, ctx: &mut Ctx<'_>) -> Verdict {
         match tamis_extract::extract(&doc.text, &self.limits) {
             Ok(e) => {
+                if e.flattened > 0 {
+                    // Reported, not dropped: the page parsed as browsers parse it.
+                    ctx.counters.incr("pages_nested_over_512_flattened");
+                }
                 if e.text.is_empty() {
                     return Verdict::drop("no_main_text");
                 }
@@ -79,9 +94,7 @@ impl Step for Extract {
                 }
                 Verdict::Keep
             }
-            Err(e @ (ExtractError::TooLarge(..) | ExtractError::TooManyNodes(..))) => {
-                Verdict::drop(e.reason())
-            }
+            Err(e) => Verdict::drop(e.reason()),
         }
     }
 }
@@ -106,6 +119,27 @@ mod tests {
         assert_eq!(doc.text.lines().count(), 2, "{}", doc.text);
         assert!(!doc.text.contains("Home") && !doc.text.contains("Copyright"));
         assert_eq!(doc.metadata["title"], "T");
+    }
+
+    #[test]
+    fn deep_pages_are_flattened_and_counted() {
+        let step = Extract::build(ExtractConfig::default()).unwrap();
+        let text = "The council met on Tuesday and voted to repair the old bridge before winter.";
+        let mut doc = Document::new("deep", "<div>".repeat(2_000) + text);
+        let (mut counters, mut cache) = (
+            tamis_core::Counters::default(),
+            tamis_core::DocCache::default(),
+        );
+        let v = step.process(
+            &mut doc,
+            &mut Ctx {
+                counters: &mut counters,
+                cache: &mut cache,
+            },
+        );
+        assert_eq!(v, Verdict::Keep);
+        assert_eq!(doc.text, text);
+        assert_eq!(counters.get("pages_nested_over_512_flattened"), 1);
     }
 
     #[test]
