@@ -297,13 +297,11 @@ fn boilerplate_name(dom: &Dom, id: NodeId) -> bool {
     if NEGATIVE_ROLES.contains(&a.role.as_str()) {
         return true;
     }
-    if a.itemprop.contains("articlebody") || a.role == "main" || content_name(dom, id) {
-        return false;
-    }
     // A content word (`post-sidebar-layout`) vouches for a container, not for its meta line
     // (`entry-meta`).
     let positive = words(&a.class_id).any(|w| POSITIVE.contains(&w));
-    words(&a.class_id).any(|w| (!positive && names(NEGATIVE, w)) || names(META, w))
+    let named = words(&a.class_id).any(|w| (!positive && names(NEGATIVE, w)) || names(META, w));
+    named && !(a.itemprop.contains("articlebody") || a.role == "main" || content_name(dom, id))
 }
 
 /// Class, id or itemprop values that CMS templates give the article body.
@@ -402,9 +400,9 @@ fn choose(page: &Page<'_>) -> (Vec<NodeId>, Vec<f64>) {
         let mut named: Option<usize> = None;
         for i in 1..n {
             if !page.removed[i]
-                && content_name(dom, i as NodeId)
                 && mass[i] >= NAMED_SHARE * mass[best]
                 && page.chars[i] >= 200
+                && content_name(dom, i as NodeId)
                 && named.is_none_or(|b| mass[i] > mass[b])
             {
                 named = Some(i);
