@@ -3,27 +3,14 @@
 //! random texts, for several parameter sets; and the edit log replays to the formatted text.
 //! The golden comes from `tools/gen_pii_golden.py`.
 
-use std::collections::{BTreeMap, HashMap};
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::collections::BTreeMap;
+use std::path::Path;
 
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tamis_clean::{apply_edits, EDITS_KEY};
-use tamis_core::{Counters, Ctx, DocCache, Document, Step, Verdict};
+use tamis_core::{Document, Step, Verdict};
 use tamis_filters::FilterEntry;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn jsonl_zst(path: &Path) -> Vec<Value> {
-    let f = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    BufReader::new(zstd::Decoder::new(f).unwrap())
-        .lines()
-        .map(|l| serde_json::from_str(&l.unwrap()).unwrap())
-        .collect()
-}
+use tamis_testkit::{jsonl_zst, shared_corpora, subset_texts, StepRunner};
 
 fn digest(text: &str) -> String {
     Sha256::digest(text.as_bytes())[..8]
@@ -34,26 +21,8 @@ fn digest(text: &str) -> String {
 
 #[test]
 fn formatted_texts_equal_datatrove() {
-    let subset: Vec<String> = jsonl_zst(&root().join("tests/golden/subset-input.jsonl.zst"))
-        .into_iter()
-        .map(|r| r["text"].as_str().unwrap().to_owned())
-        .collect();
-    let mut corpus: HashMap<String, HashMap<String, String>> = HashMap::new();
-    for name in ["pages", "articles"] {
-        let path = root().join(format!("../shared/data/corpus/{name}.jsonl.zst"));
-        if !path.exists() {
-            eprintln!("skipping the {name} corpus: {} is absent", path.display());
-            continue;
-        }
-        let texts = jsonl_zst(&path)
-            .into_iter()
-            .map(|r| {
-                let id = r["id"].as_str().unwrap().to_owned();
-                (id, r["text"].as_str().unwrap().to_owned())
-            })
-            .collect();
-        corpus.insert(name.to_owned(), texts);
-    }
+    let subset = subset_texts();
+    let corpus = shared_corpora(&["pages", "articles"]);
     // Built from its declaration as the pipeline's registry builds it (parameters as JSON).
     let entry = FilterEntry::of::<tamis_clean::Pii>();
     let steps: BTreeMap<&str, Box<dyn Step>> = [
@@ -71,7 +40,7 @@ fn formatted_texts_equal_datatrove() {
     .into_iter()
     .map(|(k, v)| (k, (entry.build)(&v).unwrap()))
     .collect();
-    let (mut counters, mut cache) = (Counters::default(), DocCache::default());
+    let mut runner = StepRunner::default();
     let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/pii.jsonl.zst");
     // (checked, changed, differences)
     let mut per_source: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
@@ -87,13 +56,7 @@ fn formatted_texts_equal_datatrove() {
             _ => g["text"].as_str().unwrap().to_owned(),
         };
         let mut doc = Document::new("x", text.clone());
-        let verdict = steps[g["config"].as_str().unwrap()].process(
-            &mut doc,
-            &mut Ctx {
-                counters: &mut counters,
-                cache: &mut cache,
-            },
-        );
+        let verdict = runner.run(steps[g["config"].as_str().unwrap()].as_ref(), &mut doc);
         assert_eq!(verdict, Verdict::Keep);
         let same = match g.get("formatted") {
             Some(f) => doc.text == f.as_str().unwrap(),

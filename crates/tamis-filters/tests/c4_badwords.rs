@@ -3,48 +3,17 @@
 //! and on texts crafted from every list word and lingua sentences in each list's language. The
 //! golden comes from `tools/gen_c4_badwords_golden.py`.
 
-use std::collections::{BTreeMap, HashMap};
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::collections::BTreeMap;
+use std::path::Path;
 
-use serde_json::Value;
-use tamis_core::{Counters, Ctx, DocCache, Document, Step, Verdict};
+use tamis_core::{Document, Step, Verdict};
 use tamis_filters::lookup;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn jsonl_zst(path: &Path) -> Vec<Value> {
-    let f = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    BufReader::new(zstd::Decoder::new(f).unwrap())
-        .lines()
-        .map(|l| serde_json::from_str(&l.unwrap()).unwrap())
-        .collect()
-}
+use tamis_testkit::{jsonl_zst, shared_corpora, subset_texts, StepRunner};
 
 #[test]
 fn decisions_equal_datatrove() {
-    let subset: Vec<String> = jsonl_zst(&root().join("tests/golden/subset-input.jsonl.zst"))
-        .into_iter()
-        .map(|r| r["text"].as_str().unwrap().to_owned())
-        .collect();
-    let mut corpus: HashMap<String, HashMap<String, String>> = HashMap::new();
-    for name in ["pages", "articles"] {
-        let path = root().join(format!("../shared/data/corpus/{name}.jsonl.zst"));
-        if !path.exists() {
-            eprintln!("skipping the {name} corpus: {} is absent", path.display());
-            continue;
-        }
-        let texts = jsonl_zst(&path)
-            .into_iter()
-            .map(|r| {
-                let id = r["id"].as_str().unwrap().to_owned();
-                (id, r["text"].as_str().unwrap().to_owned())
-            })
-            .collect();
-        corpus.insert(name.to_owned(), texts);
-    }
+    let subset = subset_texts();
+    let corpus = shared_corpora(&["pages", "articles"]);
     let entry = lookup("c4_badwords").unwrap();
     let steps: BTreeMap<&str, Box<dyn Step>> = [
         ("default", serde_json::json!({})),
@@ -56,7 +25,7 @@ fn decisions_equal_datatrove() {
     .into_iter()
     .map(|(k, v)| (k, (entry.build)(&v).unwrap()))
     .collect();
-    let (mut counters, mut cache) = (Counters::default(), DocCache::default());
+    let mut runner = StepRunner::default();
     let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/c4-badwords.jsonl.zst");
     let mut per_source: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let mut diffs = Vec::new();
@@ -74,13 +43,7 @@ fn decisions_equal_datatrove() {
         if let Some(lang) = g.get("language") {
             doc.metadata.insert("language".into(), lang.clone());
         }
-        let verdict = steps[g["config"].as_str().unwrap()].process(
-            &mut doc,
-            &mut Ctx {
-                counters: &mut counters,
-                cache: &mut cache,
-            },
-        );
+        let verdict = runner.run(steps[g["config"].as_str().unwrap()].as_ref(), &mut doc);
         let tally = per_source.entry(source.to_owned()).or_default();
         tally.0 += 1;
         if (verdict == Verdict::Keep) != g["keep"].as_bool().unwrap() {

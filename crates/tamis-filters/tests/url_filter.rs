@@ -4,20 +4,12 @@
 //! `tools/gen_url_golden.py`.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 use serde_json::Value;
-use tamis_core::{Counters, Ctx, DocCache, Document, Step, Verdict};
+use tamis_core::{Document, Step, Verdict};
 use tamis_filters::lookup;
-
-fn jsonl_zst(path: &Path) -> Vec<Value> {
-    let f = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    BufReader::new(zstd::Decoder::new(f).unwrap())
-        .lines()
-        .map(|l| serde_json::from_str(&l.unwrap()).unwrap())
-        .collect()
-}
+use tamis_testkit::{jsonl_zst, StepRunner};
 
 #[test]
 fn decisions_and_reasons_equal_datatrove() {
@@ -48,7 +40,7 @@ fn decisions_and_reasons_equal_datatrove() {
         .iter()
         .map(|(k, v)| (*k, (entry.build)(v).unwrap()))
         .collect();
-    let (mut counters, mut cache) = (Counters::default(), DocCache::default());
+    let mut runner = StepRunner::default();
     let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/url-filter.jsonl.zst");
     let mut per_source: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let mut diffs = Vec::new();
@@ -57,13 +49,7 @@ fn decisions_and_reasons_equal_datatrove() {
         let config = g["config"].as_str().unwrap();
         let mut doc = Document::new("x", "");
         doc.metadata.insert("url".into(), url.into());
-        let verdict = steps[config].process(
-            &mut doc,
-            &mut Ctx {
-                counters: &mut counters,
-                cache: &mut cache,
-            },
-        );
+        let verdict = runner.run(steps[config].as_ref(), &mut doc);
         let want = match g["reason"].as_str() {
             None => Verdict::Keep,
             Some(r) => Verdict::drop(r.to_owned()),
