@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use tamis_clean::{apply_edits, EDITS_KEY};
 use tamis_core::{Document, Step, Verdict};
 use tamis_filters::FilterEntry;
-use tamis_testkit::{jsonl_zst, shared_corpora, subset_texts, StepRunner};
+use tamis_testkit::{golden_text, jsonl_zst, shared_corpora, subset_texts, StepRunner};
 
 fn digest(text: &str) -> String {
     Sha256::digest(text.as_bytes())[..8]
@@ -47,13 +47,8 @@ fn formatted_texts_equal_datatrove() {
     let mut diffs = Vec::new();
     for g in jsonl_zst(&golden) {
         let source = g["source"].as_str().unwrap();
-        let text = match source {
-            "subset" => subset[g["index"].as_u64().unwrap() as usize].clone(),
-            "pages" | "articles" => match corpus.get(source) {
-                Some(texts) => texts[g["id"].as_str().unwrap()].clone(),
-                None => continue,
-            },
-            _ => g["text"].as_str().unwrap().to_owned(),
+        let Some(text) = golden_text(&g, &subset, &corpus) else {
+            continue;
         };
         let mut doc = Document::new("x", text.clone());
         let verdict = runner.run(steps[g["config"].as_str().unwrap()].as_ref(), &mut doc);

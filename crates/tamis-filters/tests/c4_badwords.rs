@@ -8,7 +8,7 @@ use std::path::Path;
 
 use tamis_core::{Document, Step, Verdict};
 use tamis_filters::lookup;
-use tamis_testkit::{jsonl_zst, shared_corpora, subset_texts, StepRunner};
+use tamis_testkit::{golden_text, jsonl_zst, shared_corpora, subset_texts, StepRunner};
 
 #[test]
 fn decisions_equal_datatrove() {
@@ -31,13 +31,8 @@ fn decisions_equal_datatrove() {
     let mut diffs = Vec::new();
     for g in jsonl_zst(&golden) {
         let source = g["source"].as_str().unwrap();
-        let text = match source {
-            "subset" => subset[g["index"].as_u64().unwrap() as usize].clone(),
-            "pages" | "articles" => match corpus.get(source) {
-                Some(texts) => texts[g["id"].as_str().unwrap()].clone(),
-                None => continue,
-            },
-            _ => g["text"].as_str().unwrap().to_owned(),
+        let Some(text) = golden_text(&g, &subset, &corpus) else {
+            continue;
         };
         let mut doc = Document::new("x", text);
         if let Some(lang) = g.get("language") {

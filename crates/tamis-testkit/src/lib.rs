@@ -72,3 +72,19 @@ impl StepRunner {
         )
     }
 }
+
+/// The text a golden record was made from: `source` `subset` (by `index`), `pages` or
+/// `articles` (by `id`; `None` when that corpus is absent here), else its own `text`.
+pub fn golden_text(
+    g: &Value,
+    subset: &[String],
+    corpus: &HashMap<String, HashMap<String, String>>,
+) -> Option<String> {
+    match g["source"].as_str().unwrap() {
+        "subset" => Some(subset[g["index"].as_u64().unwrap() as usize].clone()),
+        source @ ("pages" | "articles") => corpus
+            .get(source)
+            .map(|texts| texts[g["id"].as_str().unwrap()].clone()),
+        _ => Some(g["text"].as_str().unwrap().to_owned()),
+    }
+}

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use tamis_core::Document;
 use tamis_filters::FilterEntry;
-use tamis_testkit::{jsonl_zst, shared_corpora, subset_texts, StepRunner};
+use tamis_testkit::{golden_text, jsonl_zst, shared_corpora, subset_texts, StepRunner};
 use tamis_tokens::TokenCount;
 
 #[test]
@@ -23,13 +23,8 @@ fn counts_equal_tiktoken_gpt2() {
     let mut diffs = Vec::new();
     for g in jsonl_zst(&golden) {
         let source = g["source"].as_str().unwrap();
-        let text = match source {
-            "subset" => subset[g["index"].as_u64().unwrap() as usize].clone(),
-            "pages" | "articles" => match corpus.get(source) {
-                Some(texts) => texts[g["id"].as_str().unwrap()].clone(),
-                None => continue,
-            },
-            _ => g["text"].as_str().unwrap().to_owned(),
+        let Some(text) = golden_text(&g, &subset, &corpus) else {
+            continue;
         };
         let mut doc = Document::new("x", text.clone());
         runner.run(step.as_ref(), &mut doc);
