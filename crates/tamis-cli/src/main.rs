@@ -171,11 +171,15 @@ fn parse_bytes(s: &str) -> Result<usize, String> {
 #[derive(clap::Args)]
 struct RunArgs {
     /// A named preset (see `tamis filters`).
-    #[arg(long, conflicts_with = "pipeline")]
+    #[arg(long, conflicts_with_all = ["pipeline", "steps"])]
     preset: Option<String>,
     /// A pipeline file (TOML with `[[step]]` tables).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "steps")]
     pipeline: Option<PathBuf>,
+    /// Just these steps, in this order, with their default parameters (e.g.
+    /// `--steps gopher_quality,c4_quality`); ids as listed by `tamis filters`.
+    #[arg(long, value_delimiter = ',')]
+    steps: Option<Vec<String>>,
     /// Input files, directories or glob patterns.
     #[arg(required = true)]
     inputs: Vec<String>,
@@ -313,10 +317,11 @@ fn real_main() -> Result<ExitCode> {
 }
 
 fn run(args: RunArgs) -> Result<ExitCode> {
-    let spec = match (&args.preset, &args.pipeline) {
-        (Some(name), None) => tamis_pipeline::preset(name)?,
-        (None, Some(path)) => PipelineSpec::from_file(path)?,
-        _ => bail!("give one of --preset NAME or --pipeline FILE"),
+    let spec = match (&args.preset, &args.pipeline, &args.steps) {
+        (Some(name), None, None) => tamis_pipeline::preset(name)?,
+        (None, Some(path), None) => PipelineSpec::from_file(path)?,
+        (None, None, Some(ids)) => PipelineSpec::from_step_ids(ids)?,
+        _ => bail!("give one of --preset NAME, --pipeline FILE or --steps ID[,ID...]"),
     };
     let mut opts = RunOptions::new(args.inputs, args.output);
     opts.threads = args.threads;

@@ -222,6 +222,84 @@ fn filters_and_explain_describe_every_step() {
 }
 
 #[test]
+fn steps_flag_runs_just_those_steps_with_defaults() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sample = root().join("sample");
+    let out = tmp.path().join("out");
+    tamis_ok(&[
+        "run",
+        "--steps",
+        "gopher_quality,c4_quality",
+        sample.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let st = stats(&out);
+    let steps: Vec<&str> = st["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps, ["gopher_quality", "c4_quality"]);
+    let n = |k: &str| st[k].as_u64().unwrap();
+    assert_eq!(n("read"), n("kept") + n("dropped") + n("quarantined"));
+    assert!(out.join("kept").is_dir() && out.join("manifest.json").is_file());
+    // The same steps written as a pipeline file without parameters: the same run.
+    let p = tmp.path().join("p.toml");
+    std::fs::write(
+        &p,
+        "[[step]]\ntype = \"gopher_quality\"\n[[step]]\ntype = \"c4_quality\"\n",
+    )
+    .unwrap();
+    let out2 = tmp.path().join("out2");
+    tamis_ok(&[
+        "run",
+        "--pipeline",
+        p.to_str().unwrap(),
+        sample.to_str().unwrap(),
+        "-o",
+        out2.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        read_dir_bytes(&out.join("kept")),
+        read_dir_bytes(&out2.join("kept"))
+    );
+    // An unknown id is refused, naming the valid ones, before anything is written.
+    let bad = tmp.path().join("bad");
+    let o = tamis(&[
+        "run",
+        "--steps",
+        "gopher_quality,c4_qualty",
+        sample.to_str().unwrap(),
+        "-o",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("unknown step `c4_qualty`")
+            && err.contains("c4_quality")
+            && err.contains("minhash_dedup"),
+        "{err}"
+    );
+    assert!(!bad.exists());
+    // --steps and --preset are mutually exclusive.
+    let o = tamis(&[
+        "run",
+        "--steps",
+        "pii",
+        "--preset",
+        "fineweb",
+        sample.to_str().unwrap(),
+        "-o",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--preset"));
+}
+
+#[test]
 fn bad_pipeline_file_is_rejected_before_reading() {
     let tmp = tempfile::tempdir().unwrap();
     let p = tmp.path().join("p.toml");
