@@ -784,40 +784,67 @@ fn extract_prints_one_main_text_per_page() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("no-such-page.html"));
 }
 
-#[test]
-fn warc_to_fineweb_runs_extraction_then_the_filters() {
+/// A Common Crawl-like `.warc.gz` (one gzip member per record) of the committed pages, each
+/// served at `http://news.example/{i}`, then, when `copies`, each again at
+/// `http://mirror.example/{i}`, then one page at a blocklisted adult domain. Returns the path and
+/// the number of distinct pages.
+fn gold_warc(dir: &std::path::Path, copies: bool) -> (std::path::PathBuf, usize) {
     use std::io::Read;
-    let tmp = tempfile::tempdir().unwrap();
-    let mut archive = Vec::new();
     let mut names: Vec<_> = std::fs::read_dir(gold_pages())
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.to_string_lossy().ends_with(".html.gz"))
         .collect();
     names.sort();
-    for (i, p) in names.iter().enumerate() {
-        let mut html = Vec::new();
-        flate2::read::GzDecoder::new(std::fs::File::open(p).unwrap())
-            .read_to_end(&mut html)
-            .unwrap();
+    let pages: Vec<Vec<u8>> = names
+        .iter()
+        .map(|p| {
+            let mut html = Vec::new();
+            flate2::read::GzDecoder::new(std::fs::File::open(p).unwrap())
+                .read_to_end(&mut html)
+                .unwrap();
+            html
+        })
+        .collect();
+    let mut archive = Vec::new();
+    let mut record = |id: String, url: String, html: &[u8]| {
         let mut block =
             b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n".to_vec();
-        block.extend_from_slice(&html);
+        block.extend_from_slice(html);
         let head = format!(
-            "WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:{i}>\r\n\
-             WARC-Target-URI: http://news.example/{i}\r\nWARC-Date: 2024-05-01T10:00:00Z\r\n\
+            "WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:{id}>\r\n\
+             WARC-Target-URI: {url}\r\nWARC-Date: 2024-05-01T10:00:00Z\r\n\
              Content-Type: application/http; msgtype=response\r\nContent-Length: {}\r\n\r\n",
             block.len()
         );
-        // One gzip member per record, as Common Crawl writes them.
         let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         e.write_all(head.as_bytes()).unwrap();
         e.write_all(&block).unwrap();
         e.write_all(b"\r\n\r\n").unwrap();
         archive.extend(e.finish().unwrap());
+    };
+    for (i, html) in pages.iter().enumerate() {
+        record(format!("{i}"), format!("http://news.example/{i}"), html);
     }
-    let warc = tmp.path().join("CC-MAIN-sample.warc.gz");
+    if copies {
+        for (i, html) in pages.iter().enumerate() {
+            record(
+                format!("copy-{i}"),
+                format!("http://mirror.example/{i}"),
+                html,
+            );
+        }
+        record("adult".into(), "http://www.pornhub.com/x".into(), &pages[0]);
+    }
+    let warc = dir.join("CC-MAIN-sample.warc.gz");
     std::fs::write(&warc, archive).unwrap();
+    (warc, pages.len())
+}
+
+#[test]
+fn warc_to_fineweb_runs_the_whole_recipe_and_balances() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (warc, n) = gold_warc(tmp.path(), true);
     let out = tmp.path().join("out");
     tamis_ok(&[
         "run",
@@ -828,23 +855,79 @@ fn warc_to_fineweb_runs_extraction_then_the_filters() {
         out.to_str().unwrap(),
     ]);
     let st = stats(&out);
-    let n = names.len() as u64;
-    assert_eq!(st["read"].as_u64(), Some(n), "{st}");
+    let g = |v: &Value, k: &str| v[k].as_u64().unwrap_or(0);
+    let read = (2 * n + 1) as u64;
+    assert_eq!(g(&st, "read"), read, "{st}");
+    assert_eq!(g(&st, "quarantined"), 0, "{st}");
+    assert_eq!(g(&st, "kept") + g(&st, "dropped"), read, "{st}");
+    let steps = st["steps"].as_array().unwrap();
+    let ids: Vec<&str> = steps.iter().map(|s| s["step"].as_str().unwrap()).collect();
     assert_eq!(
-        st["kept"].as_u64().unwrap() + st["dropped"].as_u64().unwrap(),
-        n,
-        "{st}"
+        ids,
+        [
+            "url_filter",
+            "extract",
+            "language",
+            "gopher_repetition",
+            "gopher_quality",
+            "c4_quality",
+            "fineweb_quality",
+            "minhash",
+            "pii"
+        ]
     );
-    assert_eq!(st["steps"][0]["step"], "extract");
+    // Each step sees what the one before it kept; the drops add up to the run's.
+    assert_eq!(g(&steps[0], "total"), read);
+    for w in steps.windows(2) {
+        assert_eq!(
+            g(&w[1], "total"),
+            g(&w[0], "total") - g(&w[0], "dropped"),
+            "{st}"
+        );
+    }
+    let dropped: u64 = steps.iter().map(|s| g(s, "dropped")).sum();
+    assert_eq!(dropped, g(&st, "dropped"), "{st}");
+    assert_eq!(g(&steps[0], "dropped"), 1, "the adult domain: {st}");
+    // Every page is there twice: MinHash removes one copy of each page that reached it.
+    let into_dedup = g(&steps[7], "total");
+    assert!(into_dedup >= n as u64, "most news articles pass: {st}");
+    assert_eq!(g(&steps[7], "dropped") * 2, into_dedup, "{st}");
+    assert_eq!(g(&st, "kept"), into_dedup / 2);
     let kept = jsonl_zst(&out.join("kept/00000.jsonl.zst"));
-    assert!(kept.len() as u64 >= n / 2, "most news articles pass: {st}");
+    assert_eq!(kept.len() as u64, g(&st, "kept"));
+    // One copy of each page is left (datatrove's survivor may be either).
+    let mut pages = std::collections::BTreeSet::new();
     for d in &kept {
         assert!(!d["text"].as_str().unwrap().contains("</"), "{d}");
         assert!(d["metadata"]["title"].is_string());
         assert_eq!(d["metadata"]["language"], "en");
-        assert!(d["metadata"]["url"]
-            .as_str()
-            .unwrap()
-            .starts_with("http://news.example/"));
+        assert!(
+            d["metadata"]["minhash_cluster_size"].as_u64() == Some(2),
+            "{d}"
+        );
+        let url = d["metadata"]["url"].as_str().unwrap();
+        let page = url
+            .strip_prefix("http://news.example/")
+            .or_else(|| url.strip_prefix("http://mirror.example/"))
+            .unwrap();
+        assert!(pages.insert(page.to_owned()), "{url}");
     }
+    tamis_ok(&["verify", out.to_str().unwrap()]);
+
+    // fineweb-clean: the same recipe with line_clean before the quality filters.
+    let clean = tmp.path().join("clean");
+    tamis_ok(&[
+        "run",
+        "--preset",
+        "fineweb-clean",
+        warc.to_str().unwrap(),
+        "-o",
+        clean.to_str().unwrap(),
+    ]);
+    let sc = stats(&clean);
+    assert_eq!(sc["steps"][3]["step"], "line_clean");
+    assert_eq!(
+        g(&sc, "kept") + g(&sc, "dropped") + g(&sc, "quarantined"),
+        read
+    );
 }

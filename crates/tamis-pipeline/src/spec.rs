@@ -271,6 +271,41 @@ mod tests {
     }
 
     #[test]
+    fn warc_presets_follow_finewebs_order() {
+        let kinds = |name: &str| -> Vec<String> {
+            preset(name)
+                .unwrap()
+                .steps
+                .into_iter()
+                .map(|s| s.kind)
+                .collect()
+        };
+        let warc = kinds("fineweb-warc");
+        assert_eq!(
+            warc,
+            [
+                "url_filter",
+                "extract",
+                "language",
+                "gopher_repetition",
+                "gopher_quality",
+                "c4_quality",
+                "fineweb_quality",
+                "minhash_dedup",
+                "pii"
+            ]
+        );
+        let mut clean = warc.clone();
+        clean.insert(3, "line_clean".into());
+        assert_eq!(kinds("fineweb-clean"), clean);
+        // Every preset validates (dedup steps are checked when the phases are built).
+        for (name, _) in presets() {
+            let spec = preset(name).unwrap();
+            assert!(crate::has_dedup(&spec) || spec.build().is_ok(), "{name}");
+        }
+    }
+
+    #[test]
     fn bad_parameters_are_rejected_before_running() {
         let spec = PipelineSpec::from_toml(
             "[[step]]\ntype = \"gopher_quality\"\nmin_doc_wrds = 3\n",
