@@ -21,7 +21,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run a pipeline over JSONL (.gz/.zst) or .txt inputs: files, directories or globs.
+    /// Run a pipeline over JSONL (.gz/.zst), .txt, web archive or .parquet inputs: files,
+    /// directories or globs.
     Run(RunArgs),
     /// List the available steps and presets.
     Filters,
@@ -189,8 +190,13 @@ struct RunArgs {
     /// Worker threads (default: all cores). Output is identical for any value.
     #[arg(long, default_value_t = 0)]
     threads: usize,
+    /// Compression of the outputs (for parquet, its codec).
     #[arg(long, value_enum, default_value_t = Comp::Zstd)]
     compression: Comp,
+    /// File format of kept and dropped outputs: JSONL, or Parquet with datatrove's columns
+    /// (`text`, `id`, `metadata` struct). Quarantine files are always JSONL.
+    #[arg(long, value_enum, default_value_t = OutFormat::Jsonl)]
+    format: OutFormat,
     /// Stop after this many quarantined records.
     #[arg(long)]
     max_errors: Option<u64>,
@@ -236,6 +242,12 @@ struct ExplainArgs {
 enum Format {
     Text,
     Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OutFormat {
+    Jsonl,
+    Parquet,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -326,6 +338,10 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     let mut opts = RunOptions::new(args.inputs, args.output);
     opts.threads = args.threads;
     opts.compression = compression(args.compression);
+    opts.format = match args.format {
+        OutFormat::Jsonl => tamis_pipeline::OutputFormat::Jsonl,
+        OutFormat::Parquet => tamis_pipeline::OutputFormat::Parquet,
+    };
     opts.max_errors = args.max_errors;
     opts.overwrite = args.overwrite;
     opts.progress = !args.no_progress && std::io::stderr().is_terminal();

@@ -931,3 +931,145 @@ fn warc_to_fineweb_runs_the_whole_recipe_and_balances() {
         read
     );
 }
+
+/// A Python with pyarrow, or `None` (then the check is skipped with a message):
+/// `TAMIS_PYTHON` if set, else `python3`.
+fn python_with_pyarrow() -> Option<String> {
+    let py = std::env::var("TAMIS_PYTHON").unwrap_or_else(|_| "python3".into());
+    let ok = std::process::Command::new(&py)
+        .args(["-c", "import pyarrow.parquet"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("skipped: {py} cannot import pyarrow (set TAMIS_PYTHON to a Python with it)");
+    }
+    ok.then_some(py)
+}
+
+#[test]
+fn parquet_outputs_have_datatroves_schema_and_read_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sample = root().join("sample");
+    let run = |name: &str, threads: &str| {
+        let out = tmp.path().join(name);
+        tamis_ok(&[
+            "run",
+            "--preset",
+            "fineweb",
+            sample.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--format",
+            "parquet",
+            "--threads",
+            threads,
+            "--checkpoint-every",
+            "7",
+        ]);
+        out
+    };
+    let a = run("a", "1");
+    let st = stats(&a);
+    let names: Vec<String> = read_dir_bytes(&a.join("kept"))
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(names, ["00000.parquet"]);
+    assert!(a.join("dropped/00000.parquet").is_file());
+    tamis_ok(&["verify", a.to_str().unwrap()]);
+    // Byte-identical whatever the thread count.
+    let b = run("b", "2");
+    for sub in ["kept", "dropped"] {
+        assert_eq!(
+            read_dir_bytes(&a.join(sub)),
+            read_dir_bytes(&b.join(sub)),
+            "{sub}"
+        );
+    }
+    // tamis reads its parquet back: the same documents as the JSONL run keeps.
+    let j = tmp.path().join("j");
+    tamis_ok(&[
+        "run",
+        "--preset",
+        "fineweb",
+        sample.to_str().unwrap(),
+        "-o",
+        j.to_str().unwrap(),
+    ]);
+    let back = tmp.path().join("back");
+    tamis_ok(&[
+        "run",
+        "--steps",
+        "token_count",
+        a.join("kept").to_str().unwrap(),
+        "-o",
+        back.to_str().unwrap(),
+        "--compression",
+        "none",
+    ]);
+    let again: Vec<Value> = std::fs::read_to_string(back.join("kept/00000.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let jsonl = jsonl_zst(&j.join("kept/00000.jsonl.zst"));
+    assert_eq!(again.len() as u64, st["kept"].as_u64().unwrap());
+    assert_eq!(again.len(), jsonl.len());
+    for (x, y) in again.iter().zip(&jsonl) {
+        assert_eq!((&x["id"], &x["text"]), (&y["id"], &y["text"]));
+        assert_eq!(x["metadata"]["url"], y["metadata"]["url"]);
+    }
+    // PyArrow sees datatrove's schema: text and id strings, metadata a struct.
+    let Some(py) = python_with_pyarrow() else {
+        return;
+    };
+    let script = r#"
+import json, sys
+import pyarrow.parquet as pq
+t = pq.read_table(sys.argv[1])
+print(json.dumps({"schema": [(f.name, str(f.type)) for f in t.schema],
+                  "rows": t.to_pylist()}))
+"#;
+    let o = std::process::Command::new(&py)
+        .args(["-c", script, a.join("kept/00000.parquet").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let schema = v["schema"].as_array().unwrap();
+    assert_eq!(schema[0], serde_json::json!(["text", "string"]));
+    assert_eq!(schema[1], serde_json::json!(["id", "string"]));
+    assert_eq!(schema[2][0], "metadata");
+    assert!(schema[2][1].as_str().unwrap().starts_with("struct<"), "{v}");
+    let rows = v["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), jsonl.len());
+    for (r, d) in rows.iter().zip(&jsonl) {
+        assert_eq!((&r["id"], &r["text"]), (&d["id"], &d["text"]));
+        assert_eq!(r["metadata"]["tamis_config"], d["metadata"]["tamis_config"]);
+    }
+}
+
+#[test]
+fn parquet_outputs_of_a_phased_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sample = root().join("sample/pages.jsonl");
+    let out = tmp.path().join("out");
+    tamis_ok(&[
+        "run",
+        "--steps",
+        "line_clean,minhash_dedup,fineweb_quality",
+        sample.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--format",
+        "parquet",
+    ]);
+    let st = stats(&out);
+    for sub in ["kept", "dropped"] {
+        for (name, _) in read_dir_bytes(&out.join(sub)) {
+            assert!(name.ends_with(".parquet"), "{sub}/{name}");
+        }
+    }
+    assert!(st["kept"].as_u64().unwrap() > 0);
+    tamis_ok(&["verify", out.to_str().unwrap()]);
+}

@@ -11,13 +11,15 @@ use rayon::prelude::*;
 use serde_json::Value;
 use tamis_core::{DocCache, Document};
 use tamis_io::{
-    partial_path, Compression, IoError, Location, PartWriter, Quarantined, ReadOptions, Record,
+    parquet_name, partial_path, Compression, IoError, Location, PartWriter, Quarantined,
+    ReadOptions, Record,
 };
 
 use crate::checkpoint::{
     Checkpoint, ClosedFile, InputAccount, InputLog, Manifest, RunKey, SavedRoll, SavedTally,
     CHECKPOINT, INPUT_LOG, MANIFEST,
 };
+use crate::parquet_out::{convert_outputs, OutputFormat};
 use crate::spec::{Outcome, Pipeline, StepTally};
 use crate::stats::{RunStats, StepStats};
 
@@ -42,6 +44,8 @@ pub struct RunOptions {
     /// ends a compressed part of every open output, so the value is part of what decides the
     /// output bytes and a resumed run must use the same one.
     pub checkpoint_every: u64,
+    /// File format of kept and dropped outputs (quarantine files are always JSONL).
+    pub format: OutputFormat,
 }
 
 /// Text bytes read after which a checkpoint is taken even before `checkpoint_every` records,
@@ -62,6 +66,7 @@ impl RunOptions {
             batch_bytes: 8 << 20,
             max_file_bytes: 1 << 30,
             checkpoint_every: 10_000,
+            format: OutputFormat::Jsonl,
         }
     }
 }
@@ -195,7 +200,12 @@ impl RollingWriter {
         w.index = saved.index;
         w.written = saved.written;
         w.closed = saved.closed.clone();
-        let mut keep: Vec<PathBuf> = w.closed.iter().map(|c| w.dir.join(&c.name)).collect();
+        // A closed file may already have become parquet (a kill while converting).
+        let mut keep: Vec<PathBuf> = w
+            .closed
+            .iter()
+            .flat_map(|c| [w.dir.join(&c.name), w.dir.join(parquet_name(&c.name))])
+            .collect();
         if let Some(at) = saved.current {
             let path = w.dir.join(w.name(w.index));
             w.current = Some(PartWriter::resume(&path, compression, at)?);
@@ -642,6 +652,12 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunStats, RunError>
     let mut records = BTreeMap::new();
     for w in [kept, dropped, quarantine] {
         records.extend(w.finish()?);
+    }
+    if opts.format == OutputFormat::Parquet {
+        let files = records.into_iter().collect();
+        records = convert_outputs(&opts.out_dir, files, opts.compression)?
+            .into_iter()
+            .collect();
     }
     stats.steps = step_ids
         .iter()

@@ -14,10 +14,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tamis_core::ConfigError;
 use tamis_dedup::{dedup_step, DedupJob, Method, DEDUP_STEP_IDS};
-use tamis_io::{count_lines, expand_inputs, Compression};
+use tamis_io::{expand_inputs, Compression};
 
 use crate::checkpoint::{write_json_atomic, Manifest, RunKey, CHECKPOINT};
 use crate::executor::{clear_out_dir, create_subdirs, run, write_stats, RunError, RunOptions};
+use crate::parquet_out::{convert_dir, count_records, OutputFormat};
 use crate::spec::{Pipeline, PipelineSpec, SpecError};
 use crate::stats::{RunStats, StepStats};
 
@@ -75,6 +76,11 @@ pub fn run_spec(spec: &PipelineSpec, opts: &RunOptions) -> Result<RunStats, RunE
         }
     };
     collect_outputs(&dirs, &opts.out_dir)?;
+    if opts.format == OutputFormat::Parquet {
+        for sub in ["kept", "dropped"] {
+            convert_dir(&opts.out_dir.join(sub), opts.compression)?;
+        }
+    }
     stats.elapsed_s = start.elapsed().as_secs_f64();
     stats.tamis_config = fingerprint.clone();
     stats.tamis_version = crate::VERSION.to_owned();
@@ -160,6 +166,8 @@ fn run_phases(
                             out_dir: dir.clone(),
                             // Resume the phase from its checkpoint if it has one.
                             overwrite: !dir.join(CHECKPOINT).exists(),
+                            // Phases hand JSONL to each other; parquet comes at the end.
+                            format: OutputFormat::Jsonl,
                             ..opts.clone()
                         };
                         run(&pipeline, &o)?
@@ -339,7 +347,7 @@ fn write_manifest(
     let mut records = BTreeMap::new();
     for sub in ["kept", "dropped", "quarantine"] {
         for f in files_in(&out.join(sub))? {
-            let n = count_lines(&f, compression).map_err(|source| RunError::OutputDir {
+            let n = count_records(&f, compression).map_err(|source| RunError::OutputDir {
                 path: f.clone(),
                 source,
             })?;
