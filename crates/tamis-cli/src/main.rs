@@ -197,6 +197,10 @@ struct RunArgs {
     /// (`text`, `id`, `metadata` struct). Quarantine files are always JSONL.
     #[arg(long, value_enum, default_value_t = OutFormat::Jsonl)]
     format: OutFormat,
+    /// Put kept outputs under directories named by metadata, as datatrove's `output_filename`
+    /// does: `'${language}/'` writes kept/en/00000.jsonl.zst, kept/fr/00000.jsonl.zst, ...
+    #[arg(long, value_name = "TEMPLATE")]
+    output_template: Option<String>,
     /// Stop after this many quarantined records.
     #[arg(long)]
     max_errors: Option<u64>,
@@ -342,6 +346,11 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         OutFormat::Jsonl => tamis_pipeline::OutputFormat::Jsonl,
         OutFormat::Parquet => tamis_pipeline::OutputFormat::Parquet,
     };
+    opts.output_template = args
+        .output_template
+        .as_deref()
+        .map(tamis_pipeline::OutputTemplate::parse)
+        .transpose()?;
     opts.max_errors = args.max_errors;
     opts.overwrite = args.overwrite;
     opts.progress = !args.no_progress && std::io::stderr().is_terminal();

@@ -1073,3 +1073,130 @@ fn parquet_outputs_of_a_phased_run() {
     assert!(st["kept"].as_u64().unwrap() > 0);
     tamis_ok(&["verify", out.to_str().unwrap()]);
 }
+
+#[test]
+fn output_template_puts_kept_documents_under_their_metadata() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("docs.jsonl");
+    let texts = [
+        (
+            "e1",
+            "The committee met on Tuesday to discuss the new budget for the schools.",
+        ),
+        (
+            "f1",
+            "Le conseil municipal s'est réuni mardi pour discuter du nouveau budget.",
+        ),
+        (
+            "e2",
+            "Researchers published their findings about the river in a long report.",
+        ),
+        (
+            "d1",
+            "Der Stadtrat hat sich am Dienstag getroffen, um den Haushalt zu besprechen.",
+        ),
+        ("x", ""),
+    ];
+    let mut f = std::fs::File::create(&input).unwrap();
+    for (id, text) in texts {
+        let src = if id == "x" { "../../etc" } else { "web" };
+        let v = serde_json::json!({"id": id, "text": text, "metadata": {"src": src}});
+        writeln!(f, "{v}").unwrap();
+    }
+    drop(f);
+    let pipeline = tmp.path().join("p.toml");
+    // The empty document's hostile `src` must still name a directory inside kept/.
+    std::fs::write(
+        &pipeline,
+        "[[step]]\ntype = \"language\"\nlabel_only = true\n",
+    )
+    .unwrap();
+    let run = |name: &str, extra: &[&str]| {
+        let out = tmp.path().join(name);
+        let mut args = vec![
+            "run",
+            "--pipeline",
+            pipeline.to_str().unwrap(),
+            input.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--output-template",
+            "${src}/${language}/",
+        ];
+        args.extend_from_slice(extra);
+        tamis_ok(&args);
+        out
+    };
+    let a = run("a", &["--threads", "1"]);
+    let st = stats(&a);
+    let mut total = 0;
+    for lang in ["en", "fr", "de"] {
+        let docs = jsonl_zst(&a.join(format!("kept/web/{lang}/00000.jsonl.zst")));
+        assert!(!docs.is_empty(), "{lang}");
+        for d in &docs {
+            assert_eq!(d["metadata"]["language"], lang, "{d}");
+        }
+        total += docs.len();
+    }
+    let en: Vec<Value> = jsonl_zst(&a.join("kept/web/en/00000.jsonl.zst"))
+        .into_iter()
+        .map(|d| d["id"].clone())
+        .collect();
+    assert_eq!(en, ["e1", "e2"]);
+    assert!(a.join("kept/_._.._etc").is_dir());
+    assert!(!a.join("kept/00000.jsonl.zst").exists());
+    let all: u64 = walk_files(&a.join("kept")).len() as u64;
+    assert!(all >= 3);
+    let mut n = 0u64;
+    for p in walk_files(&a.join("kept")) {
+        assert!(p.starts_with(a.join("kept")), "{}", p.display());
+        n += jsonl_zst(&p).len() as u64;
+    }
+    assert_eq!(n, st["kept"].as_u64().unwrap());
+    assert!(total as u64 <= n);
+    tamis_ok(&["verify", a.to_str().unwrap()]);
+    let b = run("b", &["--threads", "2"]);
+    let rel = |root: &std::path::Path| -> Vec<(std::path::PathBuf, Vec<u8>)> {
+        walk_files(&root.join("kept"))
+            .into_iter()
+            .map(|p| {
+                (
+                    p.strip_prefix(root).unwrap().to_path_buf(),
+                    std::fs::read(&p).unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(rel(&a), rel(&b));
+    // With parquet: kept/en/00000.parquet.
+    let c = run("c", &["--format", "parquet"]);
+    assert!(c.join("kept/web/en/00000.parquet").is_file());
+    tamis_ok(&["verify", c.to_str().unwrap()]);
+    // A template that could leave kept/ is refused.
+    let o = tamis(&[
+        "run",
+        "--steps",
+        "pii",
+        input.to_str().unwrap(),
+        "-o",
+        tmp.path().join("bad").to_str().unwrap(),
+        "--output-template",
+        "../${language}",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("output template"));
+}
+
+fn walk_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk_files(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}

@@ -39,6 +39,9 @@ pub(crate) struct RunKey {
     /// `--format`; absent in checkpoints of versions without it, which wrote JSONL.
     #[serde(default = "jsonl")]
     pub format: String,
+    /// `--output-template`.
+    #[serde(default)]
+    pub output_template: Option<String>,
 }
 
 fn jsonl() -> String {
@@ -67,6 +70,7 @@ impl RunKey {
             id_key: r.id_key.clone(),
             add_file_path: r.add_file_path,
             format: opts.format.name().to_owned(),
+            output_template: opts.output_template.as_ref().map(|t| t.as_str().to_owned()),
         }
     }
 
@@ -74,7 +78,7 @@ impl RunKey {
     pub fn first_difference(&self, other: &RunKey) -> Option<&'static str> {
         let a = serde_json::to_value(self).unwrap_or_default();
         let b = serde_json::to_value(other).unwrap_or_default();
-        const FIELDS: [(&str, &str); 11] = [
+        const FIELDS: [(&str, &str); 12] = [
             ("inputs", "list of input files (or their sizes)"),
             ("compression", "--compression"),
             ("checkpoint_every", "--checkpoint-every"),
@@ -86,6 +90,7 @@ impl RunKey {
             ("id_key", "id key"),
             ("add_file_path", "file_path setting"),
             ("format", "--format"),
+            ("output_template", "--output-template"),
         ];
         FIELDS
             .into_iter()

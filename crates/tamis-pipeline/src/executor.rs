@@ -22,6 +22,7 @@ use crate::checkpoint::{
 use crate::parquet_out::{convert_outputs, OutputFormat};
 use crate::spec::{Outcome, Pipeline, StepTally};
 use crate::stats::{RunStats, StepStats};
+use crate::template::{split_outputs, OutputTemplate};
 
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -46,6 +47,8 @@ pub struct RunOptions {
     pub checkpoint_every: u64,
     /// File format of kept and dropped outputs (quarantine files are always JSONL).
     pub format: OutputFormat,
+    /// Kept outputs go under `kept/<expansion>/` by metadata (`--output-template`).
+    pub output_template: Option<OutputTemplate>,
 }
 
 /// Text bytes read after which a checkpoint is taken even before `checkpoint_every` records,
@@ -67,6 +70,7 @@ impl RunOptions {
             max_file_bytes: 1 << 30,
             checkpoint_every: 10_000,
             format: OutputFormat::Jsonl,
+            output_template: None,
         }
     }
 }
@@ -218,7 +222,8 @@ impl RollingWriter {
         std::fs::create_dir_all(&w.dir).map_err(|e| io(&w.dir, e))?;
         for e in std::fs::read_dir(&w.dir).map_err(|e| io(&w.dir, e))? {
             let p = e.map_err(|e| io(&w.dir, e))?.path();
-            if !keep.contains(&p) {
+            // Directories hold the parts of an interrupted split by template; it is redone.
+            if !keep.contains(&p) && !p.is_dir() {
                 std::fs::remove_file(&p).map_err(|e| io(&p, e))?;
             }
         }
@@ -652,6 +657,12 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunStats, RunError>
     let mut records = BTreeMap::new();
     for w in [kept, dropped, quarantine] {
         records.extend(w.finish()?);
+    }
+    if let Some(t) = &opts.output_template {
+        let files = records.into_iter().collect();
+        records = split_outputs(&opts.out_dir, files, opts.compression, t)?
+            .into_iter()
+            .collect();
     }
     if opts.format == OutputFormat::Parquet {
         let files = records.into_iter().collect();

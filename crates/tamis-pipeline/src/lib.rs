@@ -10,6 +10,7 @@ mod phased;
 mod registry;
 mod spec;
 mod stats;
+mod template;
 mod verify;
 
 pub use checkpoint::{InputAccount, Manifest, OutputFile};
@@ -24,6 +25,7 @@ pub use tamis_clean::{explain as explain_lines, LineCleanConfig, LineDecision};
 pub use tamis_dedup::{ExactKey, MinhashConfig, Shard, Survivor};
 pub use tamis_filters::FilterEntry;
 pub use tamis_io::{Compression, ReadOptions};
+pub use template::{OutputTemplate, TemplateError};
 pub use verify::{verify, VerifyError, VerifySummary};
 /// The tamis version, part of every config fingerprint.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -21,6 +21,7 @@ use crate::executor::{clear_out_dir, create_subdirs, run, write_stats, RunError,
 use crate::parquet_out::{convert_dir, count_records, OutputFormat};
 use crate::spec::{Pipeline, PipelineSpec, SpecError};
 use crate::stats::{RunStats, StepStats};
+use crate::template::{split_outputs, walk};
 
 enum Phase {
     Steps(Pipeline),
@@ -76,6 +77,26 @@ pub fn run_spec(spec: &PipelineSpec, opts: &RunOptions) -> Result<RunStats, RunE
         }
     };
     collect_outputs(&dirs, &opts.out_dir)?;
+    if let Some(t) = &opts.output_template {
+        // Files left at the top of kept/ are the ones not split yet.
+        let mut kept = Vec::new();
+        for f in files_in(&opts.out_dir.join("kept"))? {
+            let name = f
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            if name.starts_with('.') {
+                continue;
+            }
+            let n = count_records(&f, opts.compression).map_err(|source| RunError::OutputDir {
+                path: f.clone(),
+                source,
+            })?;
+            kept.push((format!("kept/{name}"), n));
+        }
+        split_outputs(&opts.out_dir, kept, opts.compression, t)?;
+    }
     if opts.format == OutputFormat::Parquet {
         for sub in ["kept", "dropped"] {
             convert_dir(&opts.out_dir.join(sub), opts.compression)?;
@@ -168,6 +189,7 @@ fn run_phases(
                             overwrite: !dir.join(CHECKPOINT).exists(),
                             // Phases hand JSONL to each other; parquet comes at the end.
                             format: OutputFormat::Jsonl,
+                            output_template: None,
                             ..opts.clone()
                         };
                         run(&pipeline, &o)?
@@ -346,13 +368,17 @@ fn write_manifest(
 ) -> Result<(), RunError> {
     let mut records = BTreeMap::new();
     for sub in ["kept", "dropped", "quarantine"] {
-        for f in files_in(&out.join(sub))? {
+        for f in walk(&out.join(sub))? {
             let n = count_records(&f, compression).map_err(|source| RunError::OutputDir {
                 path: f.clone(),
                 source,
             })?;
-            let name = f.file_name().unwrap_or_default().to_string_lossy();
-            records.insert(format!("{sub}/{name}"), n);
+            let rel = f
+                .strip_prefix(out)
+                .unwrap_or(&f)
+                .to_string_lossy()
+                .into_owned();
+            records.insert(rel, n);
         }
     }
     Manifest::build(

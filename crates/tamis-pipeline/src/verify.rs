@@ -105,11 +105,10 @@ pub fn verify(dir: &Path) -> Result<VerifySummary, VerifyError> {
         listed.insert(path);
     }
     for sub in subs {
-        let Ok(entries) = std::fs::read_dir(dir.join(sub)) else {
+        let Ok(entries) = crate::template::walk(&dir.join(sub)) else {
             continue;
         };
-        for e in entries.flatten() {
-            let p = e.path();
+        for p in entries {
             if !listed.contains(&p) {
                 return Err(mismatch(&p, "not listed in the manifest"));
             }
