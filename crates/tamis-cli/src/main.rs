@@ -21,7 +21,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run a pipeline over JSONL (.gz/.zst) or .txt inputs: files, directories or globs.
+    /// Run a pipeline over JSONL (.gz/.zst), .txt, web archive or .parquet inputs: files,
+    /// directories or globs.
     Run(RunArgs),
     /// List the available steps and presets.
     Filters,
@@ -171,11 +172,15 @@ fn parse_bytes(s: &str) -> Result<usize, String> {
 #[derive(clap::Args)]
 struct RunArgs {
     /// A named preset (see `tamis filters`).
-    #[arg(long, conflicts_with = "pipeline")]
+    #[arg(long, conflicts_with_all = ["pipeline", "steps"])]
     preset: Option<String>,
     /// A pipeline file (TOML with `[[step]]` tables).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "steps")]
     pipeline: Option<PathBuf>,
+    /// Just these steps, in this order, with their default parameters (e.g.
+    /// `--steps gopher_quality,c4_quality`); ids as listed by `tamis filters`.
+    #[arg(long, value_delimiter = ',')]
+    steps: Option<Vec<String>>,
     /// Input files, directories or glob patterns.
     #[arg(required = true)]
     inputs: Vec<String>,
@@ -185,8 +190,17 @@ struct RunArgs {
     /// Worker threads (default: all cores). Output is identical for any value.
     #[arg(long, default_value_t = 0)]
     threads: usize,
+    /// Compression of the outputs (for parquet, its codec).
     #[arg(long, value_enum, default_value_t = Comp::Zstd)]
     compression: Comp,
+    /// File format of kept and dropped outputs: JSONL, or Parquet with datatrove's columns
+    /// (`text`, `id`, `metadata` struct). Quarantine files are always JSONL.
+    #[arg(long, value_enum, default_value_t = OutFormat::Jsonl)]
+    format: OutFormat,
+    /// Put kept outputs under directories named by metadata, as datatrove's `output_filename`
+    /// does: `'${language}/'` writes kept/en/00000.jsonl.zst, kept/fr/00000.jsonl.zst, ...
+    #[arg(long, value_name = "TEMPLATE")]
+    output_template: Option<String>,
     /// Stop after this many quarantined records.
     #[arg(long)]
     max_errors: Option<u64>,
@@ -232,6 +246,12 @@ struct ExplainArgs {
 enum Format {
     Text,
     Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OutFormat {
+    Jsonl,
+    Parquet,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -313,14 +333,24 @@ fn real_main() -> Result<ExitCode> {
 }
 
 fn run(args: RunArgs) -> Result<ExitCode> {
-    let spec = match (&args.preset, &args.pipeline) {
-        (Some(name), None) => tamis_pipeline::preset(name)?,
-        (None, Some(path)) => PipelineSpec::from_file(path)?,
-        _ => bail!("give one of --preset NAME or --pipeline FILE"),
+    let spec = match (&args.preset, &args.pipeline, &args.steps) {
+        (Some(name), None, None) => tamis_pipeline::preset(name)?,
+        (None, Some(path), None) => PipelineSpec::from_file(path)?,
+        (None, None, Some(ids)) => PipelineSpec::from_step_ids(ids)?,
+        _ => bail!("give one of --preset NAME, --pipeline FILE or --steps ID[,ID...]"),
     };
     let mut opts = RunOptions::new(args.inputs, args.output);
     opts.threads = args.threads;
     opts.compression = compression(args.compression);
+    opts.format = match args.format {
+        OutFormat::Jsonl => tamis_pipeline::OutputFormat::Jsonl,
+        OutFormat::Parquet => tamis_pipeline::OutputFormat::Parquet,
+    };
+    opts.output_template = args
+        .output_template
+        .as_deref()
+        .map(tamis_pipeline::OutputTemplate::parse)
+        .transpose()?;
     opts.max_errors = args.max_errors;
     opts.overwrite = args.overwrite;
     opts.progress = !args.no_progress && std::io::stderr().is_terminal();

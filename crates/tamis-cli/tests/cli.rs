@@ -222,6 +222,84 @@ fn filters_and_explain_describe_every_step() {
 }
 
 #[test]
+fn steps_flag_runs_just_those_steps_with_defaults() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sample = root().join("sample");
+    let out = tmp.path().join("out");
+    tamis_ok(&[
+        "run",
+        "--steps",
+        "gopher_quality,c4_quality",
+        sample.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let st = stats(&out);
+    let steps: Vec<&str> = st["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps, ["gopher_quality", "c4_quality"]);
+    let n = |k: &str| st[k].as_u64().unwrap();
+    assert_eq!(n("read"), n("kept") + n("dropped") + n("quarantined"));
+    assert!(out.join("kept").is_dir() && out.join("manifest.json").is_file());
+    // The same steps written as a pipeline file without parameters: the same run.
+    let p = tmp.path().join("p.toml");
+    std::fs::write(
+        &p,
+        "[[step]]\ntype = \"gopher_quality\"\n[[step]]\ntype = \"c4_quality\"\n",
+    )
+    .unwrap();
+    let out2 = tmp.path().join("out2");
+    tamis_ok(&[
+        "run",
+        "--pipeline",
+        p.to_str().unwrap(),
+        sample.to_str().unwrap(),
+        "-o",
+        out2.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        read_dir_bytes(&out.join("kept")),
+        read_dir_bytes(&out2.join("kept"))
+    );
+    // An unknown id is refused, naming the valid ones, before anything is written.
+    let bad = tmp.path().join("bad");
+    let o = tamis(&[
+        "run",
+        "--steps",
+        "gopher_quality,c4_qualty",
+        sample.to_str().unwrap(),
+        "-o",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("unknown step `c4_qualty`")
+            && err.contains("c4_quality")
+            && err.contains("minhash_dedup"),
+        "{err}"
+    );
+    assert!(!bad.exists());
+    // --steps and --preset are mutually exclusive.
+    let o = tamis(&[
+        "run",
+        "--steps",
+        "pii",
+        "--preset",
+        "fineweb",
+        sample.to_str().unwrap(),
+        "-o",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--preset"));
+}
+
+#[test]
 fn bad_pipeline_file_is_rejected_before_reading() {
     let tmp = tempfile::tempdir().unwrap();
     let p = tmp.path().join("p.toml");
@@ -706,40 +784,67 @@ fn extract_prints_one_main_text_per_page() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("no-such-page.html"));
 }
 
-#[test]
-fn warc_to_fineweb_runs_extraction_then_the_filters() {
+/// A Common Crawl-like `.warc.gz` (one gzip member per record) of the committed pages, each
+/// served at `http://news.example/{i}`, then, when `copies`, each again at
+/// `http://mirror.example/{i}`, then one page at a blocklisted adult domain. Returns the path and
+/// the number of distinct pages.
+fn gold_warc(dir: &std::path::Path, copies: bool) -> (std::path::PathBuf, usize) {
     use std::io::Read;
-    let tmp = tempfile::tempdir().unwrap();
-    let mut archive = Vec::new();
     let mut names: Vec<_> = std::fs::read_dir(gold_pages())
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.to_string_lossy().ends_with(".html.gz"))
         .collect();
     names.sort();
-    for (i, p) in names.iter().enumerate() {
-        let mut html = Vec::new();
-        flate2::read::GzDecoder::new(std::fs::File::open(p).unwrap())
-            .read_to_end(&mut html)
-            .unwrap();
+    let pages: Vec<Vec<u8>> = names
+        .iter()
+        .map(|p| {
+            let mut html = Vec::new();
+            flate2::read::GzDecoder::new(std::fs::File::open(p).unwrap())
+                .read_to_end(&mut html)
+                .unwrap();
+            html
+        })
+        .collect();
+    let mut archive = Vec::new();
+    let mut record = |id: String, url: String, html: &[u8]| {
         let mut block =
             b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n".to_vec();
-        block.extend_from_slice(&html);
+        block.extend_from_slice(html);
         let head = format!(
-            "WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:{i}>\r\n\
-             WARC-Target-URI: http://news.example/{i}\r\nWARC-Date: 2024-05-01T10:00:00Z\r\n\
+            "WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:{id}>\r\n\
+             WARC-Target-URI: {url}\r\nWARC-Date: 2024-05-01T10:00:00Z\r\n\
              Content-Type: application/http; msgtype=response\r\nContent-Length: {}\r\n\r\n",
             block.len()
         );
-        // One gzip member per record, as Common Crawl writes them.
         let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         e.write_all(head.as_bytes()).unwrap();
         e.write_all(&block).unwrap();
         e.write_all(b"\r\n\r\n").unwrap();
         archive.extend(e.finish().unwrap());
+    };
+    for (i, html) in pages.iter().enumerate() {
+        record(format!("{i}"), format!("http://news.example/{i}"), html);
     }
-    let warc = tmp.path().join("CC-MAIN-sample.warc.gz");
+    if copies {
+        for (i, html) in pages.iter().enumerate() {
+            record(
+                format!("copy-{i}"),
+                format!("http://mirror.example/{i}"),
+                html,
+            );
+        }
+        record("adult".into(), "http://www.pornhub.com/x".into(), &pages[0]);
+    }
+    let warc = dir.join("CC-MAIN-sample.warc.gz");
     std::fs::write(&warc, archive).unwrap();
+    (warc, pages.len())
+}
+
+#[test]
+fn warc_to_fineweb_runs_the_whole_recipe_and_balances() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (warc, n) = gold_warc(tmp.path(), true);
     let out = tmp.path().join("out");
     tamis_ok(&[
         "run",
@@ -750,23 +855,348 @@ fn warc_to_fineweb_runs_extraction_then_the_filters() {
         out.to_str().unwrap(),
     ]);
     let st = stats(&out);
-    let n = names.len() as u64;
-    assert_eq!(st["read"].as_u64(), Some(n), "{st}");
+    let g = |v: &Value, k: &str| v[k].as_u64().unwrap_or(0);
+    let read = (2 * n + 1) as u64;
+    assert_eq!(g(&st, "read"), read, "{st}");
+    assert_eq!(g(&st, "quarantined"), 0, "{st}");
+    assert_eq!(g(&st, "kept") + g(&st, "dropped"), read, "{st}");
+    let steps = st["steps"].as_array().unwrap();
+    let ids: Vec<&str> = steps.iter().map(|s| s["step"].as_str().unwrap()).collect();
     assert_eq!(
-        st["kept"].as_u64().unwrap() + st["dropped"].as_u64().unwrap(),
-        n,
-        "{st}"
+        ids,
+        [
+            "url_filter",
+            "extract",
+            "language",
+            "gopher_repetition",
+            "gopher_quality",
+            "c4_quality",
+            "fineweb_quality",
+            "minhash",
+            "pii"
+        ]
     );
-    assert_eq!(st["steps"][0]["step"], "extract");
+    // Each step sees what the one before it kept; the drops add up to the run's.
+    assert_eq!(g(&steps[0], "total"), read);
+    for w in steps.windows(2) {
+        assert_eq!(
+            g(&w[1], "total"),
+            g(&w[0], "total") - g(&w[0], "dropped"),
+            "{st}"
+        );
+    }
+    let dropped: u64 = steps.iter().map(|s| g(s, "dropped")).sum();
+    assert_eq!(dropped, g(&st, "dropped"), "{st}");
+    assert_eq!(g(&steps[0], "dropped"), 1, "the adult domain: {st}");
+    // Every page is there twice: MinHash removes one copy of each page that reached it.
+    let into_dedup = g(&steps[7], "total");
+    assert!(into_dedup >= n as u64, "most news articles pass: {st}");
+    assert_eq!(g(&steps[7], "dropped") * 2, into_dedup, "{st}");
+    assert_eq!(g(&st, "kept"), into_dedup / 2);
     let kept = jsonl_zst(&out.join("kept/00000.jsonl.zst"));
-    assert!(kept.len() as u64 >= n / 2, "most news articles pass: {st}");
+    assert_eq!(kept.len() as u64, g(&st, "kept"));
+    // One copy of each page is left (datatrove's survivor may be either).
+    let mut pages = std::collections::BTreeSet::new();
     for d in &kept {
         assert!(!d["text"].as_str().unwrap().contains("</"), "{d}");
         assert!(d["metadata"]["title"].is_string());
         assert_eq!(d["metadata"]["language"], "en");
-        assert!(d["metadata"]["url"]
-            .as_str()
-            .unwrap()
-            .starts_with("http://news.example/"));
+        assert!(
+            d["metadata"]["minhash_cluster_size"].as_u64() == Some(2),
+            "{d}"
+        );
+        let url = d["metadata"]["url"].as_str().unwrap();
+        let page = url
+            .strip_prefix("http://news.example/")
+            .or_else(|| url.strip_prefix("http://mirror.example/"))
+            .unwrap();
+        assert!(pages.insert(page.to_owned()), "{url}");
     }
+    tamis_ok(&["verify", out.to_str().unwrap()]);
+
+    // fineweb-clean: the same recipe with line_clean before the quality filters.
+    let clean = tmp.path().join("clean");
+    tamis_ok(&[
+        "run",
+        "--preset",
+        "fineweb-clean",
+        warc.to_str().unwrap(),
+        "-o",
+        clean.to_str().unwrap(),
+    ]);
+    let sc = stats(&clean);
+    assert_eq!(sc["steps"][3]["step"], "line_clean");
+    assert_eq!(
+        g(&sc, "kept") + g(&sc, "dropped") + g(&sc, "quarantined"),
+        read
+    );
+}
+
+/// A Python with pyarrow, or `None` (then the check is skipped with a message):
+/// `TAMIS_PYTHON` if set, else `python3`.
+fn python_with_pyarrow() -> Option<String> {
+    let py = std::env::var("TAMIS_PYTHON").unwrap_or_else(|_| "python3".into());
+    let ok = std::process::Command::new(&py)
+        .args(["-c", "import pyarrow.parquet"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("skipped: {py} cannot import pyarrow (set TAMIS_PYTHON to a Python with it)");
+    }
+    ok.then_some(py)
+}
+
+#[test]
+fn parquet_outputs_have_datatroves_schema_and_read_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sample = root().join("sample");
+    let run = |name: &str, threads: &str| {
+        let out = tmp.path().join(name);
+        tamis_ok(&[
+            "run",
+            "--preset",
+            "fineweb",
+            sample.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--format",
+            "parquet",
+            "--threads",
+            threads,
+            "--checkpoint-every",
+            "7",
+        ]);
+        out
+    };
+    let a = run("a", "1");
+    let st = stats(&a);
+    let names: Vec<String> = read_dir_bytes(&a.join("kept"))
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(names, ["00000.parquet"]);
+    assert!(a.join("dropped/00000.parquet").is_file());
+    tamis_ok(&["verify", a.to_str().unwrap()]);
+    // Byte-identical whatever the thread count.
+    let b = run("b", "2");
+    for sub in ["kept", "dropped"] {
+        assert_eq!(
+            read_dir_bytes(&a.join(sub)),
+            read_dir_bytes(&b.join(sub)),
+            "{sub}"
+        );
+    }
+    // tamis reads its parquet back: the same documents as the JSONL run keeps.
+    let j = tmp.path().join("j");
+    tamis_ok(&[
+        "run",
+        "--preset",
+        "fineweb",
+        sample.to_str().unwrap(),
+        "-o",
+        j.to_str().unwrap(),
+    ]);
+    let back = tmp.path().join("back");
+    tamis_ok(&[
+        "run",
+        "--steps",
+        "token_count",
+        a.join("kept").to_str().unwrap(),
+        "-o",
+        back.to_str().unwrap(),
+        "--compression",
+        "none",
+    ]);
+    let again: Vec<Value> = std::fs::read_to_string(back.join("kept/00000.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let jsonl = jsonl_zst(&j.join("kept/00000.jsonl.zst"));
+    assert_eq!(again.len() as u64, st["kept"].as_u64().unwrap());
+    assert_eq!(again.len(), jsonl.len());
+    for (x, y) in again.iter().zip(&jsonl) {
+        assert_eq!((&x["id"], &x["text"]), (&y["id"], &y["text"]));
+        assert_eq!(x["metadata"]["url"], y["metadata"]["url"]);
+    }
+    // PyArrow sees datatrove's schema: text and id strings, metadata a struct.
+    let Some(py) = python_with_pyarrow() else {
+        return;
+    };
+    let script = r#"
+import json, sys
+import pyarrow.parquet as pq
+t = pq.read_table(sys.argv[1])
+print(json.dumps({"schema": [(f.name, str(f.type)) for f in t.schema],
+                  "rows": t.to_pylist()}))
+"#;
+    let o = std::process::Command::new(&py)
+        .args(["-c", script, a.join("kept/00000.parquet").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let schema = v["schema"].as_array().unwrap();
+    assert_eq!(schema[0], serde_json::json!(["text", "string"]));
+    assert_eq!(schema[1], serde_json::json!(["id", "string"]));
+    assert_eq!(schema[2][0], "metadata");
+    assert!(schema[2][1].as_str().unwrap().starts_with("struct<"), "{v}");
+    let rows = v["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), jsonl.len());
+    for (r, d) in rows.iter().zip(&jsonl) {
+        assert_eq!((&r["id"], &r["text"]), (&d["id"], &d["text"]));
+        assert_eq!(r["metadata"]["tamis_config"], d["metadata"]["tamis_config"]);
+    }
+}
+
+#[test]
+fn parquet_outputs_of_a_phased_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sample = root().join("sample/pages.jsonl");
+    let out = tmp.path().join("out");
+    tamis_ok(&[
+        "run",
+        "--steps",
+        "line_clean,minhash_dedup,fineweb_quality",
+        sample.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--format",
+        "parquet",
+    ]);
+    let st = stats(&out);
+    for sub in ["kept", "dropped"] {
+        for (name, _) in read_dir_bytes(&out.join(sub)) {
+            assert!(name.ends_with(".parquet"), "{sub}/{name}");
+        }
+    }
+    assert!(st["kept"].as_u64().unwrap() > 0);
+    tamis_ok(&["verify", out.to_str().unwrap()]);
+}
+
+#[test]
+fn output_template_puts_kept_documents_under_their_metadata() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("docs.jsonl");
+    let texts = [
+        (
+            "e1",
+            "The committee met on Tuesday to discuss the new budget for the schools.",
+        ),
+        (
+            "f1",
+            "Le conseil municipal s'est réuni mardi pour discuter du nouveau budget.",
+        ),
+        (
+            "e2",
+            "Researchers published their findings about the river in a long report.",
+        ),
+        (
+            "d1",
+            "Der Stadtrat hat sich am Dienstag getroffen, um den Haushalt zu besprechen.",
+        ),
+        ("x", ""),
+    ];
+    let mut f = std::fs::File::create(&input).unwrap();
+    for (id, text) in texts {
+        let src = if id == "x" { "../../etc" } else { "web" };
+        let v = serde_json::json!({"id": id, "text": text, "metadata": {"src": src}});
+        writeln!(f, "{v}").unwrap();
+    }
+    drop(f);
+    let pipeline = tmp.path().join("p.toml");
+    // The empty document's hostile `src` must still name a directory inside kept/.
+    std::fs::write(
+        &pipeline,
+        "[[step]]\ntype = \"language\"\nlabel_only = true\n",
+    )
+    .unwrap();
+    let run = |name: &str, extra: &[&str]| {
+        let out = tmp.path().join(name);
+        let mut args = vec![
+            "run",
+            "--pipeline",
+            pipeline.to_str().unwrap(),
+            input.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--output-template",
+            "${src}/${language}/",
+        ];
+        args.extend_from_slice(extra);
+        tamis_ok(&args);
+        out
+    };
+    let a = run("a", &["--threads", "1"]);
+    let st = stats(&a);
+    let mut total = 0;
+    for lang in ["en", "fr", "de"] {
+        let docs = jsonl_zst(&a.join(format!("kept/web/{lang}/00000.jsonl.zst")));
+        assert!(!docs.is_empty(), "{lang}");
+        for d in &docs {
+            assert_eq!(d["metadata"]["language"], lang, "{d}");
+        }
+        total += docs.len();
+    }
+    let en: Vec<Value> = jsonl_zst(&a.join("kept/web/en/00000.jsonl.zst"))
+        .into_iter()
+        .map(|d| d["id"].clone())
+        .collect();
+    assert_eq!(en, ["e1", "e2"]);
+    assert!(a.join("kept/_._.._etc").is_dir());
+    assert!(!a.join("kept/00000.jsonl.zst").exists());
+    let all: u64 = walk_files(&a.join("kept")).len() as u64;
+    assert!(all >= 3);
+    let mut n = 0u64;
+    for p in walk_files(&a.join("kept")) {
+        assert!(p.starts_with(a.join("kept")), "{}", p.display());
+        n += jsonl_zst(&p).len() as u64;
+    }
+    assert_eq!(n, st["kept"].as_u64().unwrap());
+    assert!(total as u64 <= n);
+    tamis_ok(&["verify", a.to_str().unwrap()]);
+    let b = run("b", &["--threads", "2"]);
+    let rel = |root: &std::path::Path| -> Vec<(std::path::PathBuf, Vec<u8>)> {
+        walk_files(&root.join("kept"))
+            .into_iter()
+            .map(|p| {
+                (
+                    p.strip_prefix(root).unwrap().to_path_buf(),
+                    std::fs::read(&p).unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(rel(&a), rel(&b));
+    // With parquet: kept/en/00000.parquet.
+    let c = run("c", &["--format", "parquet"]);
+    assert!(c.join("kept/web/en/00000.parquet").is_file());
+    tamis_ok(&["verify", c.to_str().unwrap()]);
+    // A template that could leave kept/ is refused.
+    let o = tamis(&[
+        "run",
+        "--steps",
+        "pii",
+        input.to_str().unwrap(),
+        "-o",
+        tmp.path().join("bad").to_str().unwrap(),
+        "--output-template",
+        "../${language}",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("output template"));
+}
+
+fn walk_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk_files(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
 }

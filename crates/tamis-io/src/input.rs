@@ -16,6 +16,9 @@ pub enum Format {
     /// A web archive: WARC (`.warc`, Common Crawl's `.warc.wet` text extracts) or ARC (`.arc`);
     /// one document per HTML response or WET conversion record.
     Archive,
+    /// Apache Parquet (`.parquet`) with datatrove's columns `text`, `id`, `metadata`; its
+    /// compression is inside the file.
+    Parquet,
 }
 
 /// The compression layer of a file.
@@ -163,7 +166,7 @@ impl InputFile {
 }
 
 const SUPPORTED_FORMATS: &[&str] = &[
-    ".jsonl", ".json", ".ndjson", ".txt", ".warc", ".wet", ".arc",
+    ".jsonl", ".json", ".ndjson", ".txt", ".warc", ".wet", ".arc", ".parquet",
 ];
 
 /// Splits a file name into (format, compression) by its last one or two extensions,
@@ -185,6 +188,7 @@ fn split_name(path: &Path) -> Option<(Option<Format>, Compression)> {
         (".warc", Format::Archive),
         (".wet", Format::Archive),
         (".arc", Format::Archive),
+        (".parquet", Format::Parquet),
     ]
     .into_iter()
     .find_map(|(ext, f)| rest.ends_with(ext).then_some(f));

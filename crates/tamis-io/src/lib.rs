@@ -1,5 +1,5 @@
 //! Streaming readers and atomic writers for tamis: JSONL and plain text, uncompressed, gzip or
-//! zstd.
+//! zstd; web archives; Parquet with datatrove's schema.
 //!
 //! * [`expand_inputs`] turns command-line inputs (files, directories, globs) into a sorted,
 //!   deduplicated list of [`InputFile`]s. It never fails: a missing path or an empty glob becomes
@@ -25,6 +25,7 @@ mod error;
 pub mod html;
 pub mod http;
 mod input;
+mod parquet;
 mod parts;
 mod reader;
 mod record;
@@ -33,6 +34,7 @@ mod writer;
 
 pub use error::IoError;
 pub use input::{expand_inputs, Compression, Format, InputFile, InputIssue};
+pub use parquet::{count_parquet_rows, jsonl_to_parquet, parquet_name};
 pub use parts::{count_lines, partial_path, sync_parent, PartState, PartWriter};
 pub use reader::{read, ReadOptions, ReadStats, Reader};
 pub use record::{reason, Location, Quarantined, Record, RAW_LIMIT};

@@ -105,6 +105,7 @@ enum State {
     Unopened,
     Jsonl(Box<dyn BufRead + Send>),
     Archive(Box<crate::warc::ArchiveDocuments<Box<dyn BufRead + Send>>>),
+    Parquet(Box<crate::parquet::ParquetDocs>),
     Done,
 }
 
@@ -509,6 +510,24 @@ impl Iterator for Reader {
 
     fn next(&mut self) -> Option<Record> {
         match std::mem::replace(&mut self.state, State::Done) {
+            // Parquet needs random access (its footer is at the end): opened by its own reader,
+            // not through the decompressing stream.
+            State::Unopened
+                if self.input.format == Format::Parquet && self.input.issue.is_none() =>
+            {
+                let mut docs = crate::parquet::ParquetDocs::new(
+                    self.input.path.clone(),
+                    self.file.clone(),
+                    self.opts.clone(),
+                );
+                match docs.open() {
+                    Ok(()) => {
+                        self.state = State::Parquet(Box::new(docs));
+                        self.next()
+                    }
+                    Err(q) => self.emit_bad(*q),
+                }
+            }
             State::Unopened => match self.open() {
                 Ok(stream) => match self.input.format {
                     Format::Jsonl => {
@@ -517,6 +536,7 @@ impl Iterator for Reader {
                         self.next_jsonl()
                     }
                     Format::Text => self.read_text(stream),
+                    Format::Parquet => unreachable!("parquet files are opened above"),
                     Format::Archive => {
                         let docs = crate::warc::ArchiveDocuments::new(
                             stream,
@@ -538,6 +558,21 @@ impl Iterator for Reader {
                 self.state = State::Archive(docs);
                 self.emit(r)
             }
+            State::Parquet(mut docs) => match docs.next() {
+                Some(r) => {
+                    self.state = State::Parquet(docs);
+                    self.emit(r)
+                }
+                None if docs.rows_read() == 0 => {
+                    let q = Quarantined::new(
+                        Location::file_only(self.file.clone()),
+                        reason::EMPTY_FILE,
+                        "parquet file has no rows",
+                    );
+                    self.emit_bad(q)
+                }
+                None => None,
+            },
             State::Done => None,
         }
     }

@@ -46,6 +46,8 @@ pub mod reason {
     pub const UNSUPPORTED_FORMAT: &str = "unsupported_format";
     /// A web archive record that is not one: bad header, length or record start.
     pub const INVALID_RECORD: &str = "invalid_record";
+    /// A `.parquet` input that cannot be opened or decoded (bad footer, corrupt row group).
+    pub const INVALID_PARQUET: &str = "invalid_parquet";
 
     /// Every reason this crate emits, for registries and docs.
     pub const ALL: &[&str] = &[
@@ -66,6 +68,7 @@ pub mod reason {
         INVALID_GLOB,
         UNSUPPORTED_FORMAT,
         INVALID_RECORD,
+        INVALID_PARQUET,
     ];
 }
 

@@ -23,7 +23,7 @@ fn tree() -> tempfile::TempDir {
     write(&d.join("f.json"), line);
     write(&d.join("g.NDJSON"), line);
     write(&d.join("notes.md"), b"# not input");
-    write(&d.join("data.parquet"), b"PAR1");
+    write(&d.join("data.orc"), b"PAR1");
     write(&d.join(".hidden.jsonl"), line);
     write(&d.join(".cache/e.jsonl"), line);
     write(&d.join(".out.jsonl.tmp-1-0"), line);
@@ -98,7 +98,7 @@ fn globs() {
 fn glob_without_match_and_invalid_glob_are_reported() {
     let dir = tree();
     let d = s(dir.path());
-    let none = format!("{d}/*.parquet.gz");
+    let none = format!("{d}/*.orc.gz");
     let only_unsupported = format!("{d}/*.md");
     let invalid = format!("{d}/[.jsonl");
     let files = expand_inputs(&[none.clone(), only_unsupported.clone(), invalid.clone()]);

@@ -36,6 +36,16 @@ pub(crate) struct RunKey {
     pub text_key: String,
     pub id_key: String,
     pub add_file_path: bool,
+    /// `--format`; absent in checkpoints of versions without it, which wrote JSONL.
+    #[serde(default = "jsonl")]
+    pub format: String,
+    /// `--output-template`.
+    #[serde(default)]
+    pub output_template: Option<String>,
+}
+
+fn jsonl() -> String {
+    "jsonl".to_owned()
 }
 
 impl RunKey {
@@ -59,6 +69,8 @@ impl RunKey {
             text_key: r.text_key.clone(),
             id_key: r.id_key.clone(),
             add_file_path: r.add_file_path,
+            format: opts.format.name().to_owned(),
+            output_template: opts.output_template.as_ref().map(|t| t.as_str().to_owned()),
         }
     }
 
@@ -66,7 +78,7 @@ impl RunKey {
     pub fn first_difference(&self, other: &RunKey) -> Option<&'static str> {
         let a = serde_json::to_value(self).unwrap_or_default();
         let b = serde_json::to_value(other).unwrap_or_default();
-        const FIELDS: [(&str, &str); 10] = [
+        const FIELDS: [(&str, &str); 12] = [
             ("inputs", "list of input files (or their sizes)"),
             ("compression", "--compression"),
             ("checkpoint_every", "--checkpoint-every"),
@@ -77,6 +89,8 @@ impl RunKey {
             ("text_key", "text key"),
             ("id_key", "id key"),
             ("add_file_path", "file_path setting"),
+            ("format", "--format"),
+            ("output_template", "--output-template"),
         ];
         FIELDS
             .into_iter()

@@ -11,15 +11,18 @@ use rayon::prelude::*;
 use serde_json::Value;
 use tamis_core::{DocCache, Document};
 use tamis_io::{
-    partial_path, Compression, IoError, Location, PartWriter, Quarantined, ReadOptions, Record,
+    parquet_name, partial_path, Compression, IoError, Location, PartWriter, Quarantined,
+    ReadOptions, Record,
 };
 
 use crate::checkpoint::{
     Checkpoint, ClosedFile, InputAccount, InputLog, Manifest, RunKey, SavedRoll, SavedTally,
     CHECKPOINT, INPUT_LOG, MANIFEST,
 };
+use crate::parquet_out::{convert_outputs, OutputFormat};
 use crate::spec::{Outcome, Pipeline, StepTally};
 use crate::stats::{RunStats, StepStats};
+use crate::template::{split_outputs, OutputTemplate};
 
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -42,6 +45,10 @@ pub struct RunOptions {
     /// ends a compressed part of every open output, so the value is part of what decides the
     /// output bytes and a resumed run must use the same one.
     pub checkpoint_every: u64,
+    /// File format of kept and dropped outputs (quarantine files are always JSONL).
+    pub format: OutputFormat,
+    /// Kept outputs go under `kept/<expansion>/` by metadata (`--output-template`).
+    pub output_template: Option<OutputTemplate>,
 }
 
 /// Text bytes read after which a checkpoint is taken even before `checkpoint_every` records,
@@ -62,6 +69,8 @@ impl RunOptions {
             batch_bytes: 8 << 20,
             max_file_bytes: 1 << 30,
             checkpoint_every: 10_000,
+            format: OutputFormat::Jsonl,
+            output_template: None,
         }
     }
 }
@@ -195,7 +204,12 @@ impl RollingWriter {
         w.index = saved.index;
         w.written = saved.written;
         w.closed = saved.closed.clone();
-        let mut keep: Vec<PathBuf> = w.closed.iter().map(|c| w.dir.join(&c.name)).collect();
+        // A closed file may already have become parquet (a kill while converting).
+        let mut keep: Vec<PathBuf> = w
+            .closed
+            .iter()
+            .flat_map(|c| [w.dir.join(&c.name), w.dir.join(parquet_name(&c.name))])
+            .collect();
         if let Some(at) = saved.current {
             let path = w.dir.join(w.name(w.index));
             w.current = Some(PartWriter::resume(&path, compression, at)?);
@@ -208,7 +222,8 @@ impl RollingWriter {
         std::fs::create_dir_all(&w.dir).map_err(|e| io(&w.dir, e))?;
         for e in std::fs::read_dir(&w.dir).map_err(|e| io(&w.dir, e))? {
             let p = e.map_err(|e| io(&w.dir, e))?.path();
-            if !keep.contains(&p) {
+            // Directories hold the parts of an interrupted split by template; it is redone.
+            if !keep.contains(&p) && !p.is_dir() {
                 std::fs::remove_file(&p).map_err(|e| io(&p, e))?;
             }
         }
@@ -642,6 +657,18 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunStats, RunError>
     let mut records = BTreeMap::new();
     for w in [kept, dropped, quarantine] {
         records.extend(w.finish()?);
+    }
+    if let Some(t) = &opts.output_template {
+        let files = records.into_iter().collect();
+        records = split_outputs(&opts.out_dir, files, opts.compression, t)?
+            .into_iter()
+            .collect();
+    }
+    if opts.format == OutputFormat::Parquet {
+        let files = records.into_iter().collect();
+        records = convert_outputs(&opts.out_dir, files, opts.compression)?
+            .into_iter()
+            .collect();
     }
     stats.steps = step_ids
         .iter()

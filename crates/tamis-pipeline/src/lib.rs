@@ -5,15 +5,18 @@ mod checkpoint;
 mod dedup;
 mod executor;
 pub mod extract;
+mod parquet_out;
 mod phased;
 mod registry;
 mod spec;
 mod stats;
+mod template;
 mod verify;
 
 pub use checkpoint::{InputAccount, Manifest, OutputFile};
 pub use dedup::{dedup, DedupOptions, DedupRunError, DedupStage};
 pub use executor::{run, RunError, RunOptions};
+pub use parquet_out::OutputFormat;
 pub use phased::{has_dedup, run_spec};
 pub use registry::{lookup_step, step_registry};
 pub use spec::{preset, presets, Outcome, Pipeline, PipelineSpec, SpecError, StepSpec, StepTally};
@@ -22,6 +25,7 @@ pub use tamis_clean::{explain as explain_lines, LineCleanConfig, LineDecision};
 pub use tamis_dedup::{ExactKey, MinhashConfig, Shard, Survivor};
 pub use tamis_filters::FilterEntry;
 pub use tamis_io::{Compression, ReadOptions};
+pub use template::{OutputTemplate, TemplateError};
 pub use verify::{verify, VerifyError, VerifySummary};
 /// The tamis version, part of every config fingerprint.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

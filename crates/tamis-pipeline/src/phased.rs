@@ -14,12 +14,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tamis_core::ConfigError;
 use tamis_dedup::{dedup_step, DedupJob, Method, DEDUP_STEP_IDS};
-use tamis_io::{count_lines, expand_inputs, Compression};
+use tamis_io::{expand_inputs, Compression};
 
 use crate::checkpoint::{write_json_atomic, Manifest, RunKey, CHECKPOINT};
 use crate::executor::{clear_out_dir, create_subdirs, run, write_stats, RunError, RunOptions};
+use crate::parquet_out::{convert_dir, count_records, OutputFormat};
 use crate::spec::{Pipeline, PipelineSpec, SpecError};
 use crate::stats::{RunStats, StepStats};
+use crate::template::{split_outputs, walk};
 
 enum Phase {
     Steps(Pipeline),
@@ -75,6 +77,31 @@ pub fn run_spec(spec: &PipelineSpec, opts: &RunOptions) -> Result<RunStats, RunE
         }
     };
     collect_outputs(&dirs, &opts.out_dir)?;
+    if let Some(t) = &opts.output_template {
+        // Files left at the top of kept/ are the ones not split yet.
+        let mut kept = Vec::new();
+        for f in files_in(&opts.out_dir.join("kept"))? {
+            let name = f
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            if name.starts_with('.') {
+                continue;
+            }
+            let n = count_records(&f, opts.compression).map_err(|source| RunError::OutputDir {
+                path: f.clone(),
+                source,
+            })?;
+            kept.push((format!("kept/{name}"), n));
+        }
+        split_outputs(&opts.out_dir, kept, opts.compression, t)?;
+    }
+    if opts.format == OutputFormat::Parquet {
+        for sub in ["kept", "dropped"] {
+            convert_dir(&opts.out_dir.join(sub), opts.compression)?;
+        }
+    }
     stats.elapsed_s = start.elapsed().as_secs_f64();
     stats.tamis_config = fingerprint.clone();
     stats.tamis_version = crate::VERSION.to_owned();
@@ -160,6 +187,9 @@ fn run_phases(
                             out_dir: dir.clone(),
                             // Resume the phase from its checkpoint if it has one.
                             overwrite: !dir.join(CHECKPOINT).exists(),
+                            // Phases hand JSONL to each other; parquet comes at the end.
+                            format: OutputFormat::Jsonl,
+                            output_template: None,
                             ..opts.clone()
                         };
                         run(&pipeline, &o)?
@@ -338,13 +368,17 @@ fn write_manifest(
 ) -> Result<(), RunError> {
     let mut records = BTreeMap::new();
     for sub in ["kept", "dropped", "quarantine"] {
-        for f in files_in(&out.join(sub))? {
-            let n = count_lines(&f, compression).map_err(|source| RunError::OutputDir {
+        for f in walk(&out.join(sub))? {
+            let n = count_records(&f, compression).map_err(|source| RunError::OutputDir {
                 path: f.clone(),
                 source,
             })?;
-            let name = f.file_name().unwrap_or_default().to_string_lossy();
-            records.insert(format!("{sub}/{name}"), n);
+            let rel = f
+                .strip_prefix(out)
+                .unwrap_or(&f)
+                .to_string_lossy()
+                .into_owned();
+            records.insert(rel, n);
         }
     }
     Manifest::build(

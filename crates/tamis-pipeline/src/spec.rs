@@ -34,6 +34,8 @@ pub enum SpecError {
     UnknownPreset(String, String),
     #[error("step {index} has unknown type `{kind}` (see `tamis filters`)")]
     UnknownStep { index: usize, kind: String },
+    #[error("unknown step `{0}` (valid steps: {1})")]
+    UnknownStepId(String, String),
     #[error("the pipeline has no steps")]
     Empty,
     #[error(transparent)]
@@ -44,6 +46,10 @@ const PRESETS: &[(&str, &str)] = &[
     ("fineweb", include_str!("../presets/fineweb.toml")),
     ("fineweb-en", include_str!("../presets/fineweb-en.toml")),
     ("fineweb-warc", include_str!("../presets/fineweb-warc.toml")),
+    (
+        "fineweb-clean",
+        include_str!("../presets/fineweb-clean.toml"),
+    ),
     ("clean", include_str!("../presets/clean.toml")),
 ];
 
@@ -65,6 +71,32 @@ pub fn preset(name: &str) -> Result<PipelineSpec, SpecError> {
 }
 
 impl PipelineSpec {
+    /// A pipeline of the given step ids, in order, each with its default parameters (`tamis run
+    /// --steps`). Dedup steps are allowed; an unknown id is refused with the list of valid ones.
+    pub fn from_step_ids<S: AsRef<str>>(ids: &[S]) -> Result<Self, SpecError> {
+        let valid: Vec<&str> = crate::step_registry()
+            .map(|e| e.id)
+            .chain(tamis_dedup::DEDUP_STEP_IDS)
+            .collect();
+        let steps = ids
+            .iter()
+            .map(|id| {
+                let id = id.as_ref().trim();
+                if !valid.contains(&id) {
+                    return Err(SpecError::UnknownStepId(id.into(), valid.join(", ")));
+                }
+                Ok(StepSpec {
+                    kind: id.into(),
+                    params: serde_json::Map::new(),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if steps.is_empty() {
+            return Err(SpecError::Empty);
+        }
+        Ok(Self { steps })
+    }
+
     pub fn from_toml(text: &str, origin: &str) -> Result<Self, SpecError> {
         toml::from_str(text).map_err(|e| SpecError::Parse {
             path: origin.into(),
@@ -239,6 +271,41 @@ mod tests {
     }
 
     #[test]
+    fn warc_presets_follow_finewebs_order() {
+        let kinds = |name: &str| -> Vec<String> {
+            preset(name)
+                .unwrap()
+                .steps
+                .into_iter()
+                .map(|s| s.kind)
+                .collect()
+        };
+        let warc = kinds("fineweb-warc");
+        assert_eq!(
+            warc,
+            [
+                "url_filter",
+                "extract",
+                "language",
+                "gopher_repetition",
+                "gopher_quality",
+                "c4_quality",
+                "fineweb_quality",
+                "minhash_dedup",
+                "pii"
+            ]
+        );
+        let mut clean = warc.clone();
+        clean.insert(3, "line_clean".into());
+        assert_eq!(kinds("fineweb-clean"), clean);
+        // Every preset validates (dedup steps are checked when the phases are built).
+        for (name, _) in presets() {
+            let spec = preset(name).unwrap();
+            assert!(crate::has_dedup(&spec) || spec.build().is_ok(), "{name}");
+        }
+    }
+
+    #[test]
     fn bad_parameters_are_rejected_before_running() {
         let spec = PipelineSpec::from_toml(
             "[[step]]\ntype = \"gopher_quality\"\nmin_doc_wrds = 3\n",
@@ -287,6 +354,25 @@ mod tests {
         let swapped =
             "[[step]]\ntype = \"c4_quality\"\nmin_words_per_line = 2\nmin_num_sentences = 3\n";
         assert_eq!(fp(two), fp(swapped));
+    }
+
+    #[test]
+    fn step_ids_make_a_default_pipeline() {
+        let spec = PipelineSpec::from_step_ids(&["c4_quality", "minhash_dedup"]).unwrap();
+        let kinds: Vec<&str> = spec.steps.iter().map(|s| s.kind.as_str()).collect();
+        assert_eq!(kinds, ["c4_quality", "minhash_dedup"]);
+        assert!(spec.steps.iter().all(|s| s.params.is_empty()));
+        let err = PipelineSpec::from_step_ids(&["c4_qualty"]).err().unwrap();
+        let msg = err.to_string();
+        assert!(
+            msg.contains("c4_qualty") && msg.contains("gopher_quality") && msg.contains("pii"),
+            "{msg}"
+        );
+        let none: [&str; 0] = [];
+        assert!(matches!(
+            PipelineSpec::from_step_ids(&none),
+            Err(SpecError::Empty)
+        ));
     }
 
     #[test]

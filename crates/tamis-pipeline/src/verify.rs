@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use tamis_io::{count_lines, Compression};
+use tamis_io::Compression;
 
 use crate::checkpoint::{checksum, Manifest, MANIFEST};
 
@@ -93,7 +93,7 @@ pub fn verify(dir: &Path) -> Result<VerifySummary, VerifyError> {
                 format!("SHA-256 {sha256}, the manifest says {}", f.sha256),
             ));
         }
-        let n = count_lines(&path, compression)
+        let n = crate::parquet_out::count_records(&path, compression)
             .map_err(|e| mismatch(&path, format!("cannot decode: {e}")))?;
         if n != f.records {
             return Err(mismatch(
@@ -105,11 +105,10 @@ pub fn verify(dir: &Path) -> Result<VerifySummary, VerifyError> {
         listed.insert(path);
     }
     for sub in subs {
-        let Ok(entries) = std::fs::read_dir(dir.join(sub)) else {
+        let Ok(entries) = crate::template::walk(&dir.join(sub)) else {
             continue;
         };
-        for e in entries.flatten() {
-            let p = e.path();
+        for p in entries {
             if !listed.contains(&p) {
                 return Err(mismatch(&p, "not listed in the manifest"));
             }

@@ -1,0 +1,581 @@
+//! Parquet with datatrove's schema: columns `text` (string), `id` (string) and `metadata`, a
+//! struct whose fields are the metadata keys, as datatrove 0.10.1's `ParquetWriter` writes it
+//! (pyarrow's `Table.from_pylist` over the documents). PyArrow and Hugging Face `datasets` read
+//! it as they read datatrove's files.
+//!
+//! Reading turns each row into the JSON object pyarrow's `to_pylist` would give (nulls left
+//! out) and hands it to the JSONL adapter, so a parquet row becomes the same document as the
+//! equivalent JSONL line: `metadata` struct to object, other columns merged into metadata.
+//!
+//! Writing converts a finished JSONL output in two passes: the first infers the metadata
+//! struct from every record of the file (a parquet file has one schema, and inferring it from
+//! the first rows only, as datatrove does, fails on later keys), the second writes row groups
+//! of [`ROW_GROUP_ROWS`] rows. The output depends only on the JSONL file, so it is
+//! deterministic. Metadata no struct can hold (a key that is an object in one record and a
+//! number in another) is written as a JSON string column instead, which datatrove's and
+//! tamis's readers both parse back into an object.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, RecordBatch, StringArray, StructArray};
+use arrow_schema::{ArrowError, DataType, Field, Schema};
+use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression as Codec, GzipLevel, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+use serde_json::Value;
+use tamis_core::Document;
+
+use crate::adapter::{parse_document, Keys};
+use crate::error::IoError;
+use crate::input::Compression;
+use crate::parts::{partial_path, sync_parent};
+use crate::reader::ReadOptions;
+use crate::record::{reason, Location, Quarantined, Record};
+
+/// Rows per row group (and per read batch). Small enough to bound memory on long documents,
+/// large enough for good compression of the metadata columns.
+pub const ROW_GROUP_ROWS: usize = 10_000;
+/// A row group also ends after this much text, so huge documents keep memory bounded.
+const ROW_GROUP_TEXT_BYTES: usize = 64 << 20;
+/// Rows decoded per read batch.
+const READ_BATCH_ROWS: usize = 1024;
+
+/// `00000.jsonl.zst` -> `00000.parquet`: the parquet twin of a JSONL output name.
+pub fn parquet_name(jsonl_name: &str) -> String {
+    let stem = jsonl_name.split(".jsonl").next().unwrap_or(jsonl_name);
+    format!("{stem}.parquet")
+}
+
+/// The parquet codec for an output `--compression`.
+fn codec(c: Compression) -> Codec {
+    match c {
+        Compression::Zstd => Codec::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()),
+        Compression::Gzip => Codec::GZIP(GzipLevel::default()),
+        Compression::None => Codec::UNCOMPRESSED,
+    }
+}
+
+/// How the metadata column is written.
+enum MetaMode {
+    /// No document has metadata: no column (parquet has no empty struct).
+    Absent,
+    /// A struct column of this type.
+    Struct(Arc<arrow_schema::Fields>),
+    /// A string column of JSON objects.
+    Json,
+}
+
+/// Converts the JSONL file `src` (compression `src_c`, one `{"text","id","metadata"}` per line,
+/// as tamis writes) into the parquet file `dst`, written under a hidden partial name and renamed
+/// when complete. Returns the number of rows.
+pub fn jsonl_to_parquet(
+    src: &Path,
+    src_c: Compression,
+    dst: &Path,
+    c: Compression,
+) -> Result<u64, IoError> {
+    let read_err = |e: io::Error| IoError::Write {
+        path: dst.to_path_buf(),
+        source: io::Error::new(e.kind(), format!("reading {}: {e}", src.display())),
+    };
+    let mode = match infer_metadata(src, src_c).map_err(read_err)? {
+        Ok(Some(fields)) => MetaMode::Struct(fields),
+        Ok(None) => MetaMode::Absent,
+        Err(_) => MetaMode::Json,
+    };
+    let rows = match write_file(src, src_c, dst, c, &mode) {
+        // A value the inferred struct cannot take after all: fall back to JSON strings.
+        Err(WriteFailure::Arrow(_)) if matches!(mode, MetaMode::Struct(_)) => {
+            write_file(src, src_c, dst, c, &MetaMode::Json)
+        }
+        r => r,
+    }
+    .map_err(|e| match e {
+        WriteFailure::Io(e) => IoError::Write {
+            path: dst.to_path_buf(),
+            source: e,
+        },
+        WriteFailure::Arrow(e) => IoError::Write {
+            path: dst.to_path_buf(),
+            source: io::Error::other(e.to_string()),
+        },
+    })?;
+    let partial = partial_path(dst);
+    std::fs::rename(&partial, dst).map_err(|source| IoError::Rename {
+        path: dst.to_path_buf(),
+        tmp: partial,
+        source,
+    })?;
+    sync_parent(dst);
+    Ok(rows)
+}
+
+enum WriteFailure {
+    Io(io::Error),
+    Arrow(ArrowError),
+}
+
+impl From<io::Error> for WriteFailure {
+    fn from(e: io::Error) -> Self {
+        WriteFailure::Io(e)
+    }
+}
+
+impl From<ArrowError> for WriteFailure {
+    fn from(e: ArrowError) -> Self {
+        WriteFailure::Arrow(e)
+    }
+}
+
+impl From<parquet::errors::ParquetError> for WriteFailure {
+    fn from(e: parquet::errors::ParquetError) -> Self {
+        WriteFailure::Io(io::Error::other(e.to_string()))
+    }
+}
+
+/// The documents of a tamis JSONL output, one at a time.
+fn documents(src: &Path, c: Compression) -> io::Result<impl Iterator<Item = io::Result<Document>>> {
+    let file = File::open(src)?;
+    // A zero-byte file holds no records (a zstd decoder would call it truncated).
+    let empty = file.metadata()?.len() == 0;
+    let file = BufReader::new(file);
+    let r: Box<dyn BufRead> = match c {
+        _ if empty => Box::new(io::empty()),
+        Compression::None => Box::new(file),
+        Compression::Gzip => Box::new(BufReader::new(flate2::bufread::MultiGzDecoder::new(file))),
+        Compression::Zstd => Box::new(BufReader::new(zstd::stream::read::Decoder::with_buffer(
+            file,
+        )?)),
+    };
+    Ok(r.lines().map(|line| {
+        let line = line?;
+        serde_json::from_str::<Document>(&line)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+    }))
+}
+
+/// The metadata struct's fields over every document of `src`, in order of first appearance
+/// (as pyarrow infers them); `Ok(None)` when no document has metadata; the inner error when
+/// the values cannot share one type.
+#[allow(clippy::type_complexity)]
+fn infer_metadata(
+    src: &Path,
+    c: Compression,
+) -> io::Result<Result<Option<Arc<arrow_schema::Fields>>, ArrowError>> {
+    let mut io_err = None;
+    let values = documents(src, c)?.map_while(|d| match d {
+        Ok(d) => Some(Ok(Value::Object(d.metadata))),
+        Err(e) => {
+            io_err = Some(e);
+            None
+        }
+    });
+    let inferred = arrow_json::reader::infer_json_schema_from_iterator(values);
+    if let Some(e) = io_err {
+        return Err(e);
+    }
+    Ok(inferred.map(|schema| {
+        if schema.fields().is_empty() {
+            None
+        } else {
+            Some(Arc::new(schema.fields().clone()))
+        }
+    }))
+}
+
+fn write_file(
+    src: &Path,
+    src_c: Compression,
+    dst: &Path,
+    c: Compression,
+    mode: &MetaMode,
+) -> Result<u64, WriteFailure> {
+    let mut fields = vec![
+        Field::new("text", DataType::Utf8, true),
+        Field::new("id", DataType::Utf8, true),
+    ];
+    match mode {
+        MetaMode::Absent => {}
+        MetaMode::Struct(f) => fields.push(Field::new(
+            "metadata",
+            DataType::Struct(f.as_ref().clone()),
+            true,
+        )),
+        MetaMode::Json => fields.push(Field::new("metadata", DataType::Utf8, true)),
+    }
+    let schema = Arc::new(Schema::new(fields));
+    let props = WriterProperties::builder()
+        .set_compression(codec(c))
+        .set_max_row_group_row_count(Some(usize::MAX))
+        .build();
+    let partial = partial_path(dst);
+    if let Some(dir) = dst.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let file = File::create(&partial)?;
+    let mut w = ArrowWriter::try_new(file, schema.clone(), Some(props))?;
+    let mut rows = 0u64;
+    let mut chunk: Vec<Document> = Vec::new();
+    let mut chunk_bytes = 0usize;
+    for doc in documents(src, src_c)? {
+        let doc = doc?;
+        chunk_bytes += doc.text.len();
+        chunk.push(doc);
+        if chunk.len() >= ROW_GROUP_ROWS || chunk_bytes >= ROW_GROUP_TEXT_BYTES {
+            rows += write_group(&mut w, &schema, mode, &mut chunk)?;
+            chunk_bytes = 0;
+        }
+    }
+    rows += write_group(&mut w, &schema, mode, &mut chunk)?;
+    let file = w.into_inner()?;
+    file.sync_all()?;
+    Ok(rows)
+}
+
+/// Writes `chunk` as one row group and empties it.
+fn write_group(
+    w: &mut ArrowWriter<File>,
+    schema: &Arc<Schema>,
+    mode: &MetaMode,
+    chunk: &mut Vec<Document>,
+) -> Result<u64, WriteFailure> {
+    if chunk.is_empty() {
+        return Ok(0);
+    }
+    let text: StringArray = chunk.iter().map(|d| Some(d.text.as_str())).collect();
+    let id: StringArray = chunk.iter().map(|d| Some(d.id.as_str())).collect();
+    let mut columns: Vec<ArrayRef> = vec![Arc::new(text), Arc::new(id)];
+    match mode {
+        MetaMode::Absent => {}
+        MetaMode::Struct(fields) => {
+            let meta_schema = Arc::new(Schema::new(fields.as_ref().clone()));
+            let mut decoder = arrow_json::ReaderBuilder::new(meta_schema)
+                .with_batch_size(chunk.len())
+                .with_coerce_primitive(true)
+                .build_decoder()?;
+            let values: Vec<&tamis_core::Metadata> = chunk.iter().map(|d| &d.metadata).collect();
+            decoder.serialize(&values)?;
+            let batch = decoder
+                .flush()?
+                .ok_or_else(|| ArrowError::JsonError("no metadata rows".into()))?;
+            columns.push(Arc::new(StructArray::from(batch)));
+        }
+        MetaMode::Json => {
+            let json: Vec<String> = chunk
+                .iter()
+                .map(|d| serde_json::to_string(&d.metadata).unwrap_or_default())
+                .collect();
+            columns.push(Arc::new(StringArray::from(json)));
+        }
+    }
+    let batch = RecordBatch::try_new(schema.clone(), columns)?;
+    w.write(&batch)?;
+    w.flush()?;
+    let n = chunk.len() as u64;
+    chunk.clear();
+    Ok(n)
+}
+
+/// Rows in a parquet file, by decoding every row group (so a damaged file fails).
+pub fn count_parquet_rows(path: &Path) -> io::Result<u64> {
+    let err = |e: parquet::errors::ParquetError| io::Error::new(io::ErrorKind::InvalidData, e);
+    let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(path)?)
+        .map_err(err)?
+        .with_batch_size(READ_BATCH_ROWS)
+        .build()
+        .map_err(err)?;
+    let mut n = 0u64;
+    for batch in reader {
+        n += batch
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?
+            .num_rows() as u64;
+    }
+    Ok(n)
+}
+
+/// Documents of one `.parquet` input, for [`crate::Reader`].
+pub(crate) struct ParquetDocs {
+    path: PathBuf,
+    file: String,
+    opts: ReadOptions,
+    reader: Option<ParquetRecordBatchReader>,
+    /// Rows of the current batch as JSON lines, and the next one to yield.
+    lines: Vec<String>,
+    next: usize,
+    /// 0-based index of the next row in the file.
+    row: u64,
+}
+
+impl ParquetDocs {
+    pub(crate) fn new(path: PathBuf, file: String, opts: ReadOptions) -> Self {
+        Self {
+            path,
+            file,
+            opts,
+            reader: None,
+            lines: Vec::new(),
+            next: 0,
+            row: 0,
+        }
+    }
+
+    fn fault(&mut self, message: String) -> Quarantined {
+        self.reader = None;
+        self.lines.clear();
+        Quarantined::new(
+            Location {
+                file: self.file.clone(),
+                line: self.row + 1,
+                byte_offset: 0,
+            },
+            reason::INVALID_PARQUET,
+            message,
+        )
+    }
+
+    /// Opens the file; `Err` is the quarantine record to yield instead.
+    pub(crate) fn open(&mut self) -> Result<(), Box<Quarantined>> {
+        let file = File::open(&self.path).map_err(|e| {
+            Box::new(Quarantined::new(
+                Location::file_only(self.file.clone()),
+                reason::UNREADABLE_PATH,
+                e.to_string(),
+            ))
+        })?;
+        match ParquetRecordBatchReaderBuilder::try_new(file)
+            .and_then(|b| b.with_batch_size(READ_BATCH_ROWS).build())
+        {
+            Ok(r) => {
+                self.reader = Some(r);
+                Ok(())
+            }
+            Err(e) => Err(Box::new(
+                self.fault(format!("not a readable parquet file: {e}")),
+            )),
+        }
+    }
+
+    /// Whether the file has no rows at all (known once the reader is exhausted).
+    pub(crate) fn rows_read(&self) -> u64 {
+        self.row
+    }
+
+    /// Decodes the next batch into JSON lines; `Ok(false)` at the end of the file.
+    fn fill(&mut self) -> Result<bool, String> {
+        let Some(reader) = self.reader.as_mut() else {
+            return Ok(false);
+        };
+        let batch = match reader.next() {
+            None => {
+                self.reader = None;
+                return Ok(false);
+            }
+            Some(b) => b.map_err(|e| format!("cannot decode row group: {e}"))?,
+        };
+        let mut buf = Vec::new();
+        {
+            let mut w = arrow_json::LineDelimitedWriter::new(&mut buf);
+            w.write(&batch)
+                .and_then(|()| w.finish())
+                .map_err(|e| format!("cannot convert rows to JSON: {e}"))?;
+        }
+        let text = String::from_utf8(buf).map_err(|e| format!("invalid UTF-8: {e}"))?;
+        self.lines = text.lines().map(str::to_owned).collect();
+        if self.lines.len() != batch.num_rows() {
+            return Err(format!(
+                "{} rows decoded into {} JSON lines",
+                batch.num_rows(),
+                self.lines.len()
+            ));
+        }
+        self.next = 0;
+        Ok(true)
+    }
+}
+
+impl Iterator for ParquetDocs {
+    type Item = Record;
+
+    fn next(&mut self) -> Option<Record> {
+        while self.next >= self.lines.len() {
+            match self.fill() {
+                Ok(true) => {}
+                Ok(false) => return None,
+                Err(message) => return Some(Record::Bad(self.fault(message))),
+            }
+        }
+        let line = std::mem::take(&mut self.lines[self.next]);
+        self.next += 1;
+        let index = self.row;
+        self.row += 1;
+        let loc = Location {
+            file: self.file.clone(),
+            line: index + 1,
+            byte_offset: 0,
+        };
+        if line.len() > self.opts.max_record_bytes {
+            return Some(Record::Bad(
+                Quarantined::new(
+                    loc,
+                    reason::LINE_TOO_LONG,
+                    format!(
+                        "row of {} bytes is over max_record_bytes = {}",
+                        line.len(),
+                        self.opts.max_record_bytes
+                    ),
+                )
+                .with_raw(line.as_bytes()),
+            ));
+        }
+        let keys = Keys {
+            text: &self.opts.text_key,
+            id: &self.opts.id_key,
+            file_path: self.opts.add_file_path.then_some(self.file.as_str()),
+        };
+        let file = &self.file;
+        Some(
+            match parse_document(&line, &keys, || format!("{file}/{index}")) {
+                Ok(doc) => Record::Doc { doc, loc },
+                Err((reason, message)) => {
+                    Record::Bad(Quarantined::new(loc, reason, message).with_raw(line.as_bytes()))
+                }
+            },
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{read, InputFile, PartWriter};
+    use serde_json::json;
+
+    fn doc(id: &str, text: &str, meta: Value) -> Document {
+        let mut d = Document::new(id, text);
+        if let Value::Object(m) = meta {
+            d.metadata = m;
+        }
+        d
+    }
+
+    /// Writes `docs` as a tamis JSONL output, converts it, and reads the parquet back.
+    fn round_trip(dir: &Path, docs: &[Document], c: Compression) -> Vec<Record> {
+        let jsonl = dir.join(format!("00000.jsonl{}", c.extension()));
+        let mut w = PartWriter::create(&jsonl, c).unwrap();
+        for d in docs {
+            w.write(d).unwrap();
+        }
+        w.finish().unwrap();
+        let pq = dir.join(parquet_name(&jsonl.file_name().unwrap().to_string_lossy()));
+        assert_eq!(
+            jsonl_to_parquet(&jsonl, c, &pq, c).unwrap(),
+            docs.len() as u64
+        );
+        assert!(!partial_path(&pq).exists());
+        assert_eq!(count_parquet_rows(&pq).unwrap(), docs.len() as u64);
+        read(&InputFile::new(&pq), &ReadOptions::default()).collect()
+    }
+
+    fn docs_of(records: Vec<Record>) -> Vec<Document> {
+        records
+            .into_iter()
+            .map(|r| r.into_doc().expect("a document"))
+            .collect()
+    }
+
+    #[test]
+    fn documents_round_trip_with_metadata_as_a_struct() {
+        let dir = tempfile::tempdir().unwrap();
+        let docs = vec![
+            doc(
+                "a",
+                "first text\nwith two lines",
+                json!({"url": "http://a/", "language": "en", "language_score": 0.93,
+                       "tags": ["x", "y"], "nested": {"k": 1, "ok": true}}),
+            ),
+            // Keys missing here and a key seen first here: nulls in the struct, left out when
+            // read back, so the document comes back as it was.
+            doc(
+                "b",
+                "second \u{1F600} é",
+                json!({"url": "http://b/", "extra": "new"}),
+            ),
+            doc("c", "", json!({})),
+        ];
+        for c in [Compression::Zstd, Compression::Gzip, Compression::None] {
+            let sub = dir.path().join(c.name());
+            std::fs::create_dir_all(&sub).unwrap();
+            assert_eq!(docs_of(round_trip(&sub, &docs, c)), docs, "{c:?}");
+        }
+        // The metadata column is a struct with the keys in order of first appearance.
+        let pq = dir.path().join("zstd/00000.parquet");
+        let b = ParquetRecordBatchReaderBuilder::try_new(File::open(&pq).unwrap()).unwrap();
+        let schema = b.schema().clone();
+        let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+        assert_eq!(names, ["text", "id", "metadata"]);
+        let DataType::Struct(fields) = schema.field(2).data_type() else {
+            panic!("metadata is {:?}", schema.field(2).data_type());
+        };
+        let keys: Vec<&str> = fields.iter().map(|f| f.name().as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "url",
+                "language",
+                "language_score",
+                "tags",
+                "nested",
+                "extra"
+            ]
+        );
+    }
+
+    #[test]
+    fn metadata_no_struct_can_hold_is_written_as_json_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let docs = vec![
+            doc("a", "x", json!({"v": {"deep": 1}})),
+            doc("b", "y", json!({"v": 3})),
+        ];
+        assert_eq!(
+            docs_of(round_trip(dir.path(), &docs, Compression::Zstd)),
+            docs
+        );
+        let b = ParquetRecordBatchReaderBuilder::try_new(
+            File::open(dir.path().join("00000.parquet")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(b.schema().field(2).data_type(), &DataType::Utf8);
+    }
+
+    #[test]
+    fn conversion_is_deterministic_and_bad_files_are_quarantined() {
+        let dir = tempfile::tempdir().unwrap();
+        let docs: Vec<Document> = (0..2500)
+            .map(|i| doc(&format!("d{i}"), &format!("text {i}"), json!({"i": i})))
+            .collect();
+        let a = dir.path().join("a");
+        let b = dir.path().join("b");
+        for d in [&a, &b] {
+            std::fs::create_dir_all(d).unwrap();
+            assert_eq!(docs_of(round_trip(d, &docs, Compression::Zstd)).len(), 2500);
+        }
+        assert_eq!(
+            std::fs::read(a.join("00000.parquet")).unwrap(),
+            std::fs::read(b.join("00000.parquet")).unwrap()
+        );
+        // Not parquet at all, and an empty table.
+        let junk = dir.path().join("junk.parquet");
+        std::fs::write(&junk, b"not parquet").unwrap();
+        let r: Vec<Record> = read(&InputFile::new(&junk), &ReadOptions::default()).collect();
+        assert!(matches!(&r[..], [Record::Bad(q)] if q.reason == reason::INVALID_PARQUET));
+        let empty = dir.path().join("e");
+        std::fs::create_dir_all(&empty).unwrap();
+        let r = round_trip(&empty, &[], Compression::Zstd);
+        assert!(matches!(&r[..], [Record::Bad(q)] if q.reason == reason::EMPTY_FILE));
+    }
+}

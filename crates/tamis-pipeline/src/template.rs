@@ -1,0 +1,358 @@
+//! Output paths by metadata (`--output-template '${language}/'`), as datatrove's writers take
+//! `output_filename="${language}/..."`: kept documents go to `kept/<expansion><NNNNN>.<ext>`,
+//! e.g. `kept/en/00000.jsonl.zst`, one set of files per distinct expansion.
+//!
+//! The run writes kept documents as usual (checkpointed, resumable); when every input is read,
+//! each kept file is split by the template into files of the same number under the expanded
+//! directories, and removed. Splitting keeps the order of the records, depends only on the
+//! file, and is redone from the start for a file whose split was cut short (its outputs are
+//! rewritten whole before the source is removed), so names and bytes are deterministic.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use tamis_core::Metadata;
+use tamis_io::{read, Compression, InputFile, PartWriter, ReadOptions, Record};
+
+use crate::executor::RunError;
+
+/// A parsed template: literal text and `${key}` placeholders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputTemplate {
+    source: String,
+    parts: Vec<Part>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Part {
+    Literal(String),
+    Key(String),
+}
+
+/// A template that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("output template {template:?}: {message}")]
+pub struct TemplateError {
+    pub template: String,
+    pub message: String,
+}
+
+/// What a placeholder becomes when the document has no such metadata key.
+pub const MISSING: &str = "_missing";
+
+impl OutputTemplate {
+    /// Parses `${key}` placeholders (keys: letters, digits, `_`, `-`, `.`) and literal text
+    /// of path-safe characters and `/`. The expansion is a directory prefix: it is relative,
+    /// has no `.`/`..` segment, and ends with `/` (added when missing).
+    pub fn parse(template: &str) -> Result<Self, TemplateError> {
+        let err = |m: &str| TemplateError {
+            template: template.to_owned(),
+            message: m.to_owned(),
+        };
+        let mut parts = Vec::new();
+        let mut rest = template;
+        while !rest.is_empty() {
+            if let Some(after) = rest.strip_prefix("${") {
+                let end = after.find('}').ok_or_else(|| err("unclosed `${`"))?;
+                let key = &after[..end];
+                if key.is_empty()
+                    || !key
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+                {
+                    return Err(err(
+                        "placeholder keys are metadata keys of letters, digits, `_`, `-`, `.`",
+                    ));
+                }
+                parts.push(Part::Key(key.to_owned()));
+                rest = &after[end + 1..];
+            } else {
+                let end = rest.find("${").unwrap_or(rest.len());
+                let lit = &rest[..end];
+                if !lit
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_-.=/".contains(c))
+                {
+                    return Err(err(
+                        "literal text may hold only letters, digits, `_`, `-`, `.`, `=` and `/`",
+                    ));
+                }
+                parts.push(Part::Literal(lit.to_owned()));
+                rest = &rest[end..];
+            }
+        }
+        if !parts.iter().any(|p| matches!(p, Part::Key(_))) {
+            return Err(err("no `${key}` placeholder"));
+        }
+        if template.starts_with('/') {
+            return Err(err("must be relative (it is placed under kept/)"));
+        }
+        // Literal `.` or `..` segments would leave kept/; expanded values are sanitised.
+        let shape: String = parts
+            .iter()
+            .map(|p| match p {
+                Part::Literal(l) => l.clone(),
+                Part::Key(_) => "x".into(),
+            })
+            .collect();
+        if shape.split('/').any(|s| s == "." || s == "..") {
+            return Err(err("`.` and `..` segments are not allowed"));
+        }
+        if !shape.ends_with('/') {
+            parts.push(Part::Literal("/".into()));
+        }
+        Ok(Self {
+            source: template.to_owned(),
+            parts,
+        })
+    }
+
+    /// The template as given.
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+
+    /// The directory prefix for a document: each `${key}` becomes the metadata value (a
+    /// string as is, other values as JSON text), with every character outside letters, digits,
+    /// `_`, `-`, `.`, `=` replaced by `_` and a leading `.` by `_` (so no value can make a
+    /// hidden name, a `..` or a path separator); an absent or null key becomes `_missing`.
+    pub fn expand(&self, metadata: &Metadata) -> String {
+        let mut out = String::new();
+        for p in &self.parts {
+            match p {
+                Part::Literal(l) => out.push_str(l),
+                Part::Key(k) => {
+                    let raw = match metadata.get(k) {
+                        None | Some(Value::Null) => MISSING.to_owned(),
+                        Some(Value::String(s)) => s.clone(),
+                        Some(v) => v.to_string(),
+                    };
+                    out.push_str(&sanitise(&raw));
+                }
+            }
+        }
+        // Collapse empty segments (an empty literal between two slashes).
+        let segs: Vec<&str> = out.split('/').filter(|s| !s.is_empty()).collect();
+        format!("{}/", segs.join("/"))
+    }
+}
+
+fn sanitise(v: &str) -> String {
+    let mut s: String = v
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "_-.=".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if s.is_empty() {
+        s.push('_');
+    }
+    if s.starts_with('.') {
+        s.replace_range(0..1, "_");
+    }
+    s
+}
+
+/// Splits the kept files among `files` (relative to `out`, with record counts) by `template`;
+/// returns the list with the kept files replaced by their parts, in name order.
+pub(crate) fn split_outputs(
+    out: &Path,
+    files: Vec<(String, u64)>,
+    c: Compression,
+    template: &OutputTemplate,
+) -> Result<Vec<(String, u64)>, RunError> {
+    let mut result = BTreeMap::new();
+    for (rel, n) in files {
+        let Some(name) = rel.strip_prefix("kept/") else {
+            result.insert(rel, n);
+            continue;
+        };
+        let src = out.join(&rel);
+        let parts = split_one(&src, out, name, c, template)?;
+        let total: u64 = parts.iter().map(|(_, k)| k).sum();
+        if total != n {
+            return Err(RunError::OutputDir {
+                path: src,
+                source: std::io::Error::other(format!("split into {total} records, {n} expected")),
+            });
+        }
+        result.extend(parts);
+    }
+    Ok(result.into_iter().collect())
+}
+
+/// The parts of one kept file, written (or rewritten) from it, after which it is removed. When
+/// the file is gone, an earlier attempt finished: its parts are found on disk.
+fn split_one(
+    src: &Path,
+    out: &Path,
+    name: &str,
+    c: Compression,
+    template: &OutputTemplate,
+) -> Result<Vec<(String, u64)>, RunError> {
+    if !src.exists() {
+        let mut found = Vec::new();
+        for f in walk(&out.join("kept"))? {
+            let rel = f
+                .strip_prefix(out)
+                .unwrap_or(&f)
+                .to_string_lossy()
+                .into_owned();
+            // Its parts, possibly converted to parquet already.
+            let twin = tamis_io::parquet_name(name);
+            let matches = f
+                .file_name()
+                .is_some_and(|n| n == name || n == twin.as_str());
+            if matches && rel != format!("kept/{name}") {
+                let n = crate::parquet_out::count_records(&f, c).map_err(|source| {
+                    RunError::OutputDir {
+                        path: f.clone(),
+                        source,
+                    }
+                })?;
+                found.push((rel, n));
+            }
+        }
+        return Ok(found);
+    }
+    let opts = ReadOptions {
+        max_record_bytes: usize::MAX,
+        ..ReadOptions::default()
+    };
+    let mut writers: BTreeMap<String, PartWriter> = BTreeMap::new();
+    for record in read(&InputFile::new(src), &opts) {
+        let doc = match record {
+            Record::Doc { doc, .. } => doc,
+            Record::Bad(q) => {
+                return Err(RunError::OutputDir {
+                    path: src.to_path_buf(),
+                    source: std::io::Error::other(q.message),
+                })
+            }
+        };
+        let rel = format!("kept/{}{name}", template.expand(&doc.metadata));
+        let w = match writers.entry(rel) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(e) => {
+                let w = PartWriter::create(&out.join(e.key()), c)?;
+                e.insert(w)
+            }
+        };
+        w.write(&doc)?;
+    }
+    let mut parts = Vec::new();
+    for (rel, w) in writers {
+        let at = w.finish()?;
+        parts.push((rel, at.records));
+    }
+    std::fs::remove_file(src).map_err(|source| RunError::OutputDir {
+        path: src.to_path_buf(),
+        source,
+    })?;
+    Ok(parts)
+}
+
+/// Every file under `dir`, recursively, in path order.
+pub(crate) fn walk(dir: &Path) -> Result<Vec<PathBuf>, RunError> {
+    let mut out = Vec::new();
+    if !dir.exists() {
+        return Ok(out);
+    }
+    let io = |source| RunError::OutputDir {
+        path: dir.to_path_buf(),
+        source,
+    };
+    for e in std::fs::read_dir(dir).map_err(io)? {
+        let p = e.map_err(io)?.path();
+        if p.is_dir() {
+            out.extend(walk(&p)?);
+        } else {
+            out.push(p);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn meta(v: Value) -> Metadata {
+        match v {
+            Value::Object(m) => m,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn a_split_done_or_cut_short_ends_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        let src = out.join("kept/00000.jsonl.zst");
+        let write_src = || {
+            let mut w = PartWriter::create(&src, Compression::Zstd).unwrap();
+            for (i, lang) in ["en", "fr", "en"].iter().enumerate() {
+                let mut d = tamis_core::Document::new(format!("d{i}"), "text");
+                d.metadata.insert("language".into(), (*lang).into());
+                w.write(&d).unwrap();
+            }
+            w.finish().unwrap();
+        };
+        write_src();
+        let t = OutputTemplate::parse("${language}").unwrap();
+        let files = || vec![("kept/00000.jsonl.zst".to_owned(), 3)];
+        let first = split_outputs(out, files(), Compression::Zstd, &t).unwrap();
+        assert_eq!(
+            first,
+            [
+                ("kept/en/00000.jsonl.zst".to_owned(), 2),
+                ("kept/fr/00000.jsonl.zst".to_owned(), 1)
+            ]
+        );
+        assert!(!src.exists());
+        let bytes = std::fs::read(out.join("kept/en/00000.jsonl.zst")).unwrap();
+        // Rerun after it finished: the parts are found.
+        assert_eq!(
+            split_outputs(out, files(), Compression::Zstd, &t).unwrap(),
+            first
+        );
+        // Rerun after a kill before the source was removed: redone, same bytes.
+        write_src();
+        std::fs::write(out.join("kept/fr/00000.jsonl.zst"), b"junk").unwrap();
+        assert_eq!(
+            split_outputs(out, files(), Compression::Zstd, &t).unwrap(),
+            first
+        );
+        assert_eq!(
+            std::fs::read(out.join("kept/en/00000.jsonl.zst")).unwrap(),
+            bytes
+        );
+    }
+
+    #[test]
+    fn expands_keys_into_safe_directory_names() {
+        let t = OutputTemplate::parse("${language}").unwrap();
+        assert_eq!(t.expand(&meta(json!({"language": "en"}))), "en/");
+        assert_eq!(t.expand(&meta(json!({}))), "_missing/");
+        assert_eq!(t.expand(&meta(json!({"language": "../x"}))), "_._x/");
+        assert_eq!(t.expand(&meta(json!({"language": ".."}))), "_./");
+        assert_eq!(t.expand(&meta(json!({"language": ""}))), "_/");
+        let t = OutputTemplate::parse("lang=${language}/${dump}/").unwrap();
+        assert_eq!(
+            t.expand(&meta(json!({"language": "fr", "dump": 3}))),
+            "lang=fr/3/"
+        );
+        for bad in [
+            "", "en/", "${", "${a b}", "/${x}", "../${x}", "${x}/../", "a b/${x}",
+        ] {
+            assert!(OutputTemplate::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+}
