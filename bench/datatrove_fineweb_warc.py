@@ -24,8 +24,8 @@ from datatrove.pipeline.readers import JsonlReader, WarcReader
 from datatrove.pipeline.writers.jsonl import JsonlWriter
 
 
-def run(pipeline, logs):
-    LocalPipelineExecutor(pipeline=pipeline, tasks=1, workers=1, logging_dir=logs).run()
+def run(pipeline, logs, tasks=1):
+    LocalPipelineExecutor(pipeline=pipeline, tasks=tasks, workers=1, logging_dir=logs).run()
 
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -51,8 +51,9 @@ def main():
     cfg = MinhashConfig(num_buckets=14, hashes_per_bucket=8, n_grams=5)
     run([JsonlReader(p("filtered")), MinhashDedupSignature(output_folder=p("sigs"), config=cfg)],
         p("logs", "mh1"))
+    # The bucket stage needs a multiple of num_buckets tasks (one per band, run one at a time).
     run([MinhashDedupBuckets(input_folder=p("sigs"), output_folder=p("buckets"), config=cfg)],
-        p("logs", "mh2"))
+        p("logs", "mh2"), tasks=cfg.num_buckets)
     run([MinhashDedupCluster(input_folder=p("buckets"), output_folder=p("remove"), config=cfg)],
         p("logs", "mh3"))
     run([JsonlReader(p("filtered")), MinhashDedupFilter(input_folder=p("remove")), PIIFormatter(),
