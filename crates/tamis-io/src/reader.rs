@@ -405,7 +405,7 @@ impl Reader {
                     .map_or_else(String::new, |s| format!(" of {s}"));
                 let message = format!(
                     "{what} ({}) at decompressed byte {}, after reading {compressed}{size} bytes \
-                     from disk; the record at byte {} was discarded",
+                     from disk; nothing from byte {} on was used",
                     q.message, self.pos, q.loc.byte_offset
                 );
                 self.emit_bad(Quarantined::new(q.loc, reason, message))
