@@ -1027,3 +1027,43 @@ fn html_with_100k_nested_unclosed_tags_is_extracted() {
     let line: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(line["text"], deep);
 }
+
+#[test]
+fn tamis_extract_skips_bombs_and_broken_gzip_by_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    // 200 MiB of HTML from 200 gzip members of 1 MiB each (about 200 KB on disk).
+    let member = gzip(&[b"<p>".as_slice(), &vec![b'a'; 1 << 20]].concat());
+    let bomb = tmp.path().join("bomb.html.gz");
+    std::fs::write(&bomb, member.repeat(200)).unwrap();
+    let page = gzip(
+        b"<html><body><p>A page cut short.</p></body></html>"
+            .repeat(50)
+            .as_slice(),
+    );
+    let cut = tmp.path().join("cut.html.gz");
+    std::fs::write(&cut, &page[..page.len() / 2]).unwrap();
+    let ok = tmp.path().join("ok.html");
+    std::fs::write(&ok, "<html><body><p>A fine page.</p></body></html>").unwrap();
+    let (o, rss) = tamis_measured(&[
+        "extract",
+        bomb.to_str().unwrap(),
+        cut.to_str().unwrap(),
+        ok.to_str().unwrap(),
+    ]);
+    assert_rss_bounded(rss, "tamis extract, 200 MiB gzip bomb");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    // Some pages were skipped: a failure status, each skip named with its cause.
+    assert!(!o.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("bomb.html.gz: more than 16777216 bytes"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("cut.html.gz: invalid gzip data"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("1 pages extracted, 2 skipped"), "{stderr}");
+    let line: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(line["text"], "A fine page.");
+}
