@@ -1067,3 +1067,61 @@ fn tamis_extract_skips_bombs_and_broken_gzip_by_name() {
     let line: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(line["text"], "A fine page.");
 }
+
+#[test]
+fn huge_record_of_control_characters_is_written_without_holding_its_json() {
+    // 63 MiB of NUL bytes as an HTML body: its JSON line is six times that (`\u0000`), which
+    // the writers stream out in pieces instead of building in memory.
+    let tmp = tempfile::tempdir().unwrap();
+    let member = gzip(&vec![0u8; 1 << 20]);
+    let mut block =
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: gzip\r\n\r\n".to_vec();
+    for _ in 0..63 {
+        block.extend_from_slice(&member);
+    }
+    let warc = tmp.path().join("nul.warc");
+    std::fs::write(&warc, warc_record("<urn:nul>", &block, None)).unwrap();
+    let out = tmp.path().join("out");
+    let pipeline = extract_only_pipeline(tmp.path());
+    let (o, rss) = tamis_measured(&[
+        "run",
+        "--pipeline",
+        pipeline.to_str().unwrap(),
+        warc.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--max-record-bytes",
+        "64M",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    if let Some(kb) = rss {
+        eprintln!(
+            "63 MiB of NULs (a 380 MB JSON line): peak RSS {} MiB",
+            kb / 1024
+        );
+        // The body and its text, not the 380 MB line.
+        assert!(kb < 4 * 64 * 1024, "peak RSS {} MiB", kb / 1024);
+    }
+    let s = balanced(&out);
+    assert_eq!(s["dropped"].as_u64(), Some(1), "{s}");
+    assert_eq!(
+        s["steps"][0]["dropped_html_too_large"].as_u64(),
+        Some(1),
+        "{s}"
+    );
+    // The dropped file holds the whole line (counted in chunks, not held).
+    let f = std::fs::File::open(out.join("dropped/00000.jsonl.zst")).unwrap();
+    let mut r = zstd::Decoder::new(f).unwrap();
+    let (mut len, mut newlines) = (0usize, 0usize);
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = std::io::Read::read(&mut r, &mut buf).unwrap();
+        if n == 0 {
+            break;
+        }
+        len += n;
+        newlines += buf[..n].iter().filter(|&&b| b == b'\n').count();
+    }
+    assert_eq!(newlines, 1);
+    assert!(len > 6 * (63 << 20), "{len}");
+}

@@ -533,7 +533,9 @@ impl<R: BufRead> ArchiveDocuments<R> {
                     self.stats.not_html += 1;
                     return Ok(None);
                 }
-                crate::http::decode_text(&resp.body, ctype).0
+                let ctype = ctype.map(str::to_owned);
+                // By value: a body of valid UTF-8 (most pages) becomes the text without a copy.
+                crate::http::decode_text_owned(resp.body, ctype.as_deref()).0
             }
             _ => {
                 self.stats.other_type += 1;
