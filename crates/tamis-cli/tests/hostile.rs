@@ -967,6 +967,16 @@ fn hostile_web_archives_are_quarantined_by_file_and_offset() {
     );
     // Nothing was written outside the output directory for the path-like id.
     assert!(!tmp.path().join("escape").exists() && !out.join("../escape").exists());
+
+    // Dedup reads archives the same way (with the default 256 MiB record limit, so the bomb
+    // inflates further before it is refused) and quarantines the same faults.
+    let dd = tmp.path().join("dedup");
+    let (o, rss) = tamis_measured(&["dedup", dir.to_str().unwrap(), "-o", dd.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_rss_bounded(rss, "hostile web archives, tamis dedup");
+    let d = balanced(&dd);
+    assert_eq!(d["read"], s["read"]);
+    assert_eq!(d["quarantined"], s["quarantined"]);
 }
 
 #[test]
