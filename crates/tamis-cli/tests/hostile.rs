@@ -474,6 +474,12 @@ fn empty_unreadable_and_missing_inputs() {
     }
     // Unreadable even for root: a link to nowhere.
     std::os::unix::fs::symlink(tmp.path().join("nowhere"), dir.join("dangling.jsonl")).unwrap();
+    // A file that opens but whose reads fail, even for root: on Linux, reading the reading
+    // process's own /proc/self/mem at offset 0 (never mapped) is EIO.
+    let eio = Path::new("/proc/self/mem").exists();
+    if eio {
+        std::os::unix::fs::symlink("/proc/self/mem", dir.join("eio.jsonl")).unwrap();
+    }
     // A directory whose name looks like an input file, holding nothing readable.
     let fake = tmp.path().join("dir.jsonl");
     std::fs::create_dir(&fake).unwrap();
@@ -515,6 +521,17 @@ fn empty_unreadable_and_missing_inputs() {
         d["message"].as_str().unwrap().contains("No such file"),
         "{d}"
     );
+    if eio {
+        let e = fault_for(&q, "eio.jsonl");
+        assert_eq!(e["reason"], "read_error", "{e}");
+        assert!(
+            e["message"]
+                .as_str()
+                .unwrap()
+                .contains("Input/output error"),
+            "{e}"
+        );
+    }
     let g = fault_for(&q, "nothing-*.jsonl");
     assert_eq!(g["reason"], "no_match");
     assert!(g["message"].as_str().unwrap().contains("matched nothing"));
