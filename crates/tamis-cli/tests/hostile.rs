@@ -918,6 +918,8 @@ fn hostile_web_archives_are_quarantined_by_file_and_offset() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_rss_bounded(rss, "hostile web archives (1 GiB content-encoding bomb)");
     let s = balanced(&out);
+    // Per input file too: the manifest's accounts and checksums hold.
+    tamis_ok(&["verify", out.to_str().unwrap()]);
     let q = quarantine(&out);
     for r in &q {
         eprintln!(
