@@ -7,7 +7,8 @@ set -eu
 cd "$(dirname "$0")"
 secs=${1:-600}
 [ $# -gt 0 ] && shift
-targets=${*:-"jsonl_reader txt_reader py_split en_tokenizer edit_log simplify_text"}
+targets=${*:-"jsonl_reader txt_reader warc_reader http_response html_extract py_split en_tokenizer
+    edit_log simplify_text"}
 cargo +nightly fuzz build -O
 for t in $targets; do
     echo "== $t: ${secs}s"

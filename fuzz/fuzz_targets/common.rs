@@ -1,4 +1,6 @@
 // Shared by the reader targets: write the input to a per-process file and read it back.
+// Not every target that includes this module uses every helper.
+#![allow(dead_code)]
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -15,7 +17,7 @@ pub fn opts() -> ReadOptions {
     }
 }
 
-fn scratch(ext: &str) -> PathBuf {
+pub fn scratch(ext: &str) -> PathBuf {
     // /dev/shm keeps the per-iteration write off the disk where it exists.
     let dir = PathBuf::from("/dev/shm");
     let dir = if dir.is_dir() {
@@ -63,8 +65,6 @@ pub fn read_all(bytes: &[u8], format: Format, compression: Compression, ext: &st
     let _ = std::fs::remove_file(&path);
 }
 
-// Not every target that includes this module uses every helper.
-#[allow(dead_code)]
 pub fn gzip(data: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     e.write_all(data).expect("gzip");

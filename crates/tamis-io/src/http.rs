@@ -188,6 +188,18 @@ fn inflate(r: impl Read, max: usize) -> Inflated {
     }
 }
 
+/// [`decode_text`] taking the body by value: a body of valid UTF-8 without a byte-order mark
+/// becomes the text without being copied (bodies can be hundreds of megabytes).
+pub fn decode_text_owned(body: Vec<u8>, content_type: Option<&str>) -> (String, &'static str) {
+    if encoding_rs::Encoding::for_bom(&body).is_none() {
+        match String::from_utf8(body) {
+            Ok(text) => return (text, "UTF-8"),
+            Err(e) => return decode_text(e.as_bytes(), content_type),
+        }
+    }
+    decode_text(&body, content_type)
+}
+
 /// The body as text, and the name of the encoding it was decoded from (see the module docs for
 /// the order of the clues). Undecodable bytes become U+FFFD.
 pub fn decode_text(body: &[u8], content_type: Option<&str>) -> (String, &'static str) {
@@ -315,5 +327,20 @@ mod tests {
             "café"
         );
         assert_eq!(decode_text("naïve".as_bytes(), None).0, "naïve");
+        for (body, ctype) in [
+            (
+                &b"na\xefve caf\xe9"[..],
+                Some("text/html; charset=ISO-8859-1"),
+            ),
+            ("naïve".as_bytes(), None),
+            (b"\xef\xbb\xbfbom", None),
+            (b"\xff\xfeh\0i\0", None),
+            (b"", None),
+        ] {
+            assert_eq!(
+                decode_text_owned(body.to_vec(), ctype),
+                decode_text(body, ctype)
+            );
+        }
     }
 }

@@ -16,7 +16,7 @@ use tamis_core::Document;
 
 use crate::error::IoError;
 use crate::input::Compression;
-use crate::writer::{serialize_doc, Sink, OUT_BUF};
+use crate::writer::{serialize_doc, write_large_doc, Sink, KEEP_LINE_BUF, LARGE_TEXT, OUT_BUF};
 
 /// What a checkpoint records about one output file: enough to cut it back and go on.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -142,6 +142,21 @@ impl PartWriter {
 
     /// Writes one document as `{"text","id","metadata"}`.
     pub fn write(&mut self, doc: &Document) -> Result<(), IoError> {
+        if doc.text.len() > LARGE_TEXT {
+            let res = self.open_sink().and_then(|mut sink| {
+                write_large_doc(&mut sink, &mut self.line, doc).map(|n| (sink, n))
+            });
+            return match res {
+                Ok((sink, n)) => {
+                    self.state = State::Open(sink);
+                    self.records += 1;
+                    self.bytes += n;
+                    Ok(())
+                }
+                // The stream is now in an unknown state; refuse further writes.
+                Err(source) => Err(self.write_error(source)),
+            };
+        }
         self.line.clear();
         serialize_doc(&mut self.line, doc).map_err(|source| IoError::Serialize {
             path: self.path.clone(),
@@ -160,19 +175,31 @@ impl PartWriter {
         self.write_line()
     }
 
-    fn write_line(&mut self) -> Result<(), IoError> {
-        self.line.push(b'\n');
-        let res = match std::mem::replace(&mut self.state, State::Failed) {
+    /// The open part's stream, starting a part if none is open; the state is `Failed` until
+    /// the caller puts the stream back.
+    fn open_sink(&mut self) -> io::Result<Box<Sink>> {
+        match std::mem::replace(&mut self.state, State::Failed) {
             State::Idle(out) => Sink::new(out, self.compression).map(Box::new),
             State::Open(sink) => Ok(sink),
             State::Failed => Err(io::Error::other("writer already failed")),
         }
-        .and_then(|mut sink| sink.write_all(&self.line).map(|()| sink));
+    }
+
+    fn write_line(&mut self) -> Result<(), IoError> {
+        self.line.push(b'\n');
+        let n = self.line.len() as u64;
+        let res = self
+            .open_sink()
+            .and_then(|mut sink| sink.write_all(&self.line).map(|()| sink));
+        if self.line.capacity() > KEEP_LINE_BUF {
+            // One huge record must not pin its buffer for the rest of the run.
+            self.line = Vec::new();
+        }
         match res {
             Ok(sink) => {
                 self.state = State::Open(sink);
                 self.records += 1;
-                self.bytes += self.line.len() as u64;
+                self.bytes += n;
                 Ok(())
             }
             // The stream is now in an unknown state; refuse further writes.
@@ -346,6 +373,34 @@ mod tests {
             assert!(text.contains("text number 9"));
             assert_eq!(count_lines(&a, c).unwrap(), 10);
             assert!(!partial_path(&a).exists());
+        }
+    }
+
+    #[test]
+    fn large_documents_are_written_in_pieces_with_the_same_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        // Over LARGE_TEXT, and mostly control characters: its JSON is six times its text.
+        let big = Document::new("big", "\0\u{1}x\"".repeat(600_000));
+        let docs = [doc(1), big, doc(2)];
+        let want: String = docs
+            .iter()
+            .map(|d| {
+                let mut l = Vec::new();
+                serialize_doc(&mut l, d).unwrap();
+                String::from_utf8(l).unwrap() + "\n"
+            })
+            .collect();
+        for c in [Compression::Zstd, Compression::Gzip, Compression::None] {
+            let p = dir.path().join(format!("big{}", c.extension()));
+            let mut w = PartWriter::create(&p, c).unwrap();
+            for d in &docs {
+                w.write(d).unwrap();
+            }
+            assert_eq!(w.bytes(), want.len() as u64, "{c:?}");
+            // The line buffer stayed small.
+            assert!(w.line.capacity() <= 2 << 20, "{}", w.line.capacity());
+            w.finish().unwrap();
+            assert_eq!(decode(&p, c), want, "{c:?}");
         }
     }
 

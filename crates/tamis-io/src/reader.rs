@@ -364,6 +364,60 @@ impl Reader {
         }
     }
 
+    /// The next record of a web archive. Leaves `self.state` at `Done` when the file ends.
+    fn next_archive(
+        &mut self,
+        mut docs: Box<crate::warc::ArchiveDocuments<Box<dyn BufRead + Send>>>,
+    ) -> Option<Record> {
+        if let Some(cap) = self.opts.max_decompressed_bytes {
+            // Checked between records, like JSONL lines: a record is bounded by `max_body`.
+            if docs.bytes_read() > cap {
+                let q = Quarantined::new(
+                    self.loc(0, self.pos),
+                    reason::DECOMPRESSED_TOO_LARGE,
+                    format!(
+                        "stopped after {} decompressed bytes (max_decompressed_bytes = {cap}); \
+                         the rest of the file was not read",
+                        self.pos
+                    ),
+                );
+                return self.emit_bad(q);
+            }
+        }
+        let r = docs.next();
+        self.pos = docs.bytes_read();
+        match r {
+            None => {
+                let s = docs.stats();
+                // Records that are not documents (request, warcinfo, ...) are not "empty".
+                if s.other_type + s.not_html > 0 {
+                    return None;
+                }
+                self.empty_file_record()
+            }
+            Some(Record::Bad(q)) if q.reason == reason::READ_ERROR => {
+                // The archive reader stops after a failed read: classify it as JSONL does.
+                let kind = docs.stream_error().unwrap_or(io::ErrorKind::Other);
+                let (reason, what) = self.classify_stream_error(kind);
+                let compressed = self.source.bytes.load(Ordering::Relaxed);
+                let size = self
+                    .input
+                    .size
+                    .map_or_else(String::new, |s| format!(" of {s}"));
+                let message = format!(
+                    "{what} ({}) at decompressed byte {}, after reading {compressed}{size} bytes \
+                     from disk; nothing from byte {} on was used",
+                    q.message, self.pos, q.loc.byte_offset
+                );
+                self.emit_bad(Quarantined::new(q.loc, reason, message))
+            }
+            Some(r) => {
+                self.state = State::Archive(docs);
+                self.emit(r)
+            }
+        }
+    }
+
     /// At the end of a file: the `empty_file` record if the file yielded nothing at all.
     fn empty_file_record(&mut self) -> Option<Record> {
         if self.stats.docs + self.stats.bad > 0 {
@@ -377,6 +431,8 @@ impl Reader {
                 "{} stream of {compressed} bytes decompresses to 0 bytes",
                 self.compression.unwrap_or_default().name()
             )
+        } else if self.input.format == Format::Archive {
+            format!("no records: {} bytes of blank lines", self.pos)
         } else {
             format!(
                 "no records: {} bytes in {} lines, all blank",
@@ -391,24 +447,29 @@ impl Reader {
         self.emit_bad(q)
     }
 
+    /// The reason for a read that failed mid-stream, and a phrase saying what happened: a
+    /// failure of the file itself, a compressed stream cut short, or corrupt compressed data.
+    fn classify_stream_error(&self, kind: io::ErrorKind) -> (&'static str, String) {
+        let compression = self.compression.unwrap_or_default();
+        if self.source.failed.load(Ordering::Relaxed) || compression == Compression::None {
+            (reason::READ_ERROR, "read error".to_owned())
+        } else if kind == io::ErrorKind::UnexpectedEof {
+            (
+                reason::TRUNCATED_INPUT,
+                format!("{} stream ends early", compression.name()),
+            )
+        } else {
+            (
+                reason::DECOMPRESS_ERROR,
+                format!("corrupt {} data", compression.name()),
+            )
+        }
+    }
+
     /// A read that failed mid-stream: classify it and describe how far we got. `start` is the
     /// offset where the interrupted record began; its partial bytes, if any, are in `self.buf`.
     fn stream_fault(&self, e: &io::Error, start: u64) -> Quarantined {
-        let compression = self.compression.unwrap_or_default();
-        let (reason, what) =
-            if self.source.failed.load(Ordering::Relaxed) || compression == Compression::None {
-                (reason::READ_ERROR, "read error".to_owned())
-            } else if e.kind() == io::ErrorKind::UnexpectedEof {
-                (
-                    reason::TRUNCATED_INPUT,
-                    format!("{} stream ends early", compression.name()),
-                )
-            } else {
-                (
-                    reason::DECOMPRESS_ERROR,
-                    format!("corrupt {} data", compression.name()),
-                )
-            };
+        let (reason, what) = self.classify_stream_error(e.kind());
         let compressed = self.source.bytes.load(Ordering::Relaxed);
         let size = self
             .input
@@ -538,11 +599,11 @@ impl Iterator for Reader {
                     Format::Text => self.read_text(stream),
                     Format::Parquet => unreachable!("parquet files are opened above"),
                     Format::Archive => {
-                        let docs = crate::warc::ArchiveDocuments::new(
-                            stream,
-                            self.file.clone(),
-                            self.opts.max_record_bytes,
-                        );
+                        // No record may be larger than what the whole file may decompress to.
+                        let cap = self.opts.max_decompressed_bytes.unwrap_or(u64::MAX);
+                        let max_body = (self.opts.max_record_bytes as u64).min(cap) as usize;
+                        let docs =
+                            crate::warc::ArchiveDocuments::new(stream, self.file.clone(), max_body);
                         self.state = State::Archive(Box::new(docs));
                         self.next()
                     }
@@ -553,11 +614,7 @@ impl Iterator for Reader {
                 self.state = State::Jsonl(stream);
                 self.next_jsonl()
             }
-            State::Archive(mut docs) => {
-                let r = docs.next()?;
-                self.state = State::Archive(docs);
-                self.emit(r)
-            }
+            State::Archive(docs) => self.next_archive(docs),
             State::Parquet(mut docs) => match docs.next() {
                 Some(r) => {
                     self.state = State::Parquet(docs);

@@ -52,6 +52,9 @@ pub struct ArchiveFault {
     /// One of [`fault`]'s constants.
     pub reason: &'static str,
     pub message: String,
+    /// For [`fault::READ_ERROR`]: the kind of the underlying I/O error, so a caller that knows
+    /// the stream is decompressed can tell a cut-short file from corrupt data.
+    pub io_kind: Option<std::io::ErrorKind>,
 }
 
 /// Fault reasons (quarantine `reason` values).
@@ -91,6 +94,11 @@ impl<R: BufRead> ArchiveReader<R> {
         self.junk_bytes
     }
 
+    /// Bytes of the (decompressed) stream consumed so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.pos
+    }
+
     pub fn new(r: R, max_block: u64) -> Self {
         Self {
             r,
@@ -110,7 +118,7 @@ impl<R: BufRead> ArchiveReader<R> {
         let n = (&mut self.r)
             .take(MAX_HEADER_LINE as u64 + 1)
             .read_until(b'\n', &mut self.line)
-            .map_err(|e| self.fault(self.pos, fault::READ_ERROR, e.to_string()))?;
+            .map_err(|e| self.io_fault(self.pos, &e))?;
         self.pos += n as u64;
         if n > MAX_HEADER_LINE {
             return Err(self.fault(
@@ -127,6 +135,14 @@ impl<R: BufRead> ArchiveReader<R> {
             offset,
             reason,
             message,
+            io_kind: None,
+        }
+    }
+
+    fn io_fault(&self, offset: u64, e: &std::io::Error) -> ArchiveFault {
+        ArchiveFault {
+            io_kind: Some(e.kind()),
+            ..self.fault(offset, fault::READ_ERROR, e.to_string())
         }
     }
 
@@ -258,7 +274,7 @@ impl<R: BufRead> ArchiveReader<R> {
         let got = (&mut self.r)
             .take(len)
             .read_to_end(&mut block)
-            .map_err(|e| self.fault(start, fault::READ_ERROR, e.to_string()))?;
+            .map_err(|e| self.io_fault(start, &e))?;
         self.pos += got as u64;
         if (got as u64) < len {
             return Err(self.fault(
@@ -437,6 +453,8 @@ pub struct ArchiveDocuments<R: BufRead> {
     file: String,
     max_body: usize,
     stats: ArchiveStats,
+    /// The I/O error kind of the last stream fault yielded, if any.
+    stream_error: Option<std::io::ErrorKind>,
 }
 
 impl<R: BufRead> ArchiveDocuments<R> {
@@ -448,11 +466,22 @@ impl<R: BufRead> ArchiveDocuments<R> {
             file: file.into(),
             max_body,
             stats: ArchiveStats::default(),
+            stream_error: None,
         }
     }
 
     pub fn stats(&self) -> ArchiveStats {
         self.stats
+    }
+
+    /// Bytes of the (decompressed) stream consumed so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.records.bytes_read()
+    }
+
+    /// After a `read_error` record: the kind of the I/O error that ended the stream.
+    pub fn stream_error(&self) -> Option<std::io::ErrorKind> {
+        self.stream_error
     }
 
     fn loc(&self, offset: u64) -> crate::Location {
@@ -504,7 +533,9 @@ impl<R: BufRead> ArchiveDocuments<R> {
                     self.stats.not_html += 1;
                     return Ok(None);
                 }
-                crate::http::decode_text(&resp.body, ctype).0
+                let ctype = ctype.map(str::to_owned);
+                // By value: a body of valid UTF-8 (most pages) becomes the text without a copy.
+                crate::http::decode_text_owned(resp.body, ctype.as_deref()).0
             }
             _ => {
                 self.stats.other_type += 1;
@@ -564,6 +595,7 @@ impl<R: BufRead> Iterator for ArchiveDocuments<R> {
             let rec = match self.records.next()? {
                 Ok(rec) => rec,
                 Err(f) => {
+                    self.stream_error = f.io_kind;
                     let reason = match f.reason {
                         fault::TRUNCATED => crate::reason::TRUNCATED_INPUT,
                         fault::READ_ERROR => crate::reason::READ_ERROR,

@@ -104,14 +104,83 @@ fn is_empty(m: &&Metadata) -> bool {
     m.is_empty()
 }
 
-/// Appends `doc` as one compact `{"text","id","metadata"}` object (no newline) to `line`.
-pub(crate) fn serialize_doc(line: &mut Vec<u8>, doc: &Document) -> serde_json::Result<()> {
+/// Writes `doc` as one compact `{"text","id","metadata"}` object (no newline) to `w`.
+pub(crate) fn serialize_doc(w: impl Write, doc: &Document) -> serde_json::Result<()> {
     let out = OutDoc {
         text: &doc.text,
         id: &doc.id,
         metadata: &doc.metadata,
     };
-    serde_json::to_writer(line, &out)
+    serde_json::to_writer(w, &out)
+}
+
+/// Documents with more text than this are written in pieces by [`write_large_doc`]; smaller
+/// ones are serialised whole into the line buffer and written with one call.
+pub(crate) const LARGE_TEXT: usize = 128 << 10;
+
+/// The piece size of [`write_large_doc`].
+const SPILL_AT: usize = 1 << 20;
+
+/// After a line longer than this, the reusable line buffer is given back to the allocator.
+pub(crate) const KEEP_LINE_BUF: usize = 4 << 20;
+
+/// An `io::Write` that collects bytes in `line` and hands them to `sink` whenever they pass
+/// [`SPILL_AT`]. A document's JSON can be six times its text (control characters become
+/// `\u00XX`), so a huge document must not be serialised whole into memory a second time.
+struct Spill<'a> {
+    line: &'a mut Vec<u8>,
+    sink: &'a mut Sink,
+    written: u64,
+}
+
+impl Spill<'_> {
+    fn drain(&mut self) -> io::Result<()> {
+        if !self.line.is_empty() {
+            self.sink.write_all(self.line)?;
+            self.written += self.line.len() as u64;
+            self.line.clear();
+        }
+        Ok(())
+    }
+}
+
+impl Write for Spill<'_> {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        if self.line.len() + b.len() > SPILL_AT {
+            self.drain()?;
+            if b.len() > SPILL_AT {
+                self.sink.write_all(b)?;
+                self.written += b.len() as u64;
+                return Ok(b.len());
+            }
+        }
+        self.line.extend_from_slice(b);
+        Ok(b.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Writes `doc` and its newline to `sink` in pieces of about [`SPILL_AT`] bytes, using `line`
+/// as the buffer; returns the bytes written. The bytes are the same as a whole-line write's. On
+/// error the stream is in an unknown state.
+pub(crate) fn write_large_doc(
+    sink: &mut Sink,
+    line: &mut Vec<u8>,
+    doc: &Document,
+) -> io::Result<u64> {
+    line.clear();
+    let mut w = Spill {
+        line,
+        sink,
+        written: 0,
+    };
+    serialize_doc(&mut w, doc).map_err(io::Error::from)?;
+    w.line.push(b'\n');
+    w.drain()?;
+    Ok(w.written)
 }
 
 /// Distinguishes temp files of writers created in the same process.
@@ -167,6 +236,26 @@ impl JsonlWriter {
 
     /// Writes one document as `{"text","id","metadata"}`.
     pub fn write(&mut self, doc: &Document) -> Result<(), IoError> {
+        if doc.text.len() > LARGE_TEXT {
+            let res = match self.sink.as_mut() {
+                Some(sink) => write_large_doc(sink, &mut self.line, doc),
+                None => Err(io::Error::other("writer already failed")),
+            };
+            return match res {
+                Ok(n) => {
+                    self.records += 1;
+                    self.bytes += n;
+                    Ok(())
+                }
+                Err(source) => {
+                    self.sink = None;
+                    Err(IoError::Write {
+                        path: self.path.clone(),
+                        source,
+                    })
+                }
+            };
+        }
         self.line.clear();
         serialize_doc(&mut self.line, doc).map_err(|source| IoError::Serialize {
             path: self.path.clone(),
@@ -191,10 +280,16 @@ impl JsonlWriter {
             path: self.path.clone(),
             source: io::Error::other("writer already failed"),
         })?;
-        match sink.write_all(&self.line) {
+        let n = self.line.len() as u64;
+        let res = sink.write_all(&self.line);
+        if self.line.capacity() > KEEP_LINE_BUF {
+            // One huge record must not pin its buffer for the rest of the run.
+            self.line = Vec::new();
+        }
+        match res {
             Ok(()) => {
                 self.records += 1;
-                self.bytes += self.line.len() as u64;
+                self.bytes += n;
                 Ok(())
             }
             Err(source) => {

@@ -217,3 +217,42 @@ for path in sys.argv[1:]:
         [n.as_str(), n.as_str()]
     );
 }
+
+#[test]
+fn large_documents_round_trip_byte_for_byte() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Over the size written in pieces, mostly characters JSON escapes.
+    let big = Document::new("big", "\0\u{7f}\u{1}ab\\\"\n".repeat(300_000));
+    let docs = vec![
+        Document::new("a", "small"),
+        big,
+        Document::new("b", "small"),
+    ];
+    let want: String = docs
+        .iter()
+        .map(|d| {
+            let v = json!({"text": d.text, "id": d.id});
+            serde_json::to_string(&v).unwrap() + "\n"
+        })
+        .collect();
+    for c in [Compression::None, Compression::Gzip, Compression::Zstd] {
+        let path = dir.path().join(format!("big.jsonl{}", c.extension()));
+        let mut w = JsonlWriter::create(&path, c).expect("create");
+        for d in &docs {
+            w.write(d).expect("write");
+        }
+        assert_eq!(w.bytes(), want.len() as u64, "{c:?}");
+        w.finish().expect("finish");
+        let back: Vec<Document> = read(&InputFile::new(&path), &ReadOptions::default())
+            .map(|r| match r {
+                Record::Doc { doc, .. } => doc,
+                Record::Bad(q) => panic!("{q:?}"),
+            })
+            .collect();
+        assert_eq!(back.len(), 3);
+        assert_eq!(back[1].text, docs[1].text, "{c:?}");
+        if c == Compression::None {
+            assert_eq!(std::fs::read_to_string(&path).unwrap(), want);
+        }
+    }
+}

@@ -275,3 +275,107 @@ fn shared_archives_give_documents_and_account_for_every_record() {
         "{files} files, {docs_total} documents"
     );
 }
+
+/// Reads `bytes` as the archive file `name` through [`tamis_io::read`], as `tamis run` does.
+fn read_archive_file(
+    name: &str,
+    bytes: &[u8],
+    opts: &tamis_io::ReadOptions,
+) -> Vec<tamis_io::Record> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).unwrap();
+    let input = tamis_io::InputFile::new(&path);
+    tamis_io::read(&input, opts).collect()
+}
+
+fn bad(r: &tamis_io::Record) -> &tamis_io::Quarantined {
+    match r {
+        tamis_io::Record::Bad(q) => q,
+        other => panic!("expected a quarantine record, got {other:?}"),
+    }
+}
+
+fn gz(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+#[test]
+fn archive_files_that_hold_nothing_are_empty_files() {
+    let opts = tamis_io::ReadOptions::default();
+    for (name, bytes) in [
+        ("zero.warc", Vec::new()),
+        ("blank.warc", b"\r\n\r\n\n".to_vec()),
+        ("empty.warc.gz", gz(b"")),
+    ] {
+        let out = read_archive_file(name, &bytes, &opts);
+        assert_eq!(out.len(), 1, "{name}: {out:?}");
+        assert_eq!(bad(&out[0]).reason, "empty_file", "{name}");
+    }
+    // Records that are not documents are not "empty".
+    let info = record("warcinfo", "x", b"software: test");
+    assert!(read_archive_file("info.warc", &info, &opts).is_empty());
+}
+
+#[test]
+fn archive_stream_faults_are_classified_like_jsonl() {
+    let page = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<p>Some text.</p>";
+    // One gzip member per record, as Common Crawl writes them.
+    let members: Vec<Vec<u8>> = (0..4)
+        .map(|i| gz(&record("response", &format!("http://a.example/{i}"), page)))
+        .collect();
+    let whole: Vec<u8> = members.concat();
+    let opts = tamis_io::ReadOptions::default();
+    let out = read_archive_file("cut.warc.gz", &whole[..whole.len() - 30], &opts);
+    assert_eq!(out.len(), 4, "{out:?}");
+    let q = bad(&out[3]);
+    assert_eq!(q.reason, "truncated_input", "{q:?}");
+    let record_len = record("response", "http://a.example/0", page).len() as u64;
+    assert_eq!(q.loc.byte_offset, 3 * record_len);
+    assert!(
+        q.message.contains("gzip stream ends early"),
+        "{}",
+        q.message
+    );
+    let mut corrupt = members.clone();
+    let m = &mut corrupt[2];
+    let mid = m.len() / 2;
+    for b in &mut m[mid - 4..mid + 4] {
+        *b ^= 0x5a;
+    }
+    let out = read_archive_file("corrupt.warc.gz", &corrupt.concat(), &opts);
+    let q = bad(out.last().unwrap());
+    assert_eq!(q.reason, "decompress_error", "{q:?}");
+    assert!(q.loc.byte_offset <= 2 * record_len + record_len);
+}
+
+#[test]
+fn archive_reading_stops_at_max_decompressed_bytes() {
+    let page = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<p>Some text.</p>";
+    let rec = record("response", "http://a.example/", page);
+    let opts = tamis_io::ReadOptions {
+        max_decompressed_bytes: Some(10 * rec.len() as u64),
+        ..tamis_io::ReadOptions::default()
+    };
+    let out = read_archive_file("many.warc.gz", &gz(&rec.repeat(1000)), &opts);
+    let docs = out.len() - 1;
+    assert!((10..=11).contains(&docs), "{docs}");
+    let q = bad(out.last().unwrap());
+    assert_eq!(q.reason, "decompressed_too_large");
+    assert!(
+        q.message.contains("max_decompressed_bytes"),
+        "{}",
+        q.message
+    );
+    // A record's body is bounded by the same cap.
+    let big = record("response", "http://a.example/", &[b'x'; 4096]);
+    let opts = tamis_io::ReadOptions {
+        max_decompressed_bytes: Some(1024),
+        ..tamis_io::ReadOptions::default()
+    };
+    let out = read_archive_file("big.warc", &big, &opts);
+    assert_eq!(bad(&out[0]).reason, "invalid_record", "{out:?}");
+}
