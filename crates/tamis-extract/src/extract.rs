@@ -618,11 +618,15 @@ pub fn extract_dom(dom: &Dom) -> Extracted {
         }
         lines.truncate(end);
     }
-    // A heading or a line announcing a list ("Read also:") with nothing after it.
-    while lines.last().is_some_and(|l| {
-        let t = l.text.trim_end();
-        l.chars < TRAILER_CHARS || l.heading || t.ends_with(':') || t.starts_with('©')
-    }) {
+    // A heading or a line announcing a list ("Read also:") with nothing after it; a page with
+    // no paragraph of prose keeps its lines.
+    let prose_lines = lines.iter().filter(|l| l.chars >= 70).count();
+    while prose_lines > 0
+        && lines.last().is_some_and(|l| {
+            let t = l.text.trim_end();
+            l.chars < TRAILER_CHARS || l.heading || t.ends_with(':') || t.starts_with('©')
+        })
+    {
         lines.pop();
     }
     lines.retain(|l| !credit_line(&l.text));
