@@ -93,6 +93,14 @@ pub(crate) fn ends_sentence(text: &str) -> bool {
     )
 }
 
+/// Whether a line reads as a paragraph of prose: at least `prose_min_words` words ending
+/// like a sentence. The teaser and repeated-block rules spare such lines: on the labelled set,
+/// most prose lines they removed were article text (a summary repeated
+/// below the headline, a paragraph that trails off).
+pub(crate) fn is_prose(line: &Line<'_>, cfg: &LineCleanConfig) -> bool {
+    line.words >= cfg.prose_min_words && ends_sentence(line.text)
+}
+
 /// Decides every line: `None` keeps it, `Some(rule)` removes it.
 pub(crate) fn classify(
     text: &str,
@@ -140,7 +148,7 @@ pub(crate) fn classify(
                 return Some(dates::ID);
             }
             if cfg.truncated_teasers
-                && teaser::is_teaser(line)
+                && teaser::is_teaser(line, cfg)
                 && !lines[i + 1..]
                     .iter()
                     .find(|l| !l.is_blank())
@@ -148,7 +156,7 @@ pub(crate) fn classify(
             {
                 return Some(teaser::ID);
             }
-            if cfg.repeated_blocks && repeats.in_repeated_block(i) {
+            if cfg.repeated_blocks && repeats.in_repeated_block(i) && !is_prose(line, cfg) {
                 return Some(repeat::ID);
             }
             None
