@@ -22,13 +22,12 @@ the pinned commits with `git show`.
 
 Needs: pip install 'datatrove==0.10.1' zstandard
 """
-import argparse, io, json, os, subprocess
+import argparse, json, os, subprocess
 from importlib.metadata import version
 
-import zstandard
+from _golden import ROOT, SUBSET_INPUT, read_jsonl_zst, write_lines_zst
 
 assert version("datatrove") == "0.10.1", version("datatrove")
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LISTS = os.path.join(ROOT, "crates", "tamis-filters", "data", "ldnoobw")
 EN_COMMIT = "25e679f03d96baa721cde20db9944649e8d0a844"
 COMMIT = "5faf2ba42d7b1c0977169ec3611df25a3c08eb13"
@@ -37,12 +36,6 @@ CONFIGS = {
     "default": {},
     "lenient": {"fail_on_missing_language": False},
 }
-
-
-def read_jsonl_zst(path):
-    with open(path, "rb") as f:
-        lines = io.TextIOWrapper(zstandard.ZstdDecompressor().stream_reader(f), encoding="utf-8")
-        return [json.loads(l) for l in lines if l.strip()]
 
 
 def main():
@@ -72,7 +65,7 @@ def main():
                 docs.append(({"source": corpus, "id": r["id"]}, r["text"], {}))
         else:
             print(f"note: {path} absent, corpus pages not included")
-    for i, r in enumerate(read_jsonl_zst(os.path.join(ROOT, "tests", "golden", "subset-input.jsonl.zst"))):
+    for i, r in enumerate(read_jsonl_zst(SUBSET_INPUT)):
         docs.append(({"source": "subset", "index": i}, r["text"], {}))
     for lang in c4._BADWORDS_LANGS:
         with open(os.path.join(LISTS, lang), encoding="utf-8") as f:
@@ -102,8 +95,7 @@ def main():
             counts[(name, rec["source"], keep)] = counts.get((name, rec["source"], keep), 0) + 1
             out.append(json.dumps({"config": name, **rec, "keep": bool(keep)}, ensure_ascii=False) + "\n")
     path = os.path.join(ROOT, "crates", "tamis-filters", "tests", "golden", "c4-badwords.jsonl.zst")
-    with open(path, "wb") as f:
-        f.write(zstandard.ZstdCompressor(level=19).compress("".join(out).encode("utf-8")))
+    write_lines_zst(path, out)
     print(f"wrote {path}: {len(out)} rows")
     for k in sorted(counts, key=str):
         print(k, counts[k])

@@ -13,13 +13,12 @@ same offline arrangement as tools/gen_lid_golden.py. Everything else is datatrov
 
 Needs: pip install fasttext-numpy2-wheel 'datatrove==0.10.1' fasteners zstandard
 """
-import argparse, io, json, os
+import argparse, json, os
 from importlib.metadata import version
 
-import zstandard
+from _golden import ROOT, SUBSET_INPUT, read_jsonl_zst, write_lines_zst
 
 assert version("datatrove") == "0.10.1", version("datatrove")
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # name -> LanguageFilter keyword arguments (the `language` step takes the same names).
 CONFIGS = {
@@ -39,9 +38,7 @@ def main():
     from datatrove.pipeline.filters.language_filter import LanguageFilter
 
     dt_lid.cached_asset_path_or_download = lambda *a, **kw: os.path.abspath(args.model)
-    with open(os.path.join(ROOT, "tests", "golden", "subset-input.jsonl.zst"), "rb") as f:
-        lines = io.TextIOWrapper(zstandard.ZstdDecompressor().stream_reader(f), encoding="utf-8")
-        docs = [(r["id"], r["text"]) for r in map(json.loads, lines) if r]
+    docs = [(r["id"], r["text"]) for r in read_jsonl_zst(SUBSET_INPUT)]
     docs.append(("seed-page", open(os.path.join(ROOT, "sample", "seed-page.txt"), encoding="utf-8").read()))
     out = []
     for name, kwargs in CONFIGS.items():
@@ -52,9 +49,7 @@ def main():
             out.append(json.dumps({"config": name, "id": doc_id, "keep": keep, "metadata": doc.metadata},
                                   ensure_ascii=False) + "\n")
     path = os.path.join(ROOT, "crates", "tamis-filters", "tests", "golden", "language-filter.jsonl.zst")
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "wb") as f:
-        f.write(zstandard.ZstdCompressor(level=19).compress("".join(out).encode("utf-8")))
+    write_lines_zst(path, out)
     print(f"wrote {path}: {len(out)} rows")
 
 

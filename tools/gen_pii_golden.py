@@ -19,14 +19,13 @@ datatrove's behaviour for a document that is the first of its worker.
 Needs: pip install 'datatrove==0.10.1' zstandard  (Python 3.11.7: `ipaddress` rules differ in
 later 3.11 releases)
 """
-import argparse, hashlib, io, json, os, random, sys
+import argparse, hashlib, json, os, random, sys
 from importlib.metadata import version
 
-import zstandard
+from _golden import ROOT, SUBSET_INPUT, read_jsonl_zst, write_lines_zst
 
 assert version("datatrove") == "0.10.1", version("datatrove")
 assert sys.version_info[:3] == (3, 11, 7), sys.version
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 CONFIGS = {
     "default": {},
@@ -34,12 +33,6 @@ CONFIGS = {
     "ips_only": {"remove_emails": False, "ip_replacement": ["<ip>", "<ip2>", "<ip3>"]},
     "emails_only": {"remove_ips": False, "email_replacement": ["<email>"]},
 }
-
-
-def read_jsonl_zst(path):
-    with open(path, "rb") as f:
-        lines = io.TextIOWrapper(zstandard.ZstdDecompressor().stream_reader(f), encoding="utf-8")
-        return [json.loads(l) for l in lines if l.strip()]
 
 
 def digest(text):
@@ -87,7 +80,7 @@ def main():
             docs += [({"source": corpus, "id": r["id"]}, r["text"]) for r in read_jsonl_zst(path)]
         else:
             print(f"note: {path} absent, corpus pages not included")
-    subset = read_jsonl_zst(os.path.join(ROOT, "tests", "golden", "subset-input.jsonl.zst"))
+    subset = list(read_jsonl_zst(SUBSET_INPUT))
     docs += [({"source": "subset", "index": i}, r["text"]) for i, r in enumerate(subset)]
     docs += [({"source": "crafted", "text": t}, t) for t in crafted(random.Random(3))]
 
@@ -105,9 +98,7 @@ def main():
                 row["sha256_16"] = digest(formatted)
             out.append(json.dumps(row, ensure_ascii=False) + "\n")
     path = os.path.join(ROOT, "crates", "tamis-clean", "tests", "golden", "pii.jsonl.zst")
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "wb") as f:
-        f.write(zstandard.ZstdCompressor(level=19).compress("".join(out).encode("utf-8")))
+    write_lines_zst(path, out)
     print(f"wrote {path}: {len(out)} rows; changed documents per (config, source):")
     for k in sorted(changed):
         print(k, changed[k])

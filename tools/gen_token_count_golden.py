@@ -20,18 +20,10 @@ tokenizer, which splits text the same way.
 
 Needs: pip install tiktoken zstandard
 """
-import argparse, glob, io, json, os
+import argparse, glob, json, os
 from importlib.metadata import version
 
-import zstandard
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def read_jsonl_zst(path):
-    with open(path, "rb") as f:
-        lines = io.TextIOWrapper(zstandard.ZstdDecompressor().stream_reader(f), encoding="utf-8")
-        return [json.loads(l) for l in lines if l.strip()]
+from _golden import ROOT, SUBSET_INPUT, read_jsonl_zst, write_lines_zst
 
 
 def crafted():
@@ -78,7 +70,7 @@ def main():
                 rows.append({"source": corpus, "id": r["id"], "text_": r["text"]})
         else:
             print(f"note: {path} absent, corpus documents not included")
-    for i, r in enumerate(read_jsonl_zst(os.path.join(ROOT, "tests", "golden", "subset-input.jsonl.zst"))):
+    for i, r in enumerate(read_jsonl_zst(SUBSET_INPUT)):
         rows.append({"source": "subset", "index": i, "text_": r["text"]})
     for t in crafted():
         rows.append({"source": "crafted", "text": t, "text_": t})
@@ -89,9 +81,7 @@ def main():
         total[r["source"]] = total.get(r["source"], 0) + r["count"]
         out.append(json.dumps(r, ensure_ascii=False) + "\n")
     path = os.path.join(ROOT, "crates", "tamis-tokens", "tests", "golden", "token-count.jsonl.zst")
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "wb") as f:
-        f.write(zstandard.ZstdCompressor(level=19).compress("".join(out).encode("utf-8")))
+    write_lines_zst(path, out)
     print(f"wrote {path}: {len(out)} rows; tokens per source: {total}")
 
 

@@ -23,8 +23,10 @@ reflects the snapshot that tamis bundles.
 
 Needs: pip install 'datatrove==0.10.1' tldextract==5.4.0 pyahocorasick fasteners zstandard
 """
-import argparse, io, json, os, random, tarfile, warnings
+import argparse, json, os, random, tarfile, warnings
 from importlib.metadata import version
+
+from _golden import ROOT, SUBSET_INPUT, read_jsonl_zst, write_lines_zst
 
 os.environ["TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS"] = ""
 import zstandard
@@ -32,7 +34,6 @@ import zstandard
 assert version("datatrove") == "0.10.1", version("datatrove")
 assert version("tldextract") == "5.4.0", version("tldextract")
 warnings.filterwarnings("ignore", category=DeprecationWarning)
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = os.path.join(ROOT, "crates", "tamis-filters", "data", "url")
 
 # name -> URLFilter keyword arguments (the `url_filter` step takes the same names).
@@ -53,12 +54,6 @@ CONFIGS = {
         "soft_word_threshold": 3,
     },
 }
-
-
-def read_jsonl_zst(path):
-    with open(path, "rb") as f:
-        lines = io.TextIOWrapper(zstandard.ZstdDecompressor().stream_reader(f), encoding="utf-8")
-        return [json.loads(l) for l in lines if l.strip()]
 
 
 def write_lists():
@@ -145,7 +140,7 @@ def main():
                 add(r.get("metadata", {}).get("url"), corpus)
         else:
             print(f"note: {path} absent, corpus URLs not included")
-    for r in read_jsonl_zst(os.path.join(ROOT, "tests", "golden", "subset-input.jsonl.zst")):
+    for r in read_jsonl_zst(SUBSET_INPUT):
         add(r.get("metadata", {}).get("url"), "subset")
     for u in crafted_urls(rng):
         add(u, "crafted")
@@ -159,8 +154,7 @@ def main():
             out.append(json.dumps({"config": name, "source": source, "url": url, "keep": bool(keep),
                                    "reason": reason}, ensure_ascii=False) + "\n")
     path = os.path.join(ROOT, "crates", "tamis-filters", "tests", "golden", "url-filter.jsonl.zst")
-    with open(path, "wb") as f:
-        f.write(zstandard.ZstdCompressor(level=19).compress("".join(out).encode("utf-8")))
+    write_lines_zst(path, out)
     print(f"wrote {path}: {len(out)} rows")
     for k in sorted(counts, key=str):
         print(k, counts[k])
