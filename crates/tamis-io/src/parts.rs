@@ -16,7 +16,7 @@ use tamis_core::Document;
 
 use crate::error::IoError;
 use crate::input::Compression;
-use crate::writer::{serialize_doc, write_large_doc, Sink, KEEP_LINE_BUF, LARGE_TEXT, OUT_BUF};
+use crate::writer::{LineError, Lines, Sink, OUT_BUF};
 
 /// What a checkpoint records about one output file: enough to cut it back and go on.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,9 +55,7 @@ pub struct PartWriter {
     partial: PathBuf,
     compression: Compression,
     state: State,
-    line: Vec<u8>,
-    records: u64,
-    bytes: u64,
+    lines: Lines,
 }
 
 impl PartWriter {
@@ -134,76 +132,47 @@ impl PartWriter {
             partial,
             compression: c,
             state: State::Idle(BufWriter::with_capacity(OUT_BUF, f)),
-            line: Vec::with_capacity(64 << 10),
-            records: at.records,
-            bytes: at.bytes,
+            lines: Lines::new(at.records, at.bytes),
         }
     }
 
     /// Writes one document as `{"text","id","metadata"}`.
     pub fn write(&mut self, doc: &Document) -> Result<(), IoError> {
-        if doc.text.len() > LARGE_TEXT {
-            let res = self.open_sink().and_then(|mut sink| {
-                write_large_doc(&mut sink, &mut self.line, doc).map(|n| (sink, n))
-            });
-            return match res {
-                Ok((sink, n)) => {
-                    self.state = State::Open(sink);
-                    self.records += 1;
-                    self.bytes += n;
-                    Ok(())
-                }
-                // The stream is now in an unknown state; refuse further writes.
-                Err(source) => Err(self.write_error(source)),
-            };
-        }
-        self.line.clear();
-        serialize_doc(&mut self.line, doc).map_err(|source| IoError::Serialize {
-            path: self.path.clone(),
-            source,
-        })?;
-        self.write_line()
+        self.with_sink(|lines, sink| lines.doc(sink, doc))
     }
 
     /// Writes any JSON value as one line.
     pub fn write_value(&mut self, v: &serde_json::Value) -> Result<(), IoError> {
-        self.line.clear();
-        serde_json::to_writer(&mut self.line, v).map_err(|source| IoError::Serialize {
-            path: self.path.clone(),
-            source,
-        })?;
-        self.write_line()
+        self.with_sink(|lines, sink| lines.value(sink, v))
     }
 
-    /// The open part's stream, starting a part if none is open; the state is `Failed` until
-    /// the caller puts the stream back.
-    fn open_sink(&mut self) -> io::Result<Box<Sink>> {
-        match std::mem::replace(&mut self.state, State::Failed) {
-            State::Idle(out) => Sink::new(out, self.compression).map(Box::new),
-            State::Open(sink) => Ok(sink),
-            State::Failed => Err(io::Error::other("writer already failed")),
-        }
-    }
-
-    fn write_line(&mut self) -> Result<(), IoError> {
-        self.line.push(b'\n');
-        let n = self.line.len() as u64;
-        let res = self
-            .open_sink()
-            .and_then(|mut sink| sink.write_all(&self.line).map(|()| sink));
-        if self.line.capacity() > KEEP_LINE_BUF {
-            // One huge record must not pin its buffer for the rest of the run.
-            self.line = Vec::new();
-        }
-        match res {
-            Ok(sink) => {
+    /// Runs `f` on the open part's stream, starting a part if none is open.
+    fn with_sink(
+        &mut self,
+        f: impl FnOnce(&mut Lines, &mut Sink) -> Result<(), LineError>,
+    ) -> Result<(), IoError> {
+        let mut sink = match std::mem::replace(&mut self.state, State::Failed) {
+            State::Idle(out) => Sink::new(out, self.compression)
+                .map(Box::new)
+                .map_err(|e| self.write_error(e))?,
+            State::Open(sink) => sink,
+            State::Failed => {
+                return Err(self.write_error(io::Error::other("writer already failed")))
+            }
+        };
+        match f(&mut self.lines, &mut sink) {
+            Ok(()) => {
                 self.state = State::Open(sink);
-                self.records += 1;
-                self.bytes += n;
                 Ok(())
             }
-            // The stream is now in an unknown state; refuse further writes.
-            Err(source) => Err(self.write_error(source)),
+            Err(e) => {
+                let (err, broken) = e.into_io(&self.path);
+                if !broken {
+                    self.state = State::Open(sink);
+                }
+                // Otherwise the stream is in an unknown state: the writer stays `Failed`.
+                Err(err)
+            }
         }
     }
 
@@ -233,8 +202,8 @@ impl PartWriter {
                 self.state = State::Idle(out);
                 Ok(PartState {
                     len,
-                    records: self.records,
-                    bytes: self.bytes,
+                    records: self.lines.records,
+                    bytes: self.lines.bytes,
                 })
             }
             Err(source) => Err(self.write_error(source)),
@@ -261,12 +230,12 @@ impl PartWriter {
 
     /// Records written so far.
     pub fn records(&self) -> u64 {
-        self.records
+        self.lines.records
     }
 
     /// Uncompressed bytes written so far.
     pub fn bytes(&self) -> u64 {
-        self.bytes
+        self.lines.bytes
     }
 }
 
@@ -386,7 +355,7 @@ mod tests {
             .iter()
             .map(|d| {
                 let mut l = Vec::new();
-                serialize_doc(&mut l, d).unwrap();
+                crate::writer::serialize_doc(&mut l, d).unwrap();
                 String::from_utf8(l).unwrap() + "\n"
             })
             .collect();
@@ -398,7 +367,7 @@ mod tests {
             }
             assert_eq!(w.bytes(), want.len() as u64, "{c:?}");
             // The line buffer stayed small.
-            assert!(w.line.capacity() <= 2 << 20, "{}", w.line.capacity());
+            assert!(w.lines.buffer_capacity() <= 2 << 20);
             w.finish().unwrap();
             assert_eq!(decode(&p, c), want, "{c:?}");
         }

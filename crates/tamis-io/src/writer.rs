@@ -35,11 +35,7 @@ pub struct JsonlWriter {
     tmp: PathBuf,
     compression: Compression,
     sink: Option<Sink>,
-    /// Serialisation buffer reused for every line: one `write_all` per record keeps the
-    /// encoder's per-call overhead out of the per-field serialisation.
-    line: Vec<u8>,
-    records: u64,
-    bytes: u64,
+    lines: Lines,
     done: bool,
 }
 
@@ -183,6 +179,88 @@ pub(crate) fn write_large_doc(
     Ok(w.written)
 }
 
+/// Why a record could not be written: its serialisation failed before any byte reached the
+/// stream (the stream is intact), or the stream failed (it is in an unknown state).
+pub(crate) enum LineError {
+    Serialize(serde_json::Error),
+    Stream(io::Error),
+}
+
+impl LineError {
+    /// The [`IoError`] for output `path`, and whether the stream must be given up.
+    pub(crate) fn into_io(self, path: &Path) -> (IoError, bool) {
+        let path = path.to_path_buf();
+        match self {
+            LineError::Serialize(source) => (IoError::Serialize { path, source }, false),
+            LineError::Stream(source) => (IoError::Write { path, source }, true),
+        }
+    }
+}
+
+/// Turns records into JSONL lines on a [`Sink`] and counts them: the part both writers share.
+/// One reusable buffer and one `write_all` per record keep the encoder's per-call overhead out
+/// of the per-field serialisation.
+pub(crate) struct Lines {
+    line: Vec<u8>,
+    pub(crate) records: u64,
+    /// Uncompressed bytes written.
+    pub(crate) bytes: u64,
+}
+
+impl Lines {
+    pub(crate) fn new(records: u64, bytes: u64) -> Self {
+        Self {
+            line: Vec::with_capacity(64 << 10),
+            records,
+            bytes,
+        }
+    }
+
+    /// Writes `doc` as `{"text","id","metadata"}` and a newline.
+    pub(crate) fn doc(&mut self, sink: &mut Sink, doc: &Document) -> Result<(), LineError> {
+        if doc.text.len() > LARGE_TEXT {
+            let n = write_large_doc(sink, &mut self.line, doc).map_err(LineError::Stream)?;
+            self.records += 1;
+            self.bytes += n;
+            return Ok(());
+        }
+        self.line.clear();
+        serialize_doc(&mut self.line, doc).map_err(LineError::Serialize)?;
+        self.flush_line(sink)
+    }
+
+    /// Writes any JSON value as one line.
+    pub(crate) fn value(
+        &mut self,
+        sink: &mut Sink,
+        v: &serde_json::Value,
+    ) -> Result<(), LineError> {
+        self.line.clear();
+        serde_json::to_writer(&mut self.line, v).map_err(LineError::Serialize)?;
+        self.flush_line(sink)
+    }
+
+    /// The reusable buffer's capacity (tests check that huge records do not pin it).
+    #[cfg(test)]
+    pub(crate) fn buffer_capacity(&self) -> usize {
+        self.line.capacity()
+    }
+
+    fn flush_line(&mut self, sink: &mut Sink) -> Result<(), LineError> {
+        self.line.push(b'\n');
+        let n = self.line.len() as u64;
+        let res = sink.write_all(&self.line);
+        if self.line.capacity() > KEEP_LINE_BUF {
+            // One huge record must not pin its buffer for the rest of the run.
+            self.line = Vec::new();
+        }
+        res.map_err(LineError::Stream)?;
+        self.records += 1;
+        self.bytes += n;
+        Ok(())
+    }
+}
+
 /// Distinguishes temp files of writers created in the same process.
 static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
@@ -227,80 +305,39 @@ impl JsonlWriter {
             tmp,
             compression: c,
             sink: Some(sink),
-            line: Vec::with_capacity(64 << 10),
-            records: 0,
-            bytes: 0,
+            lines: Lines::new(0, 0),
             done: false,
         })
     }
 
     /// Writes one document as `{"text","id","metadata"}`.
     pub fn write(&mut self, doc: &Document) -> Result<(), IoError> {
-        if doc.text.len() > LARGE_TEXT {
-            let res = match self.sink.as_mut() {
-                Some(sink) => write_large_doc(sink, &mut self.line, doc),
-                None => Err(io::Error::other("writer already failed")),
-            };
-            return match res {
-                Ok(n) => {
-                    self.records += 1;
-                    self.bytes += n;
-                    Ok(())
-                }
-                Err(source) => {
-                    self.sink = None;
-                    Err(IoError::Write {
-                        path: self.path.clone(),
-                        source,
-                    })
-                }
-            };
-        }
-        self.line.clear();
-        serialize_doc(&mut self.line, doc).map_err(|source| IoError::Serialize {
-            path: self.path.clone(),
-            source,
-        })?;
-        self.write_line()
+        self.with_sink(|lines, sink| lines.doc(sink, doc))
     }
 
     /// Writes any JSON value as one line (used for quarantine and exclusion files).
     pub fn write_value(&mut self, v: &serde_json::Value) -> Result<(), IoError> {
-        self.line.clear();
-        serde_json::to_writer(&mut self.line, v).map_err(|source| IoError::Serialize {
-            path: self.path.clone(),
-            source,
-        })?;
-        self.write_line()
+        self.with_sink(|lines, sink| lines.value(sink, v))
     }
 
-    fn write_line(&mut self) -> Result<(), IoError> {
-        self.line.push(b'\n');
-        let sink = self.sink.as_mut().ok_or_else(|| IoError::Write {
-            path: self.path.clone(),
-            source: io::Error::other("writer already failed"),
-        })?;
-        let n = self.line.len() as u64;
-        let res = sink.write_all(&self.line);
-        if self.line.capacity() > KEEP_LINE_BUF {
-            // One huge record must not pin its buffer for the rest of the run.
-            self.line = Vec::new();
-        }
-        match res {
-            Ok(()) => {
-                self.records += 1;
-                self.bytes += n;
-                Ok(())
-            }
-            Err(source) => {
+    fn with_sink(
+        &mut self,
+        f: impl FnOnce(&mut Lines, &mut Sink) -> Result<(), LineError>,
+    ) -> Result<(), IoError> {
+        let Some(sink) = self.sink.as_mut() else {
+            return Err(IoError::Write {
+                path: self.path.clone(),
+                source: io::Error::other("writer already failed"),
+            });
+        };
+        f(&mut self.lines, sink).map_err(|e| {
+            let (err, broken) = e.into_io(&self.path);
+            if broken {
                 // The stream is now in an unknown state; refuse further writes.
                 self.sink = None;
-                Err(IoError::Write {
-                    path: self.path.clone(),
-                    source,
-                })
             }
-        }
+            err
+        })
     }
 
     /// Finishes the compressed stream, fsyncs and renames the file to its final name.
@@ -345,12 +382,12 @@ impl JsonlWriter {
 
     /// Records written so far.
     pub fn records(&self) -> u64 {
-        self.records
+        self.lines.records
     }
 
     /// Uncompressed bytes written so far.
     pub fn bytes(&self) -> u64 {
-        self.bytes
+        self.lines.bytes
     }
 }
 
