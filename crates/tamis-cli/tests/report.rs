@@ -534,7 +534,7 @@ fn report_of_the_shared_corpus_renders_in_a_browser() {
     );
     let domains = report["kept"]["domains"]["counts"].as_object().unwrap();
     assert!(domains.len() > 10, "{}", domains.len());
-    assert!(assert_marks_match_the_logs(&out, &docs_by_id(&[corpus.clone()])) > 5);
+    assert!(assert_marks_match_the_logs(&out, &docs_by_id(std::slice::from_ref(&corpus))) > 5);
     // pii replacements show as replacements.
     assert!(html.contains("<ins title=\"pii"), "no pii example");
     check_in_browser(&out, tmp.path());

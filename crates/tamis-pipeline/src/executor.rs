@@ -364,7 +364,12 @@ impl Run<'_> {
         let Processed { items, chunks } = done;
         let mut outcomes = Vec::with_capacity(items.len());
         let mut facts = Vec::with_capacity(items.len());
-        for (outs, tally, f) in chunks {
+        for Chunk {
+            outs,
+            tally,
+            facts: f,
+        } in chunks
+        {
             outcomes.extend(outs);
             facts.extend(f);
             for (acc, t) in self.tally.iter_mut().zip(&tally) {
@@ -478,7 +483,14 @@ impl Run<'_> {
 /// (with `--report`) the report's facts about each document, `None` for one that panicked.
 struct Processed {
     items: Vec<Item>,
-    chunks: Vec<(Vec<DocResult>, Vec<StepTally>, Vec<Option<DocFacts>>)>,
+    chunks: Vec<Chunk>,
+}
+
+/// One worker chunk of a batch: outcomes, the steps' tallies, the report's facts.
+struct Chunk {
+    outs: Vec<DocResult>,
+    tally: Vec<StepTally>,
+    facts: Vec<Option<DocFacts>>,
 }
 
 /// Filters a batch on the pool. Small chunks balance uneven document costs; per-chunk tallies
@@ -518,7 +530,7 @@ fn process_batch(
                         res
                     })
                     .collect();
-                (outs, tally, facts)
+                Chunk { outs, tally, facts }
             })
             .collect()
     });

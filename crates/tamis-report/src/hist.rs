@@ -32,7 +32,7 @@ pub fn lower(b: usize) -> u64 {
         return 0;
     }
     let e = (b - 1) / 2;
-    if (b - 1) % 2 == 0 {
+    if b % 2 == 1 {
         return 1u64 << e;
     }
     // Smallest n with n^2 >= 2^(2e+1): integer square root, rounded up.

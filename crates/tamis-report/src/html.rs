@@ -41,7 +41,8 @@ h3{font-size:14px;margin:14px 0 6px}
 .kpis{display:flex;gap:26px;flex-wrap:wrap;margin-top:8px}
 .kpi b{display:block;font-size:19px}
 table{border-collapse:collapse;margin:6px 0}
-th,td{padding:3px 10px;text-align:right;border-bottom:1px solid var(--line);vertical-align:middle}
+th,td{padding:3px 10px;text-align:right;border-bottom:1px solid var(--line);vertical-align:middle;white-space:nowrap}
+td.l,pre{white-space:normal}
 th:first-child,td:first-child{text-align:left}
 th{font-weight:600;color:var(--mut);font-size:12px}
 td.l{text-align:left}
@@ -107,14 +108,13 @@ fn esc(s: &str) -> String {
 
 fn int(n: u64) -> String {
     let s = n.to_string();
-    let mut o = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            o.push(',');
-        }
-        o.push(c);
-    }
-    o
+    let groups: Vec<&str> = s
+        .as_bytes()
+        .rchunks(3)
+        .rev()
+        .map(|g| std::str::from_utf8(g).unwrap_or(""))
+        .collect();
+    groups.join(",")
 }
 
 fn bytes(n: u64) -> String {
@@ -233,6 +233,9 @@ fn header(h: &mut String, title: &str, stats: &Value) {
     h.push_str("</nav></header>");
 }
 
+/// A funnel row: step, documents in, dropped, and bytes in, dropped and out when recorded.
+type FunnelRow = (String, u64, u64, Option<(u64, u64, u64)>);
+
 fn funnel(h: &mut String, data: &ReportData, stats: &Value) {
     open_section(h, "funnel");
     let read = u(stats, "read").max(data.input.docs);
@@ -261,7 +264,7 @@ fn funnel(h: &mut String, data: &ReportData, stats: &Value) {
             int(q)
         );
     }
-    let steps: Vec<(String, u64, u64, Option<(u64, u64, u64)>)> = if data.steps.is_empty() {
+    let steps: Vec<FunnelRow> = if data.steps.is_empty() {
         stats["steps"]
             .as_array()
             .map(|a| {
@@ -578,7 +581,7 @@ fn lengths(h: &mut String, data: &ReportData) {
     open_section(h, "lengths");
     h.push_str(
         "<p class=\"muted\">Share of documents per length bin (two bins per doubling, log \
-         scale), as read and as kept. Words are runs of non-whitespace (ASCII whitespace). Tokens \
+         scale), as read and as kept. Words are split on ASCII spaces and control characters. Tokens \
          are <code>metadata.token_count</code> where present (the <code>token_count</code> step \
          writes it, GPT-2); tamis does not tokenise for the report.</p><div class=\"cols\">",
     );
