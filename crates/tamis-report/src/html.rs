@@ -46,7 +46,7 @@ td.l,pre{white-space:normal}
 th:first-child,td:first-child{text-align:left}
 th{font-weight:600;color:var(--mut);font-size:12px}
 td.l{text-align:left}
-.bar{width:220px;height:11px;background:var(--soft);border-radius:2px;position:relative}
+.bar{width:150px;height:11px;background:var(--soft);border-radius:2px;position:relative}
 .bar span{display:block;height:100%;background:var(--a);border-radius:2px}
 .bar.drop span{background:var(--b)}
 .bar.kept span{background:var(--k)}

@@ -17,7 +17,7 @@ pub use acc::{
     before, domain, Before, DocFacts, Population, ReportData, RuleTally, Shape, StepFlow,
     DOMAIN_CAP, FORMAT, SAMPLES_PER_CATEGORY,
 };
-pub use dedup::{ClusterExample, DedupSummary};
+pub use dedup::{ClusterExample, DedupSummary, CLUSTERS, MEMBERS};
 pub use hist::Hist;
 pub use sample::{stable_hash, Mark, Sample, Samples};
 pub use top::TopCounts;
