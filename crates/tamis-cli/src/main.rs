@@ -36,6 +36,10 @@ enum Command {
     /// Recheck a finished run's outputs against its manifest.json: sizes, SHA-256 checksums,
     /// record counts, and that every input and the run balance.
     Verify(VerifyArgs),
+    /// Render OUTDIR/report.html, one self-contained page (funnel, drop reasons, languages,
+    /// domains, lengths, highlighted examples, dedup clusters), from the data a
+    /// `tamis run --report` accumulated.
+    Report(VerifyArgs),
     /// Identify the language of each input line, like `fasttext predict-prob`: per line, the
     /// top K `label<TAB>score` pairs.
     Lid(LidArgs),
@@ -227,6 +231,10 @@ struct RunArgs {
     /// (default 1G); small values exercise rolling in tests.
     #[arg(long, hide = true, default_value = "1G", value_parser = parse_bytes)]
     max_file_bytes: usize,
+    /// Also accumulate report data while running (OUTDIR/report.json) and write
+    /// OUTDIR/report.html, a self-contained page showing what each step did.
+    #[arg(long)]
+    report: bool,
 }
 
 #[derive(clap::Args)]
@@ -312,6 +320,11 @@ fn real_main() -> Result<ExitCode> {
                 Ok(ExitCode::from(1))
             }
         },
+        Command::Report(args) => {
+            let page = tamis_pipeline::report::write_html(&args.dir)?;
+            println!("{}", page.display());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Lid(args) => {
             lid(args)?;
             Ok(ExitCode::SUCCESS)
@@ -358,14 +371,23 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     opts.read.max_decompressed_bytes = args.max_decompressed_bytes.map(|n| n as u64);
     opts.checkpoint_every = args.checkpoint_every;
     opts.max_file_bytes = args.max_file_bytes as u64;
+    opts.report = args.report;
     match tamis_pipeline::run_spec(&spec, &opts) {
         Ok(stats) => {
             eprint!("{}", stats.summary_table());
+            if opts.report {
+                let page = tamis_pipeline::report::write_html(&opts.out_dir)?;
+                eprintln!("report in {}", page.display());
+            }
             eprintln!("outputs in {}", opts.out_dir.display());
             Ok(ExitCode::SUCCESS)
         }
         Err(RunError::TooManyErrors { limit, dir, stats }) => {
             eprint!("{}", stats.summary_table());
+            if opts.report {
+                let page = tamis_pipeline::report::write_html(&opts.out_dir)?;
+                eprintln!("report in {}", page.display());
+            }
             eprintln!(
                 "error: stopped after {limit} quarantined records (--max-errors); see {}",
                 dir.display()

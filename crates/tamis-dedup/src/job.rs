@@ -227,7 +227,13 @@ pub struct DedupJob {
     /// Told how far the stages that read the inputs have got: `(stage, bytes read, total
     /// bytes)`, bytes as stored on disk, over the files this process handles.
     pub progress: Option<ProgressFn>,
+    /// Told of every document the filter stage writes (for `tamis run --report`).
+    pub observer: Option<FilterObserver>,
 }
+
+/// See [`DedupJob::observer`]: the document as written, its cluster `(size, id)` when it has
+/// duplicates, and whether it was kept. Called in input order, file by file.
+pub type FilterObserver = std::sync::Arc<dyn Fn(&Document, Option<(u64, u64)>, bool) + Send + Sync>;
 
 /// See [`DedupJob::progress`].
 pub type ProgressFn = std::sync::Arc<dyn Fn(&str, u64, u64) + Send + Sync>;
@@ -628,6 +634,7 @@ impl DedupJob {
                             Ok(None) => {
                                 counts.kept += 1;
                                 kept.write(&doc)?;
+                                self.observe(&doc, None, true);
                             }
                             Ok(Some((edited, _)))
                                 if tamis_text::py::strip(&edited.text).is_empty() =>
@@ -637,12 +644,14 @@ impl DedupJob {
                                     .insert("filter_reason".into(), Value::from(reason));
                                 counts.dropped += 1;
                                 dropped.write(&doc)?;
+                                self.observe(&doc, None, false);
                             }
                             Ok(Some((edited, lines))) => {
                                 counts.removed_lines += lines as u64;
                                 counts.removed_bytes += (doc.text.len() - edited.text.len()) as u64;
                                 counts.kept += 1;
                                 kept.write(&edited)?;
+                                self.observe(&edited, None, true);
                             }
                             Err(e) => {
                                 let q = Quarantined::new(loc, "invalid_edit_log", e.to_string());
@@ -665,6 +674,7 @@ impl DedupJob {
                         .key();
                         let size = info.map_or(1, |c| c.size);
                         doc.metadata.insert(size_key.into(), Value::from(size));
+                        let cluster = info.map(|c| (c.size, c.id));
                         match info {
                             Some(c) if c.root != me => {
                                 doc.metadata.insert(id_key.into(), Value::from(c.id));
@@ -672,15 +682,18 @@ impl DedupJob {
                                     .insert("filter_reason".into(), Value::from(reason));
                                 counts.dropped += 1;
                                 dropped.write(&doc)?;
+                                self.observe(&doc, cluster, false);
                             }
                             Some(c) => {
                                 doc.metadata.insert(id_key.into(), Value::from(c.id));
                                 counts.kept += 1;
                                 kept.write(&doc)?;
+                                self.observe(&doc, cluster, true);
                             }
                             None => {
                                 counts.kept += 1;
                                 kept.write(&doc)?;
+                                self.observe(&doc, None, true);
                             }
                         }
                     }
@@ -763,6 +776,12 @@ impl DedupJob {
         }
         write_json(&self.out_dir.join("stats.json"), &stats)?;
         Ok(stats)
+    }
+
+    fn observe(&self, doc: &Document, cluster: Option<(u64, u64)>, kept: bool) {
+        if let Some(f) = &self.observer {
+            f(doc, cluster, kept);
+        }
     }
 
     /// All four stages and the stats, on this machine.

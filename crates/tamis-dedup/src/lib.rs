@@ -21,7 +21,8 @@ use std::path::{Path, PathBuf};
 
 pub use cluster::Survivor;
 pub use job::{
-    DedupJob, ExactKey, FileCounts, Method, ProgressFn, Shard, RULE_CORPUS_REPEATED_LINE,
+    DedupJob, ExactKey, FileCounts, FilterObserver, Method, ProgressFn, Shard,
+    RULE_CORPUS_REPEATED_LINE,
 };
 pub use minhash::{MinHasher, MinhashConfig, MinhashError, MERSENNE_61};
 pub use numpy_rng::Mt19937;

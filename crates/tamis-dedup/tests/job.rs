@@ -32,6 +32,7 @@ fn job_with(method: Method, inputs: &[PathBuf], out: &Path, memory: usize) -> De
         compression: Compression::Zstd,
         read: ReadOptions::default(),
         progress: None,
+        observer: None,
     }
 }
 

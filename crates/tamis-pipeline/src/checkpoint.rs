@@ -42,6 +42,9 @@ pub(crate) struct RunKey {
     /// `--output-template`.
     #[serde(default)]
     pub output_template: Option<String>,
+    /// `--report`: a run resumed with it must have accumulated the report from the start.
+    #[serde(default)]
+    pub report: bool,
 }
 
 fn jsonl() -> String {
@@ -71,6 +74,7 @@ impl RunKey {
             add_file_path: r.add_file_path,
             format: opts.format.name().to_owned(),
             output_template: opts.output_template.as_ref().map(|t| t.as_str().to_owned()),
+            report: opts.report,
         }
     }
 
@@ -78,7 +82,7 @@ impl RunKey {
     pub fn first_difference(&self, other: &RunKey) -> Option<&'static str> {
         let a = serde_json::to_value(self).unwrap_or_default();
         let b = serde_json::to_value(other).unwrap_or_default();
-        const FIELDS: [(&str, &str); 12] = [
+        const FIELDS: [(&str, &str); 13] = [
             ("inputs", "list of input files (or their sizes)"),
             ("compression", "--compression"),
             ("checkpoint_every", "--checkpoint-every"),
@@ -91,6 +95,7 @@ impl RunKey {
             ("add_file_path", "file_path setting"),
             ("format", "--format"),
             ("output_template", "--output-template"),
+            ("report", "--report"),
         ];
         FIELDS
             .into_iter()
@@ -120,6 +125,8 @@ pub(crate) struct SavedRoll {
 pub(crate) struct SavedTally {
     pub counters: BTreeMap<String, u64>,
     pub nanos: u128,
+    #[serde(default)]
+    pub bytes: [u64; 3],
 }
 
 /// `OUT/.checkpoint.json`: the run's state when every output was last made durable.
@@ -142,6 +149,10 @@ pub(crate) struct Checkpoint {
     pub current_input: Option<InputAccount>,
     /// `kept`, `dropped`, `quarantine`, in that order.
     pub outputs: Vec<SavedRoll>,
+    /// The report's data so far (`--report`), so a resumed run's report equals an
+    /// uninterrupted one's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<Box<tamis_report::ReportData>>,
 }
 
 impl Checkpoint {

@@ -135,6 +135,7 @@ pub fn dedup(opts: &DedupOptions) -> Result<Option<Value>, DedupRunError> {
         compression: opts.compression,
         read: ReadOptions::default(),
         progress: progress_bar(opts.progress),
+        observer: None,
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)

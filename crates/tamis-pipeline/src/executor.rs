@@ -23,6 +23,7 @@ use crate::parquet_out::{convert_outputs, OutputFormat};
 use crate::spec::{Outcome, Pipeline, StepTally};
 use crate::stats::{RunStats, StepStats};
 use crate::template::{split_outputs, OutputTemplate};
+use tamis_report::{DocFacts, ReportData, StepFlow};
 
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -49,6 +50,8 @@ pub struct RunOptions {
     pub format: OutputFormat,
     /// Kept outputs go under `kept/<expansion>/` by metadata (`--output-template`).
     pub output_template: Option<OutputTemplate>,
+    /// Accumulate the report's data while running and write `report.json` (`--report`).
+    pub report: bool,
 }
 
 /// Text bytes read after which a checkpoint is taken even before `checkpoint_every` records,
@@ -71,6 +74,7 @@ impl RunOptions {
             checkpoint_every: 10_000,
             format: OutputFormat::Jsonl,
             output_template: None,
+            report: false,
         }
     }
 }
@@ -130,6 +134,11 @@ pub(crate) fn clear_out_dir(dir: &Path, overwrite: bool) -> Result<(), RunError>
         source,
     };
     let marks = ["stats.json", MANIFEST, CHECKPOINT];
+    let extra = [
+        INPUT_LOG,
+        tamis_report::REPORT_JSON,
+        tamis_report::REPORT_HTML,
+    ];
     let has_outputs =
         marks.iter().any(|m| dir.join(m).exists()) || SUBDIRS.iter().any(|s| dir.join(s).exists());
     if has_outputs {
@@ -142,7 +151,7 @@ pub(crate) fn clear_out_dir(dir: &Path, overwrite: bool) -> Result<(), RunError>
                 std::fs::remove_dir_all(&p).map_err(io)?;
             }
         }
-        for m in marks.iter().chain(&[INPUT_LOG]) {
+        for m in marks.iter().chain(&extra) {
             let _ = std::fs::remove_file(dir.join(m));
         }
     }
@@ -320,6 +329,8 @@ struct Run<'a> {
     /// Elapsed time of earlier, interrupted sessions of this run.
     elapsed_before: f64,
     start: Instant,
+    /// The report's data (`--report`), fed in input order.
+    report: Option<ReportData>,
 }
 
 impl Run<'_> {
@@ -352,15 +363,35 @@ impl Run<'_> {
     fn write(&mut self, done: Processed) -> Result<(), RunError> {
         let Processed { items, chunks } = done;
         let mut outcomes = Vec::with_capacity(items.len());
-        for (outs, tally) in chunks {
+        let mut facts = Vec::with_capacity(items.len());
+        for Chunk {
+            outs,
+            tally,
+            facts: f,
+        } in chunks
+        {
             outcomes.extend(outs);
+            facts.extend(f);
             for (acc, t) in self.tally.iter_mut().zip(&tally) {
                 acc.counters.merge(&t.counters);
                 acc.nanos += t.nanos;
+                acc.bytes_in += t.bytes_in;
+                acc.bytes_dropped += t.bytes_dropped;
+                acc.bytes_out += t.bytes_out;
             }
         }
+        let mut facts = facts.into_iter();
         for (item, outcome) in items.into_iter().zip(outcomes) {
             let Item { mut doc, loc, file } = item;
+            if let (Some(report), Some(Some(f))) = (&mut self.report, facts.next()) {
+                let dropped = match &outcome {
+                    DocResult::Done(Outcome::Dropped { step, reason }) => {
+                        Some((self.step_ids[*step], reason.as_str()))
+                    }
+                    _ => None,
+                };
+                report.observe(f, dropped);
+            }
             match outcome {
                 DocResult::Done(Outcome::Kept) => {
                     self.stamp(&mut doc);
@@ -435,42 +466,71 @@ impl Run<'_> {
                 .map(|t| SavedTally {
                     counters: t.counters.iter().map(|(k, v)| (k.to_owned(), v)).collect(),
                     nanos: t.nanos,
+                    bytes: [t.bytes_in, t.bytes_dropped, t.bytes_out],
                 })
                 .collect(),
             inputs_logged,
             inputs_log_len,
             current_input: self.inputs.get(file).cloned(),
             outputs,
+            report: self.report.clone().map(Box::new),
         }
         .save(&self.opts.out_dir)
     }
 }
 
-/// A filtered batch: the documents (edited by the steps) and, per chunk, outcomes and tallies.
+/// A filtered batch: the documents (edited by the steps) and, per chunk, outcomes, tallies and
+/// (with `--report`) the report's facts about each document, `None` for one that panicked.
 struct Processed {
     items: Vec<Item>,
-    chunks: Vec<(Vec<DocResult>, Vec<StepTally>)>,
+    chunks: Vec<Chunk>,
+}
+
+/// One worker chunk of a batch: outcomes, the steps' tallies, the report's facts.
+struct Chunk {
+    outs: Vec<DocResult>,
+    tally: Vec<StepTally>,
+    facts: Vec<Option<DocFacts>>,
 }
 
 /// Filters a batch on the pool. Small chunks balance uneven document costs; per-chunk tallies
 /// are summed afterwards, and sums do not depend on how the work was split.
-fn process_batch(pipeline: &Pipeline, pool: &rayon::ThreadPool, mut items: Vec<Item>) -> Processed {
+fn process_batch(
+    pipeline: &Pipeline,
+    pool: &rayon::ThreadPool,
+    mut items: Vec<Item>,
+    report: bool,
+) -> Processed {
     let chunks = pool.install(|| {
         items
             .par_chunks_mut(8)
             .map(|chunk| {
                 let mut tally = pipeline.new_tally();
                 let mut cache = DocCache::default();
+                let mut facts = Vec::new();
                 let outs = chunk
                     .iter_mut()
                     .map(|item| {
-                        catch_unwind(AssertUnwindSafe(|| {
+                        // The report needs the document as read; taken here, on the workers.
+                        let before = report.then(|| tamis_report::before(&item.doc));
+                        let res = catch_unwind(AssertUnwindSafe(|| {
                             pipeline.process(&mut item.doc, &mut tally, &mut cache)
                         }))
-                        .map_or_else(|p| DocResult::Panicked(panic_message(&p)), DocResult::Done)
+                        .map_or_else(|p| DocResult::Panicked(panic_message(&p)), DocResult::Done);
+                        if let Some(b) = before {
+                            facts.push(match &res {
+                                DocResult::Done(o) => Some(DocFacts::after(
+                                    b,
+                                    &item.doc,
+                                    matches!(o, Outcome::Dropped { .. }),
+                                )),
+                                DocResult::Panicked(_) => None,
+                            });
+                        }
+                        res
                     })
                     .collect();
-                (outs, tally)
+                Chunk { outs, tally, facts }
             })
             .collect()
     });
@@ -544,6 +604,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunStats, RunError>
         log: None,
         elapsed_before: 0.0,
         start,
+        report: opts.report.then(ReportData::default),
     };
     let (first_file, skip) = match &saved {
         Some(c) => {
@@ -570,7 +631,8 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunStats, RunError>
         let mut hand_off = |run: &mut Run<'_>, batch: Vec<Item>| -> Result<(), RunError> {
             let previous = inflight.take().map(join_batch).transpose()?;
             if !batch.is_empty() {
-                inflight = Some(scope.spawn(move || process_batch(pipeline, pool, batch)));
+                let report = opts.report;
+                inflight = Some(scope.spawn(move || process_batch(pipeline, pool, batch, report)));
             }
             if let Some(done) = previous {
                 run.write(done)?;
@@ -652,6 +714,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunStats, RunError>
         inputs,
         fingerprint,
         elapsed_before,
+        report,
         ..
     } = run;
     let mut records = BTreeMap::new();
@@ -685,6 +748,22 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunStats, RunError>
         &records,
     )?;
     manifest.save(&opts.out_dir)?;
+    if let Some(mut report) = report {
+        report.steps = step_ids
+            .iter()
+            .zip(&tally)
+            .map(|(id, t)| StepFlow {
+                step: (*id).to_owned(),
+                docs_in: t.counters.get("total"),
+                docs_dropped: t.counters.get("dropped"),
+                bytes_in: t.bytes_in,
+                bytes_dropped: t.bytes_dropped,
+                bytes_out: t.bytes_out,
+                time_s: t.nanos as f64 / 1e9,
+            })
+            .collect();
+        write_report(&opts.out_dir, &report)?;
+    }
     write_stats(&opts.out_dir, &stats)?;
     remove_checkpoint(&opts.out_dir)?;
     let _ = std::fs::remove_file(opts.out_dir.join(INPUT_LOG));
@@ -759,6 +838,10 @@ fn restore(run: &mut Run<'_>, c: &Checkpoint) -> Result<(), RunError> {
             t.counters.add(k, *v);
         }
         t.nanos = saved.nanos;
+        [t.bytes_in, t.bytes_dropped, t.bytes_out] = saved.bytes;
+    }
+    if opts.report {
+        run.report = Some(c.report.as_deref().cloned().unwrap_or_default());
     }
     let (log, accounts) = InputLog::resume(&opts.out_dir, c.inputs_log_len, c.inputs_logged)?;
     run.log = Some(log);
@@ -788,6 +871,11 @@ fn join_batch(handle: std::thread::ScopedJoinHandle<'_, Processed>) -> Result<Pr
     handle
         .join()
         .map_err(|p| RunError::Threads(format!("batch worker failed: {}", panic_message(&p))))
+}
+
+/// `report.json`, written before `stats.json` (the mark of a finished run).
+pub(crate) fn write_report(dir: &Path, report: &ReportData) -> Result<(), RunError> {
+    crate::checkpoint::write_json_atomic(&dir.join(tamis_report::REPORT_JSON), report, false)
 }
 
 pub(crate) fn write_stats(dir: &Path, stats: &RunStats) -> Result<(), RunError> {

@@ -31,3 +31,5 @@ pub use verify::{verify, VerifyError, VerifySummary};
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Language identification (fastText-format models), for `tamis lid`.
 pub use tamis_lid as lid;
+/// The run report (`tamis run --report`, `tamis report`).
+pub use tamis_report as report;

@@ -17,11 +17,14 @@ use tamis_dedup::{dedup_step, DedupJob, Method, DEDUP_STEP_IDS};
 use tamis_io::{expand_inputs, Compression};
 
 use crate::checkpoint::{write_json_atomic, Manifest, RunKey, CHECKPOINT};
-use crate::executor::{clear_out_dir, create_subdirs, run, write_stats, RunError, RunOptions};
+use crate::executor::{
+    clear_out_dir, create_subdirs, run, write_report, write_stats, RunError, RunOptions,
+};
 use crate::parquet_out::{convert_dir, count_records, OutputFormat};
 use crate::spec::{Pipeline, PipelineSpec, SpecError};
 use crate::stats::{RunStats, StepStats};
 use crate::template::{split_outputs, walk};
+use tamis_report::{DedupSummary, DocFacts, ReportData, StepFlow};
 
 enum Phase {
     Steps(Pipeline),
@@ -77,6 +80,24 @@ pub fn run_spec(spec: &PipelineSpec, opts: &RunOptions) -> Result<RunStats, RunE
         }
     };
     collect_outputs(&dirs, &opts.out_dir)?;
+    if opts.report {
+        // Each phase wrote its own report data; the run's is their sequence.
+        let mut report: Option<ReportData> = None;
+        for dir in &dirs {
+            let path = dir.join(tamis_report::REPORT_JSON);
+            let phase: ReportData = load_json(&path)?.ok_or_else(|| RunError::Resume {
+                dir: dir.clone(),
+                message: format!("{} is missing", path.display()),
+            })?;
+            match &mut report {
+                None => report = Some(phase),
+                Some(r) => r.then(phase),
+            }
+        }
+        if let Some(r) = report {
+            write_report(&opts.out_dir, &r)?;
+        }
+    }
     if let Some(t) = &opts.output_template {
         // Files left at the top of kept/ are the ones not split yet.
         let mut kept = Vec::new();
@@ -292,6 +313,46 @@ fn run_dedup(
 ) -> Result<RunStats, RunError> {
     let files = expand_inputs(inputs);
     let n_files = files.len() as u64;
+    let step = method.name();
+    let reason = method.reason();
+    // With --report, every document the filter stage writes is added to the phase's report,
+    // in input order (the stage reads its inputs one after another).
+    let report = opts.report.then(|| {
+        let data = ReportData {
+            dedup: vec![DedupSummary::new(step)],
+            steps: vec![StepFlow {
+                step: step.to_owned(),
+                ..StepFlow::default()
+            }],
+            ..ReportData::default()
+        };
+        std::sync::Arc::new(std::sync::Mutex::new(data))
+    });
+    let observer = report.clone().map(|r| {
+        let f: tamis_dedup::FilterObserver = std::sync::Arc::new(
+            move |doc: &tamis_core::Document, cluster: Option<(u64, u64)>, kept: bool| {
+                let mut r = r.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                let facts = DocFacts::after(tamis_report::before(doc), doc, !kept);
+                if let Some(d) = r.dedup.first_mut() {
+                    let url = facts.url.as_deref();
+                    d.observe(&doc.id, facts.id_hash, url, &doc.text, cluster, kept);
+                }
+                if let Some(s) = r.steps.first_mut() {
+                    let len = doc.text.len() as u64;
+                    s.docs_in += 1;
+                    s.bytes_in += len;
+                    if kept {
+                        s.bytes_out += len;
+                    } else {
+                        s.docs_dropped += 1;
+                        s.bytes_dropped += len;
+                    }
+                }
+                r.observe(facts, (!kept).then_some((step, reason)));
+            },
+        );
+        f
+    });
     let job = DedupJob {
         method,
         inputs: files,
@@ -301,6 +362,7 @@ fn run_dedup(
         compression: opts.compression,
         read: opts.read.clone(),
         progress: crate::dedup::progress_bar(opts.progress),
+        observer,
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
@@ -314,6 +376,16 @@ fn run_dedup(
     let mut counters = step.as_object().cloned().unwrap_or_default();
     counters.remove("step");
     let time_s = v["elapsed_s"].as_f64().unwrap_or(0.0);
+    if let Some(r) = report {
+        let mut data = r
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        if let Some(s) = data.steps.first_mut() {
+            s.time_s = time_s;
+        }
+        write_report(dir, &data)?;
+    }
     Ok(RunStats {
         read: n("read"),
         kept: n("kept"),

@@ -185,11 +185,16 @@ pub struct Pipeline {
     fingerprint: String,
 }
 
-/// Per-thread accumulators for one pipeline: each step's counters and time.
+/// Per-thread accumulators for one pipeline: each step's counters, time and text bytes.
 #[derive(Debug, Default, Clone)]
 pub struct StepTally {
     pub counters: Counters,
     pub nanos: u128,
+    /// Text bytes of the documents entering the step, of those it dropped (as they entered)
+    /// and of those it passed on (as it left them), for the report's funnel.
+    pub bytes_in: u64,
+    pub bytes_dropped: u64,
+    pub bytes_out: u64,
 }
 
 /// Where a document ended.
@@ -229,6 +234,7 @@ impl Pipeline {
         cache.clear();
         for (i, (step, t)) in self.steps.iter().zip(tally.iter_mut()).enumerate() {
             let start = Instant::now();
+            let len_in = doc.text.len() as u64;
             let verdict = step.process(
                 doc,
                 &mut Ctx {
@@ -238,7 +244,9 @@ impl Pipeline {
             );
             t.nanos += start.elapsed().as_nanos();
             t.counters.incr("total");
+            t.bytes_in += len_in;
             if let Verdict::Drop(reason) = verdict {
+                t.bytes_dropped += len_in;
                 t.counters.incr("dropped");
                 t.counters.incr(&format!("dropped_{reason}"));
                 return Outcome::Dropped {
@@ -247,6 +255,7 @@ impl Pipeline {
                 };
             }
             t.counters.incr("forwarded");
+            t.bytes_out += doc.text.len() as u64;
         }
         Outcome::Kept
     }
