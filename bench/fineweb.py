@@ -4,8 +4,8 @@
 usage: bench/fineweb.py [--shared ../shared] [--skip-datatrove] [--repeat 10]
 
 Builds the input from ../shared/data/corpus/{pages,articles}.jsonl.zst, runs datatrove's real
-pipeline (one task, one worker) and `tamis run --preset fineweb --threads 1` on it, then tamis on
-a corpus `--repeat` times larger (the same documents repeated) to show memory stays flat, and
+pipeline (one task, one worker) and `tamis run --preset fineweb-text --threads 1` on it, then
+tamis on a corpus `--repeat` times larger (the same documents repeated) to show memory stays flat, and
 tamis on all cores. Prints docs/s, MB/s (UTF-8 text bytes), peak RSS and the speed ratio.
 Needs: a release build (cargo build --release), pip install 'datatrove==0.10.1' spacy zstandard
 """
@@ -79,7 +79,7 @@ def main():
         (f"tamis, 1 core, {args.repeat}x corpus", xn, args.repeat, 1),
         (f"tamis, {os.cpu_count()} cores", x1, 1, 0),
     ]:
-        secs, rss = timed([tamis, "run", "--preset", "fineweb", inp, "-o", os.path.join(work, "t-out"),
+        secs, rss = timed([tamis, "run", "--preset", "fineweb-text", inp, "-o", os.path.join(work, "t-out"),
                            "--overwrite", "--threads", str(threads), "--no-progress"],
                           one_core=threads == 1)
         row(name, secs, rss, docs * mult, text_bytes * mult)

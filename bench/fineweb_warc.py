@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""FineWeb's whole WARC recipe, side by side: `tamis run --preset fineweb-warc --threads 1`
+"""FineWeb's whole WARC recipe, side by side: `tamis run --preset fineweb --threads 1`
 against datatrove 0.10.1 running examples/fineweb.py's pipeline (bench/datatrove_fineweb_warc.py)
 on the same WARC file, built from the shared extraction pages (../shared/data/extraction/*:
 scrapinghub, trafilatura-eval, cleaneval-dev, cleaneval-final), one gzip member per record as
@@ -95,11 +95,11 @@ def main():
     gb = size / 1e9
     print(f"input: {records} records, {size / 1e6:.1f} MB uncompressed WARC")
     t_out = os.path.join(work, "tamis")
-    t_cpu = cpu_run([args.tamis, "run", "--preset", "fineweb-warc", "--threads", "1",
+    t_cpu = cpu_run([args.tamis, "run", "--preset", "fineweb", "--threads", "1",
                      "--no-progress", warc_dir, "-o", t_out])
     t_kept = json.load(open(os.path.join(t_out, "stats.json")))["kept"]
     print(f"tamis:     {t_cpu:8.2f} CPU-s  {t_cpu / gb:10.1f} CPU-s/GB  kept {t_kept}")
-    rows = [("tamis `--preset fineweb-warc --threads 1`", t_cpu, t_kept)]
+    rows = [("tamis `--preset fineweb --threads 1`", t_cpu, t_kept)]
     if not args.skip_datatrove:
         d_work = os.path.join(work, "datatrove")
         d_cpu = cpu_run([sys.executable, os.path.join(ROOT, "bench", "datatrove_fineweb_warc.py"),

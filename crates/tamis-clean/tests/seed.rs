@@ -80,7 +80,7 @@ fn check_seed(text: &str, labels: &str) {
         "the raw seed page should fail FineWeb"
     );
     if let Err(e) = fineweb_verdict(&doc.text) {
-        panic!("cleaned seed page fails the fineweb preset: {e}");
+        panic!("cleaned seed page fails the fineweb-text preset: {e}");
     }
 }
 

@@ -375,6 +375,20 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     match tamis_pipeline::run_spec(&spec, &opts) {
         Ok(stats) => {
             eprint!("{}", stats.summary_table());
+            // The likeliest surprise: text input given to a preset made for web archives.
+            let no_url: u64 = stats
+                .steps
+                .iter()
+                .filter(|s| s.step == "url_filter")
+                .map(|s| s.get("dropped_missing_url"))
+                .sum();
+            if no_url > 0 {
+                eprintln!(
+                    "note: {no_url} documents had no metadata.url and were dropped by url_filter; \
+                     web archives set it, for text that is already extracted use \
+                     --preset fineweb-text"
+                );
+            }
             if opts.report {
                 let page = tamis_pipeline::report::write_html(&opts.out_dir)?;
                 eprintln!("report in {}", page.display());
@@ -564,10 +578,10 @@ fn list_filters() -> Result<()> {
         writeln!(out, "  {id:<20} {what}")?;
     }
     writeln!(out, "\npresets:")?;
-    for (name, text) in tamis_pipeline::presets() {
-        let spec = PipelineSpec::from_toml(text, name)?;
+    for p in tamis_pipeline::presets() {
+        let spec = PipelineSpec::from_toml(p.toml, p.name)?;
         let steps: Vec<&str> = spec.steps.iter().map(|s| s.kind.as_str()).collect();
-        writeln!(out, "  {:<20} {}", name, steps.join(" -> "))?;
+        writeln!(out, "  {:<20} {}: {}", p.name, p.input, steps.join(" -> "))?;
     }
     Ok(())
 }

@@ -16,7 +16,7 @@ fn sample_run_writes_layout_and_balances() {
     let o = tamis_ok(&[
         "run",
         "--preset",
-        "fineweb",
+        "fineweb-text",
         sample.to_str().unwrap(),
         "-o",
         out.to_str().unwrap(),
@@ -54,7 +54,7 @@ fn sample_run_writes_layout_and_balances() {
     let o = tamis(&[
         "run",
         "--preset",
-        "fineweb",
+        "fineweb-text",
         sample.to_str().unwrap(),
         "-o",
         out.to_str().unwrap(),
@@ -73,7 +73,7 @@ fn output_bytes_do_not_depend_on_thread_count() {
         tamis_ok(&[
             "run",
             "--preset",
-            "fineweb",
+            "fineweb-text",
             input.to_str().unwrap(),
             "-o",
             out.to_str().unwrap(),
@@ -121,7 +121,7 @@ fn every_fault_is_quarantined_and_counted() {
     tamis_ok(&[
         "run",
         "--preset",
-        "fineweb",
+        "fineweb-text",
         dir.to_str().unwrap(),
         missing.to_str().unwrap(),
         "-o",
@@ -176,7 +176,7 @@ fn max_errors_stops_the_run_with_balanced_counts() {
     let o = tamis(&[
         "run",
         "--preset",
-        "fineweb",
+        "fineweb-text",
         input.to_str().unwrap(),
         "-o",
         out.to_str().unwrap(),
@@ -207,10 +207,42 @@ fn filters_and_explain_describe_every_step() {
         "gopher_quality",
         "c4_quality",
         "fineweb_quality",
-        "fineweb",
     ] {
         assert!(text.contains(id), "{text}");
     }
+    // Each preset's line: what it reads and its steps in order.
+    let line = |name: &str| {
+        text.lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("no preset {name}: {text}"))
+            .split_whitespace()
+            .skip(1)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let filters = "gopher_repetition -> gopher_quality -> c4_quality -> fineweb_quality";
+    assert_eq!(
+        line("fineweb"),
+        format!(
+            "web archives: url_filter -> extract -> language -> {filters} -> minhash_dedup -> pii"
+        )
+    );
+    assert_eq!(
+        line("fineweb-clean"),
+        format!(
+            "web archives: url_filter -> extract -> language -> line_clean -> {filters} \
+             -> minhash_dedup -> pii"
+        )
+    );
+    assert_eq!(line("fineweb-text"), format!("extracted text: {filters}"));
+    assert_eq!(
+        line("fineweb-en"),
+        format!("extracted text: language -> {filters}")
+    );
+    assert_eq!(
+        line("clean"),
+        format!("extracted text: line_clean -> {filters}")
+    );
     let o = tamis(&["explain", "c4_quality"]);
     let text = String::from_utf8(o.stdout).unwrap();
     assert!(
@@ -290,7 +322,7 @@ fn steps_flag_runs_just_those_steps_with_defaults() {
         "--steps",
         "pii",
         "--preset",
-        "fineweb",
+        "fineweb-text",
         sample.to_str().unwrap(),
         "-o",
         bad.to_str().unwrap(),
@@ -849,7 +881,7 @@ fn warc_to_fineweb_runs_the_whole_recipe_and_balances() {
     tamis_ok(&[
         "run",
         "--preset",
-        "fineweb-warc",
+        "fineweb",
         warc.to_str().unwrap(),
         "-o",
         out.to_str().unwrap(),
@@ -932,16 +964,17 @@ fn warc_to_fineweb_runs_the_whole_recipe_and_balances() {
     );
 }
 
-/// A Python with pyarrow, or `None` (then the check is skipped with a message):
-/// `TAMIS_PYTHON` if set, else `python3`.
-fn python_with_pyarrow() -> Option<String> {
+/// A Python that can import `module`, or `None` (then the check is skipped with a message):
+/// `TAMIS_PYTHON` if set (`.ci/run` sets it to a venv with pyarrow and `datasets`), else
+/// `python3`.
+fn python_with(module: &str) -> Option<String> {
     let py = std::env::var("TAMIS_PYTHON").unwrap_or_else(|_| "python3".into());
     let ok = std::process::Command::new(&py)
-        .args(["-c", "import pyarrow.parquet"])
+        .args(["-c", &format!("import {module}")])
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {
-        eprintln!("skipped: {py} cannot import pyarrow (set TAMIS_PYTHON to a Python with it)");
+        eprintln!("skipped: {py} cannot import {module} (set TAMIS_PYTHON to a Python with it)");
     }
     ok.then_some(py)
 }
@@ -955,7 +988,7 @@ fn parquet_outputs_have_datatroves_schema_and_read_back() {
         tamis_ok(&[
             "run",
             "--preset",
-            "fineweb",
+            "fineweb-text",
             sample.to_str().unwrap(),
             "-o",
             out.to_str().unwrap(),
@@ -991,7 +1024,7 @@ fn parquet_outputs_have_datatroves_schema_and_read_back() {
     tamis_ok(&[
         "run",
         "--preset",
-        "fineweb",
+        "fineweb-text",
         sample.to_str().unwrap(),
         "-o",
         j.to_str().unwrap(),
@@ -1020,7 +1053,7 @@ fn parquet_outputs_have_datatroves_schema_and_read_back() {
         assert_eq!(x["metadata"]["url"], y["metadata"]["url"]);
     }
     // PyArrow sees datatrove's schema: text and id strings, metadata a struct.
-    let Some(py) = python_with_pyarrow() else {
+    let Some(py) = python_with("pyarrow.parquet") else {
         return;
     };
     let script = r#"
@@ -1199,4 +1232,243 @@ fn walk_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out.sort();
     out
+}
+
+#[test]
+fn fineweb_on_extracted_text_says_which_preset_fits() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sample = root().join("sample");
+    let out = tmp.path().join("out");
+    let o = tamis_ok(&[
+        "run",
+        "--preset",
+        "fineweb",
+        sample.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    // The seed page (.txt) and the sample pages without a URL are dropped by url_filter, and
+    // the run says which preset is meant for text.
+    let no_url = 1 + std::fs::read_to_string(sample.join("pages.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|d| d["metadata"]["url"].is_null())
+        .count();
+    let st = stats(&out);
+    assert_eq!(st["steps"][0]["step"], "url_filter", "{st}");
+    assert_eq!(
+        st["steps"][0]["dropped_missing_url"].as_u64(),
+        Some(no_url as u64),
+        "{st}"
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&format!("note: {no_url} documents had no metadata.url"))
+            && err.contains("--preset fineweb-text"),
+        "{err}"
+    );
+    // Without url_filter there is no note.
+    let o = tamis_ok(&[
+        "run",
+        "--preset",
+        "fineweb-text",
+        sample.to_str().unwrap(),
+        "-o",
+        tmp.path().join("text").to_str().unwrap(),
+    ]);
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("note:"));
+    // The recipe's former name is refused with its new one.
+    let o = tamis(&[
+        "run",
+        "--preset",
+        "fineweb-warc",
+        sample.to_str().unwrap(),
+        "-o",
+        tmp.path().join("old").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("now called `fineweb`"), "{err}");
+}
+
+/// `v` with null object members removed and every number as a float, recursively: a parquet
+/// struct has a null for each key a record lacks, and Arrow widens a column of integers and
+/// floats to floats; neither changes what a record says. With `digits`, numbers are rounded
+/// to that many significant digits: `datasets`' JSON loader parses `0.8400198817253113` as
+/// `0.8400198817000001` (the JSON text tamis wrote is exact).
+fn comparable(v: &Value, digits: Option<usize>) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .filter(|(_, x)| !x.is_null())
+                .map(|(k, x)| (k.clone(), comparable(x, digits)))
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(|x| comparable(x, digits)).collect()),
+        Value::Number(n) => {
+            let f = n.as_f64().unwrap();
+            match digits {
+                Some(d) => Value::String(format!("{f:.d$e}", d = d - 1)),
+                None => serde_json::json!(f),
+            }
+        }
+        _ => v.clone(),
+    }
+}
+
+/// Documents with metadata that varies from record to record: nested objects, lists, keys
+/// present in some records only, numbers both integer and not, non-ASCII text; with
+/// `mixed`, a key that is an object in some records and a number in others.
+fn varied_docs(path: &std::path::Path, n: usize, mixed: bool) {
+    let mut f = std::fs::File::create(path).unwrap();
+    for i in 0..n {
+        let mut meta = serde_json::json!({
+            "url": format!("https://example.org/{i}"),
+            "rank": i,
+            "score": i as f64 / 8.0,
+            "note": "crème brûlée, 東京, 🌍",
+        });
+        if i % 3 == 0 {
+            meta["nested"] = serde_json::json!({"depth": {"k": i}, "tags": ["a", "b"]});
+        }
+        if mixed {
+            meta["mixed"] = if i % 2 == 0 {
+                serde_json::json!({"a": i})
+            } else {
+                serde_json::json!(i)
+            };
+        }
+        let text = format!(
+            "Record {i} of the varied set. The committee met on Tuesday to discuss the new \
+             budget for the schools, and write to clerk{i}@example.org with questions.\n\
+             Les élèves du collège ont présenté leur projet à la mairie."
+        );
+        let d = serde_json::json!({"id": format!("v{i}"), "text": text, "metadata": meta});
+        writeln!(f, "{d}").unwrap();
+    }
+}
+
+#[test]
+fn hugging_face_datasets_loads_jsonl_and_parquet_outputs() {
+    let Some(py) = python_with("datasets") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let varied = tmp.path().join("varied.jsonl");
+    varied_docs(&varied, 40, false);
+    let sample = root().join("sample");
+    // Several files per output (small files, many zstd frames), with edit logs, language
+    // scores, token counts and drop reasons in the metadata.
+    let run = |name: &str, format: &str, inputs: &[&std::path::Path]| {
+        let out = tmp.path().join(name);
+        let mut args = vec!["run", "--steps", "line_clean,language,pii,token_count"];
+        args.extend(inputs.iter().map(|p| p.to_str().unwrap()));
+        args.extend([
+            "-o",
+            out.to_str().unwrap(),
+            "--format",
+            format,
+            "--checkpoint-every",
+            "5",
+            "--max-file-bytes",
+            "40K",
+        ]);
+        tamis_ok(&args);
+        out
+    };
+    let j = run("j", "jsonl", &[&sample, &varied]);
+    let p = run("p", "parquet", &[&sample, &varied]);
+    let mixed_in = tmp.path().join("mixed.jsonl");
+    varied_docs(&mixed_in, 10, true);
+    let m = run("m", "parquet", &[&mixed_in]);
+    // What tamis wrote, by output directory, in file order.
+    let ours = |sub: &str| -> Vec<Value> {
+        let mut docs = Vec::new();
+        for (name, _) in read_dir_bytes(&j.join(sub)) {
+            docs.extend(jsonl_zst(&j.join(sub).join(name)));
+        }
+        docs
+    };
+    let (kept, dropped) = (ours("kept"), ours("dropped"));
+    let files = |dir: &std::path::Path, ext: &str| -> usize {
+        read_dir_bytes(dir)
+            .iter()
+            .filter(|(n, _)| n.ends_with(ext))
+            .count()
+    };
+    assert!(files(&j.join("kept"), ".jsonl.zst") > 1);
+    assert!(files(&p.join("kept"), ".parquet") > 1);
+    assert!(!dropped.is_empty() && kept.iter().any(|d| d["id"] == "v3"));
+
+    // Each data_files pattern loaded as one dataset, as a user would.
+    let script = r#"
+import json, sys, datasets
+datasets.disable_progress_bars()
+cache, loads = sys.argv[1], json.loads(sys.argv[2])
+out = {}
+for name, (builder, pattern) in loads.items():
+    ds = datasets.load_dataset(builder, data_files=pattern, split="train", cache_dir=cache)
+    rows = []
+    for r in ds:
+        meta = r["metadata"]
+        if isinstance(meta, str):  # tamis's JSON-text metadata column
+            meta = json.loads(meta)
+        rows.append({"id": r["id"], "text": r["text"], "metadata": meta})
+    out[name] = {"columns": ds.column_names, "rows": rows}
+print(json.dumps(out))
+"#;
+    let pattern = |dir: &std::path::Path, glob: &str| dir.join(glob).display().to_string();
+    let loads = serde_json::json!({
+        "jsonl_kept": ["json", pattern(&j, "kept/*.jsonl.zst")],
+        "jsonl_dropped": ["json", pattern(&j, "dropped/*.jsonl.zst")],
+        "parquet_kept": ["parquet", pattern(&p, "kept/*.parquet")],
+        "parquet_dropped": ["parquet", pattern(&p, "dropped/*.parquet")],
+        "parquet_mixed": ["parquet", pattern(&m, "kept/*.parquet")],
+    });
+    let o = std::process::Command::new(&py)
+        .args([
+            "-c",
+            script,
+            tmp.path().join("hf-cache").to_str().unwrap(),
+            &loads.to_string(),
+        ])
+        .env("HF_HUB_OFFLINE", "1")
+        .env("HF_DATASETS_CACHE", tmp.path().join("hf-cache"))
+        .env("HF_HOME", tmp.path().join("hf-home"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let theirs: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let check = |name: &str, want: &[Value], digits: Option<usize>| {
+        let t = &theirs[name];
+        assert_eq!(
+            t["columns"],
+            serde_json::json!(["text", "id", "metadata"]),
+            "{name}"
+        );
+        let rows = t["rows"].as_array().unwrap();
+        assert_eq!(rows.len(), want.len(), "{name}");
+        for (r, d) in rows.iter().zip(want) {
+            assert_eq!((&r["id"], &r["text"]), (&d["id"], &d["text"]), "{name}");
+            assert_eq!(
+                comparable(&r["metadata"], digits),
+                comparable(&d["metadata"], digits),
+                "{name}: {}",
+                d["id"]
+            );
+        }
+    };
+    check("jsonl_kept", &kept, Some(9));
+    check("jsonl_dropped", &dropped, Some(9));
+    // The parquet run wrote the same documents as the JSONL run, floats exactly.
+    check("parquet_kept", &kept, None);
+    check("parquet_dropped", &dropped, None);
+    // A key of two types: tamis writes metadata as JSON text, which the script decodes.
+    let jm = run("jm", "jsonl", &[&mixed_in]);
+    let mixed_kept = jsonl_zst(&jm.join("kept/00000.jsonl.zst"));
+    assert!(mixed_kept
+        .iter()
+        .any(|d| d["metadata"]["mixed"].is_object()));
+    check("parquet_mixed", &mixed_kept, None);
 }

@@ -96,7 +96,7 @@ fn fault_for<'a>(q: &'a [Value], name: &str) -> &'a Value {
 }
 
 fn run_fineweb(inputs: &[&Path], out: &Path, extra: &[&str]) -> Output {
-    let mut args = vec!["run", "--preset", "fineweb"];
+    let mut args = vec!["run", "--preset", "fineweb-text"];
     args.extend(inputs.iter().map(|p| p.to_str().unwrap()));
     args.extend(["-o", out.to_str().unwrap()]);
     args.extend(extra);
@@ -283,7 +283,7 @@ fn zstd_bomb_of_one_byte_is_one_bounded_line_too_long() {
     let (o, rss) = tamis_measured(&[
         "run",
         "--preset",
-        "fineweb",
+        "fineweb-text",
         bomb.to_str().unwrap(),
         "-o",
         out.to_str().unwrap(),
@@ -313,7 +313,7 @@ fn gzip_bomb_of_valid_lines_stops_at_max_decompressed_bytes() {
     let (o, rss) = tamis_measured(&[
         "run",
         "--preset",
-        "fineweb",
+        "fineweb-text",
         bomb.to_str().unwrap(),
         "-o",
         out.to_str().unwrap(),
@@ -359,7 +359,7 @@ fn line_of_200_mb_is_quarantined_with_bounded_memory() {
     let (o, rss) = tamis_measured(&[
         "run",
         "--preset",
-        "fineweb",
+        "fineweb-text",
         big.to_str().unwrap(),
         big_txt.to_str().unwrap(),
         "-o",
@@ -423,7 +423,7 @@ fn pathological_texts_are_ordinary_documents() {
     let (o, rss) = tamis_measured(&[
         "run",
         "--preset",
-        "fineweb",
+        "fineweb-text",
         dir.to_str().unwrap(),
         "-o",
         out.to_str().unwrap(),
@@ -488,7 +488,7 @@ fn empty_unreadable_and_missing_inputs() {
     let o = tamis(&[
         "run",
         "--preset",
-        "fineweb",
+        "fineweb-text",
         dir.to_str().unwrap(),
         fake.to_str().unwrap(),
         &glob,
@@ -659,7 +659,7 @@ fn full_disk_is_a_clear_error_without_partial_outputs() {
     assert_full_disk_fails_cleanly(&[
         "run",
         "--preset",
-        "fineweb",
+        "fineweb-text",
         "{in}",
         "-o",
         "{out}",
@@ -1024,7 +1024,7 @@ fn html_with_100k_nested_unclosed_tags_is_extracted() {
     assert_eq!((s["read"].as_u64(), s["kept"].as_u64()), (Some(1), Some(1)));
     assert_eq!(texts_by_id(&out)["nested"], deep);
 
-    // As a WARC record through the fineweb-warc preset (extract, language, filters).
+    // As a WARC record through the fineweb preset (extract, language, filters).
     let warc = tmp.path().join("nested.warc.gz");
     let mut block = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n".to_vec();
     block.extend_from_slice(page.as_bytes());
@@ -1033,13 +1033,13 @@ fn html_with_100k_nested_unclosed_tags_is_extracted() {
     let (o, rss) = tamis_measured(&[
         "run",
         "--preset",
-        "fineweb-warc",
+        "fineweb",
         warc.to_str().unwrap(),
         "-o",
         out.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_rss_bounded(rss, "100k nested tags, fineweb-warc");
+    assert_rss_bounded(rss, "100k nested tags, fineweb");
     let s = balanced(&out);
     assert_eq!(s["read"].as_u64(), Some(1), "{s}");
     assert_eq!(s["quarantined"].as_u64(), Some(0), "{s}");
@@ -1048,7 +1048,7 @@ fn html_with_100k_nested_unclosed_tags_is_extracted() {
         .unwrap()
         .iter()
         .find(|st| st["step"] == "extract")
-        .expect("fineweb-warc extracts");
+        .expect("fineweb extracts");
     // Extraction found the text (the short page may then fail the quality filters).
     assert_eq!(extract["forwarded"].as_u64(), Some(1), "{s}");
 

@@ -54,7 +54,7 @@ fn corpus(dir: &Path, copies: usize) -> Vec<PathBuf> {
 }
 
 fn run_args(inputs: &[PathBuf], out: &Path, extra: &[&str]) -> Vec<String> {
-    let mut a: Vec<String> = ["run", "--preset", "fineweb", "--threads", "2"]
+    let mut a: Vec<String> = ["run", "--preset", "fineweb-text", "--threads", "2"]
         .iter()
         .map(|s| s.to_string())
         .collect();
@@ -405,7 +405,7 @@ fn killed_phased_runs_resume_to_byte_identical_outputs() {
     std::fs::remove_dir_all(&out).unwrap();
     assert!(kill_when(&args, || work.join("p00").exists()));
     let mut other = args.clone();
-    other[2] = "fineweb".into();
+    other[2] = "fineweb-text".into();
     other[1] = "--preset".into();
     let o = tamis(&other.iter().map(String::as_str).collect::<Vec<_>>());
     let err = String::from_utf8_lossy(&o.stderr);
@@ -451,4 +451,165 @@ fn a_run_that_failed_on_a_full_disk_resumes_once_there_is_space() {
     for ((name, a), (_, b)) in got.iter().zip(&want) {
         assert!(a == b, "{name} differs from the uninterrupted run's");
     }
+}
+
+/// Every file under `dir` (recursively) by path relative to `root`, with its bytes.
+fn tree(root: &Path, dir: &Path, all: &mut Vec<(String, Vec<u8>)>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            tree(root, &p, all);
+        } else {
+            let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+            all.push((rel, std::fs::read(&p).unwrap()));
+        }
+    }
+}
+
+/// Starts the run with the stop hook armed at the `n`-th pass through `point`, waits until it
+/// is there and SIGKILLs it; returns false when the run finished without passing it.
+fn kill_at(args: &[String], marker: &Path, point: &str, n: u64) -> bool {
+    let _ = std::fs::remove_file(marker);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tamis"))
+        .args(args)
+        .env(
+            "TAMIS_TEST_STOP",
+            format!("{point}:{n}:{}", marker.display()),
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    loop {
+        if marker.exists() {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            return true;
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut err = String::new();
+            std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+            assert!(status.success(), "run failed: {status}\n{err}");
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// Kills a run with `--output-template` and `--format parquet` at every stage of its last
+/// steps (while splitting kept files by metadata, while converting to parquet), resuming each
+/// time, and compares every output and the manifest with an uninterrupted run's.
+fn kill_while_splitting_and_converting(pipeline: &str, phased: bool) {
+    let tmp = tempfile::tempdir().unwrap();
+    let inputs = corpus(tmp.path(), 20);
+    let pipeline_file = tmp.path().join("p.toml");
+    std::fs::write(&pipeline_file, pipeline).unwrap();
+    let args = |out: &Path| {
+        let mut a = run_args(
+            &inputs,
+            out,
+            &[
+                "--checkpoint-every",
+                "97",
+                "--max-file-bytes",
+                "300K",
+                "--format",
+                "parquet",
+                "--output-template",
+                "${language}/",
+            ],
+        );
+        a[1] = "--pipeline".into();
+        a[2] = pipeline_file.display().to_string();
+        a
+    };
+    let snapshot = |out: &Path| {
+        let mut all = Vec::new();
+        for sub in ["kept", "dropped", "quarantine"] {
+            tree(out, &out.join(sub), &mut all);
+        }
+        all.push((
+            "manifest.json".into(),
+            std::fs::read(out.join("manifest.json")).unwrap(),
+        ));
+        all
+    };
+    let reference = tmp.path().join("reference");
+    tamis_ok(
+        &args(&reference)
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    let want = snapshot(&reference);
+    let kept: Vec<&str> = names(&want)
+        .into_iter()
+        .filter(|n| n.starts_with("kept/"))
+        .collect();
+    // Kept files split into several directories (several files per directory, except after
+    // dedup, which keeps one copy of each page and so one file), all parquet.
+    assert!(kept.len() >= if phased { 3 } else { 4 }, "{kept:?}");
+    assert!(kept.iter().all(|n| n.ends_with(".parquet")), "{kept:?}");
+    assert!(kept.iter().any(|n| n.starts_with("kept/en/")), "{kept:?}");
+    assert!(kept.iter().any(|n| !n.starts_with("kept/en/")), "{kept:?}");
+
+    let out = tmp.path().join("resumed");
+    let args = args(&out);
+    let marker = tmp.path().join("stopped");
+    // Each stop is in a new process resuming the last one (which counts passes afresh):
+    // mid-split (parts unfinished), parts in place with their source still there, a file split,
+    // the next file mid-split; the same for the parquet conversion.
+    let stops = [
+        ("split_written", 1),
+        ("split_renamed", 1),
+        ("split_done", 1),
+        ("split_written", 1),
+        ("parquet_written", 1),
+        ("parquet_renamed", 1),
+        ("parquet_converted", 1),
+        ("parquet_renamed", 2),
+        ("parquet_written", 2),
+    ];
+    for (i, (point, n)) in stops.into_iter().enumerate() {
+        if phased && i == 3 {
+            continue; // there is no second kept file to split
+        }
+        assert!(
+            kill_at(&args, &marker, point, n),
+            "the run finished before {point} #{n}"
+        );
+        // Nothing claims to be finished yet.
+        assert!(!out.join("manifest.json").exists(), "{point} #{n}");
+    }
+    tamis_ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let got = snapshot(&out);
+    assert_eq!(names(&got), names(&want));
+    for ((name, a), (_, b)) in got.iter().zip(&want) {
+        assert!(a == b, "{name} differs from the uninterrupted run's");
+    }
+    assert!(!out.join(".checkpoint.json").exists());
+    assert!(!out.join("work-phases").exists(), "phased: {phased}");
+    tamis_ok(&["verify", out.to_str().unwrap()]);
+}
+
+#[test]
+fn runs_killed_while_splitting_or_converting_resume_to_byte_identical_outputs() {
+    kill_while_splitting_and_converting(
+        "[[step]]\ntype = \"language\"\nlabel_only = true\n\n\
+         [[step]]\ntype = \"fineweb_quality\"\n",
+        false,
+    );
+}
+
+#[test]
+fn phased_runs_killed_while_splitting_or_converting_resume_to_byte_identical_outputs() {
+    kill_while_splitting_and_converting(
+        "[[step]]\ntype = \"language\"\nlabel_only = true\n\n\
+         [[step]]\ntype = \"minhash_dedup\"\n\n[[step]]\ntype = \"fineweb_quality\"\n",
+        true,
+    );
 }

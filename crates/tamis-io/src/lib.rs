@@ -29,13 +29,15 @@ mod parquet;
 mod parts;
 mod reader;
 mod record;
+mod stop;
 pub mod warc;
 mod writer;
 
 pub use error::IoError;
 pub use input::{expand_inputs, Compression, Format, InputFile, InputIssue};
-pub use parquet::{count_parquet_rows, jsonl_to_parquet, parquet_name};
+pub use parquet::{count_parquet_rows, jsonl_to_parquet, parquet_name, ParquetLayout};
 pub use parts::{count_lines, partial_path, sync_parent, PartState, PartWriter};
 pub use reader::{read, ReadOptions, ReadStats, Reader};
 pub use record::{reason, Location, Quarantined, Record, RAW_LIMIT};
+pub use stop::{stop_point, STOP_ENV};
 pub use writer::{JsonlWriter, ZSTD_LEVEL};

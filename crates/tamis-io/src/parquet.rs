@@ -7,11 +7,12 @@
 //! out) and hands it to the JSONL adapter, so a parquet row becomes the same document as the
 //! equivalent JSONL line: `metadata` struct to object, other columns merged into metadata.
 //!
-//! Writing converts a finished JSONL output in two passes: the first infers the metadata
-//! struct from every record of the file (a parquet file has one schema, and inferring it from
-//! the first rows only, as datatrove does, fails on later keys), the second writes row groups
-//! of [`ROW_GROUP_ROWS`] rows. The output depends only on the JSONL file, so it is
-//! deterministic. Metadata no struct can hold (a key that is an object in one record and a
+//! Writing converts finished JSONL outputs in two passes: the first infers the metadata struct
+//! from every record of every file of a set ([`ParquetLayout::infer`]; inferring it from the
+//! first rows only, as datatrove does, fails on later keys, and files of one run with different
+//! structs cannot be loaded together by Hugging Face `datasets`, which takes the first file's
+//! schema for all), the second writes each file in row groups of [`ROW_GROUP_ROWS`] rows. The
+//! output depends only on the JSONL files, so it is deterministic. Metadata no struct can hold (a key that is an object in one record and a
 //! number in another) is written as a JSON string column instead, which datatrove's and
 //! tamis's readers both parse back into an object.
 
@@ -60,6 +61,7 @@ fn codec(c: Compression) -> Codec {
 }
 
 /// How the metadata column is written.
+#[derive(Debug, Clone, PartialEq)]
 enum MetaMode {
     /// No document has metadata: no column (parquet has no empty struct).
     Absent,
@@ -69,25 +71,62 @@ enum MetaMode {
     Json,
 }
 
+/// The metadata column of a set of parquet files that belong together (a run's kept files, or
+/// its dropped files): one schema for all, so that they can be read as one table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParquetLayout(MetaMode);
+
+impl ParquetLayout {
+    /// The metadata struct over every record of the JSONL files `srcs` (compression `c`), keys
+    /// in order of first appearance; a JSON string column when the values of a key cannot
+    /// share one type; no column when no record has metadata.
+    pub fn infer(srcs: &[PathBuf], c: Compression) -> io::Result<Self> {
+        Ok(Self(match infer_metadata(srcs, c)? {
+            Ok(Some(fields)) => MetaMode::Struct(fields),
+            Ok(None) => MetaMode::Absent,
+            Err(_) => MetaMode::Json,
+        }))
+    }
+
+    /// Saves the layout as a parquet file with no rows (under a partial name, then renamed),
+    /// so that a run killed while converting converts the rest with the same layout.
+    pub fn save(&self, path: &Path) -> io::Result<()> {
+        let partial = partial_path(path);
+        let file = File::create(&partial)?;
+        let w = ArrowWriter::try_new(file, schema_for(&self.0), None).map_err(io::Error::other)?;
+        w.into_inner().map_err(io::Error::other)?.sync_all()?;
+        std::fs::rename(&partial, path)?;
+        sync_parent(path);
+        Ok(())
+    }
+
+    /// A layout saved by [`ParquetLayout::save`].
+    pub fn load(path: &Path) -> io::Result<Self> {
+        let b = ParquetRecordBatchReaderBuilder::try_new(File::open(path)?)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+        Ok(Self(match b.schema().field_with_name("metadata") {
+            Err(_) => MetaMode::Absent,
+            Ok(f) => match f.data_type() {
+                DataType::Struct(fields) => MetaMode::Struct(Arc::new(fields.clone())),
+                _ => MetaMode::Json,
+            },
+        }))
+    }
+}
+
 /// Converts the JSONL file `src` (compression `src_c`, one `{"text","id","metadata"}` per line,
-/// as tamis writes) into the parquet file `dst`, written under a hidden partial name and renamed
-/// when complete. Returns the number of rows.
+/// as tamis writes) into the parquet file `dst` with the metadata column of `layout` (a JSON
+/// string column if a value does not fit its struct after all), written under a hidden partial
+/// name and renamed when complete. Returns the number of rows.
 pub fn jsonl_to_parquet(
     src: &Path,
     src_c: Compression,
     dst: &Path,
     c: Compression,
+    layout: &ParquetLayout,
 ) -> Result<u64, IoError> {
-    let read_err = |e: io::Error| IoError::Write {
-        path: dst.to_path_buf(),
-        source: io::Error::new(e.kind(), format!("reading {}: {e}", src.display())),
-    };
-    let mode = match infer_metadata(src, src_c).map_err(read_err)? {
-        Ok(Some(fields)) => MetaMode::Struct(fields),
-        Ok(None) => MetaMode::Absent,
-        Err(_) => MetaMode::Json,
-    };
-    let rows = match write_file(src, src_c, dst, c, &mode) {
+    let mode = &layout.0;
+    let rows = match write_file(src, src_c, dst, c, mode) {
         // A value the inferred struct cannot take after all: fall back to JSON strings.
         Err(WriteFailure::Arrow(_)) if matches!(mode, MetaMode::Struct(_)) => {
             write_file(src, src_c, dst, c, &MetaMode::Json)
@@ -105,6 +144,7 @@ pub fn jsonl_to_parquet(
         },
     })?;
     let partial = partial_path(dst);
+    crate::stop_point("parquet_written");
     std::fs::rename(&partial, dst).map_err(|source| IoError::Rename {
         path: dst.to_path_buf(),
         tmp: partial,
@@ -158,16 +198,25 @@ fn documents(src: &Path, c: Compression) -> io::Result<impl Iterator<Item = io::
     }))
 }
 
-/// The metadata struct's fields over every document of `src`, in order of first appearance
+/// The metadata struct's fields over every document of `srcs`, in order of first appearance
 /// (as pyarrow infers them); `Ok(None)` when no document has metadata; the inner error when
 /// the values cannot share one type.
 #[allow(clippy::type_complexity)]
 fn infer_metadata(
-    src: &Path,
+    srcs: &[PathBuf],
     c: Compression,
 ) -> io::Result<Result<Option<Arc<arrow_schema::Fields>>, ArrowError>> {
     let mut io_err = None;
-    let values = documents(src, c)?.map_while(|d| match d {
+    // One file open at a time, however many there are.
+    let docs = srcs
+        .iter()
+        .flat_map(|src| -> Box<dyn Iterator<Item = io::Result<Document>>> {
+            match documents(src, c) {
+                Ok(it) => Box::new(it),
+                Err(e) => Box::new(std::iter::once(Err(e))),
+            }
+        });
+    let values = docs.map_while(|d| match d {
         Ok(d) => Some(Ok(Value::Object(d.metadata))),
         Err(e) => {
             io_err = Some(e);
@@ -187,13 +236,8 @@ fn infer_metadata(
     }))
 }
 
-fn write_file(
-    src: &Path,
-    src_c: Compression,
-    dst: &Path,
-    c: Compression,
-    mode: &MetaMode,
-) -> Result<u64, WriteFailure> {
+/// The file schema: `text`, `id` and the metadata column, if any.
+fn schema_for(mode: &MetaMode) -> Arc<Schema> {
     let mut fields = vec![
         Field::new("text", DataType::Utf8, true),
         Field::new("id", DataType::Utf8, true),
@@ -207,7 +251,17 @@ fn write_file(
         )),
         MetaMode::Json => fields.push(Field::new("metadata", DataType::Utf8, true)),
     }
-    let schema = Arc::new(Schema::new(fields));
+    Arc::new(Schema::new(fields))
+}
+
+fn write_file(
+    src: &Path,
+    src_c: Compression,
+    dst: &Path,
+    c: Compression,
+    mode: &MetaMode,
+) -> Result<u64, WriteFailure> {
+    let schema = schema_for(mode);
     let props = WriterProperties::builder()
         .set_compression(codec(c))
         .set_max_row_group_row_count(Some(usize::MAX))
@@ -471,8 +525,9 @@ mod tests {
         }
         w.finish().unwrap();
         let pq = dir.join(parquet_name(&jsonl.file_name().unwrap().to_string_lossy()));
+        let layout = ParquetLayout::infer(std::slice::from_ref(&jsonl), c).unwrap();
         assert_eq!(
-            jsonl_to_parquet(&jsonl, c, &pq, c).unwrap(),
+            jsonl_to_parquet(&jsonl, c, &pq, c, &layout).unwrap(),
             docs.len() as u64
         );
         assert!(!partial_path(&pq).exists());
@@ -532,6 +587,50 @@ mod tests {
                 "extra"
             ]
         );
+    }
+
+    #[test]
+    fn files_of_a_set_share_one_layout_which_saves_and_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Compression::Zstd;
+        let sets = [
+            vec![doc("a", "x", json!({"url": "http://a/", "n": 1}))],
+            vec![doc(
+                "b",
+                "y",
+                json!({"lang": "fr", "nested": {"k": [1, 2]}}),
+            )],
+        ];
+        let mut jsonl = Vec::new();
+        for (i, docs) in sets.iter().enumerate() {
+            let p = dir.path().join(format!("{i:05}.jsonl.zst"));
+            let mut w = PartWriter::create(&p, c).unwrap();
+            for d in docs {
+                w.write(d).unwrap();
+            }
+            w.finish().unwrap();
+            jsonl.push(p);
+        }
+        let layout = ParquetLayout::infer(&jsonl, c).unwrap();
+        let saved = dir.path().join("layout.parquet");
+        layout.save(&saved).unwrap();
+        assert_eq!(ParquetLayout::load(&saved).unwrap(), layout);
+        let mut schemas = Vec::new();
+        for (src, docs) in jsonl.iter().zip(&sets) {
+            let pq = src.with_file_name(parquet_name(&src.file_name().unwrap().to_string_lossy()));
+            jsonl_to_parquet(src, c, &pq, c, &layout).unwrap();
+            let b = ParquetRecordBatchReaderBuilder::try_new(File::open(&pq).unwrap()).unwrap();
+            schemas.push(b.schema().clone());
+            // Keys of the other file are nulls here, left out when read back.
+            let back = docs_of(read(&InputFile::new(&pq), &ReadOptions::default()).collect());
+            assert_eq!(&back, docs);
+        }
+        assert_eq!(schemas[0], schemas[1]);
+        let DataType::Struct(fields) = schemas[0].field(2).data_type() else {
+            panic!("{:?}", schemas[0]);
+        };
+        let keys: Vec<&str> = fields.iter().map(|f| f.name().as_str()).collect();
+        assert_eq!(keys, ["url", "n", "lang", "nested"]);
     }
 
     #[test]

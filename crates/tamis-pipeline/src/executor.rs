@@ -19,7 +19,7 @@ use crate::checkpoint::{
     Checkpoint, ClosedFile, InputAccount, InputLog, Manifest, RunKey, SavedRoll, SavedTally,
     CHECKPOINT, INPUT_LOG, MANIFEST,
 };
-use crate::parquet_out::{convert_outputs, OutputFormat};
+use crate::parquet_out::{convert_outputs, remove_layouts, OutputFormat};
 use crate::spec::{Outcome, Pipeline, StepTally};
 use crate::stats::{RunStats, StepStats};
 use crate::template::{split_outputs, OutputTemplate};
@@ -703,6 +703,11 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunStats, RunError>
     // After a failure the partial outputs and the last checkpoint stay, so fixing the cause
     // (e.g. freeing disk space) and rerunning resumes.
     result?;
+    // The last checkpoint lists every file as finished: splitting and converting then move
+    // or remove them, and a run killed there resumes from it without an open file to find.
+    for w in [&mut run.kept, &mut run.dropped, &mut run.quarantine] {
+        w.close_current()?;
+    }
     run.checkpoint(files.len(), 0, true)?;
     let Run {
         kept,
@@ -732,6 +737,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunStats, RunError>
         records = convert_outputs(&opts.out_dir, files, opts.compression)?
             .into_iter()
             .collect();
+        remove_layouts(&opts.out_dir)?;
     }
     stats.steps = step_ids
         .iter()

@@ -19,7 +19,9 @@ pub use executor::{run, RunError, RunOptions};
 pub use parquet_out::OutputFormat;
 pub use phased::{has_dedup, run_spec};
 pub use registry::{lookup_step, step_registry};
-pub use spec::{preset, presets, Outcome, Pipeline, PipelineSpec, SpecError, StepSpec, StepTally};
+pub use spec::{
+    preset, presets, Outcome, Pipeline, PipelineSpec, Preset, SpecError, StepSpec, StepTally,
+};
 pub use stats::{RunStats, StepStats};
 pub use tamis_clean::{explain as explain_lines, LineCleanConfig, LineDecision};
 pub use tamis_dedup::{ExactKey, MinhashConfig, Shard, Survivor};

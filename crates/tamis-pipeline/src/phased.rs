@@ -20,7 +20,7 @@ use crate::checkpoint::{write_json_atomic, Manifest, RunKey, CHECKPOINT};
 use crate::executor::{
     clear_out_dir, create_subdirs, run, write_report, write_stats, RunError, RunOptions,
 };
-use crate::parquet_out::{convert_dir, count_records, OutputFormat};
+use crate::parquet_out::{convert_dir, count_records, remove_layouts, OutputFormat};
 use crate::spec::{Pipeline, PipelineSpec, SpecError};
 use crate::stats::{RunStats, StepStats};
 use crate::template::{split_outputs, walk};
@@ -119,9 +119,10 @@ pub fn run_spec(spec: &PipelineSpec, opts: &RunOptions) -> Result<RunStats, RunE
         split_outputs(&opts.out_dir, kept, opts.compression, t)?;
     }
     if opts.format == OutputFormat::Parquet {
-        for sub in ["kept", "dropped"] {
-            convert_dir(&opts.out_dir.join(sub), opts.compression)?;
+        for group in ["kept", "dropped"] {
+            convert_dir(&opts.out_dir, group, opts.compression)?;
         }
+        remove_layouts(&opts.out_dir)?;
     }
     stats.elapsed_s = start.elapsed().as_secs_f64();
     stats.tamis_config = fingerprint.clone();

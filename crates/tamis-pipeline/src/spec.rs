@@ -32,6 +32,8 @@ pub enum SpecError {
     Parse { path: String, message: String },
     #[error("unknown preset `{0}` (known: {1})")]
     UnknownPreset(String, String),
+    #[error("preset `{0}` is now called `{1}` (see `tamis filters`)")]
+    RenamedPreset(String, &'static str),
     #[error("step {index} has unknown type `{kind}` (see `tamis filters`)")]
     UnknownStep { index: usize, kind: String },
     #[error("unknown step `{0}` (valid steps: {1})")]
@@ -42,32 +44,66 @@ pub enum SpecError {
     Config(#[from] ConfigError),
 }
 
-const PRESETS: &[(&str, &str)] = &[
-    ("fineweb", include_str!("../presets/fineweb.toml")),
-    ("fineweb-en", include_str!("../presets/fineweb-en.toml")),
-    ("fineweb-warc", include_str!("../presets/fineweb-warc.toml")),
-    (
-        "fineweb-clean",
-        include_str!("../presets/fineweb-clean.toml"),
-    ),
-    ("clean", include_str!("../presets/clean.toml")),
+/// A named pipeline compiled into the binary.
+#[derive(Debug, Clone, Copy)]
+pub struct Preset {
+    pub name: &'static str,
+    /// What it reads, for `tamis filters`.
+    pub input: &'static str,
+    /// Its pipeline file.
+    pub toml: &'static str,
+}
+
+const PRESETS: &[Preset] = &[
+    Preset {
+        name: "fineweb",
+        input: "web archives",
+        toml: include_str!("../presets/fineweb.toml"),
+    },
+    Preset {
+        name: "fineweb-clean",
+        input: "web archives",
+        toml: include_str!("../presets/fineweb-clean.toml"),
+    },
+    Preset {
+        name: "fineweb-text",
+        input: "extracted text",
+        toml: include_str!("../presets/fineweb-text.toml"),
+    },
+    Preset {
+        name: "fineweb-en",
+        input: "extracted text",
+        toml: include_str!("../presets/fineweb-en.toml"),
+    },
+    Preset {
+        name: "clean",
+        input: "extracted text",
+        toml: include_str!("../presets/clean.toml"),
+    },
 ];
 
+/// Former preset names and what they are called now: a run with an old name is refused with
+/// the new one rather than silently running another pipeline.
+const RENAMED: &[(&str, &str)] = &[("fineweb-warc", "fineweb")];
+
 /// Named presets and their pipeline files.
-pub fn presets() -> &'static [(&'static str, &'static str)] {
+pub fn presets() -> &'static [Preset] {
     PRESETS
 }
 
 pub fn preset(name: &str) -> Result<PipelineSpec, SpecError> {
-    let (_, text) = PRESETS.iter().find(|(n, _)| *n == name).ok_or_else(|| {
+    if let Some((_, now)) = RENAMED.iter().find(|(old, _)| *old == name) {
+        return Err(SpecError::RenamedPreset(name.into(), now));
+    }
+    let p = PRESETS.iter().find(|p| p.name == name).ok_or_else(|| {
         let known = PRESETS
             .iter()
-            .map(|(n, _)| *n)
+            .map(|p| p.name)
             .collect::<Vec<_>>()
             .join(", ");
         SpecError::UnknownPreset(name.into(), known)
     })?;
-    PipelineSpec::from_toml(text, &format!("preset:{name}"))
+    PipelineSpec::from_toml(p.toml, &format!("preset:{name}"))
 }
 
 impl PipelineSpec {
@@ -266,8 +302,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fineweb_preset_builds_in_order() {
-        let p = preset("fineweb").unwrap().build().unwrap();
+    fn fineweb_text_preset_builds_in_order() {
+        let p = preset("fineweb-text").unwrap().build().unwrap();
         assert_eq!(
             p.step_ids(),
             [
@@ -289,7 +325,7 @@ mod tests {
                 .map(|s| s.kind)
                 .collect()
         };
-        let warc = kinds("fineweb-warc");
+        let warc = kinds("fineweb");
         assert_eq!(
             warc,
             [
@@ -307,10 +343,17 @@ mod tests {
         let mut clean = warc.clone();
         clean.insert(3, "line_clean".into());
         assert_eq!(kinds("fineweb-clean"), clean);
+        // The text presets are the recipe's text filters, with or without language.
+        assert_eq!(kinds("fineweb-en"), warc[2..7]);
+        assert_eq!(kinds("fineweb-text"), warc[3..7]);
         // Every preset validates (dedup steps are checked when the phases are built).
-        for (name, _) in presets() {
-            let spec = preset(name).unwrap();
-            assert!(crate::has_dedup(&spec) || spec.build().is_ok(), "{name}");
+        for p in presets() {
+            let spec = preset(p.name).unwrap();
+            assert!(
+                crate::has_dedup(&spec) || spec.build().is_ok(),
+                "{}",
+                p.name
+            );
         }
     }
 
@@ -388,5 +431,7 @@ mod tests {
     fn unknown_preset_lists_known_ones() {
         let err = preset("finewbe").err().unwrap().to_string();
         assert!(err.contains("fineweb"), "{err}");
+        let err = preset("fineweb-warc").err().unwrap().to_string();
+        assert!(err.contains("now called `fineweb`"), "{err}");
     }
 }

@@ -196,7 +196,9 @@ fn split_one(
     template: &OutputTemplate,
 ) -> Result<Vec<(String, u64)>, RunError> {
     if !src.exists() {
-        let mut found = Vec::new();
+        // By directory: a part killed between its conversion to parquet and the removal of
+        // its JSONL file is there twice; the JSONL one counts, and is converted again.
+        let mut found: BTreeMap<PathBuf, (String, u64)> = BTreeMap::new();
         for f in walk(&out.join("kept"))? {
             let rel = f
                 .strip_prefix(out)
@@ -215,10 +217,14 @@ fn split_one(
                         source,
                     }
                 })?;
-                found.push((rel, n));
+                let dir = f.parent().unwrap_or(out).to_path_buf();
+                let jsonl = f.file_name().is_some_and(|n| n == name);
+                if jsonl || !found.contains_key(&dir) {
+                    found.insert(dir, (rel, n));
+                }
             }
         }
-        return Ok(found);
+        return Ok(found.into_values().collect());
     }
     let opts = ReadOptions {
         max_record_bytes: usize::MAX,
@@ -245,15 +251,18 @@ fn split_one(
         };
         w.write(&doc)?;
     }
+    tamis_io::stop_point("split_written");
     let mut parts = Vec::new();
     for (rel, w) in writers {
         let at = w.finish()?;
         parts.push((rel, at.records));
     }
+    tamis_io::stop_point("split_renamed");
     std::fs::remove_file(src).map_err(|source| RunError::OutputDir {
         path: src.to_path_buf(),
         source,
     })?;
+    tamis_io::stop_point("split_done");
     Ok(parts)
 }
 

@@ -1,4 +1,4 @@
-//! Parity with datatrove 0.10.1: every decision, reason and kept text of the `fineweb` preset,
+//! Parity with datatrove 0.10.1: every decision, reason and kept text of the `fineweb-text` preset,
 //! and of `c4_quality` alone with its defaults (terminal-punctuation rule on), must equal the
 //! golden files that `tools/gen_fineweb_golden.py` wrote with datatrove itself.
 
@@ -26,7 +26,7 @@ fn read_jsonl_zst(path: &Path) -> Vec<Value> {
 /// One side of a comparison, as a string: `keep <text or digest>` or `drop <step> <reason>`.
 type Describe = fn(&Outcome, &Document, &[&'static str]) -> String;
 
-/// The `fineweb` golden records the step, the reason and the full kept text.
+/// The `fineweb` golden (the `fineweb-text` preset) records the step, the reason and the full kept text.
 fn fineweb_ours(o: &Outcome, doc: &Document, ids: &[&'static str]) -> String {
     match o {
         Outcome::Kept => format!("keep {}", doc.text),
@@ -117,7 +117,7 @@ fn assert_parity(
 }
 
 fn fineweb() -> Pipeline {
-    preset("fineweb").unwrap().build().unwrap()
+    preset("fineweb-text").unwrap().build().unwrap()
 }
 
 fn c4_defaults() -> Pipeline {

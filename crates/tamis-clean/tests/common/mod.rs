@@ -89,7 +89,7 @@ impl Tally {
     }
 }
 
-/// Runs the `fineweb` preset's filters (in the preset's order and parameters) on `text`.
+/// Runs the `fineweb-text` preset's filters (in the preset's order and parameters) on `text`.
 pub fn fineweb_verdict(text: &str) -> Result<(), String> {
     let steps = [
         ("gopher_repetition", serde_json::json!({})),
