@@ -49,6 +49,8 @@ def main():
     ap.add_argument("--repeat", type=int, default=4)
     ap.add_argument("--datatrove-python", default="/work/venv-recipe2/bin/python")
     ap.add_argument("--skip-datatrove", action="store_true")
+    ap.add_argument("--cli", help="the tamis binary (default: target/release/tamis); use one "
+                    "built in the same profile as the installed wheel")
     args = ap.parse_args()
     import pyarrow as pa
     import ray
@@ -56,8 +58,8 @@ def main():
     import tamis
     import tamis.ray
 
-    cli = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")),
-                       "release", "tamis")
+    cli = args.cli or os.path.join(
+        os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "tamis")
     work = tempfile.mkdtemp(prefix="tamis-bench-py-")
     inp, docs, text_bytes, rows = build_corpus(args.shared, work, args.repeat)
     print(f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cores; "

@@ -46,25 +46,28 @@ def cli_run(cli, inputs, out, compression):
 
 def test_map_batches_keeps_what_the_cli_keeps(tmp_path, tamis_cli, sample_dir, shared_or_none):
     for name, inputs in corpora(sample_dir, shared_or_none):
+        # The JSONL inputs, read by the CLI and, as a Ray dataset of Arrow batches, by Ray.
+        files = [f for i in inputs for f in sorted(i.glob("*.jsonl*"))]
         cli_out = tmp_path / f"cli-{name}"
-        cli_run(tamis_cli, inputs, cli_out, "zstd")
+        cli_run(tamis_cli, files, cli_out, "zstd")
         cli_kept = [r for f in output_files(cli_out, "kept") for r in read_records(f)]
-        # The CLI's JSONL inputs, as a Ray dataset of Arrow batches.
-        docs = [r for i in inputs for f in sorted(i.glob("*.jsonl*")) for r in read_records(f)]
+        docs = [r for f in files for r in read_records(f)]
         table = pa.table({
             "id": [d["id"] for d in docs],
             "text": [d["text"] for d in docs],
             "metadata": [json.dumps(d.get("metadata", {})) for d in docs],
         })
         p = tamis.Pipeline(STEPS)
+        # Rows in input order, to compare with the CLI's output in order.
+        ray.data.DataContext.get_current().execution_options.preserve_order = True
         ds = ray.data.from_arrow(table).map_batches(
             tamis.ray.MapBatches(p, id_column="id", metadata_column="metadata"),
             batch_format="pyarrow", batch_size=64,
         )
-        got = {r["id"]: r for r in ds.iter_rows()}
+        got = list(ds.iter_rows())
         assert len(got) == len(cli_kept), name
-        for rec in cli_kept:
-            row = got[rec["id"]]
+        for row, rec in zip(got, cli_kept):
+            assert row["id"] == rec["id"]
             assert row["text"] == rec["text"]
             assert json.loads(row["tamis_metadata"]) == rec["metadata"]
             assert "tamis_kept" not in row

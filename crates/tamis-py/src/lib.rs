@@ -91,6 +91,7 @@ fn compression(py: Python<'_>, name: &str) -> PyResult<Compression> {
 /// Dedup steps are listed too (`kind = "dedup"`); their parameters come from their config
 /// structs in `tamis_dedup`, the same ones pipeline files are checked against.
 #[pyfunction]
+#[allow(clippy::type_complexity)]
 fn registry() -> Vec<(String, String, String, String, Vec<String>, String, String)> {
     let mut rows: Vec<_> = tamis_pipeline::step_registry()
         .map(|e| {

@@ -174,6 +174,8 @@ def run(pipeline, inputs, output, *, num_shards=None, max_retries=3, overwrite=F
             "tamis.ray.run shards a pipeline by input file; a dedup step needs the whole"
             " corpus: run the steps before it with tamis.ray.run, then tamis.ray.dedup"
         )
+    if options.get("output_template"):
+        raise ConfigError("tamis.ray.run does not split kept outputs by template yet")
     if isinstance(inputs, (str, os.PathLike)):
         inputs = [inputs]
     files = [os.fspath(p) for p in _tamis.expand_inputs([os.fspath(i) for i in inputs])]
