@@ -124,3 +124,17 @@ def test_ray_dedup_writes_the_clis_bytes(tmp_path, tamis_cli, sample_dir, shared
         assert [p.relative_to(cli_out) for p in a] == [p.relative_to(ray_out) for p in b]
         for x, y in zip(a, b):
             assert x.read_bytes() == y.read_bytes(), x.name
+
+
+def test_shards_are_contiguous_and_balanced_by_size(tmp_path):
+    files = []
+    for i, size in enumerate([10, 10, 10, 10, 100, 1, 1, 1]):
+        f = tmp_path / f"{i}.jsonl"
+        f.write_text("x" * size)
+        files.append(str(f))
+    for n in (1, 2, 3, 8, 20):
+        shards = tamis.ray._shards(files, n)
+        assert sum(shards, []) == files and all(shards)
+        assert len(shards) == min(n, len(files))
+    # The 100-byte file ends the first of two shards: 140 of 143 bytes, not 4 files of 8.
+    assert [len(s) for s in tamis.ray._shards(files, 2)] == [5, 3]

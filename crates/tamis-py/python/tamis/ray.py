@@ -67,15 +67,22 @@ def _ensure_ray():
 
 def _shards(files, num_shards):
     """Contiguous runs of the sorted input files, so concatenating shard outputs in shard order
-    gives the input order a local run writes in."""
+    gives the input order a local run writes in; cut so that shards hold about the same bytes
+    on disk."""
     n = max(1, min(num_shards, len(files)))
-    size, extra = divmod(len(files), n)
-    out, start = [], 0
-    for i in range(n):
-        end = start + size + (1 if i < extra else 0)
-        out.append(files[start:end])
-        start = end
-    return out
+    sizes = [os.path.getsize(f) if os.path.isfile(f) else 0 for f in files]
+    total = sum(sizes) or 1
+    out, current, seen = [], [], 0
+    for i, (f, size) in enumerate(zip(files, sizes)):
+        current.append(f)
+        seen += size
+        left_files, left_shards = len(files) - i - 1, n - len(out) - 1
+        # Close the shard at its share of the bytes, or when the rest must go one per shard.
+        if left_shards > 0 and (seen >= total * (len(out) + 1) / n or left_files == left_shards):
+            out.append(current)
+            current = []
+    out.append(current)
+    return [s for s in out if s]
 
 
 def _default_shards():
