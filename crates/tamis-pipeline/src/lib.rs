@@ -17,7 +17,7 @@ pub use checkpoint::{InputAccount, Manifest, OutputFile};
 pub use dedup::{dedup, DedupOptions, DedupRunError, DedupStage};
 pub use executor::{run, RunError, RunOptions};
 pub use parquet_out::OutputFormat;
-pub use phased::{has_dedup, run_spec};
+pub use phased::{has_dedup, run_spec, validate};
 pub use registry::{lookup_step, step_registry};
 pub use spec::{
     preset, presets, Outcome, Pipeline, PipelineSpec, Preset, SpecError, StepSpec, StepTally,

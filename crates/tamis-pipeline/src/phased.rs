@@ -38,6 +38,17 @@ pub fn has_dedup(spec: &PipelineSpec) -> bool {
         .any(|s| DEDUP_STEP_IDS.contains(&s.kind.as_str()))
 }
 
+/// Checks every step's parameters, dedup steps included, without reading any input: what
+/// `run_spec` would refuse before starting, for callers that build a spec long before running
+/// it (the Python binding checks at construction).
+pub fn validate(spec: &PipelineSpec) -> Result<(), SpecError> {
+    if has_dedup(spec) {
+        build_phases(spec, &spec.fingerprint()).map(drop)
+    } else {
+        spec.build().map(drop)
+    }
+}
+
 /// Validates every step, then runs the pipeline: in one pass when it has no dedup step, in
 /// phases otherwise.
 pub fn run_spec(spec: &PipelineSpec, opts: &RunOptions) -> Result<RunStats, RunError> {
