@@ -153,7 +153,7 @@ fn explain(py: Python<'_>, id: &str) -> PyResult<String> {
 fn presets() -> Vec<(String, String)> {
     tamis_pipeline::presets()
         .iter()
-        .map(|(n, t)| ((*n).to_owned(), (*t).to_owned()))
+        .map(|p| (p.name.to_owned(), p.toml.to_owned()))
         .collect()
 }
 
