@@ -29,7 +29,7 @@ def build_corpus(shared, work, repeat):
     for corpus in ("pages", "articles"):
         src = os.path.join(shared, "data", "corpus", f"{corpus}.jsonl.zst")
         with open(src, "rb") as f:
-            lines = [l for l in zstandard.ZstdDecompressor().stream_reader(f).read().decode()
+            lines = [l for l in zstandard.ZstdDecompressor().stream_reader(f, read_across_frames=True).read().decode()
                      .splitlines() if l.strip()]
         for r in range(repeat):
             body = "".join(l.replace('"id": "', f'"id": "r{r}/', 1) + "\n" for l in lines)

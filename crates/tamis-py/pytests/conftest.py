@@ -73,7 +73,9 @@ def decompress_zstd(raw):
     except ImportError:
         zstandard = None
     if zstandard is not None:
-        return zstandard.ZstdDecompressor().decompressobj().decompress(raw)
+        # Every frame: tamis writes one zstd frame per checkpointed part.
+        reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(raw), read_across_frames=True)
+        return reader.read()
     r = subprocess.run(["zstd", "-dc"], input=raw, capture_output=True, check=True)
     return r.stdout
 
