@@ -39,6 +39,23 @@ fn run_report(inputs: &[&str], out: &Path, extra: &[&str]) {
     tamis_ok(&args);
 }
 
+/// `dir/in.jsonl`: the sample pages `copies` times, each copy under new ids (`c<copy>-<line>`).
+fn sample_copies(dir: &Path, copies: usize) -> PathBuf {
+    let pages = std::fs::read_to_string(root().join("sample/pages.jsonl")).unwrap();
+    let mut data = String::new();
+    for copy in 0..copies {
+        for (i, l) in pages.lines().enumerate() {
+            let mut d: Value = serde_json::from_str(l).unwrap();
+            d["id"] = Value::from(format!("c{copy}-{i}"));
+            data.push_str(&d.to_string());
+            data.push('\n');
+        }
+    }
+    let input = dir.join("in.jsonl");
+    std::fs::write(&input, data).unwrap();
+    input
+}
+
 fn report_json(out: &Path) -> Value {
     let v: Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
@@ -373,19 +390,8 @@ fn report_needs_the_data_of_a_report_run() {
 #[test]
 fn report_of_a_dedup_pipeline_shows_clusters() {
     let tmp = tempfile::tempdir().unwrap();
-    // The sample pages twice, under new ids: every page has an exact duplicate.
-    let pages = std::fs::read_to_string(root().join("sample/pages.jsonl")).unwrap();
-    let mut data = String::new();
-    for copy in 0..2 {
-        for (i, l) in pages.lines().enumerate() {
-            let mut d: Value = serde_json::from_str(l).unwrap();
-            d["id"] = Value::from(format!("c{copy}-{i}"));
-            data.push_str(&d.to_string());
-            data.push('\n');
-        }
-    }
-    let input = tmp.path().join("in.jsonl");
-    std::fs::write(&input, data).unwrap();
+    // The sample pages twice: every page has an exact duplicate.
+    let input = sample_copies(tmp.path(), 2);
     let out = tmp.path().join("out");
     run_report(
         &[input.to_str().unwrap()],
@@ -444,18 +450,7 @@ fn checkpointed_reads(out: &Path) -> u64 {
 #[test]
 fn report_data_is_the_same_for_any_thread_count_and_after_a_resume() {
     let tmp = tempfile::tempdir().unwrap();
-    let pages = std::fs::read_to_string(root().join("sample/pages.jsonl")).unwrap();
-    let mut data = String::new();
-    for copy in 0..60 {
-        for (i, l) in pages.lines().enumerate() {
-            let mut d: Value = serde_json::from_str(l).unwrap();
-            d["id"] = Value::from(format!("c{copy}-{i}"));
-            data.push_str(&d.to_string());
-            data.push('\n');
-        }
-    }
-    let input = tmp.path().join("in.jsonl");
-    std::fs::write(&input, data).unwrap();
+    let input = sample_copies(tmp.path(), 60);
     let input = input.to_str().unwrap();
     let base = ["--preset", "clean", "--checkpoint-every", "53"];
     let one = tmp.path().join("one");
@@ -477,7 +472,11 @@ fn report_data_is_the_same_for_any_thread_count_and_after_a_resume() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let total = 60 * pages.lines().count() as u64;
+    let total = 60
+        * std::fs::read_to_string(root().join("sample/pages.jsonl"))
+            .unwrap()
+            .lines()
+            .count() as u64;
     let mut killed = false;
     while child.try_wait().unwrap().is_none() {
         if checkpointed_reads(&out) >= total / 3 {
