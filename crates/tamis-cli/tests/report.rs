@@ -495,8 +495,7 @@ fn report_data_is_the_same_for_any_thread_count_and_after_a_resume() {
             cp["report"]["input"]["docs"].as_u64().unwrap() > 0,
             "the checkpoint holds the report data"
         );
-        let a: Vec<&str> = args.iter().map(String::as_str).collect();
-        tamis_ok(&a);
+        tamis_ok(&args);
     } else {
         eprintln!("the run finished before it could be killed; comparing the finished run");
     }

@@ -114,13 +114,12 @@ fn kill_when(args: &[String], mut ready: impl FnMut() -> bool) -> bool {
     true
 }
 
-/// Every output file and the manifest, by relative path, with their bytes.
+/// Every output file (hidden ones too, subdirectories of a template included) and the
+/// manifest, by path relative to `out`, with their bytes.
 fn outputs(out: &Path) -> Vec<(String, Vec<u8>)> {
     let mut all = Vec::new();
     for sub in ["kept", "dropped", "quarantine"] {
-        for (name, bytes) in read_dir_bytes(&out.join(sub)) {
-            all.push((format!("{sub}/{name}"), bytes));
-        }
+        tree(out, &out.join(sub), &mut all);
     }
     all.push((
         "manifest.json".into(),
@@ -140,12 +139,7 @@ fn killed_runs_resume_to_byte_identical_outputs() {
     // Small checkpoints and output files, so the run checkpoints often and rolls files.
     let extra = ["--checkpoint-every", "97", "--max-file-bytes", "300K"];
     let reference = tmp.path().join("reference");
-    tamis_ok(
-        &run_args(&inputs, &reference, &extra)
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-    );
+    tamis_ok(&run_args(&inputs, &reference, &extra));
     let want = outputs(&reference);
     let total = stats(&reference)["read"].as_u64().unwrap();
     assert!(total > 2000, "{total}");
@@ -179,7 +173,7 @@ fn killed_runs_resume_to_byte_identical_outputs() {
     );
     if !finished {
         // The same command finishes the run.
-        let o = tamis(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        let o = tamis(&args);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     }
     let got = outputs(&out);
@@ -207,12 +201,7 @@ fn killed_runs_resume_to_byte_identical_outputs() {
 fn finished_run(tmp: &Path) -> PathBuf {
     let inputs = corpus(tmp, 2);
     let out = tmp.join("out");
-    tamis_ok(
-        &run_args(&inputs, &out, &["--checkpoint-every", "10"])
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-    );
+    tamis_ok(&run_args(&inputs, &out, &["--checkpoint-every", "10"]));
     out
 }
 
@@ -317,7 +306,7 @@ fn another_pipeline_does_not_resume_an_interrupted_run() {
     );
     let mut other = args.clone();
     other[2] = "clean".into();
-    let o = tamis(&other.iter().map(String::as_str).collect::<Vec<_>>());
+    let o = tamis(&other);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("config fingerprint"), "{err}");
@@ -326,7 +315,7 @@ fn another_pipeline_does_not_resume_an_interrupted_run() {
     let mut other = args.clone();
     let n = other.len();
     other[n - 1] = "51".into();
-    let o = tamis(&other.iter().map(String::as_str).collect::<Vec<_>>());
+    let o = tamis(&other);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("--checkpoint-every"), "{err}");
@@ -334,7 +323,7 @@ fn another_pipeline_does_not_resume_an_interrupted_run() {
     let mut other = args.clone();
     other[2] = "clean".into();
     other.push("--overwrite".into());
-    tamis_ok(&other.iter().map(String::as_str).collect::<Vec<_>>());
+    tamis_ok(&other);
     tamis_ok(&["verify", out.to_str().unwrap()]);
 }
 
@@ -356,12 +345,7 @@ fn killed_phased_runs_resume_to_byte_identical_outputs() {
         a
     };
     let reference = tmp.path().join("reference");
-    tamis_ok(
-        &args(&reference)
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-    );
+    tamis_ok(&args(&reference));
     let want = outputs(&reference);
 
     let out = tmp.path().join("resumed");
@@ -392,7 +376,7 @@ fn killed_phased_runs_resume_to_byte_identical_outputs() {
         "the run finished before it could be killed often enough"
     );
     if !finished {
-        tamis_ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        tamis_ok(&args);
     }
     let got = outputs(&out);
     assert_eq!(names(&got), names(&want));
@@ -407,7 +391,7 @@ fn killed_phased_runs_resume_to_byte_identical_outputs() {
     let mut other = args.clone();
     other[2] = "fineweb-text".into();
     other[1] = "--preset".into();
-    let o = tamis(&other.iter().map(String::as_str).collect::<Vec<_>>());
+    let o = tamis(&other);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
         err.contains("already holds") || err.contains("config fingerprint"),
@@ -421,12 +405,7 @@ fn a_run_that_failed_on_a_full_disk_resumes_once_there_is_space() {
     let inputs = corpus(tmp.path(), 40);
     let extra = ["--checkpoint-every", "97", "--compression", "none"];
     let reference = tmp.path().join("reference");
-    tamis_ok(
-        &run_args(&inputs, &reference, &extra)
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-    );
+    tamis_ok(&run_args(&inputs, &reference, &extra));
     let want = outputs(&reference);
     let out = tmp.path().join("out");
     let args = run_args(&inputs, &out, &extra);
@@ -445,7 +424,7 @@ fn a_run_that_failed_on_a_full_disk_resumes_once_there_is_space() {
     assert!(checkpointed_reads(&out) > 0);
     assert!(!out.join("stats.json").exists());
     // The same command, with room to write, finishes from the last checkpoint.
-    tamis_ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    tamis_ok(&args);
     let got = outputs(&out);
     assert_eq!(names(&got), names(&want));
     for ((name, a), (_, b)) in got.iter().zip(&want) {
@@ -527,25 +506,9 @@ fn kill_while_splitting_and_converting(pipeline: &str, phased: bool) {
         a[2] = pipeline_file.display().to_string();
         a
     };
-    let snapshot = |out: &Path| {
-        let mut all = Vec::new();
-        for sub in ["kept", "dropped", "quarantine"] {
-            tree(out, &out.join(sub), &mut all);
-        }
-        all.push((
-            "manifest.json".into(),
-            std::fs::read(out.join("manifest.json")).unwrap(),
-        ));
-        all
-    };
     let reference = tmp.path().join("reference");
-    tamis_ok(
-        &args(&reference)
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-    );
-    let want = snapshot(&reference);
+    tamis_ok(&args(&reference));
+    let want = outputs(&reference);
     let kept: Vec<&str> = names(&want)
         .into_iter()
         .filter(|n| n.starts_with("kept/"))
@@ -585,8 +548,8 @@ fn kill_while_splitting_and_converting(pipeline: &str, phased: bool) {
         // Nothing claims to be finished yet.
         assert!(!out.join("manifest.json").exists(), "{point} #{n}");
     }
-    tamis_ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
-    let got = snapshot(&out);
+    tamis_ok(&args);
+    let got = outputs(&out);
     assert_eq!(names(&got), names(&want));
     for ((name, a), (_, b)) in got.iter().zip(&want) {
         assert!(a == b, "{name} differs from the uninterrupted run's");

@@ -1,6 +1,7 @@
 //! Helpers shared by the end-to-end tests (each test binary uses some of them).
 #![allow(dead_code)]
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -10,7 +11,8 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-pub fn tamis(args: &[&str]) -> Output {
+/// Runs tamis with `args` (`&str`s or `String`s).
+pub fn tamis<S: AsRef<OsStr>>(args: &[S]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tamis"))
         .args(args)
         .output()
@@ -18,7 +20,7 @@ pub fn tamis(args: &[&str]) -> Output {
 }
 
 /// Runs tamis and asserts it succeeded, showing its stderr if not.
-pub fn tamis_ok(args: &[&str]) -> Output {
+pub fn tamis_ok<S: AsRef<OsStr>>(args: &[S]) -> Output {
     let o = tamis(args);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     o
