@@ -4,9 +4,10 @@
 usage: bench/report.py [--input ../shared/data/corpus/pages.jsonl.zst] [--preset clean]
                        [--repeats 7] [--threads 2] [--tamis PATH]
 
-Runs the pipeline `--repeats` times each way, alternating (so drift in machine load hits both
-alike), and prints the median CPU time (user + system of the child) and wall time of each, and
-their ratio: the report's overhead. The `--report` runs include writing report.json and
+Runs the pipeline `--repeats` times each way, in back-to-back pairs whose order alternates (so
+drift in machine load hits both alike), and prints the median CPU time (user + system of the
+child) and wall time of each, and the report's overhead: the median, over pairs, of the ratio
+within a pair, with its quartiles (robust to the load changing between pairs). The `--report` runs include writing report.json and
 rendering report.html. Also prints the size of report.json and report.html.
 Needs: a release build (cargo build --release -p tamis-cli; or --tamis / $TAMIS_BIN).
 """
@@ -57,8 +58,11 @@ def main():
         print(f"{'run':<10} {'CPU s':>8} {'wall s':>8}")
         for m in ("plain", "report"):
             print(f"{m:<10} {med[m][0]:8.3f} {med[m][1]:8.3f}")
-        print(f"overhead: CPU x{med['report'][0] / med['plain'][0]:.3f}, "
-              f"wall x{med['report'][1] / med['plain'][1]:.3f}")
+        for k, name in ((0, "CPU"), (1, "wall")):
+            ratios = [r[k] / p[k] for r, p in zip(runs["report"], runs["plain"])]
+            q1, q2, q3 = statistics.quantiles(ratios, n=4)
+            print(f"overhead, {name}: x{q2:.3f} (median of {len(ratios)} pairs; "
+                  f"quartiles x{q1:.3f}-x{q3:.3f})")
         rep = os.path.join(work, "report")
         for f in ("report.json", "report.html"):
             print(f"{f}: {os.path.getsize(os.path.join(rep, f)) / 1e3:.0f} KB")

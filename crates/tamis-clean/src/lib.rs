@@ -390,6 +390,20 @@ impl Step for LineClean {
         if tamis_text::py::strip(&cleaned).is_empty() {
             return Verdict::drop("all_lines_removed");
         }
+        if doc.metadata.contains_key(EDITS_KEY) {
+            // An earlier step logged edits: map these lines through its log, so the log keeps
+            // describing the text as read.
+            let lines: Vec<(usize, &str)> = edits
+                .iter()
+                .flat_map(|e| (e.line_start..e.line_end).map(|i| (i, e.rule.as_str())))
+                .collect();
+            if let Err(e) = remove_lines(doc, &lines) {
+                // The document's own log does not fit its text: a fault of this record (as in
+                // `pii`), quarantined by the executor.
+                panic!("document {}: metadata.tamis_edits: {e}", doc.id);
+            }
+            return Verdict::Keep;
+        }
         let log: Vec<Value> = edits
             .iter()
             .map(|e| {
@@ -403,7 +417,7 @@ impl Step for LineClean {
             })
             .collect();
         doc.metadata.insert(EDITS_KEY.to_owned(), Value::Array(log));
-        doc.text = cleaned;
+        log::set_text(doc, cleaned, true);
         Verdict::Keep
     }
 }
@@ -464,6 +478,61 @@ mod tests {
         let (doc, v, _) = run(clean_text);
         assert_eq!((v, doc.text.as_str()), (Verdict::Keep, clean_text));
         assert!(!doc.metadata.contains_key(EDITS_KEY));
+    }
+
+    #[test]
+    fn the_text_as_read_is_kept_only_when_wanted() {
+        let text = "Read more\nThe storm brought down trees across the county on Sunday night.\n";
+        let (doc, _, _) = run(text);
+        assert_eq!(doc.edit_base, tamis_core::EditBase::Drop);
+
+        let step = LineClean::build(LineCleanConfig::default()).unwrap();
+        let mut doc = Document::new("t", text);
+        doc.edit_base = tamis_core::EditBase::Wanted;
+        let (mut counters, mut cache) = Default::default();
+        let ctx = &mut Ctx {
+            counters: &mut counters,
+            cache: &mut cache,
+        };
+        assert_eq!(step.process(&mut doc, ctx), Verdict::Keep);
+        let base = doc.edit_base.take().expect("kept");
+        assert_eq!(base, text);
+        assert_eq!(
+            apply_edits(&base, &doc.metadata[EDITS_KEY]).unwrap(),
+            doc.text
+        );
+    }
+
+    #[test]
+    fn an_earlier_steps_log_is_extended_not_replaced() {
+        // `pii` first replaces an address, then line cleaning removes lines: the log must still
+        // lead from the text as read to the final text, with both steps' entries.
+        let text = "Read more\nWrite to jane.doe@example.org about the storm that brought down trees on Sunday.\nShare\n";
+        let pii = Pii::build(PiiConfig::default()).unwrap();
+        let step = LineClean::build(LineCleanConfig::default()).unwrap();
+        let mut doc = Document::new("t", text);
+        doc.edit_base = tamis_core::EditBase::Wanted;
+        let (mut counters, mut cache) = Default::default();
+        let ctx = &mut Ctx {
+            counters: &mut counters,
+            cache: &mut cache,
+        };
+        assert_eq!(pii.process(&mut doc, ctx), Verdict::Keep);
+        assert_eq!(step.process(&mut doc, ctx), Verdict::Keep);
+        assert!(!doc.text.contains("jane.doe") && !doc.text.contains("Read more"));
+        let log = &doc.metadata[EDITS_KEY];
+        let rules: Vec<&str> = log
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["rule"].as_str().unwrap())
+            .collect();
+        assert!(
+            rules.contains(&"pii_email") && rules.len() >= 3,
+            "{rules:?}"
+        );
+        assert_eq!(doc.edit_base.take().as_deref(), Some(text));
+        assert_eq!(apply_edits(text, log).unwrap(), doc.text);
     }
 
     #[test]

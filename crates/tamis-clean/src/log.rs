@@ -22,6 +22,7 @@ pub fn remove_lines(doc: &mut Document, remove: &[(usize, &str)]) -> Result<usiz
         return Ok(0);
     }
     let log = read_log(doc)?;
+    let fresh = log.is_empty();
     let text = &doc.text;
     let lines = line_ranges(text);
     // Current-text runs: (rule, lines, bytes), consecutive lines of one rule joined.
@@ -106,9 +107,17 @@ pub fn remove_lines(doc: &mut Document, remove: &[(usize, &str)]) -> Result<usiz
         pos = b.end;
     }
     out.push_str(&text[pos..]);
-    doc.text = out;
+    set_text(doc, out, fresh);
     write_log(doc, log);
     Ok(removed)
+}
+
+/// Replaces the text; when the log was empty, the old text is its base (see [`tamis_core::EditBase`]).
+pub(crate) fn set_text(doc: &mut Document, text: String, fresh_log: bool) {
+    let old = std::mem::replace(&mut doc.text, text);
+    if fresh_log {
+        doc.edit_base.offer(old);
+    }
 }
 
 fn read_log(doc: &Document) -> Result<Vec<Edit>, EditError> {
@@ -221,6 +230,7 @@ pub fn replace_spans(
         return Ok(0);
     }
     let log = read_log(doc)?;
+    let fresh = log.is_empty();
     let text = &doc.text;
     let segments = segments(&log, text)?;
     let lines = line_ranges(text);
@@ -313,7 +323,7 @@ pub fn replace_spans(
         .collect();
     log.extend(added);
     log.sort_by_key(|e| e.byte_start);
-    doc.text = out;
+    set_text(doc, out, fresh);
     write_log(doc, log);
     Ok(spans.len())
 }

@@ -10,6 +10,40 @@ pub struct Document {
     pub text: String,
     #[serde(default)]
     pub metadata: Metadata,
+    /// The text the edit log refers to, when a run asked for it; never serialised.
+    #[serde(skip)]
+    pub edit_base: EditBase,
+}
+
+/// What becomes of the text a step replaces when it starts the edit log
+/// (`metadata.tamis_edits`, whose offsets refer to that text). By default it is dropped, as
+/// any replaced text is; a run that shows removals in context (`--report`) marks documents
+/// [`EditBase::Wanted`] and gets the text back as [`EditBase::Kept`]. Moving the replaced
+/// text costs nothing, where copying every document before the steps run would.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum EditBase {
+    #[default]
+    Drop,
+    Wanted,
+    Kept(String),
+}
+
+impl EditBase {
+    /// Called by a step that replaces the text while the edit log is still empty: `old` is
+    /// then the text the log's offsets refer to.
+    pub fn offer(&mut self, old: String) {
+        if *self == Self::Wanted {
+            *self = Self::Kept(old);
+        }
+    }
+
+    /// The kept text, if any; leaves [`EditBase::Drop`].
+    pub fn take(&mut self) -> Option<String> {
+        match std::mem::take(self) {
+            Self::Kept(text) => Some(text),
+            _ => None,
+        }
+    }
 }
 
 impl Document {
@@ -18,6 +52,7 @@ impl Document {
             id: id.into(),
             text: text.into(),
             metadata: Metadata::new(),
+            edit_base: EditBase::Drop,
         }
     }
 }

@@ -6,5 +6,5 @@ mod document;
 mod step;
 
 pub use counters::Counters;
-pub use document::{Document, Metadata};
+pub use document::{Document, EditBase, Metadata};
 pub use step::{ConfigError, Ctx, DocCache, Step, Verdict};

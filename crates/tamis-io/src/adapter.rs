@@ -112,7 +112,12 @@ pub(crate) fn parse_document(
             metadata.insert("file_path".to_owned(), Value::String(path.to_owned()));
         }
     }
-    Ok(Document { id, text, metadata })
+    Ok(Document {
+        id,
+        text,
+        metadata,
+        edit_base: Default::default(),
+    })
 }
 
 fn single(key: &str, v: Value) -> Metadata {

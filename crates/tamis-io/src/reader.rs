@@ -546,6 +546,7 @@ impl Reader {
                     id: self.file.clone(),
                     text,
                     metadata,
+                    edit_base: Default::default(),
                 };
                 let loc = self.loc(1, 0);
                 self.emit(Record::Doc { doc, loc })

@@ -23,7 +23,7 @@ use crate::parquet_out::{convert_outputs, remove_layouts, OutputFormat};
 use crate::spec::{Outcome, Pipeline, StepTally};
 use crate::stats::{RunStats, StepStats};
 use crate::template::{split_outputs, OutputTemplate};
-use tamis_report::{DocFacts, ReportData, StepFlow};
+use tamis_report::{DocFacts, ReportData, SampleGate, StepFlow};
 
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -390,7 +390,7 @@ impl Run<'_> {
                     }
                     _ => None,
                 };
-                report.observe(f, dropped);
+                report.observe(f, &doc, dropped);
             }
             match outcome {
                 DocResult::Done(Outcome::Kept) => {
@@ -499,7 +499,7 @@ fn process_batch(
     pipeline: &Pipeline,
     pool: &rayon::ThreadPool,
     mut items: Vec<Item>,
-    report: bool,
+    report: Option<&SampleGate>,
 ) -> Processed {
     let chunks = pool.install(|| {
         items
@@ -511,19 +511,24 @@ fn process_batch(
                 let outs = chunk
                     .iter_mut()
                     .map(|item| {
-                        // The report needs the document as read; taken here, on the workers.
-                        let before = report.then(|| tamis_report::before(&item.doc));
+                        // The report measures the document as read, here on the workers, and
+                        // asks the step that starts the edit log to keep the text it replaces.
+                        let before = report.map(|gate| {
+                            item.doc.edit_base = tamis_core::EditBase::Wanted;
+                            (tamis_report::before(&item.doc), gate)
+                        });
                         let res = catch_unwind(AssertUnwindSafe(|| {
                             pipeline.process(&mut item.doc, &mut tally, &mut cache)
                         }))
                         .map_or_else(|p| DocResult::Panicked(panic_message(&p)), DocResult::Done);
-                        if let Some(b) = before {
+                        if let Some((b, gate)) = before {
+                            let base = item.doc.edit_base.take();
                             facts.push(match &res {
-                                DocResult::Done(o) => Some(DocFacts::after(
-                                    b,
-                                    &item.doc,
-                                    matches!(o, Outcome::Dropped { .. }),
-                                )),
+                                DocResult::Done(_) => {
+                                    let mut f = DocFacts::after(b, &item.doc, base);
+                                    f.drop_unwanted_base(&item.doc, gate);
+                                    Some(f)
+                                }
                                 DocResult::Panicked(_) => None,
                             });
                         }
@@ -625,17 +630,21 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunStats, RunError>
     let bar = progress_bar(opts.progress, files.iter().filter_map(|f| f.size).sum());
     // Reading the next batch and writing the previous one overlap with filtering the current
     // one; batches are still written strictly in input order.
+    let gate = &ReportData::edit_gate();
     let result = std::thread::scope(|scope| -> Result<(), RunError> {
         let pool = &pool;
         let mut inflight: Option<std::thread::ScopedJoinHandle<'_, Processed>> = None;
         let mut hand_off = |run: &mut Run<'_>, batch: Vec<Item>| -> Result<(), RunError> {
             let previous = inflight.take().map(join_batch).transpose()?;
             if !batch.is_empty() {
-                let report = opts.report;
-                inflight = Some(scope.spawn(move || process_batch(pipeline, pool, batch, report)));
+                let gate = opts.report.then_some(gate);
+                inflight = Some(scope.spawn(move || process_batch(pipeline, pool, batch, gate)));
             }
             if let Some(done) = previous {
                 run.write(done)?;
+                if let Some(report) = &run.report {
+                    report.publish(gate);
+                }
             }
             Ok(())
         };

@@ -344,9 +344,9 @@ fn run_dedup(
         let f: tamis_dedup::FilterObserver = std::sync::Arc::new(
             move |doc: &tamis_core::Document, cluster: Option<(u64, u64)>, kept: bool| {
                 let mut r = r.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                let facts = DocFacts::after(tamis_report::before(doc), doc, !kept);
+                let facts = DocFacts::after(tamis_report::before(doc), doc, None);
                 if let Some(d) = r.dedup.first_mut() {
-                    let url = facts.url.as_deref();
+                    let url = doc.metadata.get("url").and_then(serde_json::Value::as_str);
                     d.observe(&doc.id, facts.id_hash, url, &doc.text, cluster, kept);
                 }
                 if let Some(s) = r.steps.first_mut() {
@@ -360,7 +360,7 @@ fn run_dedup(
                         s.bytes_dropped += len;
                     }
                 }
-                r.observe(facts, (!kept).then_some((step, reason)));
+                r.observe(facts, doc, (!kept).then_some((step, reason)));
             },
         );
         f

@@ -13,7 +13,9 @@ use tamis_core::{Document, Metadata};
 
 use crate::dedup::DedupSummary;
 use crate::hist::Hist;
-use crate::sample::{edit_window, head, log_fits, sample_key, stable_hash, Sample, Samples};
+use crate::sample::{
+    edit_window, head, log_fits, sample_key, stable_hash, Sample, SampleGate, Samples,
+};
 use crate::top::TopCounts;
 
 /// Layout version of `report.json`.
@@ -22,6 +24,8 @@ pub const FORMAT: u32 = 1;
 pub const SAMPLES_PER_CATEGORY: usize = 3;
 /// Distinct domains counted exactly per population before the lightest are folded away.
 pub const DOMAIN_CAP: usize = 4000;
+/// Prefix of the example categories of cleaning rules (`edit:boilerplate_phrase`).
+pub const EDIT_PREFIX: &str = "edit:";
 /// Bytes of text kept per example.
 const EDIT_WINDOW: usize = 2000;
 const DROP_WINDOW: usize = 1200;
@@ -39,44 +43,78 @@ pub struct Shape {
 
 impl Shape {
     pub fn of(text: &str, metadata: &Metadata) -> Self {
+        let (chars, words) = count_chars_and_words(text.as_bytes());
         Self {
             bytes: text.len() as u64,
-            chars: text.chars().count() as u64,
-            words: count_words(text.as_bytes()),
+            chars,
+            words,
             tokens: metadata.get("token_count").and_then(Value::as_u64),
         }
     }
 }
 
-/// Runs of bytes above 0x20. Eight bytes at a time: a byte is "solid" when it is above 0x20
-/// (UTF-8 lead and continuation bytes are, so words never split inside a character), and a
-/// word starts at a solid byte whose predecessor is not. This runs on every document twice, so
-/// it must cost far less than the steps.
-fn count_words(bytes: &[u8]) -> u64 {
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    const SPACE: u64 = 0x2020_2020_2020_2020;
-    // High bit of each byte set when the byte is above 0x20: with the high bit forced on, the
-    // subtraction of 0x20 + 1 never borrows across bytes, and leaves it on only for bytes
-    // (without their high bit) above 0x20; bytes that had it on anyway are solid.
-    let solid = |x: u64| (((x | HIGH) - (SPACE + 0x0101_0101_0101_0101)) | x) & HIGH;
-    let mut words = 0u64;
-    // High bit of the top byte: whether the previous byte was solid.
+const HIGH: u64 = 0x8080_8080_8080_8080;
+const SPACE: u64 = 0x2020_2020_2020_2020;
+
+/// High bit of each byte set when the byte is above 0x20 ("solid"): with the high bit forced
+/// on, the subtraction borrows out of the high bit only for bytes (without their high bit) at
+/// or below 0x20; bytes that had it on anyway are solid.
+#[inline(always)]
+fn solid(x: u64) -> u64 {
+    (((x | HIGH) - (SPACE + 0x0101_0101_0101_0101)) | x) & HIGH
+}
+
+/// High bit set for UTF-8 continuation bytes, 0b10xxxxxx: bit 7 on and bit 6 (shifted up) off.
+#[inline(always)]
+fn continuation(x: u64) -> u32 {
+    (x & !(x << 1) & HIGH).count_ones()
+}
+
+/// Word starts in a block whose solid mask is `s`, after a block whose mask was `prev`: solid
+/// bytes whose predecessor is not.
+#[inline(always)]
+fn starts(s: u64, prev: u64) -> u32 {
+    (s & !((s << 8) | (prev >> 56))).count_ones()
+}
+
+#[inline(always)]
+fn load(c: &[u8]) -> u64 {
+    u64::from_le_bytes(c[..8].try_into().expect("eight bytes"))
+}
+
+/// Characters (bytes that are not UTF-8 continuation bytes) and words (runs of bytes above
+/// 0x20, so split on ASCII spaces and control characters) of valid UTF-8, in one pass, eight
+/// bytes at a time in four independent lanes. UTF-8 lead and continuation bytes are solid, so
+/// words never split inside a character. This runs on every document twice, so it must cost
+/// far less than the steps.
+fn count_chars_and_words(bytes: &[u8]) -> (u64, u64) {
+    let (mut cont, mut words) = (0u64, 0u64);
+    // Solid mask of the previous block; its top byte is the byte before the current block.
     let mut prev = 0u64;
-    let mut chunks = bytes.chunks_exact(8);
-    for c in &mut chunks {
-        let x = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+    let mut quads = bytes.chunks_exact(32);
+    for q in &mut quads {
+        let (a, b, c, d) = (load(q), load(&q[8..]), load(&q[16..]), load(&q[24..]));
+        let (sa, sb, sc, sd) = (solid(a), solid(b), solid(c), solid(d));
+        words += u64::from(starts(sa, prev) + starts(sb, sa) + starts(sc, sb) + starts(sd, sc));
+        cont += u64::from(continuation(a) + continuation(b) + continuation(c) + continuation(d));
+        prev = sd;
+    }
+    let mut blocks = quads.remainder().chunks_exact(8);
+    for blk in &mut blocks {
+        let x = load(blk);
         let s = solid(x);
-        let before = (s << 8) | (prev >> 56);
-        words += u64::from((s & !before).count_ones());
+        words += u64::from(starts(s, prev));
+        cont += u64::from(continuation(x));
         prev = s;
     }
     let mut last_solid = prev >> 63 == 1;
-    for &b in chunks.remainder() {
+    for &b in blocks.remainder() {
         let solid = b > 0x20;
         words += u64::from(solid && !last_solid);
+        cont += u64::from(b & 0xC0 == 0x80);
         last_solid = solid;
     }
-    words
+    (bytes.len() as u64 - cont, words)
 }
 
 /// A document as it was read, taken before the steps run.
@@ -84,71 +122,87 @@ fn count_words(bytes: &[u8]) -> u64 {
 pub struct Before {
     pub id_hash: u64,
     pub shape: Shape,
-    /// The text as read: the base of the edit log when no step replaced the text first.
-    pub text: String,
 }
 
 pub fn before(doc: &Document) -> Before {
     Before {
         id_hash: stable_hash(doc.id.as_bytes()),
         shape: Shape::of(&doc.text, &doc.metadata),
-        text: doc.text.clone(),
     }
 }
 
-/// What the report needs of one processed document.
+/// What the report needs of one processed document, computed on a worker thread. What the
+/// writer thread can read from the document itself (id, URL, language, the edit log, the text
+/// a step dropped) is not copied here: allocations made on one thread and freed on another
+/// cost more than the counting.
 #[derive(Debug, Clone)]
 pub struct DocFacts {
-    pub id: String,
     pub id_hash: u64,
     pub before: Shape,
     pub after: Shape,
-    pub language: Option<String>,
-    pub url: Option<String>,
-    pub edits: Vec<Edit>,
-    /// The text as read, kept only when the document has edits (for highlighted examples).
+    /// The text the edit log refers to, when the document has edits, a step kept the text
+    /// and an example set may still take the document (see [`DocFacts::drop_unwanted_base`]).
     pub original: Option<String>,
-    /// The head of the text the dropping step saw (dropped documents only).
-    pub dropped_text: Option<String>,
 }
 
 impl DocFacts {
-    /// Facts of `doc` after the steps; `dropped` says whether a step dropped it.
-    pub fn after(b: Before, doc: &Document, dropped: bool) -> Self {
-        let edits: Vec<Edit> = doc
-            .metadata
-            .get(EDITS_KEY)
-            .and_then(|v| Vec::<Edit>::deserialize(v).ok())
-            .unwrap_or_default();
-        let same = edits.is_empty() && b.text == doc.text;
-        let after = if same {
-            Shape {
-                tokens: doc.metadata.get("token_count").and_then(Value::as_u64),
-                ..b.shape
-            }
-        } else {
-            Shape::of(&doc.text, &doc.metadata)
-        };
+    /// Facts of `doc` after the steps. `base` is the text its edit log refers to, when a step
+    /// kept it ([`tamis_core::EditBase`]).
+    pub fn after(b: Before, doc: &Document, base: Option<String>) -> Self {
         Self {
-            id: doc.id.clone(),
             id_hash: b.id_hash,
             before: b.shape,
-            after,
-            language: doc
-                .metadata
-                .get("language")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-            url: doc
-                .metadata
-                .get("url")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-            original: (!edits.is_empty()).then_some(b.text),
-            edits,
-            dropped_text: dropped.then(|| head(&doc.text, DROP_WINDOW).0),
+            // Counted again rather than compared with a copy of the text as read: copying
+            // every document cost more than this pass.
+            after: Shape::of(&doc.text, &doc.metadata),
+            original: base,
         }
     }
+
+    /// Frees the text as read here, on the worker, unless one of `doc`'s rules may still draw
+    /// it as an example (by `gate`, which errs on keeping).
+    pub fn drop_unwanted_base(&mut self, doc: &Document, gate: &SampleGate) {
+        if self.original.is_some() && !log_entries(doc).any(|e| gate.may_want(e.rule, self.id_hash))
+        {
+            self.original = None;
+        }
+    }
+}
+
+/// One entry of a document's edit log, read in place.
+struct EntryRef<'a> {
+    rule: &'a str,
+    lines: u64,
+    bytes: u64,
+}
+
+/// The entries of `doc`'s edit log, read without building [`Edit`]s (this runs per document);
+/// malformed entries are skipped.
+fn log_entries(doc: &Document) -> impl Iterator<Item = EntryRef<'_>> {
+    let entries = doc
+        .metadata
+        .get(EDITS_KEY)
+        .and_then(Value::as_array)
+        .map_or(&[][..], Vec::as_slice);
+    entries.iter().filter_map(|e| {
+        // Walked field by field: a keyed lookup hashes the key, five times per entry.
+        let (mut rule, mut n) = (None, [None; 4]);
+        for (k, v) in e.as_object()? {
+            match k.as_str() {
+                "rule" => rule = v.as_str(),
+                "line_start" => n[0] = v.as_u64(),
+                "line_end" => n[1] = v.as_u64(),
+                "byte_start" => n[2] = v.as_u64(),
+                "byte_end" => n[3] = v.as_u64(),
+                _ => {}
+            }
+        }
+        Some(EntryRef {
+            rule: rule?,
+            lines: n[1]?.saturating_sub(n[0]?),
+            bytes: n[3]?.saturating_sub(n[2]?),
+        })
+    })
 }
 
 /// The entry for `key`, allocating the key only when it is new (this runs once per document on
@@ -268,8 +322,9 @@ pub struct ReportData {
     pub rules_dropped: BTreeMap<String, RuleTally>,
     /// Examples by category: `edit:RULE` and `drop:STEP:REASON`.
     pub samples: Samples,
-    /// Edited documents whose edit log does not start from the text as read (a step before
-    /// the cleaner replaced the text, e.g. `extract`), so no highlighted example can be cut.
+    /// Edited documents, among those drawn as examples, whose edit log has no base in this run
+    /// (it came with the input, so it starts from a text this run never saw) or does not fit
+    /// it; no highlighted example can be cut from them.
     pub edits_without_base: u64,
     pub dedup: Vec<DedupSummary>,
 }
@@ -293,11 +348,24 @@ impl Default for ReportData {
 }
 
 impl ReportData {
-    /// Adds one document; `dropped` is `(step, reason)` when a step dropped it.
-    pub fn observe(&mut self, f: DocFacts, dropped: Option<(&str, &str)>) {
-        let dom = f.url.as_deref().and_then(domain);
+    /// A gate for [`DocFacts::drop_unwanted_base`], fed by [`ReportData::publish`].
+    pub fn edit_gate() -> SampleGate {
+        SampleGate::new(EDIT_PREFIX)
+    }
+
+    /// Tells the workers, through `gate`, which cleaning-rule examples may still be taken.
+    pub fn publish(&self, gate: &SampleGate) {
+        gate.publish(&self.samples);
+    }
+
+    /// Adds one document: its facts and the document as the steps left it; `dropped` is
+    /// `(step, reason)` when a step dropped it (then `doc.text` is the text that step saw).
+    pub fn observe(&mut self, f: DocFacts, doc: &Document, dropped: Option<(&str, &str)>) {
+        let meta = |k: &str| doc.metadata.get(k).and_then(Value::as_str);
+        let url = meta("url");
+        let dom = url.and_then(domain);
         self.input.add(&f.before, None, dom.as_deref());
-        let lang = f.language.as_deref();
+        let lang = meta("language");
         match dropped {
             None => self.kept.add(&f.after, lang, dom.as_deref()),
             Some((step, _)) => {
@@ -312,40 +380,45 @@ impl ReportData {
             &mut self.rules_kept
         };
         let mut seen: Vec<&str> = Vec::new();
-        for e in &f.edits {
-            let t = slot(rules, &e.rule);
+        for e in log_entries(doc) {
+            let t = slot(rules, e.rule);
             t.edits += 1;
-            t.lines += e.line_end.saturating_sub(e.line_start) as u64;
-            t.bytes += e.byte_end.saturating_sub(e.byte_start) as u64;
-            if !seen.contains(&e.rule.as_str()) {
+            t.lines += e.lines;
+            t.bytes += e.bytes;
+            if !seen.contains(&e.rule) {
                 t.docs += 1;
-                seen.push(&e.rule);
+                seen.push(e.rule);
             }
         }
-        let mut base_checked: Option<bool> = None;
+        // Built only for a document about to be sampled, which are few.
+        let mut edits: Option<Option<Vec<Edit>>> = None;
         for rule in seen {
-            let cat = format!("edit:{rule}");
+            let cat = format!("{EDIT_PREFIX}{rule}");
             let key = sample_key(f.id_hash, &cat);
             if !self.samples.wants(&cat, key) {
                 continue;
             }
-            let Some(orig) = &f.original else { continue };
-            // The log must start from the text as read; checked only for documents about to be
-            // sampled, which are few.
-            let ok = *base_checked.get_or_insert_with(|| log_fits(orig, &f.edits));
-            if !ok {
+            // The log must parse and fit its base.
+            let fitting = edits.get_or_insert_with(|| {
+                let orig = f.original.as_deref()?;
+                let log = doc.metadata.get(EDITS_KEY)?;
+                let log = Vec::<Edit>::deserialize(log).ok()?;
+                log_fits(orig, &log).then_some(log)
+            });
+            let Some(log) = fitting.as_deref() else {
                 self.edits_without_base += 1;
                 break;
-            }
+            };
+            let orig = f.original.as_deref().expect("a fitting log has a base");
             if let Some((text, offset, marks, clipped_start, clipped_end)) =
-                edit_window(orig, &f.edits, rule, EDIT_WINDOW)
+                edit_window(orig, log, rule, EDIT_WINDOW)
             {
                 self.samples.offer(
                     &cat,
                     Sample {
                         key,
-                        id: f.id.clone(),
-                        url: f.url.clone(),
+                        id: doc.id.clone(),
+                        url: url.map(str::to_owned),
                         text,
                         offset,
                         clipped_start,
@@ -355,18 +428,19 @@ impl ReportData {
                 );
             }
         }
-        if let (Some((step, reason)), Some(text)) = (dropped, &f.dropped_text) {
+        if let Some((step, reason)) = dropped {
             let cat = format!("drop:{step}:{reason}");
             let key = sample_key(f.id_hash, &cat);
             if self.samples.wants(&cat, key) {
+                let (text, clipped_end) = head(&doc.text, DROP_WINDOW);
                 self.samples.offer(
                     &cat,
                     Sample {
                         key,
-                        id: f.id.clone(),
-                        url: f.url.clone(),
-                        clipped_end: (text.len() as u64) < f.after.bytes,
-                        text: text.clone(),
+                        id: doc.id.clone(),
+                        url: url.map(str::to_owned),
+                        clipped_end,
+                        text,
                         offset: 0,
                         clipped_start: false,
                         marks: Vec::new(),
@@ -416,7 +490,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn words_eight_at_a_time_equal_the_plain_count() {
+    fn counts_eight_at_a_time_equal_the_plain_counts() {
         let texts = [
             "",
             "a",
@@ -427,6 +501,8 @@ mod tests {
             "héllo wörld — ünïcode\u{3000}wide",
             "a b c d e f g h i j k l m n o p",
             "\n\n\nabcdefghijklmnopqrstuvwxyz\n\n",
+            "日本語のテキストと English と 한국어 mixed 🎉🎉 emoji𝄞",
+            "ß€😀 at byte boundaries: ÿÿÿÿÿÿÿÿÿ",
         ];
         for t in texts {
             let plain = t
@@ -434,7 +510,19 @@ mod tests {
                 .split(|&b| b <= 0x20)
                 .filter(|w| !w.is_empty())
                 .count() as u64;
-            assert_eq!(count_words(t.as_bytes()), plain, "{t:?}");
+            let chars = t.chars().count() as u64;
+            assert_eq!(count_chars_and_words(t.as_bytes()), (chars, plain), "{t:?}");
+        }
+        // Every length across the 32- and 8-byte blocks, words and characters straddling them.
+        let long = "Ünïcode wörds  and\tspaces — 日本語 x y\n\nzz 🎉 end ".repeat(6);
+        for (end, _) in long.char_indices() {
+            let t = &long[..end];
+            let plain = t
+                .split(|c: char| c <= ' ')
+                .filter(|w| !w.is_empty())
+                .count() as u64;
+            let chars = t.chars().count() as u64;
+            assert_eq!(count_chars_and_words(t.as_bytes()), (chars, plain), "{t:?}");
         }
     }
 

@@ -685,9 +685,8 @@ fn examples(h: &mut String, data: &ReportData) {
         if data.edits_without_base > 0 {
             let _ = write!(
                 h,
-                "<p class=\"muted\">{} edited documents could not be shown: a step before the \
-                 cleaner replaced their text (e.g. <code>extract</code>), so the edit log does \
-                 not start from the text as read.</p>",
+                "<p class=\"muted\">{} edited documents could not be shown: their edit log \
+                 came with the input, so it starts from a text this run never saw.</p>",
                 int(data.edits_without_base)
             );
         }

@@ -19,7 +19,7 @@ pub use acc::{
 };
 pub use dedup::{ClusterExample, DedupSummary, CLUSTERS, MEMBERS};
 pub use hist::Hist;
-pub use sample::{stable_hash, Mark, Sample, Samples};
+pub use sample::{stable_hash, Mark, Sample, SampleGate, Samples};
 pub use top::TopCounts;
 
 /// The accumulated data, next to `stats.json`.

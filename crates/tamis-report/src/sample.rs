@@ -30,6 +30,59 @@ pub fn sample_key(id_hash: u64, category: &str) -> u64 {
     mix(id_hash ^ stable_hash(category.as_bytes()))
 }
 
+/// The thresholds of the example categories that start with one prefix (`edit:`), as the
+/// worker threads see them, so a worker can free a text no example set will take instead of
+/// handing it to the writer thread. The writer publishes them after each batch; thresholds
+/// only fall, so a worker's view is at or above the truth and errs on keeping a text, and the
+/// examples do not depend on timing. Categories never published take anything.
+#[derive(Debug)]
+pub struct SampleGate {
+    prefix: &'static str,
+    /// Category name without the prefix, to the category's hash and threshold.
+    by_name: std::sync::RwLock<std::collections::HashMap<String, (u64, u64)>>,
+}
+
+impl SampleGate {
+    pub fn new(prefix: &'static str) -> Self {
+        Self {
+            prefix,
+            by_name: Default::default(),
+        }
+    }
+
+    /// Whether category prefix + `name` may still take the document with `id_hash`.
+    pub fn may_want(&self, name: &str, id_hash: u64) -> bool {
+        let map = self
+            .by_name
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match map.get(name) {
+            None => true,
+            Some(&(hash, threshold)) => mix(id_hash ^ hash) <= threshold,
+        }
+    }
+
+    /// Publishes the thresholds of `samples`' categories under the prefix.
+    pub fn publish(&self, samples: &Samples) {
+        let mut map = self
+            .by_name
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for cat in samples.by_category.keys() {
+            let Some(name) = cat.strip_prefix(self.prefix) else {
+                continue;
+            };
+            let threshold = samples.threshold(cat);
+            match map.get_mut(name) {
+                Some(e) => e.1 = threshold,
+                None => {
+                    map.insert(name.to_owned(), (stable_hash(cat.as_bytes()), threshold));
+                }
+            }
+        }
+    }
+}
+
 /// A highlighted span of a sample's text (byte offsets into [`Sample::text`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mark {
@@ -85,6 +138,16 @@ impl Samples {
         match self.by_category.get(category) {
             None => self.k > 0,
             Some(v) => v.len() < self.k || v.last().is_some_and(|last| key <= last.key),
+        }
+    }
+
+    /// The largest key `category` can still take: `u64::MAX` while it has fewer than `k`
+    /// samples. It only falls as documents arrive.
+    pub fn threshold(&self, category: &str) -> u64 {
+        match self.by_category.get(category) {
+            Some(v) if v.len() >= self.k => v.last().map_or(u64::MAX, |s| s.key),
+            _ if self.k == 0 => 0,
+            _ => u64::MAX,
         }
     }
 
@@ -195,6 +258,41 @@ mod tests {
             clipped_end: false,
             marks: Vec::new(),
         }
+    }
+
+    #[test]
+    fn the_gate_lets_through_every_document_a_category_would_take() {
+        let gate = SampleGate::new("edit:");
+        let mut samples = Samples::new(3);
+        // Nothing published: every document may be wanted.
+        assert!(gate.may_want("boilerplate_phrase", 42));
+        let ids: Vec<u64> = (0..400u64).map(|i| stable_hash(&i.to_le_bytes())).collect();
+        let mut stale = 0;
+        for (n, &id) in ids.iter().enumerate() {
+            let key = sample_key(id, "edit:boilerplate_phrase");
+            let wanted = samples.wants("edit:boilerplate_phrase", key);
+            // The gate's view is one document behind (as a worker's is a batch behind), and
+            // must never refuse what the set would take.
+            assert!(
+                !wanted || gate.may_want("boilerplate_phrase", id),
+                "document {n}"
+            );
+            if !wanted && gate.may_want("boilerplate_phrase", id) {
+                stale += 1;
+            }
+            samples.offer("edit:boilerplate_phrase", sample(key, &format!("d{n}")));
+            samples.offer("drop:x:y", sample(key, &format!("d{n}")));
+            gate.publish(&samples);
+        }
+        // Once the set is full it refuses almost everything; the gate follows.
+        let refused = ids
+            .iter()
+            .filter(|&&id| !gate.may_want("boilerplate_phrase", id))
+            .count();
+        assert!(refused > 390, "{refused}");
+        assert!(stale < 20, "{stale}");
+        // Other prefixes and unseen rules are not gated.
+        assert!(gate.may_want("x:y", ids[0]) && gate.may_want("link_spam", ids[0]));
     }
 
     #[test]
