@@ -1,27 +1,24 @@
 //! End-to-end tests: drive the `tamis` binary on temporary directories.
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
 mod common;
 
-use common::{jsonl_zst, read_dir_bytes, root, stats, tamis, tamis_ok};
+use common::{
+    jsonl_zst, pipeline_run, preset, read_dir_bytes, root, run_ok, stats, step_ids, steps, tamis,
+    tamis_ok, try_run, Run,
+};
 
 #[test]
 fn sample_run_writes_layout_and_balances() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
     let sample = root().join("sample");
-    let o = tamis_ok(&[
-        "run",
-        "--preset",
-        "fineweb-text",
-        sample.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    let s = stats(&out);
+    let r = run_ok(&preset("fineweb-text"), &[&sample], &out, &[]);
+    let s = r.stats();
     // 24 JSONL pages plus the seed page as a .txt document.
     assert_eq!(s["read"], 25);
     assert_eq!(s["quarantined"], 0);
@@ -33,7 +30,7 @@ fn sample_run_writes_layout_and_balances() {
     assert_eq!(steps[0]["step"], "gopher_repetition");
     assert_eq!(steps[0]["total"], 25);
     // Every dropped document says which step and reason, and the per-step counts agree.
-    let dropped_docs = jsonl_zst(&out.join("dropped/00000.jsonl.zst"));
+    let dropped_docs = r.jsonl("dropped/00000.jsonl.zst");
     assert_eq!(dropped_docs.len() as u64, dropped);
     for d in &dropped_docs {
         let step = d["metadata"]["filter_step"].as_str().unwrap();
@@ -48,19 +45,12 @@ fn sample_run_writes_layout_and_balances() {
         .unwrap();
     assert_eq!(seed["metadata"]["filter_reason"], "char_dup_ratio");
     // The summary table went to stderr and proves the sum.
-    let err = String::from_utf8_lossy(&o.stderr);
+    let err = r.stderr();
     assert!(err.contains("= 25 == read 25"), "{err}");
     // A second run into the same directory is refused unless --overwrite.
-    let o = tamis(&[
-        "run",
-        "--preset",
-        "fineweb-text",
-        sample.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    assert!(!o.status.success());
-    assert!(String::from_utf8_lossy(&o.stderr).contains("--overwrite"));
+    let again = try_run(&preset("fineweb-text"), &[&sample], &out, &[]);
+    assert!(!again.output.status.success());
+    assert!(again.stderr().contains("--overwrite"));
 }
 
 #[test]
@@ -70,20 +60,13 @@ fn output_bytes_do_not_depend_on_thread_count() {
     let mut runs = Vec::new();
     for threads in ["1", "2", "5"] {
         let out = tmp.path().join(format!("t{threads}"));
-        tamis_ok(&[
-            "run",
-            "--preset",
-            "fineweb-text",
-            input.to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-            "--threads",
-            threads,
-        ]);
-        runs.push((
-            read_dir_bytes(&out.join("kept")),
-            read_dir_bytes(&out.join("dropped")),
-        ));
+        let r = run_ok(
+            &preset("fineweb-text"),
+            &[&input],
+            &out,
+            &["--threads", threads],
+        );
+        runs.push((r.files("kept"), r.files("dropped")));
     }
     assert!(!runs[0].0.is_empty());
     assert_eq!(runs[0], runs[1]);
@@ -118,16 +101,8 @@ fn every_fault_is_quarantined_and_counted() {
     std::fs::write(dir.join("d.jsonl"), b"").unwrap();
     let missing = tmp.path().join("missing.jsonl");
     let out = tmp.path().join("out");
-    tamis_ok(&[
-        "run",
-        "--preset",
-        "fineweb-text",
-        dir.to_str().unwrap(),
-        missing.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    let s = stats(&out);
+    let r = run_ok(&preset("fineweb-text"), &[&dir, &missing], &out, &[]);
+    let s = r.stats();
     let (read, kept, dropped, quar) = (
         s["read"].as_u64().unwrap(),
         s["kept"].as_u64().unwrap(),
@@ -149,7 +124,7 @@ fn every_fault_is_quarantined_and_counted() {
         + reasons["decompress_error"].as_u64().unwrap_or(0);
     assert_eq!(truncated, 2, "{reasons}");
     // Each quarantine record names its file and position.
-    let q = jsonl_zst(&out.join("quarantine/00000.jsonl.zst"));
+    let q = r.jsonl("quarantine/00000.jsonl.zst");
     assert_eq!(q.len() as u64, quar);
     let bad_json = q.iter().find(|r| r["reason"] == "invalid_json").unwrap();
     assert!(bad_json["file"].as_str().unwrap().ends_with("a.jsonl"));
@@ -173,23 +148,14 @@ fn max_errors_stops_the_run_with_balanced_counts() {
         .collect();
     std::fs::write(&input, lines).unwrap();
     let out = tmp.path().join("out");
-    let o = tamis(&[
-        "run",
-        "--preset",
-        "fineweb-text",
-        input.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "--max-errors",
-        "3",
-    ]);
-    assert_eq!(
-        o.status.code(),
-        Some(3),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
+    let r = try_run(
+        &preset("fineweb-text"),
+        &[&input],
+        &out,
+        &["--max-errors", "3"],
     );
-    let s = stats(&out);
+    assert_eq!(r.code(), Some(3), "{}", r.stderr());
+    let s = r.stats();
     assert_eq!(s["quarantined"], 3);
     assert_eq!(s["stopped"], "max_errors");
     assert_eq!(
@@ -258,57 +224,22 @@ fn steps_flag_runs_just_those_steps_with_defaults() {
     let tmp = tempfile::tempdir().unwrap();
     let sample = root().join("sample");
     let out = tmp.path().join("out");
-    tamis_ok(&[
-        "run",
-        "--steps",
-        "gopher_quality,c4_quality",
-        sample.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    let st = stats(&out);
-    let steps: Vec<&str> = st["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["step"].as_str().unwrap())
-        .collect();
-    assert_eq!(steps, ["gopher_quality", "c4_quality"]);
-    let n = |k: &str| st[k].as_u64().unwrap();
-    assert_eq!(n("read"), n("kept") + n("dropped") + n("quarantined"));
-    assert!(out.join("kept").is_dir() && out.join("manifest.json").is_file());
+    let r = run_ok(&steps("gopher_quality,c4_quality"), &[&sample], &out, &[]);
+    let st = r.balanced();
+    assert_eq!(step_ids(&st), ["gopher_quality", "c4_quality"]);
+    assert!(r.out.join("kept").is_dir() && r.out.join("manifest.json").is_file());
     // The same steps written as a pipeline file without parameters: the same run.
-    let p = tmp.path().join("p.toml");
-    std::fs::write(
-        &p,
+    let p = pipeline_run(
+        tmp.path(),
         "[[step]]\ntype = \"gopher_quality\"\n[[step]]\ntype = \"c4_quality\"\n",
-    )
-    .unwrap();
-    let out2 = tmp.path().join("out2");
-    tamis_ok(&[
-        "run",
-        "--pipeline",
-        p.to_str().unwrap(),
-        sample.to_str().unwrap(),
-        "-o",
-        out2.to_str().unwrap(),
-    ]);
-    assert_eq!(
-        read_dir_bytes(&out.join("kept")),
-        read_dir_bytes(&out2.join("kept"))
     );
+    let r2 = run_ok(&p, &[&sample], &tmp.path().join("out2"), &[]);
+    assert_eq!(r.files("kept"), r2.files("kept"));
     // An unknown id is refused, naming the valid ones, before anything is written.
     let bad = tmp.path().join("bad");
-    let o = tamis(&[
-        "run",
-        "--steps",
-        "gopher_quality,c4_qualty",
-        sample.to_str().unwrap(),
-        "-o",
-        bad.to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
+    let o = try_run(&steps("gopher_quality,c4_qualty"), &[&sample], &bad, &[]);
+    assert_eq!(o.code(), Some(2));
+    let err = o.stderr();
     assert!(
         err.contains("unknown step `c4_qualty`")
             && err.contains("c4_quality")
@@ -317,39 +248,22 @@ fn steps_flag_runs_just_those_steps_with_defaults() {
     );
     assert!(!bad.exists());
     // --steps and --preset are mutually exclusive.
-    let o = tamis(&[
-        "run",
-        "--steps",
-        "pii",
-        "--preset",
-        "fineweb-text",
-        sample.to_str().unwrap(),
-        "-o",
-        bad.to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("--preset"));
+    let both = ["run", "--steps", "pii", "--preset", "fineweb-text"];
+    let o = try_run(&both, &[&sample], &bad, &[]);
+    assert_eq!(o.code(), Some(2));
+    assert!(o.stderr().contains("--preset"));
 }
 
 #[test]
 fn bad_pipeline_file_is_rejected_before_reading() {
     let tmp = tempfile::tempdir().unwrap();
-    let p = tmp.path().join("p.toml");
-    std::fs::write(
-        &p,
+    let p = pipeline_run(
+        tmp.path(),
         "[[step]]\ntype = \"gopher_quality\"\nmin_doc_words = -5\n",
-    )
-    .unwrap();
-    let o = tamis(&[
-        "run",
-        "--pipeline",
-        p.to_str().unwrap(),
-        "x.jsonl",
-        "-o",
-        tmp.path().join("o").to_str().unwrap(),
-    ]);
-    assert!(!o.status.success());
-    let err = String::from_utf8_lossy(&o.stderr);
+    );
+    let o = try_run(&p, &[Path::new("x.jsonl")], &tmp.path().join("o"), &[]);
+    assert!(!o.output.status.success());
+    let err = o.stderr();
     assert!(
         err.contains("gopher_quality") && err.contains("min_doc_words"),
         "{err}"
@@ -405,40 +319,23 @@ fn explain_doc_marks_removed_lines_with_their_rule() {
 fn clean_preset_keeps_the_seed_article_that_fineweb_drops() {
     let tmp = tempfile::tempdir().unwrap();
     let seed = root().join("sample/seed-page.txt");
-    let out = tmp.path().join("out");
-    tamis_ok(&[
-        "run",
-        "--preset",
-        "clean",
-        seed.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    let kept = jsonl_zst(&out.join("kept/00000.jsonl.zst"));
+    let r = run_ok(&preset("clean"), &[&seed], &tmp.path().join("out"), &[]);
+    let kept = r.jsonl("kept/00000.jsonl.zst");
     assert_eq!(
         kept.len(),
         1,
         "the cleaned seed page passes FineWeb's filters"
     );
-    assert_eq!(stats(&out)["steps"][0]["step"], "line_clean");
+    assert_eq!(r.stats()["steps"][0]["step"], "line_clean");
 }
 
 #[test]
 fn line_clean_edit_log_replays_to_the_cleaned_text() {
     let tmp = tempfile::tempdir().unwrap();
     let seed = root().join("sample/seed-page.txt");
-    let pipeline = tmp.path().join("p.toml");
-    std::fs::write(&pipeline, "[[step]]\ntype = \"line_clean\"\n").unwrap();
-    let out = tmp.path().join("out");
-    tamis_ok(&[
-        "run",
-        "--pipeline",
-        pipeline.to_str().unwrap(),
-        seed.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    let doc = &jsonl_zst(&out.join("kept/00000.jsonl.zst"))[0];
+    let line_clean = pipeline_run(tmp.path(), "[[step]]\ntype = \"line_clean\"\n");
+    let r = run_ok(&line_clean, &[&seed], &tmp.path().join("out"), &[]);
+    let doc = &r.jsonl("kept/00000.jsonl.zst")[0];
     let edits = doc["metadata"]["tamis_edits"].as_array().unwrap();
     assert!(!edits.is_empty());
     // Removing the logged byte ranges from the original gives exactly the kept text.
@@ -478,33 +375,31 @@ fn dedup_drops_near_duplicates_and_runs_stage_by_stage() {
         writeln!(f, "{v}").unwrap();
     }
     drop(f);
-    let (s, c) = (sample.to_str().unwrap(), copies.to_str().unwrap());
+    let both: [&Path; 2] = [&sample, &copies];
 
-    let all = tmp.path().join("all");
-    let o = tamis_ok(&["dedup", "--minhash", s, c, "-o", all.to_str().unwrap()]);
-    assert!(String::from_utf8_lossy(&o.stderr).contains("near-duplicates"));
-    let st = stats(&all);
+    let all = run_ok(&["dedup", "--minhash"], &both, &tmp.path().join("all"), &[]);
+    assert!(all.stderr().contains("near-duplicates"));
+    let st = all.stats();
     assert_eq!(st["read"], 2 * n_pages);
     // Inputs are read in path order (copies.jsonl first), and the earliest document of each
     // cluster stays: every original page is dropped in favour of its copy (and copies of
     // pages that are themselves near-duplicates go too).
     assert!(st["dropped"].as_u64().unwrap() >= n_pages as u64, "{st}");
     assert!(
-        !all.join("kept/00001.jsonl.zst").exists(),
+        !all.out.join("kept/00001.jsonl.zst").exists(),
         "no original survives its copy"
     );
     assert!(
-        !all.join("work").exists(),
+        !all.out.join("work").exists(),
         "the work directory is removed after a full run"
     );
-    for d in jsonl_zst(&all.join("dropped/00001.jsonl.zst")) {
+    for d in all.jsonl("dropped/00001.jsonl.zst") {
         assert_eq!(d["metadata"]["filter_reason"], "minhash_duplicate");
         assert!(d["metadata"]["minhash_cluster_size"].as_u64().unwrap() >= 2);
     }
 
     // The same job stage by stage, in two shards, gives the same files.
     let staged = tmp.path().join("staged");
-    let o_dir = staged.to_str().unwrap();
     for (stage, shards) in [
         ("signatures", 2),
         ("buckets", 3),
@@ -514,46 +409,37 @@ fn dedup_drops_near_duplicates_and_runs_stage_by_stage() {
     ] {
         for i in 0..shards {
             let shard = format!("{i}/{shards}");
-            let mut args = vec!["dedup", s, c, "-o", o_dir, "--stage", stage];
+            let mut extra = vec!["--stage", stage];
             if shards > 1 {
-                args.extend(["--shard", shard.as_str()]);
+                extra.extend(["--shard", shard.as_str()]);
             }
-            tamis_ok(&args);
+            run_ok(&["dedup"], &both, &staged, &extra);
         }
     }
     for sub in ["kept", "dropped"] {
-        assert_eq!(
-            read_dir_bytes(&all.join(sub)),
-            read_dir_bytes(&staged.join(sub)),
-            "{sub}"
-        );
+        assert_eq!(all.files(sub), read_dir_bytes(&staged.join(sub)), "{sub}");
     }
     assert_eq!(stats(&staged)["dropped"], st["dropped"]);
 
     // Mistakes are reported, naming what is wrong.
-    let o = tamis(&["dedup", s, "-o", o_dir, "--shard", "0/2"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("--shard needs --stage"));
-    let o = tamis(&["dedup", s, "-o", o_dir, "--memory", "lots"]);
-    assert!(String::from_utf8_lossy(&o.stderr).contains("not a size"));
-    let o = tamis(&["dedup", s, "-o", all.to_str().unwrap()]);
-    assert!(String::from_utf8_lossy(&o.stderr).contains("--overwrite"));
-    let o = tamis(&["dedup", s, "-o", o_dir, "--normalize"]);
-    assert!(!o.status.success(), "--normalize belongs to --exact");
+    let dedup = |out: &Path, extra: &[&str]| try_run(&["dedup"], &[&sample], out, extra);
+    let o = dedup(&staged, &["--shard", "0/2"]);
+    assert_eq!(o.code(), Some(2));
+    assert!(o.stderr().contains("--shard needs --stage"));
+    let o = dedup(&staged, &["--memory", "lots"]);
+    assert!(o.stderr().contains("not a size"));
+    let o = dedup(&all.out, &[]);
+    assert!(o.stderr().contains("--overwrite"));
+    let o = dedup(&staged, &["--normalize"]);
+    assert!(!o.output.status.success(), "--normalize belongs to --exact");
 
     // Exact dedup by text: the sample twice over, every second copy goes.
-    let exact = tmp.path().join("exact");
     let twice = tmp.path().join("twice.jsonl");
     std::fs::write(&twice, pages.clone() + &pages).unwrap();
-    let o = tamis_ok(&[
-        "dedup",
-        "--exact",
-        twice.to_str().unwrap(),
-        "-o",
-        exact.to_str().unwrap(),
-    ]);
-    assert!(String::from_utf8_lossy(&o.stderr).contains("exact duplicates"));
-    let st = stats(&exact);
+    let exact_out = tmp.path().join("exact");
+    let exact = run_ok(&["dedup", "--exact"], &[&twice], &exact_out, &[]);
+    assert!(exact.stderr().contains("exact duplicates"));
+    let st = exact.stats();
     assert_eq!(
         (st["read"].as_u64(), st["dropped"].as_u64()),
         (Some(2 * n_pages as u64), Some(n_pages as u64))
@@ -562,19 +448,14 @@ fn dedup_drops_near_duplicates_and_runs_stage_by_stage() {
 
     // Line dedup over the sample and its edited copies: "Skip to content" is in every copy,
     // so it goes, with an edit log entry; the pages' own lines are in two documents each.
-    let lines = tmp.path().join("lines");
-    let o = tamis_ok(&[
-        "dedup",
-        "--lines",
-        "--min-docs",
-        "3",
-        c,
-        s,
-        "-o",
-        lines.to_str().unwrap(),
-    ]);
-    assert!(String::from_utf8_lossy(&o.stderr).contains("repeated lines"));
-    let st = stats(&lines);
+    let lines = run_ok(
+        &["dedup", "--lines", "--min-docs", "3"],
+        &[&copies, &sample],
+        &tmp.path().join("lines"),
+        &[],
+    );
+    assert!(lines.stderr().contains("repeated lines"));
+    let st = lines.stats();
     assert_eq!(st["steps"][0]["step"], "line_dedup");
     assert!(
         st["steps"][0]["removed_lines_corpus_repeated_line"]
@@ -582,7 +463,7 @@ fn dedup_drops_near_duplicates_and_runs_stage_by_stage() {
             .unwrap()
             >= n_pages as u64
     );
-    for d in jsonl_zst(&lines.join("kept/00000.jsonl.zst")) {
+    for d in lines.jsonl("kept/00000.jsonl.zst") {
         assert!(!d["text"].as_str().unwrap().starts_with("Skip to content"));
         assert_eq!(
             d["metadata"]["tamis_edits"][0]["rule"],
@@ -621,20 +502,13 @@ fn fineweb_en_preset_labels_languages_and_drops_non_english() {
     let de = "Der Ausschuss hat sich am Dienstag getroffen und beschlossen, den Bericht im nächsten Monat zu veröffentlichen.";
     writeln!(f, "{}", serde_json::json!({"id": "de", "text": de})).unwrap();
     drop(f);
+    let seed = root().join("sample/seed-page.txt");
     let out = tmp.path().join("out");
-    tamis_ok(&[
-        "run",
-        "--preset",
-        "fineweb-en",
-        input.to_str().unwrap(),
-        root().join("sample/seed-page.txt").to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    let st = stats(&out);
+    let r = run_ok(&preset("fineweb-en"), &[&input, &seed], &out, &[]);
+    let st = r.stats();
     assert_eq!(st["steps"][0]["step"], "language");
     assert_eq!(st["steps"][0]["dropped_language_not_kept"], 1);
-    let dropped = jsonl_zst(&out.join("dropped/00000.jsonl.zst"));
+    let dropped = r.jsonl("dropped/00000.jsonl.zst");
     let de_doc = dropped.iter().find(|d| d["id"] == "de").unwrap();
     assert_eq!(de_doc["metadata"]["language"], "de");
     assert_eq!(de_doc["metadata"]["filter_reason"], "language_not_kept");
@@ -654,78 +528,43 @@ fn pipeline_with_dedup_steps_runs_in_phases() {
         writeln!(f, "{v}").unwrap();
     }
     drop(f);
-    let pipeline = tmp.path().join("p.toml");
-    std::fs::write(
-        &pipeline,
+    let pipeline = pipeline_run(
+        tmp.path(),
         "[[step]]\ntype = \"line_clean\"\n\n[[step]]\ntype = \"minhash_dedup\"\n\n\
          [[step]]\ntype = \"fineweb_quality\"\n",
-    )
-    .unwrap();
+    );
     let run = |name: &str, threads: &str| {
         let out = tmp.path().join(name);
-        tamis_ok(&[
-            "run",
-            "--pipeline",
-            pipeline.to_str().unwrap(),
-            sample.to_str().unwrap(),
-            copies.to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-            "--threads",
-            threads,
-        ]);
-        out
+        run_ok(
+            &pipeline,
+            &[&sample, &copies],
+            &out,
+            &["--threads", threads],
+        )
     };
     let a = run("a", "1");
-    let st = stats(&a);
-    let steps: Vec<&str> = st["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["step"].as_str().unwrap())
-        .collect();
-    assert_eq!(steps, ["line_clean", "minhash", "fineweb_quality"]);
-    let n = |k: &str| st[k].as_u64().unwrap();
-    assert_eq!(n("read"), 2 * pages.lines().count() as u64);
-    assert_eq!(
-        n("read"),
-        n("kept") + n("dropped") + n("quarantined"),
-        "{st}"
-    );
+    let st = a.balanced();
+    assert_eq!(step_ids(&st), ["line_clean", "minhash", "fineweb_quality"]);
+    assert_eq!(st["read"], 2 * pages.lines().count());
     assert!(st["steps"][1]["dropped"].as_u64().unwrap() >= pages.lines().count() as u64 / 2);
-    assert!(!a.join("work-phases").exists());
-    let dropped: Vec<String> = read_dir_bytes(&a.join("dropped"))
-        .into_iter()
-        .map(|(n, _)| n)
-        .collect();
+    assert!(!a.out.join("work-phases").exists());
+    let dropped: Vec<String> = a.files("dropped").into_iter().map(|(n, _)| n).collect();
     assert!(dropped.iter().any(|n| n.starts_with("p01-")), "{dropped:?}");
-    for d in jsonl_zst(&a.join("kept/00000.jsonl.zst")) {
+    for d in a.jsonl("kept/00000.jsonl.zst") {
         assert!(d["metadata"]["minhash_cluster_size"].as_u64().unwrap() >= 1);
     }
     let b = run("b", "2");
     for sub in ["kept", "dropped"] {
-        assert_eq!(
-            read_dir_bytes(&a.join(sub)),
-            read_dir_bytes(&b.join(sub)),
-            "{sub}"
-        );
+        assert_eq!(a.files(sub), b.files(sub), "{sub}");
     }
     // A bad dedup parameter is refused before anything runs.
-    std::fs::write(
-        &pipeline,
+    let bad = pipeline_run(
+        tmp.path(),
         "[[step]]\ntype = \"minhash_dedup\"\nn_gram = 3\n",
-    )
-    .unwrap();
-    let o = tamis(&[
-        "run",
-        "--pipeline",
-        pipeline.to_str().unwrap(),
-        sample.to_str().unwrap(),
-        "-o",
-        tmp.path().join("c").to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("n_gram"));
+    );
+    let o = try_run(&bad, &[&sample], &tmp.path().join("c"), &[]);
+    assert_eq!(o.code(), Some(2));
+    assert!(o.stderr().contains("n_gram"));
     assert!(!tmp.path().join("c/stats.json").exists());
 }
 
@@ -751,22 +590,12 @@ fn warc_inputs_become_documents_with_url_and_date() {
     e.write_all(archive.as_bytes()).unwrap();
     let gz = e.finish().unwrap();
     std::fs::write(&path, gz).unwrap();
-    let pipeline = tmp.path().join("p.toml");
-    std::fs::write(
-        &pipeline,
+    let label = pipeline_run(
+        tmp.path(),
         "[[step]]\ntype = \"language\"\nlabel_only = true\n",
-    )
-    .unwrap();
-    let out = tmp.path().join("out");
-    tamis_ok(&[
-        "run",
-        "--pipeline",
-        pipeline.to_str().unwrap(),
-        path.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    let st = stats(&out);
+    );
+    let r = run_ok(&label, &[&path], &tmp.path().join("out"), &[]);
+    let st = r.stats();
     assert_eq!(
         (
             st["read"].as_u64(),
@@ -776,18 +605,18 @@ fn warc_inputs_become_documents_with_url_and_date() {
         (Some(2), Some(1), Some(1)),
         "{st}"
     );
-    let kept = jsonl_zst(&out.join("kept/00000.jsonl.zst"));
+    let kept = r.jsonl("kept/00000.jsonl.zst");
     assert_eq!(kept[0]["metadata"]["url"], "http://a.example/");
     assert_eq!(kept[0]["metadata"]["date"], "2024-05-01T10:00:00Z");
     assert!(kept[0]["text"].as_str().unwrap().starts_with("<html>"));
-    let q = jsonl_zst(&out.join("quarantine/00000.jsonl.zst"));
+    let q = r.jsonl("quarantine/00000.jsonl.zst");
     assert_eq!(q[0]["reason"], "truncated_input");
     assert!(q[0]["file"].as_str().unwrap().ends_with("crawl.warc.gz"));
     assert!(q[0]["byte_offset"].as_u64().unwrap() > 0);
 }
 
 /// The committed ScrapingHub pages (real news pages, MIT) as HTML files.
-fn gold_pages() -> std::path::PathBuf {
+fn gold_pages() -> PathBuf {
     root().join("crates/tamis-extract/tests/data/scrapinghub")
 }
 
@@ -820,7 +649,7 @@ fn extract_prints_one_main_text_per_page() {
 /// served at `http://news.example/{i}`, then, when `copies`, each again at
 /// `http://mirror.example/{i}`, then one page at a blocklisted adult domain. Returns the path and
 /// the number of distinct pages.
-fn gold_warc(dir: &std::path::Path, copies: bool) -> (std::path::PathBuf, usize) {
+fn gold_warc(dir: &Path, copies: bool) -> (PathBuf, usize) {
     use std::io::Read;
     let mut names: Vec<_> = std::fs::read_dir(gold_pages())
         .unwrap()
@@ -877,25 +706,16 @@ fn gold_warc(dir: &std::path::Path, copies: bool) -> (std::path::PathBuf, usize)
 fn warc_to_fineweb_runs_the_whole_recipe_and_balances() {
     let tmp = tempfile::tempdir().unwrap();
     let (warc, n) = gold_warc(tmp.path(), true);
-    let out = tmp.path().join("out");
-    tamis_ok(&[
-        "run",
-        "--preset",
-        "fineweb",
-        warc.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    let st = stats(&out);
+    let r = run_ok(&preset("fineweb"), &[&warc], &tmp.path().join("out"), &[]);
+    let st = r.stats();
     let g = |v: &Value, k: &str| v[k].as_u64().unwrap_or(0);
     let read = (2 * n + 1) as u64;
     assert_eq!(g(&st, "read"), read, "{st}");
     assert_eq!(g(&st, "quarantined"), 0, "{st}");
     assert_eq!(g(&st, "kept") + g(&st, "dropped"), read, "{st}");
     let steps = st["steps"].as_array().unwrap();
-    let ids: Vec<&str> = steps.iter().map(|s| s["step"].as_str().unwrap()).collect();
     assert_eq!(
-        ids,
+        step_ids(&st),
         [
             "url_filter",
             "extract",
@@ -925,7 +745,7 @@ fn warc_to_fineweb_runs_the_whole_recipe_and_balances() {
     assert!(into_dedup >= n as u64, "most news articles pass: {st}");
     assert_eq!(g(&steps[7], "dropped") * 2, into_dedup, "{st}");
     assert_eq!(g(&st, "kept"), into_dedup / 2);
-    let kept = jsonl_zst(&out.join("kept/00000.jsonl.zst"));
+    let kept = r.jsonl("kept/00000.jsonl.zst");
     assert_eq!(kept.len() as u64, g(&st, "kept"));
     // One copy of each page is left (datatrove's survivor may be either).
     let mut pages = std::collections::BTreeSet::new();
@@ -944,19 +764,12 @@ fn warc_to_fineweb_runs_the_whole_recipe_and_balances() {
             .unwrap();
         assert!(pages.insert(page.to_owned()), "{url}");
     }
-    tamis_ok(&["verify", out.to_str().unwrap()]);
+    r.verify();
 
     // fineweb-clean: the same recipe with line_clean before the quality filters.
-    let clean = tmp.path().join("clean");
-    tamis_ok(&[
-        "run",
-        "--preset",
-        "fineweb-clean",
-        warc.to_str().unwrap(),
-        "-o",
-        clean.to_str().unwrap(),
-    ]);
-    let sc = stats(&clean);
+    let clean_out = tmp.path().join("clean");
+    let clean = run_ok(&preset("fineweb-clean"), &[&warc], &clean_out, &[]);
+    let sc = clean.stats();
     assert_eq!(sc["steps"][3]["step"], "line_clean");
     assert_eq!(
         g(&sc, "kept") + g(&sc, "dropped") + g(&sc, "quarantined"),
@@ -985,67 +798,42 @@ fn parquet_outputs_have_datatroves_schema_and_read_back() {
     let sample = root().join("sample");
     let run = |name: &str, threads: &str| {
         let out = tmp.path().join(name);
-        tamis_ok(&[
-            "run",
-            "--preset",
-            "fineweb-text",
-            sample.to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
+        let extra = [
             "--format",
             "parquet",
             "--threads",
             threads,
             "--checkpoint-every",
             "7",
-        ]);
-        out
+        ];
+        run_ok(&preset("fineweb-text"), &[&sample], &out, &extra)
     };
     let a = run("a", "1");
-    let st = stats(&a);
-    let names: Vec<String> = read_dir_bytes(&a.join("kept"))
-        .into_iter()
-        .map(|(n, _)| n)
-        .collect();
+    let st = a.stats();
+    let names: Vec<String> = a.files("kept").into_iter().map(|(n, _)| n).collect();
     assert_eq!(names, ["00000.parquet"]);
-    assert!(a.join("dropped/00000.parquet").is_file());
-    tamis_ok(&["verify", a.to_str().unwrap()]);
+    assert!(a.out.join("dropped/00000.parquet").is_file());
+    a.verify();
     // Byte-identical whatever the thread count.
     let b = run("b", "2");
     for sub in ["kept", "dropped"] {
-        assert_eq!(
-            read_dir_bytes(&a.join(sub)),
-            read_dir_bytes(&b.join(sub)),
-            "{sub}"
-        );
+        assert_eq!(a.files(sub), b.files(sub), "{sub}");
     }
     // tamis reads its parquet back: the same documents as the JSONL run keeps.
-    let j = tmp.path().join("j");
-    tamis_ok(&[
-        "run",
-        "--preset",
-        "fineweb-text",
-        sample.to_str().unwrap(),
-        "-o",
-        j.to_str().unwrap(),
-    ]);
-    let back = tmp.path().join("back");
-    tamis_ok(&[
-        "run",
-        "--steps",
-        "token_count",
-        a.join("kept").to_str().unwrap(),
-        "-o",
-        back.to_str().unwrap(),
-        "--compression",
-        "none",
-    ]);
-    let again: Vec<Value> = std::fs::read_to_string(back.join("kept/00000.jsonl"))
+    let j_out = tmp.path().join("j");
+    let j = run_ok(&preset("fineweb-text"), &[&sample], &j_out, &[]);
+    let back = run_ok(
+        &steps("token_count"),
+        &[&a.out.join("kept")],
+        &tmp.path().join("back"),
+        &["--compression", "none"],
+    );
+    let again: Vec<Value> = std::fs::read_to_string(back.out.join("kept/00000.jsonl"))
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    let jsonl = jsonl_zst(&j.join("kept/00000.jsonl.zst"));
+    let jsonl = j.jsonl("kept/00000.jsonl.zst");
     assert_eq!(again.len() as u64, st["kept"].as_u64().unwrap());
     assert_eq!(again.len(), jsonl.len());
     for (x, y) in again.iter().zip(&jsonl) {
@@ -1064,7 +852,11 @@ print(json.dumps({"schema": [(f.name, str(f.type)) for f in t.schema],
                   "rows": t.to_pylist()}))
 "#;
     let o = std::process::Command::new(&py)
-        .args(["-c", script, a.join("kept/00000.parquet").to_str().unwrap()])
+        .args([
+            "-c",
+            script,
+            a.out.join("kept/00000.parquet").to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -1087,24 +879,20 @@ fn parquet_outputs_of_a_phased_run() {
     let tmp = tempfile::tempdir().unwrap();
     let sample = root().join("sample/pages.jsonl");
     let out = tmp.path().join("out");
-    tamis_ok(&[
-        "run",
-        "--steps",
-        "line_clean,minhash_dedup,fineweb_quality",
-        sample.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "--format",
-        "parquet",
-    ]);
-    let st = stats(&out);
+    let r = run_ok(
+        &steps("line_clean,minhash_dedup,fineweb_quality"),
+        &[&sample],
+        &out,
+        &["--format", "parquet"],
+    );
+    let st = r.stats();
     for sub in ["kept", "dropped"] {
-        for (name, _) in read_dir_bytes(&out.join(sub)) {
+        for (name, _) in r.files(sub) {
             assert!(name.ends_with(".parquet"), "{sub}/{name}");
         }
     }
     assert!(st["kept"].as_u64().unwrap() > 0);
-    tamis_ok(&["verify", out.to_str().unwrap()]);
+    r.verify();
 }
 
 #[test]
@@ -1137,64 +925,52 @@ fn output_template_puts_kept_documents_under_their_metadata() {
         writeln!(f, "{v}").unwrap();
     }
     drop(f);
-    let pipeline = tmp.path().join("p.toml");
     // The empty document's hostile `src` must still name a directory inside kept/.
-    std::fs::write(
-        &pipeline,
+    let label = pipeline_run(
+        tmp.path(),
         "[[step]]\ntype = \"language\"\nlabel_only = true\n",
-    )
-    .unwrap();
+    );
     let run = |name: &str, extra: &[&str]| {
-        let out = tmp.path().join(name);
-        let mut args = vec![
-            "run",
-            "--pipeline",
-            pipeline.to_str().unwrap(),
-            input.to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-            "--output-template",
-            "${src}/${language}/",
-        ];
-        args.extend_from_slice(extra);
-        tamis_ok(&args);
-        out
+        let extra = [&["--output-template", "${src}/${language}/"], extra].concat();
+        run_ok(&label, &[&input], &tmp.path().join(name), &extra)
     };
     let a = run("a", &["--threads", "1"]);
-    let st = stats(&a);
+    let st = a.stats();
     let mut total = 0;
     for lang in ["en", "fr", "de"] {
-        let docs = jsonl_zst(&a.join(format!("kept/web/{lang}/00000.jsonl.zst")));
+        let docs = a.jsonl(&format!("kept/web/{lang}/00000.jsonl.zst"));
         assert!(!docs.is_empty(), "{lang}");
         for d in &docs {
             assert_eq!(d["metadata"]["language"], lang, "{d}");
         }
         total += docs.len();
     }
-    let en: Vec<Value> = jsonl_zst(&a.join("kept/web/en/00000.jsonl.zst"))
+    let en: Vec<Value> = a
+        .jsonl("kept/web/en/00000.jsonl.zst")
         .into_iter()
         .map(|d| d["id"].clone())
         .collect();
     assert_eq!(en, ["e1", "e2"]);
-    assert!(a.join("kept/_._.._etc").is_dir());
-    assert!(!a.join("kept/00000.jsonl.zst").exists());
-    let all: u64 = walk_files(&a.join("kept")).len() as u64;
+    let kept = a.out.join("kept");
+    assert!(kept.join("_._.._etc").is_dir());
+    assert!(!kept.join("00000.jsonl.zst").exists());
+    let all: u64 = walk_files(&kept).len() as u64;
     assert!(all >= 3);
     let mut n = 0u64;
-    for p in walk_files(&a.join("kept")) {
-        assert!(p.starts_with(a.join("kept")), "{}", p.display());
+    for p in walk_files(&kept) {
+        assert!(p.starts_with(&kept), "{}", p.display());
         n += jsonl_zst(&p).len() as u64;
     }
     assert_eq!(n, st["kept"].as_u64().unwrap());
     assert!(total as u64 <= n);
-    tamis_ok(&["verify", a.to_str().unwrap()]);
+    a.verify();
     let b = run("b", &["--threads", "2"]);
-    let rel = |root: &std::path::Path| -> Vec<(std::path::PathBuf, Vec<u8>)> {
-        walk_files(&root.join("kept"))
+    let rel = |r: &Run| -> Vec<(PathBuf, Vec<u8>)> {
+        walk_files(&r.out.join("kept"))
             .into_iter()
             .map(|p| {
                 (
-                    p.strip_prefix(root).unwrap().to_path_buf(),
+                    p.strip_prefix(&r.out).unwrap().to_path_buf(),
                     std::fs::read(&p).unwrap(),
                 )
             })
@@ -1203,24 +979,20 @@ fn output_template_puts_kept_documents_under_their_metadata() {
     assert_eq!(rel(&a), rel(&b));
     // With parquet: kept/en/00000.parquet.
     let c = run("c", &["--format", "parquet"]);
-    assert!(c.join("kept/web/en/00000.parquet").is_file());
-    tamis_ok(&["verify", c.to_str().unwrap()]);
+    assert!(c.out.join("kept/web/en/00000.parquet").is_file());
+    c.verify();
     // A template that could leave kept/ is refused.
-    let o = tamis(&[
-        "run",
-        "--steps",
-        "pii",
-        input.to_str().unwrap(),
-        "-o",
-        tmp.path().join("bad").to_str().unwrap(),
-        "--output-template",
-        "../${language}",
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("output template"));
+    let o = try_run(
+        &steps("pii"),
+        &[&input],
+        &tmp.path().join("bad"),
+        &["--output-template", "../${language}"],
+    );
+    assert_eq!(o.code(), Some(2));
+    assert!(o.stderr().contains("output template"));
 }
 
-fn walk_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+fn walk_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap() {
         let p = e.unwrap().path();
@@ -1238,15 +1010,7 @@ fn walk_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 fn fineweb_on_extracted_text_says_which_preset_fits() {
     let tmp = tempfile::tempdir().unwrap();
     let sample = root().join("sample");
-    let out = tmp.path().join("out");
-    let o = tamis_ok(&[
-        "run",
-        "--preset",
-        "fineweb",
-        sample.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let r = run_ok(&preset("fineweb"), &[&sample], &tmp.path().join("out"), &[]);
     // The seed page (.txt) and the sample pages without a URL are dropped by url_filter, and
     // the run says which preset is meant for text.
     let no_url = 1 + std::fs::read_to_string(sample.join("pages.jsonl"))
@@ -1255,40 +1019,28 @@ fn fineweb_on_extracted_text_says_which_preset_fits() {
         .map(|l| serde_json::from_str::<Value>(l).unwrap())
         .filter(|d| d["metadata"]["url"].is_null())
         .count();
-    let st = stats(&out);
+    let st = r.stats();
     assert_eq!(st["steps"][0]["step"], "url_filter", "{st}");
     assert_eq!(
         st["steps"][0]["dropped_missing_url"].as_u64(),
         Some(no_url as u64),
         "{st}"
     );
-    let err = String::from_utf8_lossy(&o.stderr);
+    let err = r.stderr();
     assert!(
         err.contains(&format!("note: {no_url} documents had no metadata.url"))
             && err.contains("--preset fineweb-text"),
         "{err}"
     );
     // Without url_filter there is no note.
-    let o = tamis_ok(&[
-        "run",
-        "--preset",
-        "fineweb-text",
-        sample.to_str().unwrap(),
-        "-o",
-        tmp.path().join("text").to_str().unwrap(),
-    ]);
-    assert!(!String::from_utf8_lossy(&o.stderr).contains("note:"));
+    let text_out = tmp.path().join("text");
+    let text = run_ok(&preset("fineweb-text"), &[&sample], &text_out, &[]);
+    assert!(!text.stderr().contains("note:"));
     // The recipe's former name is refused with its new one.
-    let o = tamis(&[
-        "run",
-        "--preset",
-        "fineweb-warc",
-        sample.to_str().unwrap(),
-        "-o",
-        tmp.path().join("old").to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
+    let old_out = tmp.path().join("old");
+    let o = try_run(&preset("fineweb-warc"), &[&sample], &old_out, &[]);
+    assert_eq!(o.code(), Some(2));
+    let err = o.stderr();
     assert!(err.contains("now called `fineweb`"), "{err}");
 }
 
@@ -1320,7 +1072,7 @@ fn comparable(v: &Value, digits: Option<usize>) -> Value {
 /// Documents with metadata that varies from record to record: nested objects, lists, keys
 /// present in some records only, numbers both integer and not, non-ASCII text; with
 /// `mixed`, a key that is an object in some records and a number in others.
-fn varied_docs(path: &std::path::Path, n: usize, mixed: bool) {
+fn varied_docs(path: &Path, n: usize, mixed: bool) {
     let mut f = std::fs::File::create(path).unwrap();
     for i in 0..n {
         let mut meta = serde_json::json!({
@@ -1360,22 +1112,17 @@ fn hugging_face_datasets_loads_jsonl_and_parquet_outputs() {
     let sample = root().join("sample");
     // Several files per output (small files, many zstd frames), with edit logs, language
     // scores, token counts and drop reasons in the metadata.
-    let run = |name: &str, format: &str, inputs: &[&std::path::Path]| {
-        let out = tmp.path().join(name);
-        let mut args = vec!["run", "--steps", "line_clean,language,pii,token_count"];
-        args.extend(inputs.iter().map(|p| p.to_str().unwrap()));
-        args.extend([
-            "-o",
-            out.to_str().unwrap(),
+    let run = |name: &str, format: &str, inputs: &[&Path]| {
+        let cmd = steps("line_clean,language,pii,token_count");
+        let extra = [
             "--format",
             format,
             "--checkpoint-every",
             "5",
             "--max-file-bytes",
             "40K",
-        ]);
-        tamis_ok(&args);
-        out
+        ];
+        run_ok(&cmd, inputs, &tmp.path().join(name), &extra)
     };
     let j = run("j", "jsonl", &[&sample, &varied]);
     let p = run("p", "parquet", &[&sample, &varied]);
@@ -1383,22 +1130,15 @@ fn hugging_face_datasets_loads_jsonl_and_parquet_outputs() {
     varied_docs(&mixed_in, 10, true);
     let m = run("m", "parquet", &[&mixed_in]);
     // What tamis wrote, by output directory, in file order.
-    let ours = |sub: &str| -> Vec<Value> {
-        let mut docs = Vec::new();
-        for (name, _) in read_dir_bytes(&j.join(sub)) {
-            docs.extend(jsonl_zst(&j.join(sub).join(name)));
-        }
-        docs
-    };
-    let (kept, dropped) = (ours("kept"), ours("dropped"));
-    let files = |dir: &std::path::Path, ext: &str| -> usize {
-        read_dir_bytes(dir)
+    let (kept, dropped) = (j.records("kept"), j.records("dropped"));
+    let files = |r: &Run, ext: &str| -> usize {
+        r.files("kept")
             .iter()
             .filter(|(n, _)| n.ends_with(ext))
             .count()
     };
-    assert!(files(&j.join("kept"), ".jsonl.zst") > 1);
-    assert!(files(&p.join("kept"), ".parquet") > 1);
+    assert!(files(&j, ".jsonl.zst") > 1);
+    assert!(files(&p, ".parquet") > 1);
     assert!(!dropped.is_empty() && kept.iter().any(|d| d["id"] == "v3"));
 
     // Each data_files pattern loaded as one dataset, as a user would.
@@ -1418,7 +1158,7 @@ for name, (builder, pattern) in loads.items():
     out[name] = {"columns": ds.column_names, "rows": rows}
 print(json.dumps(out))
 "#;
-    let pattern = |dir: &std::path::Path, glob: &str| dir.join(glob).display().to_string();
+    let pattern = |r: &Run, glob: &str| r.out.join(glob).display().to_string();
     let loads = serde_json::json!({
         "jsonl_kept": ["json", pattern(&j, "kept/*.jsonl.zst")],
         "jsonl_dropped": ["json", pattern(&j, "dropped/*.jsonl.zst")],
@@ -1466,7 +1206,7 @@ print(json.dumps(out))
     check("parquet_dropped", &dropped, None);
     // A key of two types: tamis writes metadata as JSON text, which the script decodes.
     let jm = run("jm", "jsonl", &[&mixed_in]);
-    let mixed_kept = jsonl_zst(&jm.join("kept/00000.jsonl.zst"));
+    let mixed_kept = jm.jsonl("kept/00000.jsonl.zst");
     assert!(mixed_kept
         .iter()
         .any(|d| d["metadata"]["mixed"].is_object()));

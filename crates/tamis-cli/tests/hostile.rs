@@ -4,6 +4,7 @@
 //! line or offset, reason) or reported as a clear error, memory bounded, and
 //! `read = kept + dropped + quarantined`. Big inputs are generated here, streamed to temp files.
 
+use std::ffi::{OsStr, OsString};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -16,11 +17,11 @@ const MAX_RSS_KB: u64 = 600 * 1024;
 
 mod common;
 
-use common::{stats, tamis, tamis_ok};
+use common::{out_args, pipeline_run, preset, run_ok, tamis, tamis_with_file_limit, try_run, Run};
 
 /// Runs tamis under `/usr/bin/time` and returns its output and peak RSS in KiB; `None` (with a
 /// note) where GNU time is not installed, in which case callers skip the memory assertion.
-fn tamis_measured(args: &[&str]) -> (Output, Option<u64>) {
+fn tamis_measured<S: AsRef<OsStr>>(args: &[S]) -> (Output, Option<u64>) {
     let time = Path::new("/usr/bin/time");
     if !time.exists() {
         eprintln!("note: /usr/bin/time not found; peak RSS not checked");
@@ -52,37 +53,21 @@ fn assert_rss_bounded(kb: Option<u64>, what: &str) {
     }
 }
 
-/// Asserts `read = kept + dropped + quarantined` and returns the stats.
-fn balanced(out: &Path) -> Value {
-    let s = stats(out);
-    let n = |k: &str| s[k].as_u64().unwrap_or_else(|| panic!("no {k} in {s}"));
-    assert_eq!(
-        n("read"),
-        n("kept") + n("dropped") + n("quarantined"),
-        "{s}"
-    );
-    s
-}
-
-/// Every record of every `.jsonl.zst` file in `dir`, in file order.
-fn records(dir: &Path) -> Vec<Value> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
+/// [`run_ok`] under `/usr/bin/time`: the run, asserted successful, and its peak RSS in KiB
+/// (see [`tamis_measured`]).
+fn run_measured<S: AsRef<OsStr>>(
+    cmd: &[S],
+    inputs: &[&Path],
+    out: &Path,
+    extra: &[&str],
+) -> (Run, Option<u64>) {
+    let (output, kb) = tamis_measured(&out_args(cmd, inputs, out, extra));
+    let run = Run {
+        out: out.to_path_buf(),
+        output,
     };
-    let mut files: Vec<PathBuf> = entries.map(|e| e.unwrap().path()).collect();
-    files.sort();
-    let mut out = Vec::new();
-    for f in files {
-        let text = zstd::decode_all(std::fs::File::open(&f).unwrap()).unwrap();
-        for line in String::from_utf8(text).unwrap().lines() {
-            out.push(serde_json::from_str(line).unwrap());
-        }
-    }
-    out
-}
-
-fn quarantine(out: &Path) -> Vec<Value> {
-    records(&out.join("quarantine"))
+    assert!(run.output.status.success(), "{}", run.stderr());
+    (run, kb)
 }
 
 /// The one quarantine record for the input file whose name ends with `name`.
@@ -93,14 +78,6 @@ fn fault_for<'a>(q: &'a [Value], name: &str) -> &'a Value {
         .collect();
     assert_eq!(hits.len(), 1, "quarantine records for {name}: {hits:?}");
     hits[0]
-}
-
-fn run_fineweb(inputs: &[&Path], out: &Path, extra: &[&str]) -> Output {
-    let mut args = vec!["run", "--preset", "fineweb-text"];
-    args.extend(inputs.iter().map(|p| p.to_str().unwrap()));
-    args.extend(["-o", out.to_str().unwrap()]);
-    args.extend(extra);
-    tamis_ok(&args)
 }
 
 fn doc_line(id: &str, text: &str) -> String {
@@ -173,11 +150,16 @@ fn invalid_utf8_and_nul_bytes() {
     )
     .unwrap();
     let out = tmp.path().join("out");
-    run_fineweb(&[&jsonl, &bad_txt, &nul_txt], &out, &[]);
-    let s = balanced(&out);
+    let r = run_ok(
+        &preset("fineweb-text"),
+        &[&jsonl, &bad_txt, &nul_txt],
+        &out,
+        &[],
+    );
+    let s = r.balanced();
     assert_eq!(s["read"], 6);
     assert_eq!(s["quarantined"], 3);
-    let q = quarantine(&out);
+    let q = r.records("quarantine");
     let utf8: Vec<&Value> = q.iter().filter(|r| r["reason"] == "invalid_utf8").collect();
     assert_eq!(utf8.len(), 2, "{q:?}");
     assert_eq!(utf8[0]["line"], 2);
@@ -192,8 +174,7 @@ fn invalid_utf8_and_nul_bytes() {
     let raw_nul = q.iter().find(|r| r["reason"] == "invalid_json").unwrap();
     assert_eq!(raw_nul["line"], 4);
     // Both NUL-bearing documents were filtered as text.
-    let mut docs = records(&out.join("kept"));
-    docs.extend(records(&out.join("dropped")));
+    let docs = r.documents();
     let texts: Vec<&str> = docs.iter().map(|d| d["text"].as_str().unwrap()).collect();
     assert!(
         texts.contains(&"before\0after. More words here."),
@@ -230,9 +211,9 @@ fn truncated_and_corrupt_gzip_and_zstd() {
         std::fs::write(dir.join(name), bytes).unwrap();
     }
     let out = tmp.path().join("out");
-    run_fineweb(&[&dir], &out, &[]);
-    let s = balanced(&out);
-    let q = quarantine(&out);
+    let r = run_ok(&preset("fineweb-text"), &[&dir], &out, &[]);
+    let s = r.balanced();
+    let q = r.records("quarantine");
     let stream_fault = |r: &Value| {
         matches!(
             r["reason"].as_str().unwrap(),
@@ -262,9 +243,7 @@ fn truncated_and_corrupt_gzip_and_zstd() {
     // Records before each fault came through: more than the files' faults were read.
     assert!(s["kept"].as_u64().unwrap() + s["dropped"].as_u64().unwrap() > 3000);
     // Dedup reads the same files the same way and quarantines the same faults.
-    let dd = tmp.path().join("dedup");
-    tamis_ok(&["dedup", dir.to_str().unwrap(), "-o", dd.to_str().unwrap()]);
-    let d = balanced(&dd);
+    let d = run_ok(&["dedup"], &[&dir], &tmp.path().join("dedup"), &[]).balanced();
     assert_eq!(d["read"], s["read"]);
     assert_eq!(d["quarantined"], s["quarantined"]);
 }
@@ -280,19 +259,11 @@ fn zstd_bomb_of_one_byte_is_one_bounded_line_too_long() {
     e.finish().unwrap();
     assert!(std::fs::metadata(&bomb).unwrap().len() < 1 << 20);
     let out = tmp.path().join("out");
-    let (o, rss) = tamis_measured(&[
-        "run",
-        "--preset",
-        "fineweb-text",
-        bomb.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (r, rss) = run_measured(&preset("fineweb-text"), &[&bomb], &out, &[]);
     assert_rss_bounded(rss, "2 GiB zstd bomb");
-    let s = balanced(&out);
+    let s = r.balanced();
     assert_eq!(s["quarantined"], 1);
-    let q = quarantine(&out);
+    let q = r.records("quarantine");
     assert_eq!(q[0]["reason"], "line_too_long");
     assert_eq!(q[0]["line"], 1);
     assert_eq!(q[0]["byte_offset"], 0);
@@ -310,20 +281,15 @@ fn gzip_bomb_of_valid_lines_stops_at_max_decompressed_bytes() {
     pump(&mut e, line.as_bytes(), 2 << 30);
     e.finish().unwrap();
     let out = tmp.path().join("out");
-    let (o, rss) = tamis_measured(&[
-        "run",
-        "--preset",
-        "fineweb-text",
-        bomb.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "--max-decompressed-bytes",
-        "8M",
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (r, rss) = run_measured(
+        &preset("fineweb-text"),
+        &[&bomb],
+        &out,
+        &["--max-decompressed-bytes", "8M"],
+    );
     assert_rss_bounded(rss, "gzip bomb of valid lines");
-    let s = balanced(&out);
-    let q = quarantine(&out);
+    let s = r.balanced();
+    let q = r.records("quarantine");
     assert_eq!(q.len(), 1, "{q:?}");
     assert_eq!(q[0]["reason"], "decompressed_too_large");
     assert!(q[0]["message"]
@@ -356,22 +322,16 @@ fn line_of_200_mb_is_quarantined_with_bounded_memory() {
     pump(&mut f, b"lorem ipsum ", 200_000_000);
     drop(f);
     let out = tmp.path().join("out");
-    let (o, rss) = tamis_measured(&[
-        "run",
-        "--preset",
-        "fineweb-text",
-        big.to_str().unwrap(),
-        big_txt.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "--max-record-bytes",
-        "64M",
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (r, rss) = run_measured(
+        &preset("fineweb-text"),
+        &[&big, &big_txt],
+        &out,
+        &["--max-record-bytes", "64M"],
+    );
     assert_rss_bounded(rss, "200 MB line");
-    let s = balanced(&out);
+    let s = r.balanced();
     assert_eq!(s["read"], 3);
-    let q = quarantine(&out);
+    let q = r.records("quarantine");
     let line = fault_for(&q, "big.jsonl");
     assert_eq!(line["reason"], "line_too_long");
     assert_eq!(line["line"], 1);
@@ -418,23 +378,15 @@ fn pathological_texts_are_ordinary_documents() {
     drop(f);
     std::fs::write(dir.join("lines.txt"), "x\n".repeat(1_000_000)).unwrap();
     std::fs::write(dir.join("nonl.txt"), "y".repeat(10_000_000)).unwrap();
-    let out = tmp.path().join("out");
     let started = Instant::now();
-    let (o, rss) = tamis_measured(&[
-        "run",
-        "--preset",
-        "fineweb-text",
-        dir.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let out = tmp.path().join("out");
+    let (r, rss) = run_measured(&preset("fineweb-text"), &[&dir], &out, &[]);
     // Reported, not asserted: timings depend on the machine.
     eprintln!("pathological texts: {:?}", started.elapsed());
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_rss_bounded(rss, "pathological texts");
-    let s = balanced(&out);
+    let s = r.balanced();
     assert_eq!(s["read"], 8);
-    let q = quarantine(&out);
+    let q = r.records("quarantine");
     assert_eq!(q.len(), 2, "{q:?}");
     for (r, line) in q.iter().zip([5, 6]) {
         assert_eq!(r["reason"], "invalid_json");
@@ -445,11 +397,10 @@ fn pathological_texts_are_ordinary_documents() {
         .unwrap()
         .contains("recursion limit"));
     // MinHash shingles the same documents without trouble.
-    let dd = tmp.path().join("dedup");
     let started = Instant::now();
-    tamis_ok(&["dedup", dir.to_str().unwrap(), "-o", dd.to_str().unwrap()]);
+    let dd = run_ok(&["dedup"], &[&dir], &tmp.path().join("dedup"), &[]);
     eprintln!("pathological texts, dedup: {:?}", started.elapsed());
-    assert_eq!(balanced(&dd)["read"], 8);
+    assert_eq!(dd.balanced()["read"], 8);
 }
 
 #[test]
@@ -483,22 +434,13 @@ fn empty_unreadable_and_missing_inputs() {
     // A directory whose name looks like an input file, holding nothing readable.
     let fake = tmp.path().join("dir.jsonl");
     std::fs::create_dir(&fake).unwrap();
-    let glob = format!("{}/nothing-*.jsonl", tmp.path().display());
+    let glob = tmp.path().join("nothing-*.jsonl");
     let out = tmp.path().join("out");
-    let o = tamis(&[
-        "run",
-        "--preset",
-        "fineweb-text",
-        dir.to_str().unwrap(),
-        fake.to_str().unwrap(),
-        &glob,
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let r = try_run(&preset("fineweb-text"), &[&dir, &fake, &glob], &out, &[]);
     set_mode(&locked, 0o644);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let s = balanced(&out);
-    let q = quarantine(&out);
+    assert!(r.output.status.success(), "{}", r.stderr());
+    let s = r.balanced();
+    let q = r.records("quarantine");
     for name in [
         "zero.jsonl",
         "zero.jsonl.gz",
@@ -605,15 +547,9 @@ fn assert_full_disk_fails_cleanly(args: &[&str]) {
     let o = if mounted.is_some() {
         tamis(&args)
     } else {
-        // No mount rights: a 1 MiB file-size limit makes writes fail with EFBIG the same way
-        // (the signal it would raise is ignored, so the write returns the error).
+        // No mount rights: a 1 MiB file-size limit makes writes fail the same way.
         eprintln!("note: cannot mount a tmpfs; simulating a full disk with ulimit -f");
-        Command::new("sh")
-            .args(["-c", "trap '' XFSZ; ulimit -f 2048; exec \"$0\" \"$@\""])
-            .arg(env!("CARGO_BIN_EXE_tamis"))
-            .args(&args)
-            .output()
-            .unwrap()
+        tamis_with_file_limit(2048, &args)
     };
     let stderr = String::from_utf8_lossy(&o.stderr);
     eprintln!("full disk ({}): {stderr}", args[0]);
@@ -697,40 +633,28 @@ fn path_like_ids_never_escape_the_output_directory() {
     std::fs::write(&input, &data).unwrap();
     let before = tree(tmp.path());
     let run_out = tmp.path().join("out-run");
-    run_fineweb(&[&input], &run_out, &[]);
-    balanced(&run_out);
-    let dedup_out = tmp.path().join("out-dedup");
-    tamis_ok(&[
-        "dedup",
-        input.to_str().unwrap(),
-        "-o",
-        dedup_out.to_str().unwrap(),
-    ]);
-    balanced(&dedup_out);
+    let run = run_ok(&preset("fineweb-text"), &[&input], &run_out, &[]);
+    run.balanced();
+    let dedup = run_ok(&["dedup"], &[&input], &tmp.path().join("out-dedup"), &[]);
+    dedup.balanced();
     let exact_out = tmp.path().join("out-exact");
-    tamis_ok(&[
-        "dedup",
-        "--exact",
-        input.to_str().unwrap(),
-        "-o",
-        exact_out.to_str().unwrap(),
-    ]);
-    let s = balanced(&exact_out);
+    let exact = run_ok(&["dedup", "--exact"], &[&input], &exact_out, &[]);
+    let s = exact.balanced();
     // All six identical texts are one document kept, five dropped, plus "other".
     assert_eq!(s["kept"], 2);
     let after = tree(tmp.path());
     for p in after.difference(&before) {
         assert!(
-            p.starts_with(&run_out) || p.starts_with(&dedup_out) || p.starts_with(&exact_out),
+            [&run, &dedup, &exact].iter().any(|r| p.starts_with(&r.out)),
             "written outside the output directories: {}",
             p.display()
         );
     }
     assert!(!Path::new("/tmp/tamis-hostile-abs").exists());
     // The ids come through unchanged, as data.
-    let mut out_ids: Vec<String> = records(&run_out.join("kept"))
+    let mut out_ids: Vec<String> = run
+        .documents()
         .into_iter()
-        .chain(records(&run_out.join("dropped")))
         .map(|d| d["id"].as_str().unwrap().to_owned())
         .collect();
     out_ids.sort();
@@ -781,17 +705,15 @@ fn http_page(text: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-fn extract_only_pipeline(dir: &Path) -> PathBuf {
-    let p = dir.join("extract.toml");
-    std::fs::write(&p, "[[step]]\ntype = \"extract\"\n").unwrap();
-    p
+/// Writes a pipeline of the extract step alone into `dir`; the command that runs it.
+fn extract_only(dir: &Path) -> [OsString; 3] {
+    pipeline_run(dir, "[[step]]\ntype = \"extract\"\n")
 }
 
 /// Every document's text by id, from `kept/` and `dropped/`.
-fn texts_by_id(out: &Path) -> std::collections::BTreeMap<String, String> {
-    records(&out.join("kept"))
+fn texts_by_id(r: &Run) -> std::collections::BTreeMap<String, String> {
+    r.documents()
         .into_iter()
-        .chain(records(&out.join("dropped")))
         .map(|d| {
             (
                 d["id"].as_str().unwrap().to_owned(),
@@ -902,25 +824,19 @@ fn hostile_web_archives_are_quarantined_by_file_and_offset() {
     }
 
     let out = tmp.path().join("out");
-    let pipeline = extract_only_pipeline(tmp.path());
-    let (o, rss) = tamis_measured(&[
-        "run",
-        "--pipeline",
-        pipeline.to_str().unwrap(),
-        dir.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "--max-record-bytes",
-        "32M",
-    ]);
-    let stderr = String::from_utf8_lossy(&o.stderr);
-    assert!(o.status.success(), "{stderr}");
+    let (r, rss) = run_measured(
+        &extract_only(tmp.path()),
+        &[&dir],
+        &out,
+        &["--max-record-bytes", "32M"],
+    );
+    let stderr = r.stderr();
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_rss_bounded(rss, "hostile web archives (1 GiB content-encoding bomb)");
-    let s = balanced(&out);
+    let s = r.balanced();
     // Per input file too: the manifest's accounts and checksums hold.
-    tamis_ok(&["verify", out.to_str().unwrap()]);
-    let q = quarantine(&out);
+    r.verify();
+    let q = r.records("quarantine");
     for r in &q {
         eprintln!(
             "{} @{}: {} ({})",
@@ -958,7 +874,7 @@ fn hostile_web_archives_are_quarantined_by_file_and_offset() {
     assert_eq!(s["quarantined"].as_u64().unwrap(), q.len() as u64);
     assert_eq!(q.len(), 9, "no other faults: {q:?}");
 
-    let texts = texts_by_id(&out);
+    let texts = texts_by_id(&r);
     // Every good record before and after a fault was read: one "good" per file that has it
     // (a map keeps one), the page after each recoverable fault, the chunked and path-like ones.
     assert_eq!(texts["<urn:good>"], "A good page before the fault.");
@@ -989,11 +905,9 @@ fn hostile_web_archives_are_quarantined_by_file_and_offset() {
 
     // Dedup reads archives the same way (with the default 256 MiB record limit, so the bomb
     // inflates further before it is refused) and quarantines the same faults.
-    let dd = tmp.path().join("dedup");
-    let (o, rss) = tamis_measured(&["dedup", dir.to_str().unwrap(), "-o", dd.to_str().unwrap()]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (dd, rss) = run_measured(&["dedup"], &[&dir], &tmp.path().join("dedup"), &[]);
     assert_rss_bounded(rss, "hostile web archives, tamis dedup");
-    let d = balanced(&dd);
+    let d = dd.balanced();
     assert_eq!(d["read"], s["read"]);
     assert_eq!(d["quarantined"], s["quarantined"]);
 }
@@ -1009,20 +923,11 @@ fn html_with_100k_nested_unclosed_tags_is_extracted() {
     let jsonl = tmp.path().join("nested.jsonl");
     std::fs::write(&jsonl, doc_line("nested", &page)).unwrap();
     let out = tmp.path().join("out-jsonl");
-    let pipeline = extract_only_pipeline(tmp.path());
-    let (o, rss) = tamis_measured(&[
-        "run",
-        "--pipeline",
-        pipeline.to_str().unwrap(),
-        jsonl.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (r, rss) = run_measured(&extract_only(tmp.path()), &[&jsonl], &out, &[]);
     assert_rss_bounded(rss, "100k nested tags, extract step");
-    let s = balanced(&out);
+    let s = r.balanced();
     assert_eq!((s["read"].as_u64(), s["kept"].as_u64()), (Some(1), Some(1)));
-    assert_eq!(texts_by_id(&out)["nested"], deep);
+    assert_eq!(texts_by_id(&r)["nested"], deep);
 
     // As a WARC record through the fineweb preset (extract, language, filters).
     let warc = tmp.path().join("nested.warc.gz");
@@ -1030,17 +935,9 @@ fn html_with_100k_nested_unclosed_tags_is_extracted() {
     block.extend_from_slice(page.as_bytes());
     std::fs::write(&warc, gzip(&warc_record("<urn:nested>", &block, None))).unwrap();
     let out = tmp.path().join("out-warc");
-    let (o, rss) = tamis_measured(&[
-        "run",
-        "--preset",
-        "fineweb",
-        warc.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (r, rss) = run_measured(&preset("fineweb"), &[&warc], &out, &[]);
     assert_rss_bounded(rss, "100k nested tags, fineweb");
-    let s = balanced(&out);
+    let s = r.balanced();
     assert_eq!(s["read"].as_u64(), Some(1), "{s}");
     assert_eq!(s["quarantined"].as_u64(), Some(0), "{s}");
     let extract = s["steps"]
@@ -1116,18 +1013,12 @@ fn huge_record_of_control_characters_is_written_without_holding_its_json() {
     let warc = tmp.path().join("nul.warc");
     std::fs::write(&warc, warc_record("<urn:nul>", &block, None)).unwrap();
     let out = tmp.path().join("out");
-    let pipeline = extract_only_pipeline(tmp.path());
-    let (o, rss) = tamis_measured(&[
-        "run",
-        "--pipeline",
-        pipeline.to_str().unwrap(),
-        warc.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "--max-record-bytes",
-        "64M",
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (r, rss) = run_measured(
+        &extract_only(tmp.path()),
+        &[&warc],
+        &out,
+        &["--max-record-bytes", "64M"],
+    );
     if let Some(kb) = rss {
         eprintln!(
             "63 MiB of NULs (a 380 MB JSON line): peak RSS {} MiB",
@@ -1136,7 +1027,7 @@ fn huge_record_of_control_characters_is_written_without_holding_its_json() {
         // The body and its text, not the 380 MB line.
         assert!(kb < 4 * 64 * 1024, "peak RSS {} MiB", kb / 1024);
     }
-    let s = balanced(&out);
+    let s = r.balanced();
     assert_eq!(s["dropped"].as_u64(), Some(1), "{s}");
     assert_eq!(
         s["steps"][0]["dropped_html_too_large"].as_u64(),

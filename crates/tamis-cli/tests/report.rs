@@ -13,7 +13,7 @@ use serde_json::Value;
 
 mod common;
 
-use common::{jsonl_zst, root, tamis, tamis_ok};
+use common::{checkpointed_reads, jsonl_zst, root, tamis, tamis_ok};
 
 const SECTIONS: [&str; 8] = [
     "funnel",
@@ -436,15 +436,6 @@ fn report_of_a_dedup_pipeline_shows_clusters() {
     assert!(std::fs::read_to_string(out.join("report.html"))
         .unwrap()
         .contains("cluster size"));
-}
-
-/// Records the interrupted run's checkpoint says it has read.
-fn checkpointed_reads(out: &Path) -> u64 {
-    std::fs::read_to_string(out.join(".checkpoint.json"))
-        .ok()
-        .and_then(|t| serde_json::from_str::<Value>(&t).ok())
-        .and_then(|v| v["stats"]["read"].as_u64())
-        .unwrap_or(0)
 }
 
 #[test]

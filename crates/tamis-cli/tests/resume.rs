@@ -12,7 +12,10 @@ use serde_json::Value;
 
 mod common;
 
-use common::{read_dir_bytes, root, stats, tamis, tamis_ok};
+use common::{
+    checkpointed_reads, read_dir_bytes, root, stats, tamis, tamis_command, tamis_ok,
+    tamis_with_file_limit,
+};
 
 /// Three inputs (plain, gzip, zstd) made of the sample pages repeated with fresh ids, and a few
 /// broken lines so the quarantine output has records too.
@@ -64,22 +67,15 @@ fn run_args(inputs: &[PathBuf], out: &Path, extra: &[&str]) -> Vec<String> {
     a
 }
 
-fn spawn(args: &[String]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_tamis"))
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
+/// A run to be killed: tamis with `args`, its output discarded.
+fn quiet(args: &[String]) -> Command {
+    let mut c = tamis_command();
+    c.args(args).stdout(Stdio::null()).stderr(Stdio::null());
+    c
 }
 
-/// Records the interrupted run's checkpoint says it has read, 0 when there is none yet.
-fn checkpointed_reads(out: &Path) -> u64 {
-    std::fs::read_to_string(out.join(".checkpoint.json"))
-        .ok()
-        .and_then(|t| serde_json::from_str::<Value>(&t).ok())
-        .and_then(|v| v["stats"]["read"].as_u64())
-        .unwrap_or(0)
+fn spawn(args: &[String]) -> Child {
+    quiet(args).spawn().unwrap()
 }
 
 /// Starts the run and SIGKILLs it once its checkpoint has passed `reads` records (at once
@@ -114,6 +110,33 @@ fn kill_when(args: &[String], mut ready: impl FnMut() -> bool) -> bool {
     true
 }
 
+/// Calls `kill` (which starts the run and kills it, or returns false when it finished first) at
+/// each of `points` in turn until the run finishes; asserts it was killed at least three
+/// times, then lets the same command, `args`, finish it.
+fn kill_often_then_finish<P>(
+    args: &[String],
+    points: impl IntoIterator<Item = P>,
+    mut kill: impl FnMut(P) -> bool,
+) {
+    let mut kills = 0;
+    let mut finished = false;
+    for point in points {
+        if kill(point) {
+            kills += 1;
+        } else {
+            finished = true;
+            break;
+        }
+    }
+    assert!(
+        kills >= 3,
+        "the run finished before it could be killed often enough"
+    );
+    if !finished {
+        tamis_ok(args);
+    }
+}
+
 /// Every output file (hidden ones too, subdirectories of a template included) and the
 /// manifest, by path relative to `out`, with their bytes.
 fn outputs(out: &Path) -> Vec<(String, Vec<u8>)> {
@@ -130,6 +153,16 @@ fn outputs(out: &Path) -> Vec<(String, Vec<u8>)> {
 
 fn names(files: &[(String, Vec<u8>)]) -> Vec<&str> {
     files.iter().map(|(n, _)| n.as_str()).collect()
+}
+
+/// Asserts `out` holds the same output files and manifest as `want` (an uninterrupted run's
+/// [`outputs`]), byte for byte.
+fn assert_same_outputs(out: &Path, want: &[(String, Vec<u8>)]) {
+    let got = outputs(out);
+    assert_eq!(names(&got), names(want));
+    for ((name, a), (_, b)) in got.iter().zip(want) {
+        assert!(a == b, "{name} differs from the uninterrupted run's");
+    }
 }
 
 #[test]
@@ -157,30 +190,9 @@ fn killed_runs_resume_to_byte_identical_outputs() {
     let out = tmp.path().join("resumed");
     let args = run_args(&inputs, &out, &extra);
     // Killed before any checkpoint, right after the first, then further and further on.
-    let mut kills = 0;
-    let mut finished = false;
-    for reads in [0, 1, 300, total / 3, total / 2, 3 * total / 4, total - 50] {
-        if run_and_kill(&args, &out, reads) {
-            kills += 1;
-        } else {
-            finished = true;
-            break;
-        }
-    }
-    assert!(
-        kills >= 3,
-        "the run finished before it could be killed often enough"
-    );
-    if !finished {
-        // The same command finishes the run.
-        let o = tamis(&args);
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    }
-    let got = outputs(&out);
-    assert_eq!(names(&got), names(&want));
-    for ((name, a), (_, b)) in got.iter().zip(&want) {
-        assert!(a == b, "{name} differs from the uninterrupted run's");
-    }
+    let reads = [0, 1, 300, total / 3, total / 2, 3 * total / 4, total - 50];
+    kill_often_then_finish(&args, reads, |reads| run_and_kill(&args, &out, reads));
+    assert_same_outputs(&out, &want);
     let s = stats(&out);
     for k in ["read", "kept", "dropped", "quarantined"] {
         assert_eq!(s[k], stats(&reference)[k], "{k}");
@@ -361,28 +373,8 @@ fn killed_phased_runs_resume_to_byte_identical_outputs() {
         Box::new(|| work.join("p01").exists()),
         Box::new(|| work.join("p02").exists()),
     ];
-    let mut kills = 0;
-    let mut finished = false;
-    for ready in points {
-        if kill_when(&args, ready) {
-            kills += 1;
-        } else {
-            finished = true;
-            break;
-        }
-    }
-    assert!(
-        kills >= 3,
-        "the run finished before it could be killed often enough"
-    );
-    if !finished {
-        tamis_ok(&args);
-    }
-    let got = outputs(&out);
-    assert_eq!(names(&got), names(&want));
-    for ((name, a), (_, b)) in got.iter().zip(&want) {
-        assert!(a == b, "{name} differs from the uninterrupted run's");
-    }
+    kill_often_then_finish(&args, points, |ready| kill_when(&args, ready));
+    assert_same_outputs(&out, &want);
     assert!(!work.exists());
     tamis_ok(&["verify", out.to_str().unwrap()]);
     // Another pipeline does not resume a killed phased run.
@@ -409,14 +401,8 @@ fn a_run_that_failed_on_a_full_disk_resumes_once_there_is_space() {
     let want = outputs(&reference);
     let out = tmp.path().join("out");
     let args = run_args(&inputs, &out, &extra);
-    // A file-size limit fails a write half-way through a part, like a full disk (EFBIG, the
-    // signal it would raise being ignored).
-    let o = Command::new("sh")
-        .args(["-c", "trap '' XFSZ; ulimit -f 1024; exec \"$0\" \"$@\""])
-        .arg(env!("CARGO_BIN_EXE_tamis"))
-        .args(&args)
-        .output()
-        .unwrap();
+    // A file-size limit fails a write half-way through a part, like a full disk.
+    let o = tamis_with_file_limit(1024, &args);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("File too large"), "{err}");
@@ -425,11 +411,7 @@ fn a_run_that_failed_on_a_full_disk_resumes_once_there_is_space() {
     assert!(!out.join("stats.json").exists());
     // The same command, with room to write, finishes from the last checkpoint.
     tamis_ok(&args);
-    let got = outputs(&out);
-    assert_eq!(names(&got), names(&want));
-    for ((name, a), (_, b)) in got.iter().zip(&want) {
-        assert!(a == b, "{name} differs from the uninterrupted run's");
-    }
+    assert_same_outputs(&out, &want);
 }
 
 /// Every file under `dir` (recursively) by path relative to `root`, with its bytes.
@@ -453,13 +435,12 @@ fn tree(root: &Path, dir: &Path, all: &mut Vec<(String, Vec<u8>)>) {
 /// is there and SIGKILLs it; returns false when the run finished without passing it.
 fn kill_at(args: &[String], marker: &Path, point: &str, n: u64) -> bool {
     let _ = std::fs::remove_file(marker);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tamis"))
-        .args(args)
+    let mut child = quiet(args)
         .env(
             "TAMIS_TEST_STOP",
             format!("{point}:{n}:{}", marker.display()),
         )
-        .stdout(Stdio::null())
+        // Kept to show why, should the run fail.
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -549,11 +530,7 @@ fn kill_while_splitting_and_converting(pipeline: &str, phased: bool) {
         assert!(!out.join("manifest.json").exists(), "{point} #{n}");
     }
     tamis_ok(&args);
-    let got = outputs(&out);
-    assert_eq!(names(&got), names(&want));
-    for ((name, a), (_, b)) in got.iter().zip(&want) {
-        assert!(a == b, "{name} differs from the uninterrupted run's");
-    }
+    assert_same_outputs(&out, &want);
     assert!(!out.join(".checkpoint.json").exists());
     assert!(!out.join("work-phases").exists(), "phased: {phased}");
     tamis_ok(&["verify", out.to_str().unwrap()]);
