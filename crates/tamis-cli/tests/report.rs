@@ -368,6 +368,63 @@ fn report_of_the_sample_renders_and_highlights_the_removed_lines() {
     check_in_browser(&out, tmp.path());
 }
 
+/// Real pages (the extraction tests' ScrapingHub HTML) as JSONL records whose text is HTML.
+fn html_pages(dir: &Path) -> PathBuf {
+    use std::io::Read;
+    let src = root().join("crates/tamis-extract/tests/data/scrapinghub");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&src)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_str().unwrap().ends_with(".html.gz"))
+        .collect();
+    files.sort();
+    let mut data = String::new();
+    for f in files {
+        let mut html = String::new();
+        flate2::read::GzDecoder::new(std::fs::File::open(&f).unwrap())
+            .read_to_string(&mut html)
+            .unwrap();
+        let id = f.file_name().unwrap().to_str().unwrap();
+        data.push_str(&serde_json::json!({ "id": id, "text": html }).to_string());
+        data.push('\n');
+    }
+    let input = dir.join("pages.jsonl");
+    std::fs::write(&input, data).unwrap();
+    input
+}
+
+#[test]
+fn examples_after_extraction_show_the_extracted_text() {
+    // `extract` replaces the HTML before `line_clean` logs its cuts, so the log refers to the
+    // extracted text, not the text as read: the examples must be cut from that text.
+    let tmp = tempfile::tempdir().unwrap();
+    let input = html_pages(tmp.path());
+    let input = input.to_str().unwrap();
+    let extract = "[[step]]\ntype = \"extract\"\n";
+    let only = tmp.path().join("extract.toml");
+    std::fs::write(&only, extract).unwrap();
+    let extracted = tmp.path().join("extracted");
+    tamis_ok(&[
+        "run",
+        "--pipeline",
+        only.to_str().unwrap(),
+        input,
+        "-o",
+        extracted.to_str().unwrap(),
+        "--compression",
+        "none",
+    ]);
+    let both = tmp.path().join("both.toml");
+    std::fs::write(&both, format!("{extract}[[step]]\ntype = \"line_clean\"\n")).unwrap();
+    let out = tmp.path().join("out");
+    run_report(&[input], &out, &["--pipeline", both.to_str().unwrap()]);
+    let report = report_json(&out);
+    assert_eq!(report["edits_without_base"], 0);
+    let texts = docs_by_id(&[extracted.join("kept/00000.jsonl")]);
+    let checked = assert_marks_match_the_logs(&out, &texts);
+    assert!(checked > 0, "no example of a cleaning rule: {report}");
+}
+
 #[test]
 fn report_needs_the_data_of_a_report_run() {
     let tmp = tempfile::tempdir().unwrap();
