@@ -121,7 +121,7 @@ struct DedupArgs {
     #[arg(long, value_enum)]
     stage: Option<StageArg>,
     /// With --stage: this process's share, INDEX/COUNT (input files for signatures and filter,
-    /// bands for buckets).
+    /// bands for buckets; for --exact and --lines, 16 hash partitions of the keys).
     #[arg(long, value_parser = tamis_pipeline::Shard::parse)]
     shard: Option<tamis_pipeline::Shard>,
     /// Directory for intermediate files (default OUTPUT/work); shared storage when sharding.
