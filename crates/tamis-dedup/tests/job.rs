@@ -373,11 +373,9 @@ fn exact_and_line_dedup_are_identical_stage_by_stage_in_shards() {
     texts.extend(copies);
     let tmp = tempfile::tempdir().unwrap();
     let inputs = write_inputs(tmp.path(), &texts, 3);
-    let methods: [(&str, fn() -> Method); 2] = [
-        ("exact", || Method::Exact(ExactKey::default())),
-        ("lines", || Method::Lines { min_docs: 2 }),
-    ];
-    for (name, method) in methods {
+    let exact = || Method::Exact(ExactKey::default());
+    let lines = || Method::Lines { min_docs: 2 };
+    for (name, method) in [("exact", &exact as &dyn Fn() -> Method), ("lines", &lines)] {
         let a = tmp.path().join(format!("{name}-all"));
         let stats = job_with(method(), &inputs, &a, 1 << 30).run_all(1).unwrap();
         assert!(stats["dropped"].as_u64().unwrap() > 0, "{name}: {stats}");
