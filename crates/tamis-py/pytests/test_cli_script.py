@@ -170,3 +170,16 @@ def test_ctrl_c_stops_the_command_as_it_stops_the_binary(tmp_path, tamis_cli, sc
             os.close(fd)
         # Killed by the signal, as a shell sees an interrupted command (status 130).
         assert rc == -signal.SIGINT, (name, rc, p.stderr.read().decode())
+
+
+def test_a_closed_pipe_ends_the_command_quietly_as_the_binary(tmp_path, tamis_cli, script):
+    # `tamis lid big.txt | head -1`: the reader goes away while the command still writes.
+    big = tmp_path / "big.txt"
+    big.write_text("hello world, this is a line of english text\n" * 200_000)
+    for name, exe in both(tamis_cli, script):
+        p = subprocess.Popen([exe, "lid", str(big)], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        assert p.stdout.readline().startswith(b"__label__en")
+        p.stdout.close()
+        assert p.wait(timeout=120) == 0, name
+        assert p.stderr.read() == b"", name
