@@ -12,6 +12,9 @@
 //!    the same bytes whatever the shard or thread count. `stats` then sums the per-file counts
 //!    into `stats.json`.
 //!
+//! Exact and line dedup run the same stages, their keys split by hash into partitions that take
+//! the place of bands.
+//!
 //! The stage layout follows datatrove's four MinHash steps (0.10.1,
 //! `src/datatrove/pipeline/dedup/minhash.py`); records and merges are tamis's own.
 
@@ -46,6 +49,16 @@ pub enum Method {
     /// Lines repeated across documents (CCNet-style): every line whose normalised text occurs
     /// in at least `min_docs` documents is removed from all of them and logged in the edit log.
     Lines { min_docs: u64 },
+}
+
+/// The "bands" of exact and line dedup: their keys are split by hash into this many partitions,
+/// so that the stage deciding duplicates (`buckets`) shards as MinHash's does. Equal keys land
+/// in the same partition, so the outputs do not depend on the count.
+const KEY_PARTITIONS: usize = 16;
+
+/// The partition of an exact or line dedup key (the first word of its record).
+fn partition(key: u64) -> usize {
+    (key % KEY_PARTITIONS as u64) as usize
 }
 
 /// The rule id line dedup records in `metadata.tamis_edits`.
@@ -126,7 +139,7 @@ impl Method {
     fn bands(&self) -> usize {
         match self {
             Method::MinHash { hasher, .. } => hasher.config().num_buckets,
-            Method::Exact(_) | Method::Lines { .. } => 1,
+            Method::Exact(_) | Method::Lines { .. } => KEY_PARTITIONS,
         }
     }
 
@@ -372,6 +385,7 @@ impl DedupJob {
         let bands = self.bands();
         let per_band = self.method.band_width();
         let lines = matches!(self.method, Method::Lines { .. });
+        let exact = matches!(self.method, Method::Exact(_));
         let max_records = (self.memory_bytes / (bands * self.width() * 8 * 2)).max(16);
         for b in 0..bands {
             mkdir(&self.sig_dir(b))?;
@@ -411,8 +425,13 @@ impl DedupJob {
                     if lines {
                         for &h in &sig {
                             rec[0] = h;
-                            writers[0].push(&rec)?;
+                            writers[partition(h)].push(&rec)?;
                         }
+                        continue;
+                    }
+                    if exact {
+                        rec[..per_band].copy_from_slice(&sig);
+                        writers[partition(sig[0])].push(&rec)?;
                         continue;
                     }
                     for (b, w) in writers.iter_mut().enumerate() {
@@ -521,7 +540,7 @@ impl DedupJob {
         }
         if matches!(self.method, Method::Lines { .. }) {
             // Line dedup has no clusters: the buckets stage already chose the lines.
-            let n = read_u64s(&self.pairs_path(0))?.len();
+            let n = self.frequent_lines()?.len();
             return write_json(
                 &self.work_dir.join("clusters").join("done.json"),
                 &json!({"repeated_lines": n}),
@@ -599,7 +618,7 @@ impl DedupJob {
         let reason = self.method.reason();
         let mut tracker = Tracker::new(self, "filter", shard);
         let frequent = match self.method {
-            Method::Lines { .. } => Some(read_u64s(&self.pairs_path(0))?),
+            Method::Lines { .. } => Some(self.frequent_lines()?),
             _ => None,
         };
         for (fi, input) in self.inputs.iter().enumerate() {
@@ -823,6 +842,16 @@ impl DedupJob {
             }
         }
         Ok(())
+    }
+
+    /// Line dedup: the hashes of the lines to remove, sorted, from every partition.
+    fn frequent_lines(&self) -> Result<Vec<u64>, DedupError> {
+        let mut all = Vec::new();
+        for b in 0..self.bands() {
+            all.extend(read_u64s(&self.pairs_path(b))?);
+        }
+        all.sort_unstable();
+        Ok(all)
     }
 
     fn read_clusters(&self, fi: usize) -> Result<Vec<ClusterInfo>, DedupError> {

@@ -1,5 +1,6 @@
 //! The out-of-core MinHash job: the same removed set as datatrove's four stages, and the same
-//! output bytes whatever the thread count, shard count or memory budget.
+//! output bytes whatever the thread count, shard count or memory budget; exact and line dedup
+//! through the same stages.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -362,6 +363,48 @@ fn line_dedup_removes_template_lines_and_logs_them() {
         dropped[0]["metadata"]["filter_reason"],
         "all_lines_duplicated"
     );
+}
+
+#[test]
+fn exact_and_line_dedup_are_identical_stage_by_stage_in_shards() {
+    // The subset with edited copies (repeated lines) and exact copies of every fifth text.
+    let mut texts = subset_with_near_duplicates();
+    let copies: Vec<String> = texts.iter().step_by(5).cloned().collect();
+    texts.extend(copies);
+    let tmp = tempfile::tempdir().unwrap();
+    let inputs = write_inputs(tmp.path(), &texts, 3);
+    let exact = || Method::Exact(ExactKey::default());
+    let lines = || Method::Lines { min_docs: 2 };
+    for (name, method) in [("exact", &exact as &dyn Fn() -> Method), ("lines", &lines)] {
+        let a = tmp.path().join(format!("{name}-all"));
+        let stats = job_with(method(), &inputs, &a, 1 << 30).run_all(1).unwrap();
+        assert!(stats["dropped"].as_u64().unwrap() > 0, "{name}: {stats}");
+        // Shards of every stage, with a budget small enough to spill several runs.
+        let b = tmp.path().join(format!("{name}-staged"));
+        let j = job_with(method(), &inputs, &b, 64 << 10);
+        for i in 0..2 {
+            j.signatures(Shard { index: i, count: 2 }).unwrap();
+        }
+        for i in 0..3 {
+            j.buckets(Shard { index: i, count: 3 }).unwrap();
+        }
+        j.clusters().unwrap();
+        for i in (0..2).rev() {
+            j.filter(Shard { index: i, count: 2 }).unwrap();
+        }
+        let staged = j.stats(0.0, 1, &[]).unwrap();
+        assert_eq!(output_bytes(&a), output_bytes(&b), "{name}");
+        assert_eq!(stats["steps"], staged["steps"], "{name}");
+        // The keys are spread over the partitions, so each buckets shard decides a share.
+        let deciding = std::fs::read_dir(b.join("work/pairs"))
+            .unwrap()
+            .filter(|f| f.as_ref().unwrap().metadata().unwrap().len() > 0)
+            .count();
+        assert!(
+            deciding > 3,
+            "{name}: {deciding} partitions hold duplicates"
+        );
+    }
 }
 
 #[test]

@@ -105,20 +105,28 @@ def test_ray_run_refuses_existing_outputs_and_dedup_steps(tmp_path, sample_dir):
         tamis.ray.run(tamis.Pipeline(["minhash_dedup"]), [sample_dir], tmp_path / "d")
 
 
-def test_ray_dedup_writes_the_clis_bytes(tmp_path, tamis_cli, sample_dir, shared_or_none):
+@pytest.mark.parametrize("method,flags", [
+    ("minhash", []),
+    ("exact", ["--exact"]),
+    ("lines", ["--lines"]),
+])
+def test_ray_dedup_writes_the_clis_bytes(tmp_path, tamis_cli, sample_dir, shared_or_none, method,
+                                         flags):
     inputs = tmp_path / "in"
     inputs.mkdir()
-    # Near-duplicates across files: the sample twice, plus the shared corpus when present.
+    # Duplicates across files: the sample twice, plus the shared corpus when present.
     shutil.copy(sample_dir / "pages.jsonl", inputs / "a.jsonl")
     shutil.copy(sample_dir / "pages.jsonl", inputs / "b.jsonl")
     if shared_or_none is not None:
         for f in sorted(shared_or_none.iterdir()):
             shutil.copy(f, inputs / f.name)
     cli_out, ray_out = tmp_path / "cli", tmp_path / "ray"
-    run_cli(tamis_cli, ["dedup", str(inputs), "-o", str(cli_out), "--no-progress"])
-    stats = tamis.ray.dedup([inputs], ray_out, num_shards=2)
+    run_cli(tamis_cli, ["dedup", *flags, str(inputs), "-o", str(cli_out), "--no-progress"])
+    # Every stage sharded in two, as two tasks at a time.
+    stats = tamis.ray.dedup([inputs], ray_out, num_shards=2, method=method)
     cli_stats = json.loads((cli_out / "stats.json").read_text())
     assert stats["dropped"] == cli_stats["dropped"] > 0
+    assert stats["steps"] == cli_stats["steps"]
     for sub in ("kept", "dropped", "quarantine"):
         a, b = output_files(cli_out, sub), output_files(ray_out, sub)
         assert [p.relative_to(cli_out) for p in a] == [p.relative_to(ray_out) for p in b]

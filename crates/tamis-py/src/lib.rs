@@ -4,6 +4,7 @@
 //! through `tamis_pipeline::dedup`. Rust work runs with the GIL released. The Python half
 //! (`python/tamis/`) turns the registry into classes and holds the exception types.
 
+use std::ffi::OsString;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -668,6 +669,16 @@ fn expand_inputs(inputs: Vec<String>) -> Vec<PathBuf> {
         .collect()
 }
 
+/// The `tamis` command in this process: `argv` as `sys.argv` holds it (program name first).
+/// Returns the exit status; never exits the process. It reads and writes file descriptors 0-2
+/// directly (not `sys.stdin`/`sys.stdout`), with the GIL released. A Ctrl-C is only seen by
+/// Python's handler after it returns, so the console script (`tamis._cli`) restores the default
+/// SIGINT action first, as the binary has.
+#[pyfunction]
+fn cli_main(py: Python<'_>, argv: Vec<OsString>) -> u8 {
+    py.detach(|| tamis_cli::main_from(argv))
+}
+
 /// `tamis verify DIR`: the summary line, or `VerifyError` (a `TamisError`).
 #[pyfunction]
 fn verify(py: Python<'_>, dir: PathBuf) -> PyResult<String> {
@@ -686,5 +697,6 @@ fn _tamis(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(dedup, m)?)?;
     m.add_function(wrap_pyfunction!(verify, m)?)?;
     m.add_function(wrap_pyfunction!(expand_inputs, m)?)?;
+    m.add_function(wrap_pyfunction!(cli_main, m)?)?;
     Ok(())
 }

@@ -238,8 +238,8 @@ def dedup(inputs, output, *, num_shards=None, max_retries=3, work_dir=None, over
     when every shard of the one before has finished, failed tasks are retried, and the
     intermediates live in ``work_dir`` (default ``OUTPUT/work``, on shared storage). The
     outputs are those of ``tamis dedup`` on one machine, byte for byte (each stage's shards
-    write their own files). MinHash only (``method="exact"``/``"lines"`` run in one task).
-    Returns the stats dict."""
+    write their own files). The same for ``method="exact"`` and ``method="lines"``, whose
+    ``buckets`` stage is sharded by hash partition of the keys. Returns the stats dict."""
     if isinstance(inputs, (str, os.PathLike)):
         inputs = [inputs]
     inputs = [os.fspath(i) for i in inputs]
@@ -248,8 +248,6 @@ def dedup(inputs, output, *, num_shards=None, max_retries=3, work_dir=None, over
     _ensure_ray()
     n = num_shards or _default_shards()
     task = _dedup_stage.options(max_retries=max_retries, retry_exceptions=True)
-    if options.get("method", "minhash") != "minhash":
-        return ray.get(task.remote(inputs, output, {"overwrite": overwrite, **options}))
     _check_output(output, overwrite)
     if os.path.isdir(work_dir):
         shutil.rmtree(work_dir)
