@@ -4,6 +4,7 @@
 mod checkpoint;
 mod dedup;
 mod executor;
+mod merge;
 pub mod extract;
 mod parquet_out;
 mod phased;
@@ -16,6 +17,7 @@ mod verify;
 pub use checkpoint::{InputAccount, Manifest, OutputFile};
 pub use dedup::{dedup, DedupOptions, DedupRunError, DedupStage};
 pub use executor::{run, RunError, RunOptions};
+pub use merge::merge_shards;
 pub use parquet_out::OutputFormat;
 pub use phased::{has_dedup, run_spec, validate};
 pub use registry::{lookup_step, step_registry};
