@@ -4,8 +4,8 @@
 mod checkpoint;
 mod dedup;
 mod executor;
-mod merge;
 pub mod extract;
+mod merge;
 mod parquet_out;
 mod phased;
 mod registry;

@@ -102,10 +102,7 @@ impl ShardTrace {
 
     pub(crate) fn finish(mut self) -> Result<(), RunError> {
         self.out.flush().map_err(io_error(&self.path))?;
-        self.out
-            .get_ref()
-            .sync_data()
-            .map_err(io_error(&self.path))
+        self.out.get_ref().sync_data().map_err(io_error(&self.path))
     }
 }
 
@@ -155,7 +152,8 @@ impl TraceReader {
             return Ok(None);
         };
         self.line_no += 1;
-        let bad = |m: String| merge_error(&self.dir, format!("{SHARD_TRACE}:{}: {m}", self.line_no));
+        let bad =
+            |m: String| merge_error(&self.dir, format!("{SHARD_TRACE}:{}: {m}", self.line_no));
         let line = line.map_err(|e| bad(e.to_string()))?;
         let mut it = line.split(' ');
         let kind = it.next().unwrap_or_default();
@@ -338,7 +336,10 @@ fn load<T: DeserializeOwned>(dir: &Path, name: &str) -> Result<T, RunError> {
     let text = std::fs::read_to_string(&path).map_err(|e| {
         merge_error(
             dir,
-            format!("cannot read {} ({e}); did the shard finish?", path.display()),
+            format!(
+                "cannot read {} ({e}); did the shard finish?",
+                path.display()
+            ),
         )
     })?;
     serde_json::from_str(&text)
@@ -521,7 +522,9 @@ impl Replay<'_> {
         match bads.peek()? {
             Some(after) => Err(merge_error(
                 &meta.dir,
-                format!("the trace puts an unreadable record after document {after} of {docs_read}"),
+                format!(
+                    "the trace puts an unreadable record after document {after} of {docs_read}"
+                ),
             )),
             None => Ok(()),
         }
@@ -867,7 +870,10 @@ mod tests {
     #[test]
     fn merged_gzip_and_plain_outputs_are_the_local_runs_bytes() {
         merged_equals_local(|o| o.compression = Compression::Gzip, &[3, 4]);
-        merged_equals_local(|o| o.compression = Compression::None, &[1, 1, 1, 1, 1, 1, 1]);
+        merged_equals_local(
+            |o| o.compression = Compression::None,
+            &[1, 1, 1, 1, 1, 1, 1],
+        );
     }
 
     #[test]
@@ -919,7 +925,11 @@ mod tests {
         // A shard whose trace lost a line no longer matches its files.
         let trace = b.join(SHARD_TRACE);
         let text = std::fs::read_to_string(&trace).unwrap();
-        let cut = text.lines().skip(1).map(|l| format!("{l}\n")).collect::<String>();
+        let cut = text
+            .lines()
+            .skip(1)
+            .map(|l| format!("{l}\n"))
+            .collect::<String>();
         std::fs::write(&trace, cut).unwrap();
         let err = merge_shards(&[a, b], &opts, 0.0).unwrap_err();
         assert!(err.to_string().contains("than its trace"), "{err}");

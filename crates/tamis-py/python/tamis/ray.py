@@ -66,9 +66,9 @@ def _ensure_ray():
 
 
 def _shards(files, num_shards):
-    """Contiguous runs of the sorted input files, so concatenating shard outputs in shard order
-    gives the input order a local run writes in; cut so that shards hold about the same bytes
-    on disk."""
+    """Contiguous runs of the sorted input files, so that the shards in order read what a
+    local run reads, in its order (which the merge needs); cut so that shards hold about the
+    same bytes on disk."""
     n = max(1, min(num_shards, len(files)))
     sizes = [os.path.getsize(f) if os.path.isfile(f) else 0 for f in files]
     total = sum(sizes) or 1
