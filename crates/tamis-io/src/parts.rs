@@ -146,6 +146,12 @@ impl PartWriter {
         self.with_sink(|lines, sink| lines.value(sink, v))
     }
 
+    /// Writes one line as it was encoded by another writer, newline included (for merging
+    /// the outputs of shards without decoding them).
+    pub fn write_line(&mut self, line: &[u8]) -> Result<(), IoError> {
+        self.with_sink(|lines, sink| lines.raw(sink, line))
+    }
+
     /// Runs `f` on the open part's stream, starting a part if none is open.
     fn with_sink(
         &mut self,

@@ -240,6 +240,16 @@ impl Lines {
         self.flush_line(sink)
     }
 
+    /// Writes a line already encoded (with its newline), as [`Lines::doc`] or
+    /// [`Lines::value`] wrote it elsewhere: merging shards copies records without re-encoding
+    /// them.
+    pub(crate) fn raw(&mut self, sink: &mut Sink, line: &[u8]) -> Result<(), LineError> {
+        sink.write_all(line).map_err(LineError::Stream)?;
+        self.records += 1;
+        self.bytes += line.len() as u64;
+        Ok(())
+    }
+
     /// The reusable buffer's capacity (tests check that huge records do not pin it).
     #[cfg(test)]
     pub(crate) fn buffer_capacity(&self) -> usize {

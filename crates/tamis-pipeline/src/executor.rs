@@ -19,6 +19,7 @@ use crate::checkpoint::{
     Checkpoint, ClosedFile, InputAccount, InputLog, Manifest, RunKey, SavedRoll, SavedTally,
     CHECKPOINT, INPUT_LOG, MANIFEST,
 };
+use crate::merge::{ShardTrace, SHARD_TRACE};
 use crate::parquet_out::{convert_outputs, remove_layouts, OutputFormat};
 use crate::spec::{Outcome, Pipeline, StepTally};
 use crate::stats::{RunStats, StepStats};
@@ -52,11 +53,22 @@ pub struct RunOptions {
     pub output_template: Option<OutputTemplate>,
     /// Accumulate the report's data while running and write `report.json` (`--report`).
     pub report: bool,
+    /// Run as one shard of a distributed run: also write the trace that
+    /// [`merge_shards`](crate::merge_shards) needs to rebuild a local run's outputs. A shard
+    /// run always starts afresh (it is not resumed from a checkpoint).
+    pub shard_trace: bool,
 }
 
 /// Text bytes read after which a checkpoint is taken even before `checkpoint_every` records,
 /// so runs over huge documents still checkpoint often.
 const CHECKPOINT_TEXT_BYTES: u64 = 64 << 20;
+
+/// Whether a checkpoint falls after a record, given the records and text bytes read since the
+/// last one. Checkpoints fall at fixed record counts (not times), so an interrupted run, an
+/// uninterrupted one and a merge of shards end their output parts at the same places.
+pub(crate) fn checkpoint_due(records: u64, text_bytes: u64, every: u64) -> bool {
+    records >= every.max(1) || text_bytes >= CHECKPOINT_TEXT_BYTES
+}
 
 impl RunOptions {
     pub fn new(inputs: Vec<String>, out_dir: PathBuf) -> Self {
@@ -75,6 +87,7 @@ impl RunOptions {
             format: OutputFormat::Jsonl,
             output_template: None,
             report: false,
+            shard_trace: false,
         }
     }
 }
@@ -106,6 +119,8 @@ pub enum RunError {
     Spec(#[from] crate::spec::SpecError),
     #[error(transparent)]
     Dedup(#[from] tamis_dedup::DedupError),
+    #[error("cannot merge the shard in {dir}: {message}")]
+    Merge { dir: PathBuf, message: String },
     #[error("cannot resume the run in {dir}: {message} (pass --overwrite to start over)")]
     Resume { dir: PathBuf, message: String },
     #[error(
@@ -136,6 +151,7 @@ pub(crate) fn clear_out_dir(dir: &Path, overwrite: bool) -> Result<(), RunError>
     let marks = ["stats.json", MANIFEST, CHECKPOINT];
     let extra = [
         INPUT_LOG,
+        SHARD_TRACE,
         tamis_report::REPORT_JSON,
         tamis_report::REPORT_HTML,
     ];
@@ -170,7 +186,7 @@ pub(crate) fn create_subdirs(dir: &Path) -> Result<(), RunError> {
 
 /// A sequence of numbered JSONL files (`00000.jsonl.zst`, ...) that rolls to the next file
 /// after `max_bytes`, opened lazily so an empty output leaves no empty file.
-struct RollingWriter {
+pub(crate) struct RollingWriter {
     dir: PathBuf,
     /// `kept`, `dropped` or `quarantine`: the manifest names files relative to the run.
     sub: &'static str,
@@ -183,7 +199,12 @@ struct RollingWriter {
 }
 
 impl RollingWriter {
-    fn new(out: &Path, sub: &'static str, compression: Compression, max_bytes: u64) -> Self {
+    pub(crate) fn new(
+        out: &Path,
+        sub: &'static str,
+        compression: Compression,
+        max_bytes: u64,
+    ) -> Self {
         Self {
             dir: out.join(sub),
             sub,
@@ -269,11 +290,18 @@ impl RollingWriter {
     }
 
     fn write_value(&mut self, v: &Value) -> Result<(), IoError> {
-        self.writer(256)?.write_value(v)
+        self.writer(QUARANTINE_LEN)?.write_value(v)
+    }
+
+    /// Writes a line encoded by another run's writer, counting `len` towards the file size
+    /// as the original write counted it (the text length of a document, [`QUARANTINE_LEN`]
+    /// for a quarantine record).
+    pub(crate) fn write_line(&mut self, line: &[u8], len: u64) -> Result<(), IoError> {
+        self.writer(len)?.write_line(line)
     }
 
     /// Ends the open file's current part and makes it durable.
-    fn checkpoint(&mut self) -> Result<SavedRoll, IoError> {
+    pub(crate) fn checkpoint(&mut self) -> Result<SavedRoll, IoError> {
         let current = self
             .current
             .as_mut()
@@ -289,7 +317,7 @@ impl RollingWriter {
 
     /// Renames the open file into place; returns every file with its record count, by path
     /// relative to the run's directory.
-    fn finish(mut self) -> Result<Vec<(String, u64)>, IoError> {
+    pub(crate) fn finish(mut self) -> Result<Vec<(String, u64)>, IoError> {
         self.close_current()?;
         Ok(self
             .closed
@@ -299,8 +327,14 @@ impl RollingWriter {
     }
 }
 
+/// What a quarantine record counts towards its file's size (`max_file_bytes`): records are
+/// rolled by document text bytes, and a quarantine record has none.
+pub(crate) const QUARANTINE_LEN: u64 = 256;
+
 struct Item {
     doc: Document,
+    /// Text bytes as read, before the steps edited them (for the shard trace).
+    read_len: u64,
     loc: Location,
     /// Index of the input file, for the manifest's per-file accounting.
     file: usize,
@@ -331,6 +365,8 @@ struct Run<'a> {
     start: Instant,
     /// The report's data (`--report`), fed in input order.
     report: Option<ReportData>,
+    /// The shard trace (`shard_trace`).
+    trace: Option<ShardTrace>,
 }
 
 impl Run<'_> {
@@ -382,7 +418,12 @@ impl Run<'_> {
         }
         let mut facts = facts.into_iter();
         for (item, outcome) in items.into_iter().zip(outcomes) {
-            let Item { mut doc, loc, file } = item;
+            let Item {
+                mut doc,
+                read_len,
+                loc,
+                file,
+            } = item;
             if let (Some(report), Some(Some(f))) = (&mut self.report, facts.next()) {
                 let dropped = match &outcome {
                     DocResult::Done(Outcome::Dropped { step, reason }) => {
@@ -396,6 +437,9 @@ impl Run<'_> {
                 DocResult::Done(Outcome::Kept) => {
                     self.stamp(&mut doc);
                     self.kept.write_doc(&doc)?;
+                    if let Some(t) = &mut self.trace {
+                        t.kept(read_len, doc.text.len() as u64)?;
+                    }
                     self.stats.kept += 1;
                     self.inputs[file].kept += 1;
                 }
@@ -413,6 +457,9 @@ impl Run<'_> {
                         .insert("filter_step".into(), Value::from(self.step_ids[step]));
                     self.stamp(&mut doc);
                     self.dropped.write_doc(&doc)?;
+                    if let Some(t) = &mut self.trace {
+                        t.dropped(read_len, doc.text.len() as u64)?;
+                    }
                     self.stats.dropped += 1;
                 }
                 DocResult::Panicked(message) => {
@@ -422,6 +469,9 @@ impl Run<'_> {
                         message: format!("document {:?}: a step panicked: {message}", doc.id),
                         raw: None,
                     };
+                    if let Some(t) = &mut self.trace {
+                        t.panicked(read_len)?;
+                    }
                     self.quarantine(&q, file)?;
                 }
             }
@@ -566,7 +616,11 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunStats, RunError>
     }
     let key = RunKey::new(&files, opts);
     let fingerprint = pipeline.fingerprint().to_owned();
-    let saved = resumable(&opts.out_dir, opts.overwrite, &fingerprint, &key)?;
+    let saved = match opts.shard_trace {
+        // The trace is not checkpointed: a shard starts over (its driver retries it whole).
+        true => None,
+        false => resumable(&opts.out_dir, opts.overwrite, &fingerprint, &key)?,
+    };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
         .build()
@@ -610,6 +664,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunStats, RunError>
         elapsed_before: 0.0,
         start,
         report: opts.report.then(ReportData::default),
+        trace: None,
     };
     let (first_file, skip) = match &saved {
         Some(c) => {
@@ -619,6 +674,9 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunStats, RunError>
         None => {
             clear_out_dir(&opts.out_dir, opts.overwrite)?;
             run.log = Some(InputLog::create(&opts.out_dir)?);
+            if opts.shard_trace {
+                run.trace = Some(ShardTrace::create(&opts.out_dir)?);
+            }
             // The checkpoint comes before the output directories: a run killed before it
             // leaves nothing that looks like outputs, so the rerun simply starts afresh.
             run.checkpoint(0, 0, false)?;
@@ -675,10 +733,19 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunStats, RunError>
                 since_records += 1;
                 match record {
                     Record::Doc { doc, loc } => {
+                        let read_len = doc.text.len() as u64;
                         batch_bytes += doc.text.len();
-                        since_bytes += doc.text.len() as u64;
-                        run.stats.input_text_bytes += doc.text.len() as u64;
-                        batch.push(Item { doc, loc, file: fi });
+                        since_bytes += read_len;
+                        run.stats.input_text_bytes += read_len;
+                        if let Some(t) = &mut run.trace {
+                            t.doc_read();
+                        }
+                        batch.push(Item {
+                            doc,
+                            read_len,
+                            loc,
+                            file: fi,
+                        });
                         if batch_bytes >= opts.batch_bytes {
                             hand_off(&mut run, std::mem::take(&mut batch))?;
                             batch_bytes = 0;
@@ -688,11 +755,14 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunStats, RunError>
                             update_bar(&bar, &run.stats, start);
                         }
                     }
-                    Record::Bad(q) => run.quarantine(&q, fi)?,
+                    Record::Bad(q) => {
+                        if let Some(t) = &mut run.trace {
+                            t.bad()?;
+                        }
+                        run.quarantine(&q, fi)?
+                    }
                 }
-                // Checkpoints fall at fixed record counts (not times), so an interrupted run
-                // and an uninterrupted one end their output parts at the same places.
-                if since_records >= every || since_bytes >= CHECKPOINT_TEXT_BYTES {
+                if checkpoint_due(since_records, since_bytes, every) {
                     hand_off(&mut run, std::mem::take(&mut batch))?;
                     hand_off(&mut run, Vec::new())?;
                     batch_bytes = 0;
@@ -729,25 +799,13 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunStats, RunError>
         fingerprint,
         elapsed_before,
         report,
+        trace,
         ..
     } = run;
-    let mut records = BTreeMap::new();
-    for w in [kept, dropped, quarantine] {
-        records.extend(w.finish()?);
+    if let Some(t) = trace {
+        t.finish()?;
     }
-    if let Some(t) = &opts.output_template {
-        let files = records.into_iter().collect();
-        records = split_outputs(&opts.out_dir, files, opts.compression, t)?
-            .into_iter()
-            .collect();
-    }
-    if opts.format == OutputFormat::Parquet {
-        let files = records.into_iter().collect();
-        records = convert_outputs(&opts.out_dir, files, opts.compression)?
-            .into_iter()
-            .collect();
-        remove_layouts(&opts.out_dir)?;
-    }
+    let records = finish_outputs(opts, [kept, dropped, quarantine])?;
     stats.steps = step_ids
         .iter()
         .zip(&tally)
@@ -790,6 +848,33 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunStats, RunError>
         }),
         _ => Ok(stats),
     }
+}
+
+/// Renames the outputs into place, then splits the kept ones by template and converts kept
+/// and dropped ones to parquet as `opts` says; returns every output file with its record
+/// count, by path relative to the run's directory.
+pub(crate) fn finish_outputs(
+    opts: &RunOptions,
+    writers: [RollingWriter; 3],
+) -> Result<BTreeMap<String, u64>, RunError> {
+    let mut records = BTreeMap::new();
+    for w in writers {
+        records.extend(w.finish()?);
+    }
+    if let Some(t) = &opts.output_template {
+        let files = records.into_iter().collect();
+        records = split_outputs(&opts.out_dir, files, opts.compression, t)?
+            .into_iter()
+            .collect();
+    }
+    if opts.format == OutputFormat::Parquet {
+        let files = records.into_iter().collect();
+        records = convert_outputs(&opts.out_dir, files, opts.compression)?
+            .into_iter()
+            .collect();
+        remove_layouts(&opts.out_dir)?;
+    }
+    Ok(records)
 }
 
 /// The checkpoint to resume from, if `dir` holds an unfinished run this command may continue.

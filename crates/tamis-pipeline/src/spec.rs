@@ -255,6 +255,12 @@ impl Pipeline {
         self.steps.iter().map(|s| s.id()).collect()
     }
 
+    /// Adds a step the registry does not have (tests add one that panics) before step `at`.
+    #[cfg(test)]
+    pub(crate) fn insert_step(&mut self, at: usize, step: Box<dyn Step>) {
+        self.steps.insert(at, step);
+    }
+
     pub fn new_tally(&self) -> Vec<StepTally> {
         vec![StepTally::default(); self.steps.len()]
     }

@@ -83,11 +83,3 @@ def decompress_zstd(raw):
 def output_files(out_dir, sub):
     d = pathlib.Path(out_dir) / sub
     return sorted(p for p in d.rglob("*") if p.is_file() and not p.name.startswith("."))
-
-
-def concat_decompressed(out_dir, sub):
-    buf = io.BytesIO()
-    for p in output_files(out_dir, sub):
-        raw = p.read_bytes()
-        buf.write(decompress_zstd(raw) if p.name.endswith(".zst") else raw)
-    return buf.getvalue()

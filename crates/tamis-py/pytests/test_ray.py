@@ -1,6 +1,7 @@
 """tamis on a real local Ray cluster (2 CPUs), compared with the CLI on the same inputs:
-`map_batches` keeps the documents the CLI keeps, `tamis.ray.run` writes the CLI's kept records
-in the CLI's order, and `tamis.ray.dedup` writes the CLI's `tamis dedup` files byte for byte."""
+`map_batches` keeps the documents the CLI keeps, `tamis.ray.run` writes the CLI's `tamis run`
+outputs and manifest byte for byte for every output option (also after a shard is retried), and
+`tamis.ray.dedup` writes the CLI's `tamis dedup` files byte for byte."""
 
 import json
 import shutil
@@ -12,7 +13,7 @@ pa = pytest.importorskip("pyarrow")
 
 import tamis  # noqa: E402
 import tamis.ray  # noqa: E402
-from conftest import concat_decompressed, output_files, read_records, run_cli  # noqa: E402
+from conftest import output_files, read_records, run_cli  # noqa: E402
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -73,27 +74,128 @@ def test_map_batches_keeps_what_the_cli_keeps(tmp_path, tamis_cli, sample_dir, s
             assert "tamis_kept" not in row
 
 
-@pytest.mark.parametrize("compression", ["none", "zstd"])
-def test_ray_run_writes_the_clis_kept_records(tmp_path, tamis_cli, sample_dir, shared_or_none,
-                                              compression):
-    for name, inputs in corpora(sample_dir, shared_or_none):
-        cli_out, ray_out = tmp_path / f"cli-{name}", tmp_path / f"ray-{name}"
-        cli_run(tamis_cli, inputs, cli_out, compression)
-        stats = tamis.ray.run(tamis.Pipeline(STEPS), inputs, ray_out, num_shards=2,
-                              compression=compression)
-        cli_stats = json.loads((cli_out / "stats.json").read_text())
-        for k in ("read", "kept", "dropped", "quarantined", "input_files"):
-            assert stats[k] == cli_stats[k], (name, k)
-        for a, b in zip(stats["steps"], cli_stats["steps"]):
-            assert {k: v for k, v in a.items() if k != "time_s"} == \
-                {k: v for k, v in b.items() if k != "time_s"}
-        for sub in ("kept", "dropped", "quarantine"):
-            assert concat_decompressed(ray_out, sub) == concat_decompressed(cli_out, sub)
-        if compression == "none":
-            kept = output_files(ray_out, "kept")
-            assert [p.name for p in kept] == [p.name for p in output_files(cli_out, "kept")]
-            for a, b in zip(kept, output_files(cli_out, "kept")):
-                assert a.read_bytes() == b.read_bytes()
+def split_inputs(tmp_path, sample_dir):
+    """The committed sample as five input files, with an unreadable line in one of them, so
+    that shards have several files and a quarantine record to merge."""
+    lines = (sample_dir / "pages.jsonl").read_text().splitlines()
+    d = tmp_path / "in"
+    d.mkdir()
+    for i in range(5):
+        part = lines[i * 5:(i + 1) * 5]
+        if i == 2:
+            part.insert(1, "{not json")
+        (d / f"part-{i}.jsonl").write_text("".join(line + "\n" for line in part))
+    return d
+
+
+# (CLI flags, tamis.ray.run options): every output option, with small files and frequent
+# checkpoints so that files roll and compressed parts end inside shards.
+OUTPUT_OPTIONS = {
+    "zstd": ([], {}),
+    "gzip-rolled": (
+        ["--compression", "gzip", "--max-file-bytes", "9000", "--checkpoint-every", "3"],
+        {"compression": "gzip", "max_file_bytes": 9000, "checkpoint_every": 3},
+    ),
+    "none-rolled": (
+        ["--compression", "none", "--max-file-bytes", "9000"],
+        {"compression": "none", "max_file_bytes": 9000},
+    ),
+    "zstd-template-rolled": (
+        ["--output-template", "${source}/", "--max-file-bytes", "9000", "--checkpoint-every", "4"],
+        {"output_template": "${source}/", "max_file_bytes": 9000, "checkpoint_every": 4},
+    ),
+    "parquet": (["--format", "parquet"], {"format": "parquet"}),
+    "parquet-template-rolled": (
+        ["--format", "parquet", "--output-template", "${source}/", "--max-file-bytes", "9000"],
+        {"format": "parquet", "output_template": "${source}/", "max_file_bytes": 9000},
+    ),
+}
+
+
+def run_outputs(out_dir):
+    """Every output file and the manifest, by path, with their bytes."""
+    files = [p for sub in ("kept", "dropped", "quarantine") for p in output_files(out_dir, sub)]
+    files.append(out_dir / "manifest.json")
+    return {str(p.relative_to(out_dir)): p.read_bytes() for p in files}
+
+
+def assert_same_run(ray_out, cli_out, stats, tamis_cli):
+    want, got = run_outputs(cli_out), run_outputs(ray_out)
+    assert sorted(got) == sorted(want)
+    for k in want:
+        assert got[k] == want[k], k
+    cli_stats = json.loads((cli_out / "stats.json").read_text())
+    on_disk = json.loads((ray_out / "stats.json").read_text())
+    # Equal but for the timings and the thread count.
+    timing = ("elapsed_s", "threads")
+    for s in (stats, on_disk, cli_stats):
+        for k in timing:
+            s.pop(k)
+        for step in s["steps"]:
+            step.pop("time_s")
+    assert stats == on_disk == cli_stats
+    assert not (ray_out / "shards").exists()
+    run_cli(tamis_cli, ["verify", str(ray_out)])
+
+
+@pytest.mark.parametrize("name", sorted(OUTPUT_OPTIONS))
+def test_ray_run_writes_the_clis_bytes(tmp_path, tamis_cli, sample_dir, name):
+    flags, options = OUTPUT_OPTIONS[name]
+    inputs = split_inputs(tmp_path, sample_dir)
+    cli_out, ray_out = tmp_path / "cli", tmp_path / "ray"
+    run_cli(tamis_cli, ["run", "--steps", ",".join(STEPS), str(inputs), "-o", str(cli_out),
+                        "--no-progress", *flags])
+    stats = tamis.ray.run(tamis.Pipeline(STEPS), [inputs], ray_out, num_shards=3, **options)
+    assert stats["kept"] > 0 and stats["dropped"] > 0 and stats["quarantined"] == 1
+    assert_same_run(ray_out, cli_out, stats, tamis_cli)
+
+
+def test_ray_run_writes_the_clis_bytes_on_the_shared_corpus(tmp_path, tamis_cli, shared_corpus):
+    flags = ["--output-template", "${source}/", "--max-file-bytes", "2M",
+             "--checkpoint-every", "1000"]
+    options = {"output_template": "${source}/", "max_file_bytes": 2 << 20,
+               "checkpoint_every": 1000}
+    cli_out, ray_out = tmp_path / "cli", tmp_path / "ray"
+    run_cli(tamis_cli, ["run", "--steps", ",".join(STEPS), str(shared_corpus), "-o",
+                        str(cli_out), "--no-progress", *flags])
+    stats = tamis.ray.run(tamis.Pipeline(STEPS), [shared_corpus], ray_out, num_shards=2,
+                          **options)
+    assert_same_run(ray_out, cli_out, stats, tamis_cli)
+
+
+def test_a_shard_whose_worker_dies_is_retried_to_the_same_bytes(tmp_path, tamis_cli,
+                                                                 sample_dir):
+    inputs = split_inputs(tmp_path, sample_dir)
+    marks = tmp_path / "attempts"
+    marks.mkdir()
+    cli_out, ray_out = tmp_path / "cli", tmp_path / "ray"
+    run_cli(tamis_cli, ["run", "--steps", ",".join(STEPS), str(inputs), "-o", str(cli_out),
+                        "--no-progress", "--checkpoint-every", "3"])
+    # The first attempt of shard 1 kills its worker process, as a lost node would.
+    env = {"env_vars": {"TAMIS_TEST_RAY_FAIL": f"1:1:exit:{marks}"}}
+    stats = tamis.ray.run(tamis.Pipeline(STEPS), [inputs], ray_out, num_shards=3,
+                          checkpoint_every=3, max_retries=2, runtime_env=env)
+    assert sorted(p.name for p in marks.iterdir()) == ["attempt-1-0", "attempt-1-1"]
+    assert_same_run(ray_out, cli_out, stats, tamis_cli)
+
+
+def test_a_shard_that_always_fails_is_named_with_its_files(tmp_path, sample_dir):
+    inputs = split_inputs(tmp_path, sample_dir)
+    marks = tmp_path / "attempts"
+    marks.mkdir()
+    env = {"env_vars": {"TAMIS_TEST_RAY_FAIL": f"2:100:raise:{marks}"}}
+    with pytest.raises(tamis.ShardFailedError) as e:
+        tamis.ray.run(tamis.Pipeline(STEPS), [inputs], tmp_path / "ray", num_shards=3,
+                      max_retries=2, runtime_env=env)
+    msg = str(e.value)
+    # One attempt and two retries, the last one's error, and the shard's files (only its).
+    assert "shard 2 of 3 failed after 2 retries" in msg, msg
+    assert "attempt 2 of shard 2 fails" in msg, msg
+    files = sorted(str(p) for p in inputs.iterdir())
+    mine = tamis.ray._shards(files, 3)[2]
+    assert mine and all(f in msg for f in mine), msg
+    assert not any(f in msg for f in files if f not in mine), msg
+    assert len(list(marks.iterdir())) == 3
 
 
 def test_ray_run_refuses_existing_outputs_and_dedup_steps(tmp_path, sample_dir):

@@ -58,7 +58,7 @@ fn run_error(py: Python<'_>, e: RunError) -> PyErr {
             let _ = err.value(py).setattr("stats_json", stats);
             return err;
         }
-        RunError::Threads(_) => "TamisError",
+        RunError::Threads(_) | RunError::Merge { .. } => "TamisError",
     };
     raise(py, class, e.to_string())
 }
@@ -339,7 +339,7 @@ impl PySpec {
         inputs, output, *, threads = 0, compression = "zstd", format = "jsonl",
         output_template = None, max_errors = None, overwrite = false, progress = false,
         max_record_bytes = 256 << 20, max_decompressed_bytes = None, checkpoint_every = 10_000,
-        max_file_bytes = 1 << 30
+        max_file_bytes = 1 << 30, shard_trace = false
     ))]
     #[allow(clippy::too_many_arguments)]
     fn run(
@@ -358,39 +358,24 @@ impl PySpec {
         max_decompressed_bytes: Option<u64>,
         checkpoint_every: u64,
         max_file_bytes: u64,
+        shard_trace: bool,
     ) -> PyResult<String> {
-        let mut opts = RunOptions::new(inputs, output);
+        let mut opts = output_options(
+            py,
+            RunOptions::new(inputs, output),
+            compression,
+            format,
+            output_template,
+            checkpoint_every,
+            max_file_bytes,
+        )?;
         opts.threads = threads;
-        opts.compression = self::compression(py, compression)?;
-        opts.format = match format {
-            "jsonl" => OutputFormat::Jsonl,
-            "parquet" => OutputFormat::Parquet,
-            other => {
-                return Err(raise(
-                    py,
-                    "ConfigError",
-                    format!("format {other:?}: expected \"jsonl\" or \"parquet\""),
-                ))
-            }
-        };
-        opts.output_template = output_template
-            .map(OutputTemplate::parse)
-            .transpose()
-            .map_err(|e| raise(py, "ConfigError", e.to_string()))?;
         opts.max_errors = max_errors;
         opts.overwrite = overwrite;
         opts.progress = progress;
         opts.read.max_record_bytes = max_record_bytes;
         opts.read.max_decompressed_bytes = max_decompressed_bytes;
-        if checkpoint_every == 0 {
-            return Err(raise(
-                py,
-                "ConfigError",
-                "checkpoint_every must be at least 1".into(),
-            ));
-        }
-        opts.checkpoint_every = checkpoint_every;
-        opts.max_file_bytes = max_file_bytes;
+        opts.shard_trace = shard_trace;
         let spec = &self.spec;
         let stats = py
             .detach(|| tamis_pipeline::run_spec(spec, &opts))
@@ -658,6 +643,104 @@ fn dedup(
     Ok(stats.map(|s| s.to_string()))
 }
 
+/// The options that decide a run's output bytes, checked as `tamis run` checks them.
+fn output_options(
+    py: Python<'_>,
+    mut opts: RunOptions,
+    compression: &str,
+    format: &str,
+    output_template: Option<&str>,
+    checkpoint_every: u64,
+    max_file_bytes: u64,
+) -> PyResult<RunOptions> {
+    let config = |m: String| raise(py, "ConfigError", m);
+    opts.compression = self::compression(py, compression)?;
+    opts.format = match format {
+        "jsonl" => OutputFormat::Jsonl,
+        "parquet" => OutputFormat::Parquet,
+        other => {
+            return Err(config(format!(
+                "format {other:?}: expected \"jsonl\" or \"parquet\""
+            )))
+        }
+    };
+    opts.output_template = output_template
+        .map(OutputTemplate::parse)
+        .transpose()
+        .map_err(|e| config(e.to_string()))?;
+    if checkpoint_every == 0 {
+        return Err(config("checkpoint_every must be at least 1".into()));
+    }
+    opts.checkpoint_every = checkpoint_every;
+    opts.max_file_bytes = max_file_bytes;
+    Ok(opts)
+}
+
+/// Checks the options [`merge_shards`] takes, so a driver can refuse them before any shard runs.
+#[pyfunction]
+#[pyo3(signature = (
+    *, compression = "zstd", format = "jsonl", output_template = None, checkpoint_every = 10_000,
+    max_file_bytes = 1 << 30
+))]
+fn check_output_options(
+    py: Python<'_>,
+    compression: &str,
+    format: &str,
+    output_template: Option<&str>,
+    checkpoint_every: u64,
+    max_file_bytes: u64,
+) -> PyResult<()> {
+    let opts = RunOptions::new(Vec::new(), PathBuf::new());
+    output_options(
+        py,
+        opts,
+        compression,
+        format,
+        output_template,
+        checkpoint_every,
+        max_file_bytes,
+    )
+    .map(drop)
+}
+
+/// Merges the shards of a distributed run (`Pipeline.run(..., shard_trace=True)` over
+/// contiguous runs of `inputs`' files, in order) into `output`, as a local run with these
+/// options writes it; returns `stats.json`'s text. See `tamis_pipeline::merge_shards`.
+#[pyfunction]
+#[pyo3(signature = (
+    shards, inputs, output, *, compression = "zstd", format = "jsonl", output_template = None,
+    overwrite = false, checkpoint_every = 10_000, max_file_bytes = 1 << 30, elapsed_s = 0.0
+))]
+#[allow(clippy::too_many_arguments)]
+fn merge_shards(
+    py: Python<'_>,
+    shards: Vec<PathBuf>,
+    inputs: Vec<String>,
+    output: PathBuf,
+    compression: &str,
+    format: &str,
+    output_template: Option<&str>,
+    overwrite: bool,
+    checkpoint_every: u64,
+    max_file_bytes: u64,
+    elapsed_s: f64,
+) -> PyResult<String> {
+    let mut opts = output_options(
+        py,
+        RunOptions::new(inputs, output),
+        compression,
+        format,
+        output_template,
+        checkpoint_every,
+        max_file_bytes,
+    )?;
+    opts.overwrite = overwrite;
+    let stats = py
+        .detach(|| tamis_pipeline::merge_shards(&shards, &opts, elapsed_s))
+        .map_err(|e| run_error(py, e))?;
+    Ok(serde_json::to_string(&stats).unwrap_or_default())
+}
+
 /// The input files `tamis run` would read for `inputs`, in its order (sorted, deduplicated),
 /// so a driver can split them into shards. Paths that match nothing are listed as given (the
 /// shard that gets one quarantines it, as a local run does).
@@ -698,5 +781,7 @@ fn _tamis(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(verify, m)?)?;
     m.add_function(wrap_pyfunction!(expand_inputs, m)?)?;
     m.add_function(wrap_pyfunction!(cli_main, m)?)?;
+    m.add_function(wrap_pyfunction!(merge_shards, m)?)?;
+    m.add_function(wrap_pyfunction!(check_output_options, m)?)?;
     Ok(())
 }

@@ -21,6 +21,7 @@ from .errors import (
     NoInputsError,
     OutputExistsError,
     ResumeError,
+    ShardFailedError,
     TamisError,
     TamisIOError,
     TooManyErrors,
@@ -41,6 +42,7 @@ __all__ = [
     "NoInputsError",
     "OutputExistsError",
     "ResumeError",
+    "ShardFailedError",
     "TamisError",
     "TamisIOError",
     "TooManyErrors",
@@ -259,7 +261,8 @@ class Pipeline:
         CLI's flags): ``threads`` (0 = all cores), ``compression`` ("zstd", "gzip", "none"),
         ``format`` ("jsonl", "parquet"), ``output_template``, ``max_errors``, ``overwrite``,
         ``progress``, ``max_record_bytes``, ``max_decompressed_bytes``, ``checkpoint_every``,
-        ``max_file_bytes``.
+        ``max_file_bytes``, and ``shard_trace`` (for distributed drivers such as
+        :func:`tamis.ray.run`: also write the trace their merge needs).
         """
         return json.loads(self._spec.run(_paths(inputs), os.fspath(output), **options))
 

@@ -40,3 +40,8 @@ class TooManyErrors(TamisError):
 
 class VerifyError(TamisError):
     """``verify`` found an output that does not match the run's manifest."""
+
+
+class ShardFailedError(TamisError):
+    """A shard of ``tamis.ray.run`` failed after its retries; the message names the shard, its
+    input files and the last error."""

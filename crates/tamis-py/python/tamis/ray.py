@@ -5,10 +5,10 @@ Two ways in:
 - :class:`MapBatches`: a callable for ``ray.data.Dataset.map_batches`` (``batch_format=
   "pyarrow"``) that filters Arrow batches in Rust, for data already in a Ray dataset.
 - :func:`run` and :func:`dedup`: drivers that run ``tamis run`` and the stages of ``tamis
-  dedup`` as Ray tasks over shards of the input files. Every node must see the inputs and the
-  output directory at the same paths (shared storage: NFS, a FUSE-mounted bucket). A failed
-  shard is retried (``max_retries``); shards write to their own directories, so a retry never
-  sees another task's files.
+  dedup`` as Ray tasks over shards of the input files, with the output files of a local run,
+  byte for byte. Every node must see the inputs and the output directory at the same paths
+  (shared storage: NFS, a FUSE-mounted bucket). A failed shard is retried (``max_retries``);
+  shards write to their own directories, so a retry never sees another task's files.
 
 Connect first with ``ray.init()`` (a local cluster) or ``ray.init(address="auto")`` on a node
 of a running cluster; the drivers call ``ray.init()`` themselves when Ray is not initialised.
@@ -21,9 +21,9 @@ import shutil
 import ray
 
 from . import Pipeline, _tamis
-from .errors import ConfigError, OutputExistsError
+from .errors import ConfigError, OutputExistsError, ShardFailedError
 
-__all__ = ["MapBatches", "run", "dedup"]
+__all__ = ["MapBatches", "run", "dedup", "ShardFailedError"]
 
 _VERDICT_COLUMNS = ("tamis_kept", "tamis_reason", "tamis_step")
 
@@ -66,9 +66,9 @@ def _ensure_ray():
 
 
 def _shards(files, num_shards):
-    """Contiguous runs of the sorted input files, so concatenating shard outputs in shard order
-    gives the input order a local run writes in; cut so that shards hold about the same bytes
-    on disk."""
+    """Contiguous runs of the sorted input files, so that the shards in order read what a
+    local run reads, in its order (which the merge needs); cut so that shards hold about the
+    same bytes on disk."""
     n = max(1, min(num_shards, len(files)))
     sizes = [os.path.getsize(f) if os.path.isfile(f) else 0 for f in files]
     total = sum(sizes) or 1
@@ -106,68 +106,95 @@ def _check_output(output, overwrite):
     os.makedirs(output, exist_ok=True)
 
 
-@ray.remote
-def _run_shard(pipeline, files, out_dir, options):
-    # A retried shard starts over in its own directory.
-    return pipeline.run(files, out_dir, overwrite=True, **options)
+# Test hook, like the CLI's TAMIS_TEST_STOP: with TAMIS_TEST_RAY_FAIL=SHARD:N:MODE:DIR in a
+# worker's environment (a task's runtime_env), the first N attempts of shard SHARD fail, by
+# raising (MODE "raise") or by killing the worker process (MODE "exit"); attempts are counted
+# with files in DIR, which every attempt sees wherever it runs. Unset, it costs one lookup.
+_FAIL_ENV = "TAMIS_TEST_RAY_FAIL"
 
 
-def _concat(parts, dest):
-    """Concatenates output files. Zstd frames and gzip members concatenate into a valid stream
-    that decompresses to the concatenated records."""
-    if not parts:
+def _test_fault(index):
+    spec = os.environ.get(_FAIL_ENV)
+    if not spec:
         return
-    os.makedirs(os.path.dirname(dest), exist_ok=True)
-    with open(dest, "wb") as out:
-        for p in parts:
-            with open(p, "rb") as f:
-                shutil.copyfileobj(f, out, 1 << 20)
+    shard, n, mode, marks = spec.split(":", 3)
+    if int(shard) != index:
+        return
+    attempt = len([f for f in os.listdir(marks) if f.startswith(f"attempt-{index}-")])
+    open(os.path.join(marks, f"attempt-{index}-{attempt}"), "w").close()
+    if attempt < int(n):
+        if mode == "exit":
+            os._exit(1)
+        raise RuntimeError(f"{_FAIL_ENV}: attempt {attempt} of shard {index} fails")
 
 
-def _files(d):
-    if not os.path.isdir(d):
-        return []
-    return sorted(
-        os.path.join(d, f) for f in os.listdir(d) if not f.startswith(".")
+@ray.remote
+def _run_shard(index, pipeline, files, out_dir, options):
+    _test_fault(index)
+    # A retried shard starts over in its own directory. Uncompressed single files and a trace:
+    # what the merge needs to rebuild the local run's bytes (see tamis_pipeline::merge_shards).
+    return pipeline.run(
+        files, out_dir, overwrite=True, shard_trace=True, compression="none", format="jsonl",
+        max_file_bytes=1 << 62, **options,
     )
 
 
-def _merge_stats(all_stats, elapsed):
-    total = {
-        "read": 0, "kept": 0, "dropped": 0, "quarantined": 0, "quarantine_reasons": {},
-        "input_files": 0, "input_text_bytes": 0, "steps": [], "threads": 0,
-    }
-    for s in all_stats:
-        for k in ("read", "kept", "dropped", "quarantined", "input_files", "input_text_bytes",
-                  "threads"):
-            total[k] += s[k]
-        for r, n in s["quarantine_reasons"].items():
-            total["quarantine_reasons"][r] = total["quarantine_reasons"].get(r, 0) + n
-        for i, step in enumerate(s["steps"]):
-            if i == len(total["steps"]):
-                total["steps"].append({"step": step["step"]})
-            acc = total["steps"][i]
-            for k, v in step.items():
-                if k != "step":
-                    acc[k] = acc.get(k, 0) + v
-    total["quarantine_reasons"] = dict(sorted(total["quarantine_reasons"].items()))
-    total["elapsed_s"] = elapsed
-    total["shards"] = len(all_stats)
-    if all_stats:
-        total["tamis_config"] = all_stats[0].get("tamis_config", "")
-        total["tamis_version"] = all_stats[0].get("tamis_version", "")
-    return total
+@ray.remote
+def _merge(dirs, inputs, output, options):
+    return json.loads(_tamis.merge_shards(dirs, inputs, output, **options))
+
+
+def _gather(refs, shards, dirs, max_retries):
+    """The results of the shard tasks, in shard order; on the first shard that fails for
+    good, cancels the rest and raises :class:`ShardFailedError`."""
+    results = [None] * len(refs)
+    pending = {ref: i for i, ref in enumerate(refs)}
+    while pending:
+        done, _ = ray.wait(list(pending), num_returns=1)
+        for ref in done:
+            i = pending.pop(ref)
+            try:
+                results[i] = ray.get(ref)
+            except ray.exceptions.RayError as e:
+                for other in pending:
+                    ray.cancel(other, force=True)
+                cause = getattr(e, "cause", None) or e
+                raise ShardFailedError(
+                    f"shard {i} of {len(refs)} failed after {max_retries} retries"
+                    f" ({type(cause).__name__}: {cause}); its input files:"
+                    f" {', '.join(shards[i])}; its output: {dirs[i]}"
+                ) from e
+    return results
 
 
 def run(pipeline, inputs, output, *, num_shards=None, max_retries=3, overwrite=False,
-        threads=1, **options):
-    """``tamis run`` as Ray tasks: the sorted input files are split into ``num_shards``
-    contiguous shards (default: the cluster's CPUs), each run by one task (``threads`` worker
-    threads each) into ``OUTPUT/shards/NNNNN/``, retried up to ``max_retries`` times; then
-    ``kept/``, ``dropped/`` and ``quarantine/`` are merged in shard order into one file each,
-    whose records are those of a local run, in the same order (with ``compression="none"``
-    the files are byte-identical; compressed, they decompress to identical bytes), and
-    ``stats.json`` sums the shards'. Returns the merged stats.
+        threads=1, compression="zstd", format="jsonl", output_template=None,
+        checkpoint_every=10_000, max_file_bytes=1 << 30, max_record_bytes=256 << 20,
+        max_decompressed_bytes=None, keep_shards=False, runtime_env=None):
+    """``tamis run`` as Ray tasks, with the output of a local run byte for byte.
+
+    The sorted input files are split into ``num_shards`` contiguous shards (default: the
+    cluster's CPUs) of about equal bytes. Each shard is one task (``threads`` worker threads)
+    that runs the pipeline into ``OUTPUT/shards/NNNNN/``, writing uncompressed JSONL and a
+    trace of every record read; a failed task (an exception, or its worker process dying) is
+    rerun from scratch up to ``max_retries`` times. Then one more task merges the shards: it
+    replays the whole run's reading order from the traces and copies the shards' records into
+    the local executor's writers, so that compressed parts end at the same checkpoints and
+    files roll at the same sizes, then splits by ``output_template`` and converts to Parquet
+    as a local run does. ``kept/``, ``dropped/``, ``quarantine/`` and ``manifest.json`` are
+    byte-identical to those of ``tamis run`` (or :meth:`Pipeline.run`) with the same options,
+    and ``tamis verify OUTPUT`` checks them. ``stats.json`` equals the local run's too, but
+    for its timings (``elapsed_s``: the whole Ray run's wall time; each step's ``time_s``:
+    summed over shards) and ``threads`` (summed over shards). The shards' directory is
+    removed after the merge unless ``keep_shards``.
+
+    Output options are those of :meth:`Pipeline.run`: ``compression``, ``format``,
+    ``output_template``, ``checkpoint_every``, ``max_file_bytes``, ``max_record_bytes``,
+    ``max_decompressed_bytes``. ``max_errors`` and reports need the whole run in one process
+    and are not offered. ``runtime_env`` is passed to every task (e.g. environment
+    variables). Every node must see the inputs and ``output`` at the same paths. Raises
+    :class:`ShardFailedError`, naming the shard and its files, when a shard fails for good.
+    Returns the stats.
 
     Pipelines with a dedup step need the whole corpus: run the steps before it here, then
     :func:`dedup`.
@@ -181,42 +208,44 @@ def run(pipeline, inputs, output, *, num_shards=None, max_retries=3, overwrite=F
             "tamis.ray.run shards a pipeline by input file; a dedup step needs the whole"
             " corpus: run the steps before it with tamis.ray.run, then tamis.ray.dedup"
         )
-    if options.get("output_template"):
-        raise ConfigError("tamis.ray.run does not split kept outputs by template yet")
     if isinstance(inputs, (str, os.PathLike)):
         inputs = [inputs]
-    files = [os.fspath(p) for p in _tamis.expand_inputs([os.fspath(i) for i in inputs])]
+    inputs = [os.fspath(i) for i in inputs]
+    files = [os.fspath(p) for p in _tamis.expand_inputs(inputs)]
     output = os.fspath(output)
     if not files:
         raise ConfigError(f"no input files matched {inputs!r}")
+    output_options = {
+        "compression": compression, "format": format, "output_template": output_template,
+        "checkpoint_every": checkpoint_every, "max_file_bytes": max_file_bytes,
+    }
+    # The merge's checks, before any task starts.
+    _tamis.check_output_options(**output_options)
     _ensure_ray()
     start = time.monotonic()
     _check_output(output, overwrite)
     shards = _shards(files, num_shards or _default_shards())
     dirs = [os.path.join(output, "shards", f"{i:05}") for i in range(len(shards))]
-    task = _run_shard.options(max_retries=max_retries, retry_exceptions=True)
+    task_options = {"max_retries": max_retries, "retry_exceptions": True}
+    if runtime_env is not None:
+        task_options["runtime_env"] = runtime_env
+    shard_options = {
+        "threads": threads, "max_record_bytes": max_record_bytes,
+        "max_decompressed_bytes": max_decompressed_bytes,
+    }
+    task = _run_shard.options(**task_options)
     refs = [
-        task.remote(pipeline, part, d, {"threads": threads, **options})
-        for part, d in zip(shards, dirs)
+        task.remote(i, pipeline, part, d, shard_options)
+        for i, (part, d) in enumerate(zip(shards, dirs))
     ]
-    all_stats = ray.get(refs)
-    ext = {"zstd": ".zst", "gzip": ".gz", "none": ""}[options.get("compression", "zstd")]
-    fmt = options.get("format", "jsonl")
-    for sub in ("kept", "dropped", "quarantine"):
-        suffix = ".jsonl" + ext if sub == "quarantine" or fmt == "jsonl" else ".parquet"
-        parts = [p for d in dirs for p in _files(os.path.join(d, sub))]
-        if fmt == "parquet" and sub != "quarantine":
-            # Parquet files do not concatenate: keep each shard's parts, renumbered in order.
-            os.makedirs(os.path.join(output, sub), exist_ok=True)
-            for i, p in enumerate(parts):
-                shutil.copyfile(p, os.path.join(output, sub, f"{i:05}{suffix}"))
-            continue
-        os.makedirs(os.path.join(output, sub), exist_ok=True)
-        _concat(parts, os.path.join(output, sub, "00000" + suffix))
-    stats = _merge_stats(all_stats, time.monotonic() - start)
-    with open(os.path.join(output, "stats.json"), "w") as f:
-        json.dump(stats, f, indent=2)
-        f.write("\n")
+    _gather(refs, shards, dirs, max_retries)
+    merge_options = {
+        **output_options, "overwrite": True, "elapsed_s": time.monotonic() - start,
+    }
+    merge = _merge.options(**task_options).remote(dirs, inputs, output, merge_options)
+    stats = ray.get(merge)
+    if not keep_shards:
+        shutil.rmtree(os.path.join(output, "shards"))
     return stats
 
 
