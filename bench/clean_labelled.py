@@ -13,7 +13,8 @@ usage: bench/clean_labelled.py [--shared ../shared] [--cpu 0] [--param KEY=VALUE
 2. Scores the seed page (../shared/fixtures/seed) the same way.
 3. Cost: runs `--preset clean` over the shared corpus pages.jsonl.zst on one core and prints
    the time of `line_clean` next to the time of the four FineWeb filters (from stats.json).
-Needs: a release build (cargo build --release -p tamis-cli), python3 with zstandard.
+Needs: a release build (cargo build --release -p tamis-cli, or $TAMIS_BIN), python3 with
+zstandard.
 """
 import argparse, hashlib, io, json, os, shutil, subprocess, sys, tempfile
 
@@ -22,7 +23,7 @@ import zstandard
 import relabel_cleaneval
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TAMIS = os.path.join(ROOT, "target", "release", "tamis")
+TAMIS = os.environ.get("TAMIS_BIN", os.path.join(ROOT, "target", "release", "tamis"))
 
 
 def run(cmd, cpu=None):

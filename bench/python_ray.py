@@ -8,12 +8,12 @@
    1-CPU Ray cluster, and through `Pipeline.apply_arrow` directly, against datatrove 0.10.1's
    same four FineWeb filters on one core (bench/datatrove_fineweb.py, pinned to one CPU).
 
-usage: bench/python_ray.py [--shared ../shared] [--repeat 4] [--datatrove-python PY]
+usage: bench/python_ray.py [--shared ../shared] [--repeat 4] [--runs 5] [--datatrove-python PY]
 Needs: the `tamis` wheel with ray and pyarrow in this Python (pip install
 'crates/tamis-py[ray]'), a release CLI (cargo build --release -p tamis-cli), zstandard, and a
 Python with datatrove 0.10.1 for part 2 (default /work/venv-recipe2/bin/python).
 """
-import argparse, json, os, platform, shutil, subprocess, sys, tempfile, time
+import argparse, json, os, platform, shutil, statistics, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STEPS = ["gopher_repetition", "gopher_quality", "c4_quality", "fineweb_quality"]
@@ -49,6 +49,7 @@ def main():
     ap.add_argument("--repeat", type=int, default=4)
     ap.add_argument("--datatrove-python", default="/work/venv-recipe2/bin/python")
     ap.add_argument("--skip-datatrove", action="store_true")
+    ap.add_argument("--runs", type=int, default=5, help="alternating CLI/Ray runs (medians)")
     ap.add_argument("--cli", help="the tamis binary (default: target/release/tamis); use one "
                     "built in the same profile as the installed wheel")
     args = ap.parse_args()
@@ -66,21 +67,29 @@ def main():
           f"{time.strftime('%Y-%m-%d')}; input {docs} docs, {text_bytes / 1e6:.1f} MB text, "
           f"{len(os.listdir(inp))} files")
 
-    # 1. Ray overhead against the CLI, 2 workers each.
-    t0 = time.perf_counter()
-    subprocess.run([cli, "run", "--steps", ",".join(STEPS), inp, "-o", os.path.join(work, "cli"),
-                    "--threads", "2", "--no-progress"], check=True, capture_output=True)
-    cli_s = time.perf_counter() - t0
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    # 1. Ray overhead against the CLI, 2 workers each; `--runs` alternating pairs, medians.
     p = tamis.Pipeline(STEPS)
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     tamis.ray.run(p, inp, os.path.join(work, "warm"), num_shards=2)  # workers start, imports
-    t0 = time.perf_counter()
-    tamis.ray.run(p, inp, os.path.join(work, "ray"), num_shards=2, threads=1)
-    ray_s = time.perf_counter() - t0
+    cli_runs, ray_runs = [], []
+    for i in range(args.runs):
+        for which in ("cli", "ray") if i % 2 == 0 else ("ray", "cli"):
+            t0 = time.perf_counter()
+            if which == "cli":
+                subprocess.run([cli, "run", "--steps", ",".join(STEPS), inp, "-o",
+                                os.path.join(work, "cli"), "--threads", "2", "--no-progress",
+                                "--overwrite"], check=True, capture_output=True)
+                cli_runs.append(time.perf_counter() - t0)
+            else:
+                tamis.ray.run(p, inp, os.path.join(work, "ray"), num_shards=2, threads=1,
+                              overwrite=True)
+                ray_runs.append(time.perf_counter() - t0)
     ray.shutdown()
+    cli_s, ray_s = statistics.median(cli_runs), statistics.median(ray_runs)
     print(f"{'CLI, --threads 2':<44} {cli_s:>8.2f} s {docs / cli_s:>10.0f} docs/s")
     print(f"{'tamis.ray.run, 2 tasks x 1 thread':<44} {ray_s:>8.2f} s {docs / ray_s:>10.0f} docs/s")
-    print(f"Ray overhead vs CLI: {100 * (ray_s / cli_s - 1):+.1f}%")
+    print(f"Ray overhead vs CLI: {100 * (ray_s / cli_s - 1):+.1f}% (medians of {args.runs} runs; "
+          f"CLI {', '.join(f'{t:.2f}' for t in cli_runs)}; Ray {', '.join(f'{t:.2f}' for t in ray_runs)})")
 
     # 2. Batches on one core.
     table = pa.table({"id": [d["id"] for d in rows], "text": [d["text"] for d in rows]})
