@@ -447,15 +447,30 @@ mod tests {
         let step = LineClean::build(LineCleanConfig::default()).unwrap();
         let mut doc = Document::new("t", text);
         let mut counters = tamis_core::Counters::default();
+        let v = process(&step, &mut doc, &mut counters);
+        (doc, v, counters)
+    }
+
+    fn process(
+        step: &dyn Step,
+        doc: &mut Document,
+        counters: &mut tamis_core::Counters,
+    ) -> Verdict {
         let mut cache = tamis_core::DocCache::default();
-        let v = step.process(
-            &mut doc,
+        step.process(
+            doc,
             &mut Ctx {
-                counters: &mut counters,
+                counters,
                 cache: &mut cache,
             },
-        );
-        (doc, v, counters)
+        )
+    }
+
+    /// A document whose edit base a run asked for (as `--report` does).
+    fn wanted(text: &str) -> Document {
+        let mut doc = Document::new("t", text);
+        doc.edit_base = tamis_core::EditBase::Wanted;
+        doc
     }
 
     #[test]
@@ -487,14 +502,9 @@ mod tests {
         assert_eq!(doc.edit_base, tamis_core::EditBase::Drop);
 
         let step = LineClean::build(LineCleanConfig::default()).unwrap();
-        let mut doc = Document::new("t", text);
-        doc.edit_base = tamis_core::EditBase::Wanted;
-        let (mut counters, mut cache) = Default::default();
-        let ctx = &mut Ctx {
-            counters: &mut counters,
-            cache: &mut cache,
-        };
-        assert_eq!(step.process(&mut doc, ctx), Verdict::Keep);
+        let mut doc = wanted(text);
+        let counters = &mut Default::default();
+        assert_eq!(process(&step, &mut doc, counters), Verdict::Keep);
         let base = doc.edit_base.take().expect("kept");
         assert_eq!(base, text);
         assert_eq!(
@@ -510,15 +520,10 @@ mod tests {
         let text = "Read more\nWrite to jane.doe@example.org about the storm that brought down trees on Sunday.\nShare\n";
         let pii = Pii::build(PiiConfig::default()).unwrap();
         let step = LineClean::build(LineCleanConfig::default()).unwrap();
-        let mut doc = Document::new("t", text);
-        doc.edit_base = tamis_core::EditBase::Wanted;
-        let (mut counters, mut cache) = Default::default();
-        let ctx = &mut Ctx {
-            counters: &mut counters,
-            cache: &mut cache,
-        };
-        assert_eq!(pii.process(&mut doc, ctx), Verdict::Keep);
-        assert_eq!(step.process(&mut doc, ctx), Verdict::Keep);
+        let mut doc = wanted(text);
+        let counters = &mut Default::default();
+        assert_eq!(process(&pii, &mut doc, counters), Verdict::Keep);
+        assert_eq!(process(&step, &mut doc, counters), Verdict::Keep);
         assert!(!doc.text.contains("jane.doe") && !doc.text.contains("Read more"));
         let log = &doc.metadata[EDITS_KEY];
         let rules: Vec<&str> = log

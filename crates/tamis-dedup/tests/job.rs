@@ -105,6 +105,21 @@ fn subset_with_near_duplicates() -> Vec<String> {
     texts
 }
 
+/// The stages one by one, each in shards (signatures and filter in 2, buckets in 3; filter
+/// shards in reverse order), as a cluster scheduler may run them.
+fn run_in_shards(j: &DedupJob) {
+    for i in 0..2 {
+        j.signatures(Shard { index: i, count: 2 }).unwrap();
+    }
+    for i in 0..3 {
+        j.buckets(Shard { index: i, count: 3 }).unwrap();
+    }
+    j.clusters().unwrap();
+    for i in (0..2).rev() {
+        j.filter(Shard { index: i, count: 2 }).unwrap();
+    }
+}
+
 #[test]
 fn output_is_identical_for_any_threads_shards_and_memory() {
     let tmp = tempfile::tempdir().unwrap();
@@ -135,16 +150,7 @@ fn output_is_identical_for_any_threads_shards_and_memory() {
         .unwrap();
     two.install(|| {
         let j = job(&inputs, &b, Survivor::First, 1);
-        for i in 0..2 {
-            j.signatures(Shard { index: i, count: 2 }).unwrap();
-        }
-        for i in 0..3 {
-            j.buckets(Shard { index: i, count: 3 }).unwrap();
-        }
-        j.clusters().unwrap();
-        for i in (0..2).rev() {
-            j.filter(Shard { index: i, count: 2 }).unwrap();
-        }
+        run_in_shards(&j);
         j.stats(0.0, 2, &[]).unwrap();
     });
     let runs = std::fs::read_dir(b.join("work/signatures/b000"))
@@ -382,16 +388,7 @@ fn exact_and_line_dedup_are_identical_stage_by_stage_in_shards() {
         // Shards of every stage, with a budget small enough to spill several runs.
         let b = tmp.path().join(format!("{name}-staged"));
         let j = job_with(method(), &inputs, &b, 64 << 10);
-        for i in 0..2 {
-            j.signatures(Shard { index: i, count: 2 }).unwrap();
-        }
-        for i in 0..3 {
-            j.buckets(Shard { index: i, count: 3 }).unwrap();
-        }
-        j.clusters().unwrap();
-        for i in (0..2).rev() {
-            j.filter(Shard { index: i, count: 2 }).unwrap();
-        }
+        run_in_shards(&j);
         let staged = j.stats(0.0, 1, &[]).unwrap();
         assert_eq!(output_bytes(&a), output_bytes(&b), "{name}");
         assert_eq!(stats["steps"], staged["steps"], "{name}");

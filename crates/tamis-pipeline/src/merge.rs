@@ -25,7 +25,6 @@
 //! are written when the record is read, so `b` and `p` lines follow the order of the shard's
 //! quarantine file.
 
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -634,21 +633,12 @@ pub fn merge_shards(
         inflight: None,
         since_records: 0,
         since_bytes: 0,
-        stats: RunStats {
-            read: 0,
-            kept: 0,
-            dropped: 0,
-            quarantined: 0,
-            quarantine_reasons: BTreeMap::new(),
-            input_files: expected.len() as u64,
-            input_text_bytes: 0,
-            steps: sum_steps(&metas)?,
-            threads: metas.iter().map(|m| m.stats.threads).sum(),
-            elapsed_s: 0.0,
-            stopped: None,
-            tamis_config: fingerprint.clone(),
-            tamis_version: crate::VERSION.to_owned(),
-        },
+        stats: RunStats::start(
+            expected.len(),
+            sum_steps(&metas)?,
+            metas.iter().map(|m| m.stats.threads).sum(),
+            &fingerprint,
+        ),
     };
     for m in &metas {
         replay.shard(m)?;

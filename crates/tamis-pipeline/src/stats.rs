@@ -62,6 +62,30 @@ pub struct RunStats {
 }
 
 impl RunStats {
+    /// The stats of a run about to read `input_files` files, nothing counted yet.
+    pub(crate) fn start(
+        input_files: usize,
+        steps: Vec<StepStats>,
+        threads: usize,
+        fingerprint: &str,
+    ) -> Self {
+        Self {
+            read: 0,
+            kept: 0,
+            dropped: 0,
+            quarantined: 0,
+            quarantine_reasons: BTreeMap::new(),
+            input_files: input_files as u64,
+            input_text_bytes: 0,
+            steps,
+            threads,
+            elapsed_s: 0.0,
+            stopped: None,
+            tamis_config: fingerprint.to_owned(),
+            tamis_version: crate::VERSION.to_owned(),
+        }
+    }
+
     pub fn balanced(&self) -> bool {
         self.read == self.kept + self.dropped + self.quarantined
     }
