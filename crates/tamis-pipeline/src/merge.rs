@@ -685,6 +685,7 @@ mod tests {
     use super::*;
     use crate::{run, OutputFormat, OutputTemplate, Pipeline, PipelineSpec};
     use serde_json::json;
+    use std::collections::BTreeMap;
     use tamis_core::{Ctx, Document, Step, Verdict};
 
     /// Panics on documents that ask for it, so that `step_panic` quarantine records are
