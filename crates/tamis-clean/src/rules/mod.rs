@@ -45,7 +45,8 @@ pub(crate) struct Line<'a> {
     pub raw: &'a str,
     /// `raw` stripped of Python whitespace (what the scorer compares and rules read).
     pub text: &'a str,
-    /// Whitespace-separated words in `text`.
+    /// Words in `text`: whitespace-separated, plus one per two characters of scripts written
+    /// without spaces (see [`unspaced_words`]).
     pub words: usize,
     /// `text` lowercased, computed on first use (only phrase and caption rules need it).
     lower: std::cell::OnceCell<String>,
@@ -57,7 +58,7 @@ impl<'a> Line<'a> {
         Self {
             raw,
             text,
-            words: py::word_count(text),
+            words: py::word_count(text) + unspaced_words(text),
             lower: std::cell::OnceCell::new(),
         }
     }
@@ -76,6 +77,28 @@ impl<'a> Line<'a> {
     pub fn is_blank(&self) -> bool {
         self.text.is_empty()
     }
+}
+
+/// Words that whitespace does not separate: one per two characters of Han, Hiragana and
+/// Katakana (Chinese and Japanese put no spaces between words, whose average length is close to
+/// two characters), so a paragraph in those scripts is not one "word" and taken for a short
+/// fragment. Korean separates words with spaces and is counted by them.
+pub(crate) fn unspaced_words(text: &str) -> usize {
+    if text.is_ascii() {
+        return 0;
+    }
+    let unspaced = text
+        .chars()
+        .filter(|&c| {
+            matches!(c,
+                '\u{3040}'..='\u{30FF}'   // Hiragana, Katakana
+                | '\u{3400}'..='\u{4DBF}' // CJK Extension A
+                | '\u{4E00}'..='\u{9FFF}' // CJK Unified Ideographs
+                | '\u{F900}'..='\u{FAFF}' // CJK Compatibility Ideographs
+                | '\u{FF66}'..='\u{FF9F}') // half-width Katakana
+        })
+        .count();
+    unspaced / 2
 }
 
 /// Whether a stripped line ends like a sentence: `.`, `!`, `?`, closing quotes or brackets, or
