@@ -6,10 +6,9 @@ mod common;
 
 use std::path::Path;
 
-use common::{fineweb_verdict, Tally};
-use tamis_clean::{apply_edits, LineClean, LineCleanConfig, EDITS_KEY};
-use tamis_core::{Counters, Ctx, DocCache, Document, Step, Verdict};
-use tamis_filters::Filter;
+use common::{fineweb_verdict, line_clean, Tally};
+use tamis_clean::{apply_edits, EDITS_KEY};
+use tamis_core::Verdict;
 
 fn load(dir: &Path) -> Option<(String, String)> {
     let text = std::fs::read_to_string(dir.join("page.txt")).ok()?;
@@ -24,16 +23,7 @@ fn check_seed(text: &str, labels: &str) {
     } else {
         text
     };
-    let step = LineClean::build(LineCleanConfig::default()).unwrap();
-    let mut doc = Document::new("seed", text);
-    let (mut counters, mut cache) = (Counters::default(), DocCache::default());
-    let verdict = step.process(
-        &mut doc,
-        &mut Ctx {
-            counters: &mut counters,
-            cache: &mut cache,
-        },
-    );
+    let (verdict, doc, counters) = line_clean("seed", text);
     assert_eq!(verdict, Verdict::Keep);
 
     let mut t = Tally::default();

@@ -3,9 +3,11 @@
 //! evaluation set; see docs/data-licences.md). Counted by whitespace alone, each paragraph was
 //! one "word" and went as a short fragment.
 
-use tamis_clean::{apply_edits, LineClean, LineCleanConfig, EDITS_KEY};
-use tamis_core::{Counters, Ctx, DocCache, Document, Step, Verdict};
-use tamis_filters::Filter;
+mod common;
+
+use common::line_clean;
+use tamis_clean::{apply_edits, EDITS_KEY};
+use tamis_core::Verdict;
 
 #[test]
 fn paragraphs_without_spaces_are_prose() {
@@ -14,16 +16,7 @@ fn paragraphs_without_spaces_are_prose() {
         "/tests/fixtures/zh-news-excerpt.txt"
     );
     let text = std::fs::read_to_string(path).unwrap();
-    let step = LineClean::build(LineCleanConfig::default()).unwrap();
-    let mut doc = Document::new("zh", text.as_str());
-    let (mut counters, mut cache) = (Counters::default(), DocCache::default());
-    let verdict = step.process(
-        &mut doc,
-        &mut Ctx {
-            counters: &mut counters,
-            cache: &mut cache,
-        },
-    );
+    let (verdict, doc, _) = line_clean("zh", &text);
     assert_eq!(verdict, Verdict::Keep);
     let han = |l: &str| {
         l.chars()

@@ -118,3 +118,22 @@ pub fn fineweb_verdict(text: &str) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// `line_clean` with its defaults on `text`: the verdict, the document as the step left it and
+/// the step's counters.
+pub fn line_clean(id: &str, text: &str) -> (Verdict, Document, Counters) {
+    use tamis_clean::{LineClean, LineCleanConfig};
+    use tamis_core::Step;
+    use tamis_filters::Filter;
+    let step = LineClean::build(LineCleanConfig::default()).unwrap();
+    let mut doc = Document::new(id, text);
+    let (mut counters, mut cache) = (Counters::default(), DocCache::default());
+    let verdict = step.process(
+        &mut doc,
+        &mut Ctx {
+            counters: &mut counters,
+            cache: &mut cache,
+        },
+    );
+    (verdict, doc, counters)
+}
