@@ -616,10 +616,11 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunStats, RunError>
     }
     let key = RunKey::new(&files, opts);
     let fingerprint = pipeline.fingerprint().to_owned();
-    let saved = match opts.shard_trace {
-        // The trace is not checkpointed: a shard starts over (its driver retries it whole).
-        true => None,
-        false => resumable(&opts.out_dir, opts.overwrite, &fingerprint, &key)?,
+    // The trace is not checkpointed: a shard starts over (its driver retries it whole).
+    let saved = if opts.shard_trace {
+        None
+    } else {
+        resumable(&opts.out_dir, opts.overwrite, &fingerprint, &key)?
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)

@@ -344,7 +344,7 @@ fn run_dedup(
         let f: tamis_dedup::FilterObserver = std::sync::Arc::new(
             move |doc: &tamis_core::Document, cluster: Option<(u64, u64)>, kept: bool| {
                 let mut r = r.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                let facts = DocFacts::after(tamis_report::before(doc), doc, None);
+                let facts = DocFacts::unchanged(doc);
                 if let Some(d) = r.dedup.first_mut() {
                     let url = doc.metadata.get("url").and_then(serde_json::Value::as_str);
                     d.observe(&doc.id, facts.id_hash, url, &doc.text, cluster, kept);

@@ -236,6 +236,23 @@ def test_ray_dedup_writes_the_clis_bytes(tmp_path, tamis_cli, sample_dir, shared
             assert x.read_bytes() == y.read_bytes(), x.name
 
 
+def test_a_dedup_task_that_always_fails_is_named_with_its_stage(tmp_path, sample_dir):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    shutil.copy(sample_dir / "pages.jsonl", inputs / "a.jsonl")
+    shutil.copy(sample_dir / "pages.jsonl", inputs / "b.jsonl")
+    marks = tmp_path / "attempts"
+    marks.mkdir()
+    env = {"env_vars": {"TAMIS_TEST_RAY_FAIL": f"1:100:raise:{marks}"}}
+    with pytest.raises(tamis.ShardFailedError) as e:
+        tamis.ray.dedup([inputs], tmp_path / "ray", num_shards=2, max_retries=1,
+                        runtime_env=env)
+    msg = str(e.value)
+    assert "dedup stage signatures, shard 1 of 2 failed after 1 retries" in msg, msg
+    assert "attempt 1 of shard 1 fails" in msg, msg
+    assert len(list(marks.iterdir())) == 2
+
+
 def test_shards_are_contiguous_and_balanced_by_size(tmp_path):
     files = []
     for i, size in enumerate([10, 10, 10, 10, 100, 1, 1, 1]):

@@ -159,10 +159,22 @@ impl DocFacts {
         }
     }
 
+    /// Facts of a document no step has touched (as read is as written).
+    pub fn unchanged(doc: &Document) -> Self {
+        let b = before(doc);
+        Self {
+            id_hash: b.id_hash,
+            before: b.shape,
+            after: b.shape,
+            original: None,
+        }
+    }
+
     /// Frees the text as read here, on the worker, unless one of `doc`'s rules may still draw
     /// it as an example (by `gate`, which errs on keeping).
     pub fn drop_unwanted_base(&mut self, doc: &Document, gate: &SampleGate) {
-        if self.original.is_some() && !log_entries(doc).any(|e| gate.may_want(e.rule, self.id_hash))
+        if self.original.is_some()
+            && !gate.may_want_any(log_entries(doc).map(|e| e.rule), self.id_hash)
         {
             self.original = None;
         }

@@ -50,16 +50,17 @@ impl SampleGate {
         }
     }
 
-    /// Whether category prefix + `name` may still take the document with `id_hash`.
-    pub fn may_want(&self, name: &str, id_hash: u64) -> bool {
+    /// Whether any category prefix + name, for `names`, may still take the document with
+    /// `id_hash`.
+    pub fn may_want_any<'a>(&self, names: impl IntoIterator<Item = &'a str>, id_hash: u64) -> bool {
         let map = self
             .by_name
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        match map.get(name) {
+        names.into_iter().any(|name| match map.get(name) {
             None => true,
             Some(&(hash, threshold)) => mix(id_hash ^ hash) <= threshold,
-        }
+        })
     }
 
     /// Publishes the thresholds of `samples`' categories under the prefix.
@@ -265,7 +266,7 @@ mod tests {
         let gate = SampleGate::new("edit:");
         let mut samples = Samples::new(3);
         // Nothing published: every document may be wanted.
-        assert!(gate.may_want("boilerplate_phrase", 42));
+        assert!(gate.may_want_any(["boilerplate_phrase"], 42));
         let ids: Vec<u64> = (0..400u64).map(|i| stable_hash(&i.to_le_bytes())).collect();
         let mut stale = 0;
         for (n, &id) in ids.iter().enumerate() {
@@ -274,10 +275,10 @@ mod tests {
             // The gate's view is one document behind (as a worker's is a batch behind), and
             // must never refuse what the set would take.
             assert!(
-                !wanted || gate.may_want("boilerplate_phrase", id),
+                !wanted || gate.may_want_any(["boilerplate_phrase"], id),
                 "document {n}"
             );
-            if !wanted && gate.may_want("boilerplate_phrase", id) {
+            if !wanted && gate.may_want_any(["boilerplate_phrase"], id) {
                 stale += 1;
             }
             samples.offer("edit:boilerplate_phrase", sample(key, &format!("d{n}")));
@@ -287,12 +288,12 @@ mod tests {
         // Once the set is full it refuses almost everything; the gate follows.
         let refused = ids
             .iter()
-            .filter(|&&id| !gate.may_want("boilerplate_phrase", id))
+            .filter(|&&id| !gate.may_want_any(["boilerplate_phrase"], id))
             .count();
         assert!(refused > 390, "{refused}");
         assert!(stale < 20, "{stale}");
         // Other prefixes and unseen rules are not gated.
-        assert!(gate.may_want("x:y", ids[0]) && gate.may_want("link_spam", ids[0]));
+        assert!(gate.may_want_any(["x:y"], ids[0]) && gate.may_want_any(["link_spam"], ids[0]));
     }
 
     #[test]

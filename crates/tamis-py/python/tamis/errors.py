@@ -43,5 +43,6 @@ class VerifyError(TamisError):
 
 
 class ShardFailedError(TamisError):
-    """A shard of ``tamis.ray.run`` failed after its retries; the message names the shard, its
-    input files and the last error."""
+    """A task of ``tamis.ray.run`` or ``tamis.ray.dedup`` failed after its retries; the
+    message names the shard (and, for ``run``, its input files; for ``dedup``, the stage) and
+    the last error."""

@@ -107,9 +107,10 @@ def _check_output(output, overwrite):
 
 
 # Test hook, like the CLI's TAMIS_TEST_STOP: with TAMIS_TEST_RAY_FAIL=SHARD:N:MODE:DIR in a
-# worker's environment (a task's runtime_env), the first N attempts of shard SHARD fail, by
-# raising (MODE "raise") or by killing the worker process (MODE "exit"); attempts are counted
-# with files in DIR, which every attempt sees wherever it runs. Unset, it costs one lookup.
+# worker's environment (a task's runtime_env), the first N attempts of shard SHARD (of `run`,
+# or of any stage of `dedup`) fail, by raising (MODE "raise") or by killing the worker process
+# (MODE "exit"); attempts are counted with files in DIR, which every attempt sees wherever it
+# runs. Unset, it costs one lookup.
 _FAIL_ENV = "TAMIS_TEST_RAY_FAIL"
 
 
@@ -144,9 +145,9 @@ def _merge(dirs, inputs, output, options):
     return json.loads(_tamis.merge_shards(dirs, inputs, output, **options))
 
 
-def _gather(refs, shards, dirs, max_retries):
-    """The results of the shard tasks, in shard order; on the first shard that fails for
-    good, cancels the rest and raises :class:`ShardFailedError`."""
+def _gather(refs, max_retries, name, detail=lambda i: ""):
+    """The results of `refs`, in order; on the first task that fails for good, cancels the
+    rest and raises :class:`ShardFailedError` with ``name(i)`` and ``detail(i)``."""
     results = [None] * len(refs)
     pending = {ref: i for i, ref in enumerate(refs)}
     while pending:
@@ -160,9 +161,8 @@ def _gather(refs, shards, dirs, max_retries):
                     ray.cancel(other, force=True)
                 cause = getattr(e, "cause", None) or e
                 raise ShardFailedError(
-                    f"shard {i} of {len(refs)} failed after {max_retries} retries"
-                    f" ({type(cause).__name__}: {cause}); its input files:"
-                    f" {', '.join(shards[i])}; its output: {dirs[i]}"
+                    f"{name(i)} failed after {max_retries} retries"
+                    f" ({type(cause).__name__}: {cause}){detail(i)}"
                 ) from e
     return results
 
@@ -238,7 +238,10 @@ def run(pipeline, inputs, output, *, num_shards=None, max_retries=3, overwrite=F
         task.remote(i, pipeline, part, d, shard_options)
         for i, (part, d) in enumerate(zip(shards, dirs))
     ]
-    _gather(refs, shards, dirs, max_retries)
+    _gather(
+        refs, max_retries, lambda i: f"shard {i} of {len(refs)}",
+        lambda i: f"; its input files: {', '.join(shards[i])}; its output: {dirs[i]}",
+    )
     merge_options = {
         **output_options, "overwrite": True, "elapsed_s": time.monotonic() - start,
     }
@@ -251,24 +254,25 @@ def run(pipeline, inputs, output, *, num_shards=None, max_retries=3, overwrite=F
 
 @ray.remote
 def _dedup_stage(inputs, output, options):
-    return _tamis_dedup(inputs, output, options)
-
-
-def _tamis_dedup(inputs, output, options):
+    # Imported here: this module's own `dedup` shadows the package's.
     from . import dedup as local_dedup
 
+    _test_fault(options.get("shard", (0, 1))[0])
     return local_dedup(inputs, output, **options)
 
 
 def dedup(inputs, output, *, num_shards=None, max_retries=3, work_dir=None, overwrite=False,
-          **options):
+          runtime_env=None, **options):
     """``tamis dedup`` as Ray tasks, stage by stage: ``signatures`` and ``filter`` sharded by
     input file, ``buckets`` by band, then ``clusters`` and ``stats`` once; each stage starts
     when every shard of the one before has finished, failed tasks are retried, and the
     intermediates live in ``work_dir`` (default ``OUTPUT/work``, on shared storage). The
     outputs are those of ``tamis dedup`` on one machine, byte for byte (each stage's shards
     write their own files). The same for ``method="exact"`` and ``method="lines"``, whose
-    ``buckets`` stage is sharded by hash partition of the keys. Returns the stats dict."""
+    ``buckets`` stage is sharded by hash partition of the keys. ``runtime_env`` is passed to
+    every task. Raises :class:`ShardFailedError`, naming the stage and shard, when a task
+    fails for good.
+    Returns the stats dict."""
     if isinstance(inputs, (str, os.PathLike)):
         inputs = [inputs]
     inputs = [os.fspath(i) for i in inputs]
@@ -276,7 +280,10 @@ def dedup(inputs, output, *, num_shards=None, max_retries=3, work_dir=None, over
     work_dir = os.fspath(work_dir) if work_dir is not None else os.path.join(output, "work")
     _ensure_ray()
     n = num_shards or _default_shards()
-    task = _dedup_stage.options(max_retries=max_retries, retry_exceptions=True)
+    task_options = {"max_retries": max_retries, "retry_exceptions": True}
+    if runtime_env is not None:
+        task_options["runtime_env"] = runtime_env
+    task = _dedup_stage.options(**task_options)
     _check_output(output, overwrite)
     if os.path.isdir(work_dir):
         shutil.rmtree(work_dir)
@@ -286,8 +293,9 @@ def dedup(inputs, output, *, num_shards=None, max_retries=3, work_dir=None, over
             task.remote(inputs, output, {**base, "stage": stage, "shard": (i, shards)})
             for i in range(shards)
         ]
-        ray.get(refs)
-    stats = ray.get(task.remote(inputs, output, {**base, "stage": "stats"}))
+        _gather(refs, max_retries, lambda i: f"dedup stage {stage}, shard {i} of {shards}")
+    stats = _gather([task.remote(inputs, output, {**base, "stage": "stats"})], max_retries,
+                    lambda i: "dedup stage stats")[0]
     if not options.get("keep_work") and os.path.isdir(work_dir):
         shutil.rmtree(work_dir)
     return stats
