@@ -236,6 +236,33 @@ def test_ray_dedup_writes_the_clis_bytes(tmp_path, tamis_cli, sample_dir, shared
             assert x.read_bytes() == y.read_bytes(), x.name
 
 
+@pytest.mark.parametrize("method,flags", [("minhash", []), ("lines", ["--lines"])])
+def test_a_dedup_task_whose_worker_dies_is_retried_to_the_same_bytes(tmp_path, tamis_cli,
+                                                                     sample_dir, method, flags):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    shutil.copy(sample_dir / "pages.jsonl", inputs / "a.jsonl")
+    shutil.copy(sample_dir / "pages.jsonl", inputs / "b.jsonl")
+    marks = tmp_path / "attempts"
+    marks.mkdir()
+    cli_out, ray_out = tmp_path / "cli", tmp_path / "ray"
+    run_cli(tamis_cli, ["dedup", *flags, str(inputs), "-o", str(cli_out), "--no-progress"])
+    # The first attempt of shard 1 of the first stage kills its worker mid-run; the retry
+    # starts that task over, over whatever the dead attempt left.
+    env = {"env_vars": {"TAMIS_TEST_RAY_FAIL": f"1:1:exit:{marks}"}}
+    stats = tamis.ray.dedup([inputs], ray_out, num_shards=2, method=method, max_retries=2,
+                            runtime_env=env)
+    # Killed, then retried: the first stage's shard 1 ran twice.
+    assert {"attempt-1-0", "attempt-1-1"} <= {p.name for p in marks.iterdir()}
+    cli_stats = json.loads((cli_out / "stats.json").read_text())
+    assert stats["dropped"] == cli_stats["dropped"] > 0
+    for sub in ("kept", "dropped", "quarantine"):
+        a, b = output_files(cli_out, sub), output_files(ray_out, sub)
+        assert [p.relative_to(cli_out) for p in a] == [p.relative_to(ray_out) for p in b]
+        for x, y in zip(a, b):
+            assert x.read_bytes() == y.read_bytes(), x.name
+
+
 def test_a_dedup_task_that_always_fails_is_named_with_its_stage(tmp_path, sample_dir):
     inputs = tmp_path / "in"
     inputs.mkdir()
