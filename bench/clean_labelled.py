@@ -11,7 +11,14 @@ usage: bench/clean_labelled.py [--shared ../shared] [--cpu 0] [--param KEY=VALUE
    again against the same pages with the CleanEval labels re-derived by
    bench/relabel_cleaneval.py (paragraphs of the gold that the shared labels miss).
 2. Scores the seed page (../shared/fixtures/seed) the same way.
-3. Cost: runs `--preset clean` over the shared corpus pages.jsonl.zst on one core and prints
+3. Main text against the extraction gold: runs the same step over the shared corpus
+   pages.jsonl.zst (full visible text) and scores what it keeps with
+   ../shared/eval/score_extraction.py on each gold set (scrapinghub, cleaneval-dev,
+   cleaneval-final: 4-token shingles; trafilatura-eval: snippets), next to keeping every line,
+   the step with `layout_keep_prose_cells = false` (layout lines removed whole) and trafilatura's
+   main text from the HTML (articles.jsonl.zst). Unlike score_lines.py, this credits text kept
+   from inside a line (the prose cells of layout lines).
+4. Cost: runs `--preset clean` over the shared corpus pages.jsonl.zst on one core and prints
    the time of `line_clean` next to the time of the four FineWeb filters (from stats.json).
 Needs: a release build (cargo build --release -p tamis-cli, or $TAMIS_BIN), python3 with
 zstandard.
@@ -112,6 +119,8 @@ def main():
                os.path.join(seed_dir, "labels.txt"), seed_clean]).strip())
 
     corpus = os.path.join(args.shared, "data", "corpus", "pages.jsonl.zst")
+    extraction_scores(args, work, pipeline, params, corpus, score)
+
     cost = os.path.join(work, "cost")
     # The `clean` preset's steps, with --param applied to line_clean.
     run([TAMIS, "run", "--pipeline", with_filters, corpus, "-o", cost, "--threads", "1", "--no-progress"],
@@ -124,6 +133,37 @@ def main():
     print(f"line_clean {times['line_clean']:.2f} s ({mb / times['line_clean']:.0f} MB/s); "
           f"the four FineWeb filters after it {fineweb:.2f} s")
     shutil.rmtree(work)
+
+
+def extraction_scores(args, work, pipeline, params, corpus, score_lines):
+    scorer = os.path.join(os.path.dirname(score_lines), "score_extraction.py")
+    whole = os.path.join(work, "whole-layout-lines.toml")
+    with open(whole, "w") as f:
+        f.write('[[step]]\ntype = "line_clean"\n' + params + "layout_keep_prose_cells = false\n")
+    pages = list(read_jsonl_zst(corpus))
+    systems = {"keep every line": {p["id"]: p["text"] for p in pages}}
+    for name, toml in (("line_clean", pipeline), ("line_clean, layout lines whole", whole)):
+        out = os.path.join(work, "extract-" + str(len(systems)))
+        run([TAMIS, "run", "--pipeline", toml, corpus, "-o", out, "--compression", "none",
+             "--no-progress"], args.cpu)
+        systems[name] = {d["id"]: d["text"] for f in sorted(os.listdir(os.path.join(out, "kept")))
+                         for d in map(json.loads, open(os.path.join(out, "kept", f), encoding="utf-8"))}
+    articles = os.path.join(args.shared, "data", "corpus", "articles.jsonl.zst")
+    systems["trafilatura, from the HTML"] = {d["id"]: d["text"] for d in read_jsonl_zst(articles)}
+    print("== main text against the extraction gold (score_extraction.py F1, precision, recall) ==")
+    for gold_set in ("scrapinghub", "cleaneval-dev", "cleaneval-final", "trafilatura-eval"):
+        for name, texts in systems.items():
+            path = os.path.join(work, "extract.jsonl")
+            with open(path, "w", encoding="utf-8") as f:
+                for p in pages:
+                    meta = p.get("metadata", {})
+                    if meta.get("source") == gold_set and p["id"] in texts:
+                        # The scorer's ids: the HTML file name, as stored in its gold set.
+                        gid = meta["file"] + (".gz" if gold_set == "trafilatura-eval" else "")
+                        f.write(json.dumps({"id": gid, "text": texts[p["id"]]}) + "\n")
+            res = dict(l.split(" ", 1) for l in run([sys.executable, scorer, gold_set, path]).split("\n") if l)
+            print(f"{gold_set:17} {name:31} F1 {res['F1']}  precision {res['precision']}  "
+                  f"recall {res['recall']}")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 use tamis_core::{ConfigError, Ctx, Document, Step, Verdict};
 use tamis_filters::Filter;
 
-pub use log::{remove_lines, replace_spans};
+pub use log::{remove_lines, remove_ranges, replace_spans};
 pub use pii::{Pii, PiiConfig};
 pub use rules::RULE_IDS;
 
@@ -27,10 +27,13 @@ pub const EDITS_KEY: &str = "tamis_edits";
 /// Line cleaner: removes spam and boilerplate lines and keeps the article, logging each removed
 /// range with the rule that removed it.
 ///
-/// The text is split on `\n`; lines are never rewritten, only dropped whole with their `\n`.
+/// The text is split on `\n`; lines are never rewritten, only dropped whole with their `\n`,
+/// except that a layout line keeps its prose cells and loses the rest (see below).
 /// Rules, in order (the first that fires names the removal): `foreign_script` (a line in a
 /// minority script of the document), `link_spam` (mostly URLs or domains), `markup_code`
-/// (HTML or script source), `layout_columns` (table cells padded side by side), `breadcrumb`,
+/// (HTML or script source), `layout_columns` (table cells padded side by side; with
+/// `layout_keep_prose_cells`, cells that read as prose stay and the line is cut to them,
+/// adjacent kept cells joined by one space), `breadcrumb`,
 /// `boilerplate_phrase` (bylines, share, subscribe, cookie, "read more", related-article
 /// headers, syndication footers; several languages), `caption_credit`, `tag_list`,
 /// `date_line`, `truncated_teaser` (ends in an ellipsis, not followed by prose),
@@ -41,8 +44,10 @@ pub const EDITS_KEY: &str = "tamis_edits";
 /// or after the last kept line, go with their removed neighbours (`blank_around_removed` when
 /// there is none). The removed ranges are stored in `metadata.tamis_edits` as
 /// `[{"rule", "line_start", "line_end", "byte_start", "byte_end"}]` over the original text
-/// (0-based, end exclusive), one entry per run of consecutive lines removed by the same rule.
-/// Counters: `removed_lines_<rule>`, `removed_bytes_<rule>`. A document with nothing left is
+/// (0-based, end exclusive), one entry per run of consecutive lines removed by the same rule;
+/// a cut inside a line is an entry of its own, with `line_end = line_start + 1`.
+/// Counters: `removed_lines_<rule>` (lines removed whole), `cut_lines_layout_columns` (lines
+/// cut to their prose cells), `removed_bytes_<rule>`. A document with nothing left is
 /// dropped (`all_lines_removed`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
@@ -62,6 +67,10 @@ pub struct LineCleanConfig {
     pub layout_columns: bool,
     /// Inner run of spaces that marks a layout line (trailing padding needs 4 times as many).
     pub layout_min_space_run: usize,
+    /// Of a layout line, keep the cells that read as prose (`prose_min_words` words ending like
+    /// a sentence, or `good_long_words` words) and cut only the others: the article is often
+    /// one column of such a line.
+    pub layout_keep_prose_cells: bool,
     /// Remove breadcrumbs and boilerplate phrases (bylines, share, cookie, related headers...).
     pub boilerplate_phrases: bool,
     /// Phrase rules apply to lines of at most this many words (footers and policy notices to
@@ -120,6 +129,7 @@ impl Default for LineCleanConfig {
             markup_code: true,
             layout_columns: true,
             layout_min_space_run: 4,
+            layout_keep_prose_cells: true,
             boilerplate_phrases: true,
             phrase_max_words: 12,
             captions: true,
@@ -215,8 +225,11 @@ pub struct LineDecision {
     /// Byte range of the line in the original text, including its `\n` if it has one.
     pub byte_range: std::ops::Range<usize>,
     pub kept: bool,
-    /// The rule that removed the line.
+    /// The rule that removed the line, or cut part of it.
     pub rule: Option<&'static str>,
+    /// For a line cut to its prose cells, the byte ranges of the original text it keeps
+    /// (adjacent cells with the one space that joins them); empty otherwise.
+    pub kept_ranges: Vec<std::ops::Range<usize>>,
 }
 
 /// Lines of `text` split on `\n`, as byte ranges including their `\n`. A text ending in `\n`
@@ -234,10 +247,7 @@ pub fn line_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
     out
 }
 
-fn decide(
-    text: &str,
-    cfg: &LineCleanConfig,
-) -> (Vec<std::ops::Range<usize>>, Vec<Option<&'static str>>) {
+fn decide(text: &str, cfg: &LineCleanConfig) -> (Vec<std::ops::Range<usize>>, rules::Decisions) {
     let ranges = line_ranges(text);
     let lines: Vec<rules::Line<'_>> = ranges
         .iter()
@@ -253,18 +263,44 @@ fn decide(
     (ranges, decisions)
 }
 
+/// The byte ranges of the original text that a line cut to `cells` (ranges within the line
+/// starting at `line_start`) keeps: each cell, and the one whitespace byte after a cell that
+/// another kept cell follows, so adjacent cells read "first. second".
+fn kept_cell_ranges(
+    line_start: usize,
+    cells: &[std::ops::Range<usize>],
+) -> Vec<std::ops::Range<usize>> {
+    cells
+        .iter()
+        .enumerate()
+        .map(|(j, c)| {
+            let end = if j + 1 < cells.len() {
+                c.end + 1
+            } else {
+                c.end
+            };
+            line_start + c.start..line_start + end
+        })
+        .collect()
+}
+
 /// Every line's keep/remove decision and the rule behind each removal.
 pub fn explain(text: &str, cfg: &LineCleanConfig) -> Vec<LineDecision> {
     let (ranges, decisions) = decide(text, cfg);
     ranges
         .into_iter()
-        .zip(decisions)
+        .zip(decisions.rule)
+        .zip(decisions.keep_cells)
         .enumerate()
-        .map(|(line_index, (byte_range, rule))| LineDecision {
-            line_index,
-            byte_range,
-            kept: rule.is_none(),
-            rule,
+        .map(|(line_index, ((byte_range, rule), cells))| {
+            let cut = !cells.is_empty();
+            LineDecision {
+                line_index,
+                kept: rule.is_none(),
+                rule: if cut { Some(rules::layout::ID) } else { rule },
+                kept_ranges: kept_cell_ranges(byte_range.start, &cells),
+                byte_range,
+            }
         })
         .collect()
 }
@@ -283,36 +319,84 @@ pub struct Edit {
     pub replacement: Option<String>,
 }
 
+impl Edit {
+    fn removal(
+        rule: &str,
+        line_start: usize,
+        line_end: usize,
+        bytes: std::ops::Range<usize>,
+    ) -> Self {
+        Self {
+            rule: rule.to_owned(),
+            line_start,
+            line_end,
+            byte_start: bytes.start,
+            byte_end: bytes.end,
+            replacement: None,
+        }
+    }
+}
+
 /// The cleaned text and the edit log, without touching a document.
 pub fn clean(text: &str, cfg: &LineCleanConfig) -> (String, Vec<Edit>) {
+    let (out, edits, _) = clean_counted(text, cfg);
+    (out, edits)
+}
+
+/// [`clean`], also giving for each edit whether it removes whole lines (a cut inside a line
+/// does not), and the number of lines cut to their prose cells.
+fn clean_counted(text: &str, cfg: &LineCleanConfig) -> (String, Vec<Edit>, (Vec<bool>, usize)) {
     let (ranges, decisions) = decide(text, cfg);
     let mut out = String::with_capacity(text.len());
     let mut edits: Vec<Edit> = Vec::new();
-    for (i, (r, d)) in ranges.iter().zip(&decisions).enumerate() {
+    // Per edit, whether it removes whole lines: only such edits merge with the next line's.
+    let mut whole: Vec<bool> = Vec::new();
+    let mut cut_lines = 0;
+    for (i, (r, d)) in ranges.iter().zip(&decisions.rule).enumerate() {
+        let cells = &decisions.keep_cells[i];
         match d {
-            None => out.push_str(&text[r.clone()]),
+            None if cells.is_empty() => out.push_str(&text[r.clone()]),
+            None => {
+                cut_lines += 1;
+                let content_end = r.start + text[r.clone()].trim_end_matches('\n').len();
+                let mut pos = r.start;
+                for kept in kept_cell_ranges(r.start, cells) {
+                    if pos < kept.start {
+                        edits.push(Edit::removal(rules::layout::ID, i, i + 1, pos..kept.start));
+                        whole.push(false);
+                    }
+                    out.push_str(&text[kept.clone()]);
+                    pos = kept.end;
+                }
+                if pos < content_end {
+                    edits.push(Edit::removal(rules::layout::ID, i, i + 1, pos..content_end));
+                    whole.push(false);
+                }
+                out.push_str(&text[content_end..r.end]);
+            }
             Some(rule) => {
                 if r.is_empty() {
                     continue;
                 }
                 match edits.last_mut() {
-                    Some(e) if e.rule == *rule && e.line_end == i => {
+                    Some(e)
+                        if whole.last() == Some(&true)
+                            && e.rule == *rule
+                            && e.line_end == i
+                            && e.byte_end == r.start =>
+                    {
                         e.line_end = i + 1;
                         e.byte_end = r.end;
                     }
-                    _ => edits.push(Edit {
-                        rule: (*rule).to_owned(),
-                        line_start: i,
-                        line_end: i + 1,
-                        byte_start: r.start,
-                        byte_end: r.end,
-                        replacement: None,
-                    }),
+                    _ => {
+                        edits.push(Edit::removal(rule, i, i + 1, r.clone()));
+                        whole.push(true);
+                    }
                 }
             }
         }
     }
-    (out, edits)
+    (out, edits, (whole, cut_lines))
 }
 
 /// An edit log that does not fit the text it is applied to.
@@ -373,31 +457,36 @@ impl Step for LineClean {
     }
 
     fn process(&self, doc: &mut Document, ctx: &mut Ctx<'_>) -> Verdict {
-        let (cleaned, edits) = clean(&doc.text, &self.cfg);
+        let (cleaned, edits, (whole, cut_lines)) = clean_counted(&doc.text, &self.cfg);
         if edits.is_empty() {
             return Verdict::Keep;
         }
-        for e in &edits {
-            ctx.counters.add(
-                &format!("removed_lines_{}", e.rule),
-                (e.line_end - e.line_start) as u64,
-            );
+        for (e, whole) in edits.iter().zip(whole) {
+            let lines = if whole { e.line_end - e.line_start } else { 0 };
+            ctx.counters
+                .add(&format!("removed_lines_{}", e.rule), lines as u64);
             ctx.counters.add(
                 &format!("removed_bytes_{}", e.rule),
                 (e.byte_end - e.byte_start) as u64,
+            );
+        }
+        if cut_lines > 0 {
+            ctx.counters.add(
+                &format!("cut_lines_{}", rules::layout::ID),
+                cut_lines as u64,
             );
         }
         if tamis_text::py::strip(&cleaned).is_empty() {
             return Verdict::drop("all_lines_removed");
         }
         if doc.metadata.contains_key(EDITS_KEY) {
-            // An earlier step logged edits: map these lines through its log, so the log keeps
+            // An earlier step logged edits: map these ranges through its log, so the log keeps
             // describing the text as read.
-            let lines: Vec<(usize, &str)> = edits
+            let ranges: Vec<(std::ops::Range<usize>, &str)> = edits
                 .iter()
-                .flat_map(|e| (e.line_start..e.line_end).map(|i| (i, e.rule.as_str())))
+                .map(|e| (e.byte_start..e.byte_end, e.rule.as_str()))
                 .collect();
-            if let Err(e) = remove_lines(doc, &lines) {
+            if let Err(e) = remove_ranges(doc, &ranges) {
                 // The document's own log does not fit its text: a fault of this record (as in
                 // `pii`), quarantined by the executor.
                 panic!("document {}: metadata.tamis_edits: {e}", doc.id);
@@ -538,6 +627,79 @@ mod tests {
         );
         assert_eq!(doc.edit_base.take().as_deref(), Some(text));
         assert_eq!(apply_edits(text, log).unwrap(), doc.text);
+    }
+
+    /// A menu row, a row gluing the menu to the article's first paragraph, and a paragraph.
+    const LAYOUT: &str = "Home      Storm damage\nNews          The storm brought down trees across the county on Sunday night, said jane.doe@example.org today.      Archive\nThe clean-up went on through Monday as crews cleared the roads into town.\n";
+
+    #[test]
+    fn a_layout_line_is_cut_to_its_prose_cell() {
+        let (doc, v, counters) = run(LAYOUT);
+        assert_eq!(v, Verdict::Keep);
+        let story = "The storm brought down trees across the county on Sunday night, said jane.doe@example.org today.";
+        let rest = "The clean-up went on through Monday as crews cleared the roads into town.";
+        assert_eq!(doc.text, format!("{story}\n{rest}\n"));
+        let edits: Vec<Edit> = serde_json::from_value(doc.metadata[EDITS_KEY].clone()).unwrap();
+        let spans: Vec<(usize, usize, &str)> = edits
+            .iter()
+            .map(|e| (e.line_start, e.line_end, &LAYOUT[e.byte_start..e.byte_end]))
+            .collect();
+        assert_eq!(
+            spans,
+            [
+                (0, 1, "Home      Storm damage\n"),
+                (1, 2, "News          "),
+                (1, 2, "      Archive"),
+            ]
+        );
+        assert_eq!(
+            apply_edits(LAYOUT, &doc.metadata[EDITS_KEY]).unwrap(),
+            doc.text
+        );
+        assert_eq!(counters.get("removed_lines_layout_columns"), 1);
+        assert_eq!(counters.get("cut_lines_layout_columns"), 1);
+        // `explain` names the rule and the kept bytes of the cut line.
+        let d = &explain(LAYOUT, &LineCleanConfig::default())[1];
+        assert!(d.kept && d.rule == Some("layout_columns"));
+        let kept: String = d.kept_ranges.iter().map(|r| &LAYOUT[r.clone()]).collect();
+        assert_eq!(kept, story);
+        // Off, the whole line goes and the article loses its first paragraph.
+        let cfg = LineCleanConfig {
+            layout_keep_prose_cells: false,
+            ..LineCleanConfig::default()
+        };
+        assert_eq!(clean(LAYOUT, &cfg).0, format!("{rest}\n"));
+    }
+
+    #[test]
+    fn cuts_map_through_an_earlier_steps_log() {
+        // `pii` replaces the address inside the prose cell first; the cuts around that cell
+        // then map through its log.
+        let pii = Pii::build(PiiConfig::default()).unwrap();
+        let step = LineClean::build(LineCleanConfig::default()).unwrap();
+        let mut doc = wanted(LAYOUT);
+        let counters = &mut Default::default();
+        assert_eq!(process(&pii, &mut doc, counters), Verdict::Keep);
+        assert_eq!(process(&step, &mut doc, counters), Verdict::Keep);
+        assert!(doc.text.starts_with("The storm") && !doc.text.contains("jane.doe"));
+        assert!(!doc.text.contains("News") && !doc.text.contains("Archive"));
+        let log = &doc.metadata[EDITS_KEY];
+        assert_eq!(apply_edits(LAYOUT, log).unwrap(), doc.text);
+        let rules: Vec<&str> = log
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["rule"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            rules,
+            [
+                "layout_columns",
+                "layout_columns",
+                "pii_email",
+                "layout_columns"
+            ]
+        );
     }
 
     #[test]

@@ -18,6 +18,28 @@ use crate::{line_ranges, Edit, EditError, EDITS_KEY};
 /// repeats) from `doc`, each with its rule, and records them in the edit log.
 /// Returns the number of bytes removed.
 pub fn remove_lines(doc: &mut Document, remove: &[(usize, &str)]) -> Result<usize, EditError> {
+    let lines = line_ranges(&doc.text);
+    // Consecutive lines of one rule joined into one range.
+    let mut ranges: Vec<(Range<usize>, &str)> = Vec::new();
+    for &(i, rule) in remove {
+        let Some(r) = lines.get(i) else {
+            continue;
+        };
+        match ranges.last_mut() {
+            Some((b, last_rule)) if *last_rule == rule && b.end == r.start => b.end = r.end,
+            _ => ranges.push((r.clone(), rule)),
+        }
+    }
+    remove_ranges(doc, &ranges)
+}
+
+/// Removes byte ranges of the current text (sorted, not overlapping, on character boundaries)
+/// from `doc`, each with its rule, and records them in the edit log. A range may be whole lines
+/// or part of one line (the cut cells of a layout line). Returns the number of bytes removed.
+pub fn remove_ranges(
+    doc: &mut Document,
+    remove: &[(Range<usize>, &str)],
+) -> Result<usize, EditError> {
     if remove.is_empty() {
         return Ok(0);
     }
@@ -25,26 +47,42 @@ pub fn remove_lines(doc: &mut Document, remove: &[(usize, &str)]) -> Result<usiz
     let fresh = log.is_empty();
     let text = &doc.text;
     let lines = line_ranges(text);
-    // Current-text runs: (rule, lines, bytes), consecutive lines of one rule joined.
-    let mut runs: Vec<(&str, Range<usize>, Range<usize>)> = Vec::new();
-    for &(i, rule) in remove {
-        let Some(r) = lines.get(i) else {
-            continue;
-        };
-        match runs.last_mut() {
-            Some((last_rule, l, b)) if *last_rule == rule && l.end == i => {
-                l.end = i + 1;
-                b.end = r.end;
-            }
-            _ => runs.push((rule, i..i + 1, r.clone())),
+    let mut pos = 0;
+    for (index, (b, _)) in remove.iter().enumerate() {
+        if b.start < pos || b.end < b.start || b.end > text.len() {
+            return Err(EditError::OutOfRange {
+                index: log.len() + index,
+                start: b.start,
+                end: b.end,
+                len: text.len(),
+            });
         }
+        if !text.is_char_boundary(b.start) || !text.is_char_boundary(b.end) {
+            return Err(EditError::NotCharBoundary {
+                index: log.len() + index,
+                start: b.start,
+                end: b.end,
+            });
+        }
+        pos = b.end;
     }
+    // Current-text runs: (rule, first line, bytes).
+    let runs: Vec<(&str, usize, Range<usize>)> = remove
+        .iter()
+        .map(|(b, rule)| {
+            (
+                *rule,
+                lines.partition_point(|l| l.start <= b.start) - 1,
+                b.clone(),
+            )
+        })
+        .collect();
 
     let segments = segments(&log, text)?;
 
     let mut added = Vec::new();
     let mut absorbed: Vec<usize> = Vec::new();
-    for (rule, cur_lines, bytes) in &runs {
+    for (rule, first_line, bytes) in &runs {
         // Pieces of the run in original coordinates: (original range, current range, lines cut
         // before it). A replacement the run covers is removed with it: its original range joins
         // the removal and the replacement edit leaves the log.
@@ -74,7 +112,7 @@ pub fn remove_lines(doc: &mut Document, remove: &[(usize, &str)]) -> Result<usiz
             }
         }
         // Line index in the current text at each piece, to number the pieces.
-        let mut line = cur_lines.start;
+        let mut line = *first_line;
         for (orig, cur, cut_before) in pieces {
             let piece = &text[cur];
             let n_lines = piece.matches('\n').count() + usize::from(!piece.ends_with('\n'));

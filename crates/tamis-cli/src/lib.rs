@@ -652,6 +652,12 @@ fn explain_doc(path: &std::path::Path, format: Format) -> Result<()> {
         let t = &text[d.byte_range.clone()];
         t.strip_suffix('\n').unwrap_or(t).to_owned()
     };
+    // What stays of the line: all of it, nothing, or the prose cells of a cut layout line.
+    let kept_text = |d: &tamis_pipeline::LineDecision| match (d.kept, d.kept_ranges.is_empty()) {
+        (false, _) => String::new(),
+        (true, true) => line_text(d),
+        (true, false) => d.kept_ranges.iter().map(|r| &text[r.clone()]).collect(),
+    };
     if format == Format::Json {
         let rows: Vec<serde_json::Value> = decisions
             .iter()
@@ -663,6 +669,8 @@ fn explain_doc(path: &std::path::Path, format: Format) -> Result<()> {
                     "kept": d.kept,
                     "rule": d.rule,
                     "text": line_text(d),
+                    "kept_text": kept_text(d),
+                    "kept_ranges": d.kept_ranges.iter().map(|r| [r.start, r.end]).collect::<Vec<_>>(),
                 })
             })
             .collect();
@@ -677,8 +685,19 @@ fn explain_doc(path: &std::path::Path, format: Format) -> Result<()> {
         ("", "", "")
     };
     let mut removed: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    let mut cut = 0;
     for d in &decisions {
         match d.rule {
+            Some(rule) if d.kept => {
+                // A layout line cut to its prose cells: the rule, then what stays.
+                cut += 1;
+                writeln!(
+                    out,
+                    "{red}{:>5} ~ {rule:<20}{reset} {}",
+                    d.line_index + 1,
+                    kept_text(d)
+                )?;
+            }
             Some(rule) => {
                 *removed.entry(rule).or_default() += 1;
                 writeln!(
@@ -693,9 +712,14 @@ fn explain_doc(path: &std::path::Path, format: Format) -> Result<()> {
     }
     let total_removed: usize = removed.values().sum();
     let by_rule: Vec<String> = removed.iter().map(|(r, n)| format!("{r} {n}")).collect();
+    let cut = if cut > 0 {
+        format!(", {cut} of the kept cut to their prose cells")
+    } else {
+        String::new()
+    };
     writeln!(
         out,
-        "\n{} lines: {} kept, {} removed ({})",
+        "\n{} lines: {} kept, {} removed ({}){cut}",
         decisions.len(),
         decisions.len() - total_removed,
         total_removed,

@@ -316,6 +316,52 @@ fn explain_doc_marks_removed_lines_with_their_rule() {
 }
 
 #[test]
+fn explain_doc_shows_layout_lines_cut_to_their_prose() {
+    let page = root().join("crates/tamis-clean/tests/fixtures/cleaneval-layout-excerpt.txt");
+    let o = tamis_ok(&[
+        "explain",
+        "--doc",
+        page.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let rows: Vec<Value> = serde_json::from_slice(&o.stdout).unwrap();
+    let cut: Vec<&Value> = rows
+        .iter()
+        .filter(|r| r["kept"] == true && r["rule"] == "layout_columns")
+        .collect();
+    assert!(cut.len() >= 10, "{}", cut.len());
+    for r in &cut {
+        // What stays is the line's prose cell: inside the line, shorter, at the kept bytes.
+        let (line, kept) = (
+            r["text"].as_str().unwrap(),
+            r["kept_text"].as_str().unwrap(),
+        );
+        assert!(
+            kept.len() >= 40 && kept.len() < line.len() && line.contains(kept),
+            "{r}"
+        );
+        let ranges = r["kept_ranges"].as_array().unwrap();
+        let first = ranges[0][0].as_u64().unwrap();
+        assert!(r["byte_start"].as_u64().unwrap() <= first, "{r}");
+    }
+    // Untouched and removed lines keep all or none of their text.
+    for r in &rows {
+        if r["rule"].is_null() {
+            assert_eq!(r["kept_text"], r["text"]);
+        } else if r["kept"] == false {
+            assert_eq!(r["kept_text"], "");
+        }
+    }
+    let o = tamis_ok(&["explain", "--doc", page.to_str().unwrap()]);
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        out.contains(" ~ layout_columns") && out.contains("cut to their prose cells"),
+        "{out}"
+    );
+}
+
+#[test]
 fn clean_preset_keeps_the_seed_article_that_fineweb_drops() {
     let tmp = tempfile::tempdir().unwrap();
     let seed = root().join("sample/seed-page.txt");

@@ -26,9 +26,11 @@ pub(crate) fn is_good(line: &Line<'_>, cfg: &LineCleanConfig) -> bool {
         || (line.words >= cfg.good_min_words && ends_sentence(line.text))
 }
 
-/// Applies the context rule to lines no earlier rule removed.
+/// Applies the context rule to lines no earlier rule removed. A layout line kept for its prose
+/// cells (`keep_cells[i]` not empty) is good.
 pub(crate) fn short_fragments(
     lines: &[Line<'_>],
+    keep_cells: &[Vec<std::ops::Range<usize>>],
     out: &mut [Option<&'static str>],
     cfg: &LineCleanConfig,
 ) {
@@ -36,7 +38,11 @@ pub(crate) fn short_fragments(
     let nonblank: Vec<usize> = (0..lines.len()).filter(|&i| !lines[i].is_blank()).collect();
     let class: Vec<Option<bool>> = nonblank
         .iter()
-        .map(|&i| out[i].is_none().then(|| is_good(&lines[i], cfg)))
+        .map(|&i| {
+            out[i]
+                .is_none()
+                .then(|| !keep_cells[i].is_empty() || is_good(&lines[i], cfg))
+        })
         .collect();
     let mut k = 0;
     while k < nonblank.len() {
@@ -108,7 +114,8 @@ mod tests {
     fn run(text: &[&str]) -> Vec<Option<&'static str>> {
         let lines: Vec<Line<'_>> = text.iter().map(|s| Line::new(s)).collect();
         let mut out = vec![None; lines.len()];
-        short_fragments(&lines, &mut out, &LineCleanConfig::default());
+        let cells = vec![Vec::new(); lines.len()];
+        short_fragments(&lines, &cells, &mut out, &LineCleanConfig::default());
         out
     }
 

@@ -155,14 +155,20 @@ pub(crate) fn is_prose(line: &Line<'_>, cfg: &LineCleanConfig) -> bool {
     line.words >= cfg.prose_min_words && ends_sentence(line.text)
 }
 
-/// Decides every line: `None` keeps it, `Some(rule)` removes it.
-pub(crate) fn classify(
-    text: &str,
-    lines: &[Line<'_>],
-    cfg: &LineCleanConfig,
-) -> Vec<Option<&'static str>> {
+/// Every line's decision.
+pub(crate) struct Decisions {
+    /// `None` keeps line i, `Some(rule)` removes it.
+    pub rule: Vec<Option<&'static str>>,
+    /// For a kept layout line, the byte ranges of its `raw` text to keep (its prose cells);
+    /// empty for every other line.
+    pub keep_cells: Vec<Vec<std::ops::Range<usize>>>,
+}
+
+/// Decides every line.
+pub(crate) fn classify(text: &str, lines: &[Line<'_>], cfg: &LineCleanConfig) -> Decisions {
     let doc_script = script::DocScripts::new(lines);
     let repeats = repeat::Repeats::new(lines, cfg);
+    let mut keep_cells = vec![Vec::new(); lines.len()];
     let mut out: Vec<Option<&'static str>> = lines
         .iter()
         .enumerate()
@@ -180,6 +186,13 @@ pub(crate) fn classify(
                 return Some(markup::ID);
             }
             if cfg.layout_columns && layout::is_layout_columns(line, cfg) {
+                if cfg.layout_keep_prose_cells {
+                    let cells = layout::prose_cells(line, cfg);
+                    if !cells.is_empty() {
+                        keep_cells[i] = cells;
+                        return None;
+                    }
+                }
                 return Some(layout::ID);
             }
             if cfg.boilerplate_phrases {
@@ -216,6 +229,7 @@ pub(crate) fn classify(
             None
         })
         .collect();
+    layout::drop_repeated_cells(lines, &mut keep_cells, &mut out);
     if cfg.foreign_language {
         language::foreign_language(text, lines, &mut out, cfg);
     }
@@ -223,10 +237,13 @@ pub(crate) fn classify(
         keywords::keyword_lists(lines, &mut out, cfg);
     }
     if cfg.short_fragments {
-        context::short_fragments(lines, &mut out, cfg);
+        context::short_fragments(lines, &keep_cells, &mut out, cfg);
     }
     context::blank_lines(lines, &mut out);
-    out
+    Decisions {
+        rule: out,
+        keep_cells,
+    }
 }
 
 #[cfg(test)]
