@@ -562,6 +562,26 @@ mod tests {
         doc
     }
 
+    /// The rule of each entry of an edit log.
+    fn log_rules(log: &Value) -> Vec<&str> {
+        log.as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["rule"].as_str().unwrap())
+            .collect()
+    }
+
+    /// `pii` then `line_clean` on `text`, both keeping the document.
+    fn pii_then_line_clean(text: &str) -> Document {
+        let pii = Pii::build(PiiConfig::default()).unwrap();
+        let step = LineClean::build(LineCleanConfig::default()).unwrap();
+        let mut doc = wanted(text);
+        let counters = &mut Default::default();
+        assert_eq!(process(&pii, &mut doc, counters), Verdict::Keep);
+        assert_eq!(process(&step, &mut doc, counters), Verdict::Keep);
+        doc
+    }
+
     #[test]
     fn step_logs_counts_and_drops_empty_results() {
         let text = "https://spam.example/a https://spam.example/b\nThe storm brought down trees across the county on Sunday night.\n";
@@ -607,20 +627,10 @@ mod tests {
         // `pii` first replaces an address, then line cleaning removes lines: the log must still
         // lead from the text as read to the final text, with both steps' entries.
         let text = "Read more\nWrite to jane.doe@example.org about the storm that brought down trees on Sunday.\nShare\n";
-        let pii = Pii::build(PiiConfig::default()).unwrap();
-        let step = LineClean::build(LineCleanConfig::default()).unwrap();
-        let mut doc = wanted(text);
-        let counters = &mut Default::default();
-        assert_eq!(process(&pii, &mut doc, counters), Verdict::Keep);
-        assert_eq!(process(&step, &mut doc, counters), Verdict::Keep);
+        let mut doc = pii_then_line_clean(text);
         assert!(!doc.text.contains("jane.doe") && !doc.text.contains("Read more"));
         let log = &doc.metadata[EDITS_KEY];
-        let rules: Vec<&str> = log
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["rule"].as_str().unwrap())
-            .collect();
+        let rules = log_rules(log);
         assert!(
             rules.contains(&"pii_email") && rules.len() >= 3,
             "{rules:?}"
@@ -675,22 +685,12 @@ mod tests {
     fn cuts_map_through_an_earlier_steps_log() {
         // `pii` replaces the address inside the prose cell first; the cuts around that cell
         // then map through its log.
-        let pii = Pii::build(PiiConfig::default()).unwrap();
-        let step = LineClean::build(LineCleanConfig::default()).unwrap();
-        let mut doc = wanted(LAYOUT);
-        let counters = &mut Default::default();
-        assert_eq!(process(&pii, &mut doc, counters), Verdict::Keep);
-        assert_eq!(process(&step, &mut doc, counters), Verdict::Keep);
+        let doc = pii_then_line_clean(LAYOUT);
         assert!(doc.text.starts_with("The storm") && !doc.text.contains("jane.doe"));
         assert!(!doc.text.contains("News") && !doc.text.contains("Archive"));
         let log = &doc.metadata[EDITS_KEY];
         assert_eq!(apply_edits(LAYOUT, log).unwrap(), doc.text);
-        let rules: Vec<&str> = log
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["rule"].as_str().unwrap())
-            .collect();
+        let rules = log_rules(log);
         assert_eq!(
             rules,
             [

@@ -11,54 +11,49 @@ use common::line_clean;
 use tamis_clean::{apply_edits, EDITS_KEY};
 use tamis_core::Verdict;
 
-#[test]
-fn paragraphs_without_spaces_are_prose() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/zh-news-excerpt.txt"
-    );
+/// Cleans `tests/fixtures/{name}`: its text, and the lines of it that have at least `min`
+/// characters in `script`, all of which must be kept.
+fn paragraphs_are_kept(
+    name: &str,
+    script: std::ops::RangeInclusive<char>,
+    min: usize,
+) -> (String, tamis_core::Document, usize) {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(path).unwrap();
-    let (verdict, doc, _) = line_clean("zh", &text);
+    let (verdict, doc, _) = line_clean(name, &text);
     assert_eq!(verdict, Verdict::Keep);
-    let han = |l: &str| {
-        l.chars()
-            .filter(|c| ('\u{4E00}'..='\u{9FFF}').contains(c))
-            .count()
-    };
-    let paragraphs: Vec<&str> = text.lines().filter(|l| han(l) >= 30).collect();
-    assert!(paragraphs.len() >= 8, "{}", paragraphs.len());
     let kept: Vec<&str> = doc.text.lines().collect();
-    for p in &paragraphs {
-        assert!(kept.contains(p), "removed: {p}");
+    let mut paragraphs = 0;
+    for p in text
+        .lines()
+        .filter(|l| l.chars().filter(|c| script.contains(c)).count() >= min)
+    {
+        assert!(kept.contains(&p), "removed: {p}");
+        paragraphs += 1;
     }
     if let Some(log) = doc.metadata.get(EDITS_KEY) {
         assert_eq!(apply_edits(&text, log).unwrap(), doc.text);
     }
+    (text, doc, paragraphs)
+}
+
+#[test]
+fn paragraphs_without_spaces_are_prose() {
+    let (_, _, paragraphs) =
+        paragraphs_are_kept("zh-news-excerpt.txt", '\u{4E00}'..='\u{9FFF}', 30);
+    assert!(paragraphs >= 8, "{paragraphs}");
 }
 
 #[test]
 fn thai_paragraphs_are_prose_its_menu_is_not() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/th-page.txt");
-    let text = std::fs::read_to_string(path).unwrap();
-    let (verdict, doc, _) = line_clean("th", &text);
-    assert_eq!(verdict, Verdict::Keep);
-    let thai = |l: &str| {
-        l.chars()
-            .filter(|c| ('\u{0E00}'..='\u{0E7F}').contains(c))
-            .count()
-    };
-    let kept: Vec<&str> = doc.text.lines().collect();
     // Paragraphs of 150+ Thai characters (30+ words at five characters a word) are prose.
-    let paragraphs: Vec<&str> = text.lines().filter(|l| thai(l) >= 150).collect();
-    assert!(paragraphs.len() >= 4, "{}", paragraphs.len());
-    for p in &paragraphs {
-        assert!(kept.contains(p), "removed: {p}");
-    }
+    let (text, doc, paragraphs) = paragraphs_are_kept("th-page.txt", '\u{0E00}'..='\u{0E7F}', 150);
+    assert!(paragraphs >= 4, "{paragraphs}");
+    assert!(doc.metadata.contains_key(EDITS_KEY));
     // The menu above the article and the footer below it are not.
+    let kept: Vec<&str> = doc.text.lines().collect();
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     for short in lines[..3].iter().chain(lines.last()) {
         assert!(!kept.contains(short), "kept: {short}");
     }
-    let log = doc.metadata.get(EDITS_KEY).expect("an edit log");
-    assert_eq!(apply_edits(&text, log).unwrap(), doc.text);
 }

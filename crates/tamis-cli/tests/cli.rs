@@ -270,17 +270,22 @@ fn bad_pipeline_file_is_rejected_before_reading() {
     );
 }
 
-#[test]
-fn explain_doc_marks_removed_lines_with_their_rule() {
-    let seed = root().join("sample/seed-page.txt");
+/// `tamis explain --doc PATH --format json`, parsed.
+fn explain_json(path: &std::path::Path) -> Vec<Value> {
     let o = tamis_ok(&[
         "explain",
         "--doc",
-        seed.to_str().unwrap(),
+        path.to_str().unwrap(),
         "--format",
         "json",
     ]);
-    let rows: Vec<Value> = serde_json::from_slice(&o.stdout).unwrap();
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+#[test]
+fn explain_doc_marks_removed_lines_with_their_rule() {
+    let seed = root().join("sample/seed-page.txt");
+    let rows = explain_json(&seed);
     let text = std::fs::read_to_string(&seed).unwrap();
     assert_eq!(rows.len(), text.split('\n').count());
     // The gambling keyword lines at the top go, each with the rule that removed it; the
@@ -318,14 +323,7 @@ fn explain_doc_marks_removed_lines_with_their_rule() {
 #[test]
 fn explain_doc_shows_layout_lines_cut_to_their_prose() {
     let page = root().join("crates/tamis-clean/tests/fixtures/cleaneval-layout-excerpt.txt");
-    let o = tamis_ok(&[
-        "explain",
-        "--doc",
-        page.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
-    let rows: Vec<Value> = serde_json::from_slice(&o.stdout).unwrap();
+    let rows = explain_json(&page);
     let cut: Vec<&Value> = rows
         .iter()
         .filter(|r| r["kept"] == true && r["rule"] == "layout_columns")

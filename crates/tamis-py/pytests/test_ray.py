@@ -207,25 +207,17 @@ def test_ray_run_refuses_existing_outputs_and_dedup_steps(tmp_path, sample_dir):
         tamis.ray.run(tamis.Pipeline(["minhash_dedup"]), [sample_dir], tmp_path / "d")
 
 
-@pytest.mark.parametrize("method,flags", [
-    ("minhash", []),
-    ("exact", ["--exact"]),
-    ("lines", ["--lines"]),
-])
-def test_ray_dedup_writes_the_clis_bytes(tmp_path, tamis_cli, sample_dir, shared_or_none, method,
-                                         flags):
+def sample_twice(tmp_path, sample_dir):
+    """A folder with the sample pages in two files: every page has a duplicate."""
     inputs = tmp_path / "in"
     inputs.mkdir()
-    # Duplicates across files: the sample twice, plus the shared corpus when present.
     shutil.copy(sample_dir / "pages.jsonl", inputs / "a.jsonl")
     shutil.copy(sample_dir / "pages.jsonl", inputs / "b.jsonl")
-    if shared_or_none is not None:
-        for f in sorted(shared_or_none.iterdir()):
-            shutil.copy(f, inputs / f.name)
-    cli_out, ray_out = tmp_path / "cli", tmp_path / "ray"
-    run_cli(tamis_cli, ["dedup", *flags, str(inputs), "-o", str(cli_out), "--no-progress"])
-    # Every stage sharded in two, as two tasks at a time.
-    stats = tamis.ray.dedup([inputs], ray_out, num_shards=2, method=method)
+    return inputs
+
+
+def assert_same_dedup(ray_out, cli_out, stats):
+    """`tamis.ray.dedup` wrote what `tamis dedup` wrote, byte for byte, with its counts."""
     cli_stats = json.loads((cli_out / "stats.json").read_text())
     assert stats["dropped"] == cli_stats["dropped"] > 0
     assert stats["steps"] == cli_stats["steps"]
@@ -236,13 +228,29 @@ def test_ray_dedup_writes_the_clis_bytes(tmp_path, tamis_cli, sample_dir, shared
             assert x.read_bytes() == y.read_bytes(), x.name
 
 
+@pytest.mark.parametrize("method,flags", [
+    ("minhash", []),
+    ("exact", ["--exact"]),
+    ("lines", ["--lines"]),
+])
+def test_ray_dedup_writes_the_clis_bytes(tmp_path, tamis_cli, sample_dir, shared_or_none, method,
+                                         flags):
+    # Duplicates across files: the sample twice, plus the shared corpus when present.
+    inputs = sample_twice(tmp_path, sample_dir)
+    if shared_or_none is not None:
+        for f in sorted(shared_or_none.iterdir()):
+            shutil.copy(f, inputs / f.name)
+    cli_out, ray_out = tmp_path / "cli", tmp_path / "ray"
+    run_cli(tamis_cli, ["dedup", *flags, str(inputs), "-o", str(cli_out), "--no-progress"])
+    # Every stage sharded in two, as two tasks at a time.
+    stats = tamis.ray.dedup([inputs], ray_out, num_shards=2, method=method)
+    assert_same_dedup(ray_out, cli_out, stats)
+
+
 @pytest.mark.parametrize("method,flags", [("minhash", []), ("lines", ["--lines"])])
 def test_a_dedup_task_whose_worker_dies_is_retried_to_the_same_bytes(tmp_path, tamis_cli,
                                                                      sample_dir, method, flags):
-    inputs = tmp_path / "in"
-    inputs.mkdir()
-    shutil.copy(sample_dir / "pages.jsonl", inputs / "a.jsonl")
-    shutil.copy(sample_dir / "pages.jsonl", inputs / "b.jsonl")
+    inputs = sample_twice(tmp_path, sample_dir)
     marks = tmp_path / "attempts"
     marks.mkdir()
     cli_out, ray_out = tmp_path / "cli", tmp_path / "ray"
@@ -254,20 +262,11 @@ def test_a_dedup_task_whose_worker_dies_is_retried_to_the_same_bytes(tmp_path, t
                             runtime_env=env)
     # Killed, then retried: the first stage's shard 1 ran twice.
     assert {"attempt-1-0", "attempt-1-1"} <= {p.name for p in marks.iterdir()}
-    cli_stats = json.loads((cli_out / "stats.json").read_text())
-    assert stats["dropped"] == cli_stats["dropped"] > 0
-    for sub in ("kept", "dropped", "quarantine"):
-        a, b = output_files(cli_out, sub), output_files(ray_out, sub)
-        assert [p.relative_to(cli_out) for p in a] == [p.relative_to(ray_out) for p in b]
-        for x, y in zip(a, b):
-            assert x.read_bytes() == y.read_bytes(), x.name
+    assert_same_dedup(ray_out, cli_out, stats)
 
 
 def test_a_dedup_task_that_always_fails_is_named_with_its_stage(tmp_path, sample_dir):
-    inputs = tmp_path / "in"
-    inputs.mkdir()
-    shutil.copy(sample_dir / "pages.jsonl", inputs / "a.jsonl")
-    shutil.copy(sample_dir / "pages.jsonl", inputs / "b.jsonl")
+    inputs = sample_twice(tmp_path, sample_dir)
     marks = tmp_path / "attempts"
     marks.mkdir()
     env = {"env_vars": {"TAMIS_TEST_RAY_FAIL": f"1:100:raise:{marks}"}}
