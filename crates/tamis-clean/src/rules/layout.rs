@@ -107,17 +107,19 @@ pub(crate) fn drop_repeated_cells(
     if keep_cells.iter().all(Vec::is_empty) {
         return;
     }
-    // Few lines have kept cells: compare each cell with the lines of its length, no hashing.
-    let seen = |cell: &str| {
+    // Few lines have kept cells: compare each cell with the other lines of its length, no
+    // hashing. (A line padded only at its end is one cell equal to its own text.)
+    let seen = |i: usize, cell: &str| {
         lines
             .iter()
-            .any(|l| l.text.len() == cell.len() && l.text == cell)
+            .enumerate()
+            .any(|(j, l)| j != i && l.text.len() == cell.len() && l.text == cell)
     };
     for (i, cells) in keep_cells.iter_mut().enumerate() {
         if cells.is_empty() {
             continue;
         }
-        cells.retain(|c| !seen(&lines[i].raw[c.clone()]));
+        cells.retain(|c| !seen(i, &lines[i].raw[c.clone()]));
         if cells.is_empty() {
             out[i] = Some(ID);
         }
@@ -164,5 +166,14 @@ mod tests {
         assert!(cells("Home      News      Sport      Weather").is_empty());
         let two = format!("{story}      {story}");
         assert_eq!(cells(&two), [story, story]);
+    }
+
+    #[test]
+    fn a_prose_line_padded_at_its_end_keeps_its_text() {
+        let story = "The committee met on Tuesday and agreed to extend the programme for another three years.";
+        let padded = format!("{story}{}", " ".repeat(20));
+        let text = format!("Home      News\n{padded}\n");
+        let (cleaned, _) = crate::clean(&text, &LineCleanConfig::default());
+        assert_eq!(cleaned, format!("{story}\n"));
     }
 }
