@@ -15,7 +15,7 @@ usage: bench/clean_labelled.py [--shared ../shared] [--cpu 0] [--param KEY=VALUE
    pages.jsonl.zst (full visible text) and scores what it keeps with
    ../shared/eval/score_extraction.py on each gold set (scrapinghub, cleaneval-dev,
    cleaneval-final: 4-token shingles; trafilatura-eval: snippets), next to keeping every line,
-   the step with `layout_keep_prose_cells = false` (layout lines removed whole) and trafilatura's
+   the step with `cut_lines = false` (lines removed whole, never cut) and trafilatura's
    main text from the HTML (articles.jsonl.zst). Unlike score_lines.py, this credits text kept
    from inside a line (the prose cells of layout lines).
 4. Cost: runs `--preset clean` over the shared corpus pages.jsonl.zst on one core and prints
@@ -137,12 +137,12 @@ def main():
 
 def extraction_scores(args, work, pipeline, params, corpus, score_lines):
     scorer = os.path.join(os.path.dirname(score_lines), "score_extraction.py")
-    whole = os.path.join(work, "whole-layout-lines.toml")
+    whole = os.path.join(work, "whole-lines.toml")
     with open(whole, "w") as f:
-        f.write('[[step]]\ntype = "line_clean"\n' + params + "layout_keep_prose_cells = false\n")
+        f.write('[[step]]\ntype = "line_clean"\n' + params + "cut_lines = false\n")
     pages = list(read_jsonl_zst(corpus))
     systems = {"keep every line": {p["id"]: p["text"] for p in pages}}
-    for name, toml in (("line_clean", pipeline), ("line_clean, layout lines whole", whole)):
+    for name, toml in (("line_clean", pipeline), ("line_clean, cut_lines = false", whole)):
         out = os.path.join(work, "extract-" + str(len(systems)))
         run([TAMIS, "run", "--pipeline", toml, corpus, "-o", out, "--compression", "none",
              "--no-progress"], args.cpu)

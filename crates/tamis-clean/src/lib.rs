@@ -28,11 +28,13 @@ pub const EDITS_KEY: &str = "tamis_edits";
 /// range with the rule that removed it.
 ///
 /// The text is split on `\n`; lines are never rewritten, only dropped whole with their `\n`,
-/// except that a layout line keeps its prose cells and loses the rest (see below).
+/// except that a layout line keeps its prose cells and a long article line its text around
+/// leaked tags, losing the rest (see below).
 /// Rules, in order (the first that fires names the removal): `foreign_script` (a line in a
 /// minority script of the document), `link_spam` (mostly URLs or domains), `markup_code`
-/// (HTML or script source), `layout_columns` (table cells padded side by side; with
-/// `layout_keep_prose_cells`, cells that read as prose stay and the line is cut to them,
+/// (HTML or script source; a line of 60+ words of text around a few leaked tags is cut to
+/// that text instead), `layout_columns` (table cells padded side by side; with
+/// `cut_lines`, cells that read as prose stay and the line is cut to them,
 /// adjacent kept cells joined by one space), `breadcrumb`,
 /// `boilerplate_phrase` (bylines, share, subscribe, cookie, "read more", related-article
 /// headers, syndication footers; several languages), `caption_credit`, `tag_list`,
@@ -47,7 +49,8 @@ pub const EDITS_KEY: &str = "tamis_edits";
 /// (0-based, end exclusive), one entry per run of consecutive lines removed by the same rule;
 /// a cut inside a line is an entry of its own, with `line_end = line_start + 1`.
 /// Counters: `removed_lines_<rule>` (lines removed whole), `cut_lines_layout_columns` (lines
-/// cut to their prose cells), `removed_bytes_<rule>`. A document with nothing left is
+/// cut to their prose cells), `cut_lines_markup_code` (lines cut to their text around tags),
+/// `removed_bytes_<rule>`. A document with nothing left is
 /// dropped (`all_lines_removed`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
@@ -61,16 +64,18 @@ pub struct LineCleanConfig {
     pub link_spam: bool,
     /// Share of a line's non-space bytes in URL-like tokens from which it is link spam.
     pub link_spam_min_fraction: f64,
-    /// Remove lines holding HTML tags or dense code punctuation.
+    /// Remove lines holding HTML tags or dense code punctuation (a long line of text with a
+    /// few leaked tags loses only the tags).
     pub markup_code: bool,
     /// Remove lines with runs of spaces that glue page columns together.
     pub layout_columns: bool,
     /// Inner run of spaces that marks a layout line (trailing padding needs 4 times as many).
     pub layout_min_space_run: usize,
-    /// Of a layout line, keep the cells that read as prose (`prose_min_words` words ending like
-    /// a sentence, or `good_long_words` words) and cut only the others: the article is often
-    /// one column of such a line.
-    pub layout_keep_prose_cells: bool,
+    /// Cut a line to the prose inside it rather than remove it whole: a layout line keeps its
+    /// cells that read as prose (`prose_min_words` words ending like a sentence, or
+    /// `good_long_words` words), as the article is often one column of such a line; a long line
+    /// of text with a few leaked HTML tags keeps its text.
+    pub cut_lines: bool,
     /// Remove breadcrumbs and boilerplate phrases (bylines, share, cookie, related headers...).
     pub boilerplate_phrases: bool,
     /// Phrase rules apply to lines of at most this many words (footers and policy notices to
@@ -129,7 +134,7 @@ impl Default for LineCleanConfig {
             markup_code: true,
             layout_columns: true,
             layout_min_space_run: 4,
-            layout_keep_prose_cells: true,
+            cut_lines: true,
             boilerplate_phrases: true,
             phrase_max_words: 12,
             captions: true,
@@ -227,7 +232,7 @@ pub struct LineDecision {
     pub kept: bool,
     /// The rule that removed the line, or cut part of it.
     pub rule: Option<&'static str>,
-    /// For a line cut to its prose cells, the byte ranges of the original text it keeps
+    /// For a line cut to part of its text, the byte ranges of the original text it keeps
     /// (adjacent cells with the one space that joins them); empty otherwise.
     pub kept_ranges: Vec<std::ops::Range<usize>>,
 }
@@ -263,23 +268,23 @@ fn decide(text: &str, cfg: &LineCleanConfig) -> (Vec<std::ops::Range<usize>>, ru
     (ranges, decisions)
 }
 
-/// The byte ranges of the original text that a line cut to `cells` (ranges within the line
-/// starting at `line_start`) keeps: each cell, and the one whitespace byte after a cell that
-/// another kept cell follows, so adjacent cells read "first. second".
-fn kept_cell_ranges(
+/// The byte ranges of the original `text` that a line cut to `keep` (ranges within the line
+/// starting at `line_start`) keeps: each piece, and the space or tab after a piece that another
+/// kept piece follows, so adjacent layout cells read "first. second".
+fn kept_ranges(
+    text: &str,
     line_start: usize,
-    cells: &[std::ops::Range<usize>],
+    keep: &[std::ops::Range<usize>],
 ) -> Vec<std::ops::Range<usize>> {
-    cells
-        .iter()
+    keep.iter()
         .enumerate()
         .map(|(j, c)| {
-            let end = if j + 1 < cells.len() {
-                c.end + 1
-            } else {
-                c.end
-            };
-            line_start + c.start..line_start + end
+            let (start, mut end) = (line_start + c.start, line_start + c.end);
+            let gap = keep.get(j + 1).is_some_and(|next| next.start > c.end);
+            if gap && matches!(text.as_bytes().get(end), Some(b' ' | b'\t')) {
+                end += 1;
+            }
+            start..end
         })
         .collect()
 }
@@ -290,17 +295,15 @@ pub fn explain(text: &str, cfg: &LineCleanConfig) -> Vec<LineDecision> {
     ranges
         .into_iter()
         .zip(decisions.rule)
-        .zip(decisions.keep_cells)
+        .zip(decisions.cuts)
         .enumerate()
-        .map(|(line_index, ((byte_range, rule), cells))| {
-            let cut = !cells.is_empty();
-            LineDecision {
-                line_index,
-                kept: rule.is_none(),
-                rule: if cut { Some(rules::layout::ID) } else { rule },
-                kept_ranges: kept_cell_ranges(byte_range.start, &cells),
-                byte_range,
-            }
+        .map(|(line_index, ((byte_range, rule), cut))| LineDecision {
+            line_index,
+            kept: rule.is_none(),
+            rule: cut.as_ref().map_or(rule, |c| Some(c.rule)),
+            kept_ranges: cut
+                .map_or_else(Vec::new, |c| kept_ranges(text, byte_range.start, &c.keep)),
+            byte_range,
         })
         .collect()
 }
@@ -344,37 +347,39 @@ pub fn clean(text: &str, cfg: &LineCleanConfig) -> (String, Vec<Edit>) {
 }
 
 /// [`clean`], also giving for each edit whether it removes whole lines (a cut inside a line
-/// does not), and the number of lines cut to their prose cells.
-fn clean_counted(text: &str, cfg: &LineCleanConfig) -> (String, Vec<Edit>, (Vec<bool>, usize)) {
+/// does not), and the rule of each line cut to part of its text.
+fn clean_counted(
+    text: &str,
+    cfg: &LineCleanConfig,
+) -> (String, Vec<Edit>, (Vec<bool>, Vec<&'static str>)) {
     let (ranges, decisions) = decide(text, cfg);
     let mut out = String::with_capacity(text.len());
     let mut edits: Vec<Edit> = Vec::new();
     // Per edit, whether it removes whole lines: only such edits merge with the next line's.
     let mut whole: Vec<bool> = Vec::new();
-    let mut cut_lines = 0;
+    let mut cut_rules = Vec::new();
     for (i, (r, d)) in ranges.iter().zip(&decisions.rule).enumerate() {
-        let cells = &decisions.keep_cells[i];
-        match d {
-            None if cells.is_empty() => out.push_str(&text[r.clone()]),
-            None => {
-                cut_lines += 1;
+        match (d, &decisions.cuts[i]) {
+            (None, None) => out.push_str(&text[r.clone()]),
+            (None, Some(cut)) => {
+                cut_rules.push(cut.rule);
                 let content_end = r.start + text[r.clone()].trim_end_matches('\n').len();
                 let mut pos = r.start;
-                for kept in kept_cell_ranges(r.start, cells) {
+                for kept in kept_ranges(text, r.start, &cut.keep) {
                     if pos < kept.start {
-                        edits.push(Edit::removal(rules::layout::ID, i, i + 1, pos..kept.start));
+                        edits.push(Edit::removal(cut.rule, i, i + 1, pos..kept.start));
                         whole.push(false);
                     }
                     out.push_str(&text[kept.clone()]);
                     pos = kept.end;
                 }
                 if pos < content_end {
-                    edits.push(Edit::removal(rules::layout::ID, i, i + 1, pos..content_end));
+                    edits.push(Edit::removal(cut.rule, i, i + 1, pos..content_end));
                     whole.push(false);
                 }
                 out.push_str(&text[content_end..r.end]);
             }
-            Some(rule) => {
+            (Some(rule), _) => {
                 if r.is_empty() {
                     continue;
                 }
@@ -396,7 +401,7 @@ fn clean_counted(text: &str, cfg: &LineCleanConfig) -> (String, Vec<Edit>, (Vec<
             }
         }
     }
-    (out, edits, (whole, cut_lines))
+    (out, edits, (whole, cut_rules))
 }
 
 /// An edit log that does not fit the text it is applied to.
@@ -457,7 +462,7 @@ impl Step for LineClean {
     }
 
     fn process(&self, doc: &mut Document, ctx: &mut Ctx<'_>) -> Verdict {
-        let (cleaned, edits, (whole, cut_lines)) = clean_counted(&doc.text, &self.cfg);
+        let (cleaned, edits, (whole, cut_rules)) = clean_counted(&doc.text, &self.cfg);
         if edits.is_empty() {
             return Verdict::Keep;
         }
@@ -470,11 +475,8 @@ impl Step for LineClean {
                 (e.byte_end - e.byte_start) as u64,
             );
         }
-        if cut_lines > 0 {
-            ctx.counters.add(
-                &format!("cut_lines_{}", rules::layout::ID),
-                cut_lines as u64,
-            );
+        for rule in cut_rules {
+            ctx.counters.add(&format!("cut_lines_{rule}"), 1);
         }
         if tamis_text::py::strip(&cleaned).is_empty() {
             return Verdict::drop("all_lines_removed");
@@ -675,10 +677,39 @@ mod tests {
         assert_eq!(kept, story);
         // Off, the whole line goes and the article loses its first paragraph.
         let cfg = LineCleanConfig {
-            layout_keep_prose_cells: false,
+            cut_lines: false,
             ..LineCleanConfig::default()
         };
         assert_eq!(clean(LAYOUT, &cfg).0, format!("{rest}\n"));
+    }
+
+    #[test]
+    fn an_article_line_loses_only_its_leaked_tags() {
+        let story = "The storm brought down trees across the county on Sunday night. ".repeat(7);
+        let story = story.trim_end();
+        let ad = "<a href=\"http://ads.example/click\"><img src=\"http://ads.example/b.gif\"></a>";
+        let text =
+            format!("{ad} {story} <br> It was the worst storm in a decade, said the mayor.\n");
+        let (doc, v, counters) = run(&text);
+        assert_eq!(v, Verdict::Keep);
+        assert_eq!(
+            doc.text,
+            format!("{story}  It was the worst storm in a decade, said the mayor.\n")
+        );
+        assert_eq!(counters.get("cut_lines_markup_code"), 1);
+        assert_eq!(counters.get("removed_lines_markup_code"), 0);
+        assert_eq!(
+            apply_edits(&text, &doc.metadata[EDITS_KEY]).unwrap(),
+            doc.text
+        );
+        let rules = log_rules(&doc.metadata[EDITS_KEY]);
+        assert_eq!(rules, ["markup_code", "markup_code"]);
+        // Without cuts the line, and the article with it, goes.
+        let whole = LineCleanConfig {
+            cut_lines: false,
+            ..LineCleanConfig::default()
+        };
+        assert_eq!(clean(&text, &whole).0, "");
     }
 
     #[test]

@@ -46,7 +46,7 @@ fn article_glued_to_a_menu_column_is_kept_without_the_menu() {
 
     // Removing layout lines whole, the old rule, loses every one of those sentences.
     let whole = LineCleanConfig {
-        layout_keep_prose_cells: false,
+        cut_lines: false,
         ..LineCleanConfig::default()
     };
     let (cleaned, _) = clean(&text, &whole);

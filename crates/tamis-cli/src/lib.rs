@@ -652,7 +652,8 @@ fn explain_doc(path: &std::path::Path, format: Format) -> Result<()> {
         let t = &text[d.byte_range.clone()];
         t.strip_suffix('\n').unwrap_or(t).to_owned()
     };
-    // What stays of the line: all of it, nothing, or the prose cells of a cut layout line.
+    // What stays of the line: all of it, nothing, or the pieces a cut left (layout cells, text
+    // around leaked tags).
     let kept_text = |d: &tamis_pipeline::LineDecision| match (d.kept, d.kept_ranges.is_empty()) {
         (false, _) => String::new(),
         (true, true) => line_text(d),
@@ -689,7 +690,7 @@ fn explain_doc(path: &std::path::Path, format: Format) -> Result<()> {
     for d in &decisions {
         match d.rule {
             Some(rule) if d.kept => {
-                // A layout line cut to its prose cells: the rule, then what stays.
+                // A line cut to part of its text: the rule, then what stays.
                 cut += 1;
                 writeln!(
                     out,
@@ -713,7 +714,7 @@ fn explain_doc(path: &std::path::Path, format: Format) -> Result<()> {
     let total_removed: usize = removed.values().sum();
     let by_rule: Vec<String> = removed.iter().map(|(r, n)| format!("{r} {n}")).collect();
     let cut = if cut > 0 {
-        format!(", {cut} of the kept cut to their prose cells")
+        format!(", {cut} of the kept cut to part of their text")
     } else {
         String::new()
     };

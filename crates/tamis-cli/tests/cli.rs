@@ -354,7 +354,7 @@ fn explain_doc_shows_layout_lines_cut_to_their_prose() {
     let o = tamis_ok(&["explain", "--doc", page.to_str().unwrap()]);
     let out = String::from_utf8(o.stdout).unwrap();
     assert!(
-        out.contains(" ~ layout_columns") && out.contains("cut to their prose cells"),
+        out.contains(" ~ layout_columns") && out.contains("cut to part of their text"),
         "{out}"
     );
 }

@@ -26,11 +26,11 @@ pub(crate) fn is_good(line: &Line<'_>, cfg: &LineCleanConfig) -> bool {
         || (line.words >= cfg.good_min_words && ends_sentence(line.text))
 }
 
-/// Applies the context rule to lines no earlier rule removed. A layout line kept for its prose
-/// cells (`keep_cells[i]` not empty) is good.
+/// Applies the context rule to lines no earlier rule removed. A line cut to its prose (a layout
+/// line's prose cells, an article line's text around leaked tags) is good.
 pub(crate) fn short_fragments(
     lines: &[Line<'_>],
-    keep_cells: &[Vec<std::ops::Range<usize>>],
+    cuts: &[Option<super::Cut>],
     out: &mut [Option<&'static str>],
     cfg: &LineCleanConfig,
 ) {
@@ -41,7 +41,7 @@ pub(crate) fn short_fragments(
         .map(|&i| {
             out[i]
                 .is_none()
-                .then(|| !keep_cells[i].is_empty() || is_good(&lines[i], cfg))
+                .then(|| cuts[i].is_some() || is_good(&lines[i], cfg))
         })
         .collect();
     let mut k = 0;
@@ -114,8 +114,8 @@ mod tests {
     fn run(text: &[&str]) -> Vec<Option<&'static str>> {
         let lines: Vec<Line<'_>> = text.iter().map(|s| Line::new(s)).collect();
         let mut out = vec![None; lines.len()];
-        let cells = vec![Vec::new(); lines.len()];
-        short_fragments(&lines, &cells, &mut out, &LineCleanConfig::default());
+        let cuts: Vec<Option<super::super::Cut>> = (0..lines.len()).map(|_| None).collect();
+        short_fragments(&lines, &cuts, &mut out, &LineCleanConfig::default());
         out
     }
 

@@ -9,7 +9,7 @@
 //!
 //! Such a line often holds the article itself in one of its cells ("Feature Article:",
 //! padding, then the story's paragraph, padding, a sidebar link). With
-//! `layout_keep_prose_cells`, cells that read as prose are kept and only the other cells are cut
+//! `cut_lines`, cells that read as prose are kept and only the other cells are cut
 //! (logged as byte ranges inside the line). On the CleanEval pages of the labelled set, 92% of
 //! the characters of such prose cells occur in the pages' gold main text, and keeping them
 //! raises the gold-shingle F1 of the cleaned cleaneval-final pages from 0.811 to 0.885
@@ -94,34 +94,36 @@ pub fn prose_cells(line: &Line<'_>, cfg: &LineCleanConfig) -> Vec<Range<usize>> 
     kept
 }
 
-/// Drops kept cells whose text is also a line of its own elsewhere in the document: a cell that
-/// repeats a standalone line is template text (an advertisement, a site tagline), not the
-/// article. (It also keeps a cut line from reading as another line of the page to tools that
-/// match cleaned lines to page lines by text, as `score_lines.py` does.) A line left with no
-/// cell is removed whole.
+/// Drops kept pieces of cut lines whose text is also a line of its own elsewhere in the
+/// document: a layout cell that repeats a standalone line is template text (an advertisement,
+/// a site tagline), not the article. (It also keeps a cut line from reading as another line of
+/// the page to tools that match cleaned lines to page lines by text, as `score_lines.py`
+/// does.) A line left with nothing to keep is removed whole, by the rule that cut it.
 pub(crate) fn drop_repeated_cells(
     lines: &[Line<'_>],
-    keep_cells: &mut [Vec<Range<usize>>],
+    cuts: &mut [Option<super::Cut>],
     out: &mut [Option<&'static str>],
 ) {
-    if keep_cells.iter().all(Vec::is_empty) {
+    if cuts.iter().all(Option::is_none) {
         return;
     }
-    // Few lines have kept cells: compare each cell with the other lines of its length, no
-    // hashing. (A line padded only at its end is one cell equal to its own text.)
-    let seen = |i: usize, cell: &str| {
+    // Few lines are cut: compare each piece with the other lines of its length, no hashing.
+    // (A line padded only at its end is one cell equal to its own text.)
+    let seen = |i: usize, piece: &str| {
+        let piece = tamis_text::py::strip(piece);
         lines
             .iter()
             .enumerate()
-            .any(|(j, l)| j != i && l.text.len() == cell.len() && l.text == cell)
+            .any(|(j, l)| j != i && l.text.len() == piece.len() && l.text == piece)
     };
-    for (i, cells) in keep_cells.iter_mut().enumerate() {
-        if cells.is_empty() {
+    for (i, slot) in cuts.iter_mut().enumerate() {
+        let Some(cut) = slot else {
             continue;
-        }
-        cells.retain(|c| !seen(i, &lines[i].raw[c.clone()]));
-        if cells.is_empty() {
-            out[i] = Some(ID);
+        };
+        cut.keep.retain(|r| !seen(i, &lines[i].raw[r.clone()]));
+        if cut.keep.is_empty() {
+            out[i] = Some(cut.rule);
+            *slot = None;
         }
     }
 }

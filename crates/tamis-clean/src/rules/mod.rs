@@ -155,20 +155,26 @@ pub(crate) fn is_prose(line: &Line<'_>, cfg: &LineCleanConfig) -> bool {
     line.words >= cfg.prose_min_words && ends_sentence(line.text)
 }
 
+/// A kept line cut to some of its bytes: the rule that cut the rest, and the byte ranges of
+/// its `raw` text to keep (the prose cells of a layout line, the text around leaked tags).
+pub(crate) struct Cut {
+    pub rule: &'static str,
+    pub keep: Vec<std::ops::Range<usize>>,
+}
+
 /// Every line's decision.
 pub(crate) struct Decisions {
     /// `None` keeps line i, `Some(rule)` removes it.
     pub rule: Vec<Option<&'static str>>,
-    /// For a kept layout line, the byte ranges of its `raw` text to keep (its prose cells);
-    /// empty for every other line.
-    pub keep_cells: Vec<Vec<std::ops::Range<usize>>>,
+    /// For a kept line, the cut that keeps only part of it, if any.
+    pub cuts: Vec<Option<Cut>>,
 }
 
 /// Decides every line.
 pub(crate) fn classify(text: &str, lines: &[Line<'_>], cfg: &LineCleanConfig) -> Decisions {
     let doc_script = script::DocScripts::new(lines);
     let repeats = repeat::Repeats::new(lines, cfg);
-    let mut keep_cells = vec![Vec::new(); lines.len()];
+    let mut cuts: Vec<Option<Cut>> = std::iter::repeat_with(|| None).take(lines.len()).collect();
     let mut out: Vec<Option<&'static str>> = lines
         .iter()
         .enumerate()
@@ -183,13 +189,28 @@ pub(crate) fn classify(text: &str, lines: &[Line<'_>], cfg: &LineCleanConfig) ->
                 return Some(links::ID);
             }
             if cfg.markup_code && markup::is_markup(line) {
+                let keep = if cfg.cut_lines {
+                    markup::text_between_tags(line, cfg)
+                } else {
+                    Vec::new()
+                };
+                if !keep.is_empty() {
+                    cuts[i] = Some(Cut {
+                        rule: markup::ID,
+                        keep,
+                    });
+                    return None;
+                }
                 return Some(markup::ID);
             }
             if cfg.layout_columns && layout::is_layout_columns(line, cfg) {
-                if cfg.layout_keep_prose_cells {
-                    let cells = layout::prose_cells(line, cfg);
-                    if !cells.is_empty() {
-                        keep_cells[i] = cells;
+                if cfg.cut_lines {
+                    let keep = layout::prose_cells(line, cfg);
+                    if !keep.is_empty() {
+                        cuts[i] = Some(Cut {
+                            rule: layout::ID,
+                            keep,
+                        });
                         return None;
                     }
                 }
@@ -229,7 +250,7 @@ pub(crate) fn classify(text: &str, lines: &[Line<'_>], cfg: &LineCleanConfig) ->
             None
         })
         .collect();
-    layout::drop_repeated_cells(lines, &mut keep_cells, &mut out);
+    layout::drop_repeated_cells(lines, &mut cuts, &mut out);
     if cfg.foreign_language {
         language::foreign_language(text, lines, &mut out, cfg);
     }
@@ -237,13 +258,10 @@ pub(crate) fn classify(text: &str, lines: &[Line<'_>], cfg: &LineCleanConfig) ->
         keywords::keyword_lists(lines, &mut out, cfg);
     }
     if cfg.short_fragments {
-        context::short_fragments(lines, &keep_cells, &mut out, cfg);
+        context::short_fragments(lines, &cuts, &mut out, cfg);
     }
     context::blank_lines(lines, &mut out);
-    Decisions {
-        rule: out,
-        keep_cells,
-    }
+    Decisions { rule: out, cuts }
 }
 
 #[cfg(test)]
