@@ -184,6 +184,7 @@ impl DocFacts {
 /// One entry of a document's edit log, read in place.
 struct EntryRef<'a> {
     rule: &'a str,
+    line_start: u64,
     lines: u64,
     bytes: u64,
 }
@@ -211,10 +212,34 @@ fn log_entries(doc: &Document) -> impl Iterator<Item = EntryRef<'_>> {
         }
         Some(EntryRef {
             rule: rule?,
+            line_start: n[0]?,
             lines: n[1]?.saturating_sub(n[0]?),
             bytes: n[3]?.saturating_sub(n[2]?),
         })
     })
+}
+
+/// Adds `doc`'s edit log to `rules`; returns the rules it names, in first-seen order.
+fn tally_rules<'a>(rules: &mut BTreeMap<String, RuleTally>, doc: &'a Document) -> Vec<&'a str> {
+    let mut seen: Vec<&str> = Vec::new();
+    // A line cut in several places (`line_clean`'s cut lines) has an entry per piece: it
+    // counts as one line.
+    let mut last_cut: Option<(&str, u64)> = None;
+    for e in log_entries(doc) {
+        let t = slot(rules, e.rule);
+        t.edits += 1;
+        let cut = (e.lines == 1).then_some((e.rule, e.line_start));
+        if cut.is_none() || cut != last_cut {
+            t.lines += e.lines;
+        }
+        last_cut = cut;
+        t.bytes += e.bytes;
+        if !seen.contains(&e.rule) {
+            t.docs += 1;
+            seen.push(e.rule);
+        }
+    }
+    seen
 }
 
 /// The entry for `key`, allocating the key only when it is new (this runs once per document on
@@ -298,6 +323,7 @@ impl Population {
 pub struct RuleTally {
     pub docs: u64,
     pub edits: u64,
+    /// Lines the rule removed or cut (a line cut in several places counts once).
     pub lines: u64,
     pub bytes: u64,
 }
@@ -391,17 +417,7 @@ impl ReportData {
         } else {
             &mut self.rules_kept
         };
-        let mut seen: Vec<&str> = Vec::new();
-        for e in log_entries(doc) {
-            let t = slot(rules, e.rule);
-            t.edits += 1;
-            t.lines += e.lines;
-            t.bytes += e.bytes;
-            if !seen.contains(&e.rule) {
-                t.docs += 1;
-                seen.push(e.rule);
-            }
-        }
+        let seen = tally_rules(rules, doc);
         // Built only for a document about to be sampled, which are few.
         let mut edits: Option<Option<Vec<Edit>>> = None;
         for rule in seen {
@@ -500,6 +516,21 @@ impl ReportData {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_cut_in_two_places_counts_once() {
+        // `line_clean` on a menu row, then a row gluing a menu cell, the article's first
+        // paragraph and a sidebar cell: one line removed, one cut in two places.
+        let text = "Home      News\nNews      The storm brought down trees across the county on Sunday night, the council said.      Archive\n";
+        let (cleaned, edits) = tamis_clean::clean(text, &Default::default());
+        let mut doc = Document::new("t", cleaned);
+        doc.metadata
+            .insert(EDITS_KEY.into(), serde_json::to_value(&edits).unwrap());
+        let mut rules = BTreeMap::new();
+        assert_eq!(tally_rules(&mut rules, &doc), ["layout_columns"]);
+        let t = &rules["layout_columns"];
+        assert_eq!((t.docs, t.edits, t.lines), (1, 3, 2));
+    }
 
     #[test]
     fn counts_eight_at_a_time_equal_the_plain_counts() {
