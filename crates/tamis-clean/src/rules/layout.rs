@@ -107,14 +107,16 @@ pub(crate) fn drop_repeated_cells(
     if cuts.iter().all(Option::is_none) {
         return;
     }
-    // Few lines are cut: compare each piece with the other lines of its length, no hashing.
-    // (A line padded only at its end is one cell equal to its own text.)
+    // How often each text occurs as a line; a line padded only at its end is one piece equal to
+    // its own text, which does not count.
+    let mut count: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for l in lines {
+        *count.entry(l.text).or_default() += 1;
+    }
     let seen = |i: usize, piece: &str| {
         let piece = tamis_text::py::strip(piece);
-        lines
-            .iter()
-            .enumerate()
-            .any(|(j, l)| j != i && l.text.len() == piece.len() && l.text == piece)
+        let own = usize::from(lines[i].text == piece);
+        count.get(piece).is_some_and(|&n| n > own)
     };
     for (i, slot) in cuts.iter_mut().enumerate() {
         let Some(cut) = slot else {
