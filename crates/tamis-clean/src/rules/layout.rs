@@ -54,8 +54,9 @@ pub fn is_layout_columns(line: &Line<'_>, cfg: &LineCleanConfig) -> bool {
 }
 
 /// Byte ranges, within `line.raw`, of the cells of a layout line that read as prose: at least
-/// `prose_min_words` words ending like a sentence, or at least `good_long_words` words. Cells
-/// are the pieces between runs of `layout_min_space_run` or more spaces or tabs.
+/// `prose_min_words` words ending like a sentence, or at least `good_long_words` words, and not
+/// a boilerplate phrase (copyright, cookie and policy notices) as a line of their own would be.
+/// Cells are the pieces between runs of `layout_min_space_run` or more spaces or tabs.
 pub fn prose_cells(line: &Line<'_>, cfg: &LineCleanConfig) -> Vec<Range<usize>> {
     let raw = line.raw;
     let k = cfg.layout_min_space_run;
@@ -66,9 +67,10 @@ pub fn prose_cells(line: &Line<'_>, cfg: &LineCleanConfig) -> Vec<Range<usize>> 
     let close = |start: usize, end: usize, kept: &mut Vec<Range<usize>>| {
         let cell = Line::new(&raw[start..end]);
         let words = cell.words;
-        if (words >= cfg.prose_min_words && ends_sentence(cell.text))
-            || words >= cfg.good_long_words
-        {
+        let prose = (words >= cfg.prose_min_words && ends_sentence(cell.text))
+            || words >= cfg.good_long_words;
+        // A cell is judged as a line would be: a copyright or cookie notice is not the article.
+        if prose && !(cfg.boilerplate_phrases && super::phrases::is_boilerplate(&cell, cfg)) {
             kept.push(start..end);
         }
     };
@@ -170,6 +172,9 @@ mod tests {
         assert!(cells("Home      News      Sport      Weather").is_empty());
         let two = format!("{story}      {story}");
         assert_eq!(cells(&two), [story, story]);
+        // A notice reads like a sentence but is judged as the line it would be.
+        let notice = "Copyright 2006 The Example Gazette. All rights reserved. Reproduction without permission is prohibited.";
+        assert!(cells(&format!("Home      {notice}")).is_empty());
     }
 
     #[test]
