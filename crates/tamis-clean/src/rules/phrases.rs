@@ -91,6 +91,18 @@ const WHOLE_LINE: &[&str] = &[
     "laisser un commentaire",
     "kommentar schreiben",
     "deja un comentario",
+    // WordPress's "Leave a Reply" and "Reply" in the same translations.
+    "schreibe einen kommentar",
+    "kommentar verfassen",
+    "antworten",
+    "deja una respuesta",
+    "responder",
+    "laisser une réponse",
+    "répondre",
+    "rispondi",
+    "deixe uma resposta",
+    "deixe um comentário",
+    "reageer",
     "back to gallery",
     "loading",
     "load more",
@@ -227,6 +239,18 @@ const CONTAINS: &[&str] = &[
     "| permalink",
     "trackback",
     "comments (",
+    // The same forms in WordPress's German, Spanish, French, Italian, Portuguese and Dutch
+    // translations, and its spam filter's notice ("This site uses Akismet to reduce spam").
+    "akismet",
+    "e-mail-adresse wird nicht veröffentlicht",
+    "erforderliche felder sind mit",
+    "no será publicada",
+    "campos obligatorios están marcados",
+    "ne sera pas publiée",
+    "champs obligatoires sont indiqués",
+    "non sarà pubblicato",
+    "não será publicado",
+    "wordt niet gepubliceerd",
     // Affiliate and external-link disclaimers.
     "affiliate links",
     "affiliate partnerships",
@@ -292,6 +316,15 @@ const LONG_ANCHORS: &[&str] = &[
     "ave my name",
     "equired fields",
     "ot be published",
+    "kismet",
+    "eröffentlicht",
+    "rforderliche felder",
+    "erá publicad",
+    "bligatorios",
+    "era pas publi",
+    "bligatoires",
+    "arà pubblicato",
+    "epubliceerd",
     "esponsible for",
 ];
 
@@ -418,6 +451,14 @@ mod tests {
         ));
         assert!(bp("Copyright 2020 Example Media. All rights reserved."));
         assert!(bp("This website uses cookies to improve your experience."));
+        assert!(bp("Schreibe einen Kommentar"));
+        assert!(bp(
+            "Deine E-Mail-Adresse wird nicht veröffentlicht. Erforderliche Felder sind mit * markiert."
+        ));
+        assert!(bp("Tu dirección de correo electrónico no será publicada."));
+        assert!(bp(
+            "Diese Website verwendet Akismet, um Spam zu reduzieren."
+        ));
     }
 
     #[test]
