@@ -342,20 +342,26 @@ impl Edit {
 
 /// The cleaned text and the edit log, without touching a document.
 pub fn clean(text: &str, cfg: &LineCleanConfig) -> (String, Vec<Edit>) {
-    let (out, edits, _) = clean_counted(text, cfg);
-    (out, edits)
+    let c = clean_counted(text, cfg);
+    (c.text, c.edits)
 }
 
-/// [`clean`], also giving for each edit whether it removes whole lines (a cut inside a line
-/// does not), and the rule of each line cut to part of its text.
-fn clean_counted(
-    text: &str,
-    cfg: &LineCleanConfig,
-) -> (String, Vec<Edit>, (Vec<bool>, Vec<&'static str>)) {
+/// What [`clean_counted`] gives.
+struct Cleaned {
+    text: String,
+    edits: Vec<Edit>,
+    /// Per edit, whether it removes whole lines (a cut inside a line does not).
+    whole: Vec<bool>,
+    /// The rule of each line cut to part of its text.
+    cut_rules: Vec<&'static str>,
+}
+
+/// [`clean`], with what the step's counters need.
+fn clean_counted(text: &str, cfg: &LineCleanConfig) -> Cleaned {
     let (ranges, decisions) = decide(text, cfg);
     let mut out = String::with_capacity(text.len());
     let mut edits: Vec<Edit> = Vec::new();
-    // Per edit, whether it removes whole lines: only such edits merge with the next line's.
+    // Only edits of whole lines merge with the next line's.
     let mut whole: Vec<bool> = Vec::new();
     let mut cut_rules = Vec::new();
     for (i, (r, d)) in ranges.iter().zip(&decisions.rule).enumerate() {
@@ -401,7 +407,12 @@ fn clean_counted(
             }
         }
     }
-    (out, edits, (whole, cut_rules))
+    Cleaned {
+        text: out,
+        edits,
+        whole,
+        cut_rules,
+    }
 }
 
 /// An edit log that does not fit the text it is applied to.
@@ -435,17 +446,7 @@ pub fn apply_edits(original: &str, edits: &Value) -> Result<String, EditError> {
     let mut pos = 0;
     for (index, e) in edits.iter().enumerate() {
         let (start, end) = (e.byte_start, e.byte_end);
-        if start < pos || end < start || end > original.len() {
-            return Err(EditError::OutOfRange {
-                index,
-                start,
-                end,
-                len: original.len(),
-            });
-        }
-        if !original.is_char_boundary(start) || !original.is_char_boundary(end) {
-            return Err(EditError::NotCharBoundary { index, start, end });
-        }
+        check_range(original, pos, index, &(start..end))?;
         out.push_str(&original[pos..start]);
         if let Some(r) = &e.replacement {
             out.push_str(r);
@@ -456,13 +457,41 @@ pub fn apply_edits(original: &str, edits: &Value) -> Result<String, EditError> {
     Ok(out)
 }
 
+/// Whether edit `index` may cover `range` of `text`: inside it, on character boundaries, and
+/// not before `pos` (the end of the previous edit).
+pub(crate) fn check_range(
+    text: &str,
+    pos: usize,
+    index: usize,
+    range: &std::ops::Range<usize>,
+) -> Result<(), EditError> {
+    let (start, end) = (range.start, range.end);
+    if start < pos || end < start || end > text.len() {
+        return Err(EditError::OutOfRange {
+            index,
+            start,
+            end,
+            len: text.len(),
+        });
+    }
+    if !text.is_char_boundary(start) || !text.is_char_boundary(end) {
+        return Err(EditError::NotCharBoundary { index, start, end });
+    }
+    Ok(())
+}
+
 impl Step for LineClean {
     fn id(&self) -> &'static str {
         Self::ID
     }
 
     fn process(&self, doc: &mut Document, ctx: &mut Ctx<'_>) -> Verdict {
-        let (cleaned, edits, (whole, cut_rules)) = clean_counted(&doc.text, &self.cfg);
+        let Cleaned {
+            text: cleaned,
+            edits,
+            whole,
+            cut_rules,
+        } = clean_counted(&doc.text, &self.cfg);
         if edits.is_empty() {
             return Verdict::Keep;
         }
@@ -516,6 +545,7 @@ impl Step for LineClean {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tamis_testkit::StepRunner;
 
     #[test]
     fn edits_round_trip_and_merge_per_rule() {
@@ -537,24 +567,9 @@ mod tests {
     fn run(text: &str) -> (Document, Verdict, tamis_core::Counters) {
         let step = LineClean::build(LineCleanConfig::default()).unwrap();
         let mut doc = Document::new("t", text);
-        let mut counters = tamis_core::Counters::default();
-        let v = process(&step, &mut doc, &mut counters);
-        (doc, v, counters)
-    }
-
-    fn process(
-        step: &dyn Step,
-        doc: &mut Document,
-        counters: &mut tamis_core::Counters,
-    ) -> Verdict {
-        let mut cache = tamis_core::DocCache::default();
-        step.process(
-            doc,
-            &mut Ctx {
-                counters,
-                cache: &mut cache,
-            },
-        )
+        let mut runner = StepRunner::default();
+        let v = runner.run(&step, &mut doc);
+        (doc, v, runner.counters)
     }
 
     /// A document whose edit base a run asked for (as `--report` does).
@@ -578,9 +593,9 @@ mod tests {
         let pii = Pii::build(PiiConfig::default()).unwrap();
         let step = LineClean::build(LineCleanConfig::default()).unwrap();
         let mut doc = wanted(text);
-        let counters = &mut Default::default();
-        assert_eq!(process(&pii, &mut doc, counters), Verdict::Keep);
-        assert_eq!(process(&step, &mut doc, counters), Verdict::Keep);
+        let mut runner = StepRunner::default();
+        assert_eq!(runner.run(&pii, &mut doc), Verdict::Keep);
+        assert_eq!(runner.run(&step, &mut doc), Verdict::Keep);
         doc
     }
 
@@ -614,8 +629,7 @@ mod tests {
 
         let step = LineClean::build(LineCleanConfig::default()).unwrap();
         let mut doc = wanted(text);
-        let counters = &mut Default::default();
-        assert_eq!(process(&step, &mut doc, counters), Verdict::Keep);
+        assert_eq!(StepRunner::default().run(&step, &mut doc), Verdict::Keep);
         let base = doc.edit_base.take().expect("kept");
         assert_eq!(base, text);
         assert_eq!(

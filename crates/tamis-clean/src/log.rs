@@ -12,7 +12,7 @@ use std::ops::Range;
 use serde_json::Value;
 use tamis_core::Document;
 
-use crate::{line_ranges, Edit, EditError, EDITS_KEY};
+use crate::{check_range, line_ranges, Edit, EditError, EDITS_KEY};
 
 /// Removes the current text's lines `remove` (0-based indices into [`line_ranges`]; sorted, no
 /// repeats) from `doc`, each with its rule, and records them in the edit log.
@@ -49,21 +49,7 @@ pub fn remove_ranges(
     let lines = line_ranges(text);
     let mut pos = 0;
     for (index, (b, _)) in remove.iter().enumerate() {
-        if b.start < pos || b.end < b.start || b.end > text.len() {
-            return Err(EditError::OutOfRange {
-                index: log.len() + index,
-                start: b.start,
-                end: b.end,
-                len: text.len(),
-            });
-        }
-        if !text.is_char_boundary(b.start) || !text.is_char_boundary(b.end) {
-            return Err(EditError::NotCharBoundary {
-                index: log.len() + index,
-                start: b.start,
-                end: b.end,
-            });
-        }
+        check_range(text, pos, log.len() + index, b)?;
         pos = b.end;
     }
     // Current-text runs: (rule, first line, bytes).
@@ -277,14 +263,7 @@ pub fn replace_spans(
     let mut out = String::with_capacity(text.len());
     let mut pos = 0;
     for (span, rule, replacement) in spans {
-        if span.start < pos || span.end > text.len() || span.end < span.start {
-            return Err(EditError::OutOfRange {
-                index: log.len() + added.len(),
-                start: span.start,
-                end: span.end,
-                len: text.len(),
-            });
-        }
+        check_range(text, pos, log.len() + added.len(), span)?;
         // Widen the span over replacements it touches; map its ends to the original.
         let (mut cur, mut orig) = (span.clone(), None::<Range<usize>>);
         let mut cut_before = 0;

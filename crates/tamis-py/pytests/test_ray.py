@@ -163,16 +163,22 @@ def test_ray_run_writes_the_clis_bytes_on_the_shared_corpus(tmp_path, tamis_cli,
     assert_same_run(ray_out, cli_out, stats, tamis_cli)
 
 
+def failing(tmp_path, *, shard, attempts, mode):
+    """A folder counting attempts, and a runtime_env whose tasks fail the first `attempts`
+    attempts of `shard` by `mode` ("raise" or "exit"), through tamis.ray's test hook."""
+    marks = tmp_path / "attempts"
+    marks.mkdir()
+    return marks, {"env_vars": {"TAMIS_TEST_RAY_FAIL": f"{shard}:{attempts}:{mode}:{marks}"}}
+
+
 def test_a_shard_whose_worker_dies_is_retried_to_the_same_bytes(tmp_path, tamis_cli,
                                                                  sample_dir):
     inputs = split_inputs(tmp_path, sample_dir)
-    marks = tmp_path / "attempts"
-    marks.mkdir()
     cli_out, ray_out = tmp_path / "cli", tmp_path / "ray"
     run_cli(tamis_cli, ["run", "--steps", ",".join(STEPS), str(inputs), "-o", str(cli_out),
                         "--no-progress", "--checkpoint-every", "3"])
     # The first attempt of shard 1 kills its worker process, as a lost node would.
-    env = {"env_vars": {"TAMIS_TEST_RAY_FAIL": f"1:1:exit:{marks}"}}
+    marks, env = failing(tmp_path, shard=1, attempts=1, mode="exit")
     stats = tamis.ray.run(tamis.Pipeline(STEPS), [inputs], ray_out, num_shards=3,
                           checkpoint_every=3, max_retries=2, runtime_env=env)
     assert sorted(p.name for p in marks.iterdir()) == ["attempt-1-0", "attempt-1-1"]
@@ -181,9 +187,7 @@ def test_a_shard_whose_worker_dies_is_retried_to_the_same_bytes(tmp_path, tamis_
 
 def test_a_shard_that_always_fails_is_named_with_its_files(tmp_path, sample_dir):
     inputs = split_inputs(tmp_path, sample_dir)
-    marks = tmp_path / "attempts"
-    marks.mkdir()
-    env = {"env_vars": {"TAMIS_TEST_RAY_FAIL": f"2:100:raise:{marks}"}}
+    marks, env = failing(tmp_path, shard=2, attempts=100, mode="raise")
     with pytest.raises(tamis.ShardFailedError) as e:
         tamis.ray.run(tamis.Pipeline(STEPS), [inputs], tmp_path / "ray", num_shards=3,
                       max_retries=2, runtime_env=env)
@@ -251,13 +255,11 @@ def test_ray_dedup_writes_the_clis_bytes(tmp_path, tamis_cli, sample_dir, shared
 def test_a_dedup_task_whose_worker_dies_is_retried_to_the_same_bytes(tmp_path, tamis_cli,
                                                                      sample_dir, method, flags):
     inputs = sample_twice(tmp_path, sample_dir)
-    marks = tmp_path / "attempts"
-    marks.mkdir()
     cli_out, ray_out = tmp_path / "cli", tmp_path / "ray"
     run_cli(tamis_cli, ["dedup", *flags, str(inputs), "-o", str(cli_out), "--no-progress"])
     # The first attempt of shard 1 of the first stage kills its worker mid-run; the retry
     # starts that task over, over whatever the dead attempt left.
-    env = {"env_vars": {"TAMIS_TEST_RAY_FAIL": f"1:1:exit:{marks}"}}
+    marks, env = failing(tmp_path, shard=1, attempts=1, mode="exit")
     stats = tamis.ray.dedup([inputs], ray_out, num_shards=2, method=method, max_retries=2,
                             runtime_env=env)
     # Killed, then retried: the first stage's shard 1 ran twice.
@@ -267,9 +269,7 @@ def test_a_dedup_task_whose_worker_dies_is_retried_to_the_same_bytes(tmp_path, t
 
 def test_a_dedup_task_that_always_fails_is_named_with_its_stage(tmp_path, sample_dir):
     inputs = sample_twice(tmp_path, sample_dir)
-    marks = tmp_path / "attempts"
-    marks.mkdir()
-    env = {"env_vars": {"TAMIS_TEST_RAY_FAIL": f"1:100:raise:{marks}"}}
+    marks, env = failing(tmp_path, shard=1, attempts=100, mode="raise")
     with pytest.raises(tamis.ShardFailedError) as e:
         tamis.ray.dedup([inputs], tmp_path / "ray", num_shards=2, max_retries=1,
                         runtime_env=env)

@@ -30,7 +30,7 @@ pub(crate) fn is_good(line: &Line<'_>, cfg: &LineCleanConfig) -> bool {
 /// line's prose cells, an article line's text around leaked tags) is good.
 pub(crate) fn short_fragments(
     lines: &[Line<'_>],
-    cuts: &[Option<super::Cut>],
+    cuts: &[Option<crate::rules::Cut>],
     out: &mut [Option<&'static str>],
     cfg: &LineCleanConfig,
 ) {
@@ -114,7 +114,7 @@ mod tests {
     fn run(text: &[&str]) -> Vec<Option<&'static str>> {
         let lines: Vec<Line<'_>> = text.iter().map(|s| Line::new(s)).collect();
         let mut out = vec![None; lines.len()];
-        let cuts: Vec<Option<super::super::Cut>> = (0..lines.len()).map(|_| None).collect();
+        let cuts: Vec<Option<crate::rules::Cut>> = (0..lines.len()).map(|_| None).collect();
         short_fragments(&lines, &cuts, &mut out, &LineCleanConfig::default());
         out
     }

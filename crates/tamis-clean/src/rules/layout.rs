@@ -96,42 +96,6 @@ pub fn prose_cells(line: &Line<'_>, cfg: &LineCleanConfig) -> Vec<Range<usize>> 
     kept
 }
 
-/// Drops kept pieces of cut lines whose text is also a line of its own elsewhere in the
-/// document: a layout cell that repeats a standalone line is template text (an advertisement,
-/// a site tagline), not the article. (It also keeps a cut line from reading as another line of
-/// the page to tools that match cleaned lines to page lines by text, as `score_lines.py`
-/// does.) A line left with nothing to keep is removed whole, by the rule that cut it.
-pub(crate) fn drop_repeated_cells(
-    lines: &[Line<'_>],
-    cuts: &mut [Option<super::Cut>],
-    out: &mut [Option<&'static str>],
-) {
-    if cuts.iter().all(Option::is_none) {
-        return;
-    }
-    // How often each text occurs as a line; a line padded only at its end is one piece equal to
-    // its own text, which does not count.
-    let mut count: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    for l in lines {
-        *count.entry(l.text).or_default() += 1;
-    }
-    let seen = |i: usize, piece: &str| {
-        let piece = tamis_text::py::strip(piece);
-        let own = usize::from(lines[i].text == piece);
-        count.get(piece).is_some_and(|&n| n > own)
-    };
-    for (i, slot) in cuts.iter_mut().enumerate() {
-        let Some(cut) = slot else {
-            continue;
-        };
-        cut.keep.retain(|r| !seen(i, &lines[i].raw[r.clone()]));
-        if cut.keep.is_empty() {
-            out[i] = Some(cut.rule);
-            *slot = None;
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,6 +120,9 @@ mod tests {
         ));
     }
 
+    const STORY: &str =
+        "The committee met on Tuesday and agreed to extend the programme for another three years.";
+
     fn cells(s: &str) -> Vec<&str> {
         prose_cells(&Line::new(s), &LineCleanConfig::default())
             .into_iter()
@@ -165,13 +132,12 @@ mod tests {
 
     #[test]
     fn prose_cells_of_a_layout_line_are_found() {
-        let story = "The committee met on Tuesday and agreed to extend the programme for another three years.";
-        let line = format!("Feature Article:          {story}          Archives");
-        assert_eq!(cells(&line), [story]);
+        let line = format!("Feature Article:          {STORY}          Archives");
+        assert_eq!(cells(&line), [STORY]);
         // Single spaces do not split a cell; a menu row has no prose cell.
         assert!(cells("Home      News      Sport      Weather").is_empty());
-        let two = format!("{story}      {story}");
-        assert_eq!(cells(&two), [story, story]);
+        let two = format!("{STORY}      {STORY}");
+        assert_eq!(cells(&two), [STORY, STORY]);
         // A notice reads like a sentence but is judged as the line it would be.
         let notice = "Copyright 2006 The Example Gazette. All rights reserved. Reproduction without permission is prohibited.";
         assert!(cells(&format!("Home      {notice}")).is_empty());
@@ -179,10 +145,9 @@ mod tests {
 
     #[test]
     fn a_prose_line_padded_at_its_end_keeps_its_text() {
-        let story = "The committee met on Tuesday and agreed to extend the programme for another three years.";
-        let padded = format!("{story}{}", " ".repeat(20));
+        let padded = format!("{STORY}{}", " ".repeat(20));
         let text = format!("Home      News\n{padded}\n");
         let (cleaned, _) = crate::clean(&text, &LineCleanConfig::default());
-        assert_eq!(cleaned, format!("{story}\n"));
+        assert_eq!(cleaned, format!("{STORY}\n"));
     }
 }

@@ -89,12 +89,12 @@ pub fn text_between_tags(line: &Line<'_>, cfg: &LineCleanConfig) -> Vec<Range<us
     for tag in tag_spans(line.text) {
         let tag = tag.start + offset..tag.end + offset;
         tag_bytes += tag.len();
-        if !raw[pos..tag.start].trim().is_empty() {
+        if !py::strip(&raw[pos..tag.start]).is_empty() {
             kept.push(pos..tag.start);
         }
         pos = tag.end;
     }
-    if !raw[pos..end].trim().is_empty() {
+    if !py::strip(&raw[pos..end]).is_empty() {
         kept.push(pos..end);
     }
     // The kept text starts and ends with a word, as the line did.

@@ -162,6 +162,45 @@ pub(crate) struct Cut {
     pub keep: Vec<std::ops::Range<usize>>,
 }
 
+/// Finds the pieces of a line to keep when a rule cuts it (empty: remove it whole).
+type PieceFinder = fn(&Line<'_>, &LineCleanConfig) -> Vec<std::ops::Range<usize>>;
+
+/// Drops kept pieces of cut lines whose text is also a line of its own elsewhere in the
+/// document: a layout cell that repeats a standalone line is template text (an advertisement,
+/// a site tagline), not the article. (It also keeps a cut line from reading as another line of
+/// the page to tools that match cleaned lines to page lines by text, as `score_lines.py`
+/// does.) A line left with nothing to keep is removed whole, by the rule that cut it.
+fn drop_repeated_pieces(
+    lines: &[Line<'_>],
+    cuts: &mut [Option<Cut>],
+    out: &mut [Option<&'static str>],
+) {
+    if cuts.iter().all(Option::is_none) {
+        return;
+    }
+    // How often each text occurs as a line; a line padded only at its end is one piece equal to
+    // its own text, which does not count.
+    let mut count: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for l in lines {
+        *count.entry(l.text).or_default() += 1;
+    }
+    let seen = |i: usize, piece: &str| {
+        let piece = py::strip(piece);
+        let own = usize::from(lines[i].text == piece);
+        count.get(piece).is_some_and(|&n| n > own)
+    };
+    for (i, slot) in cuts.iter_mut().enumerate() {
+        let Some(cut) = slot else {
+            continue;
+        };
+        cut.keep.retain(|r| !seen(i, &lines[i].raw[r.clone()]));
+        if cut.keep.is_empty() {
+            out[i] = Some(cut.rule);
+            *slot = None;
+        }
+    }
+}
+
 /// Every line's decision.
 pub(crate) struct Decisions {
     /// `None` keeps line i, `Some(rule)` removes it.
@@ -179,6 +218,19 @@ pub(crate) fn classify(text: &str, lines: &[Line<'_>], cfg: &LineCleanConfig) ->
         .iter()
         .enumerate()
         .map(|(i, line)| {
+            // A line `rule` would remove keeps the pieces `keep` finds in it, if any.
+            let cut_or_remove = |slot: &mut Option<Cut>, rule, keep: PieceFinder| {
+                let keep = if cfg.cut_lines {
+                    keep(line, cfg)
+                } else {
+                    Vec::new()
+                };
+                if keep.is_empty() {
+                    return Some(rule);
+                }
+                *slot = Some(Cut { rule, keep });
+                None
+            };
             if line.is_blank() {
                 return None;
             }
@@ -189,32 +241,10 @@ pub(crate) fn classify(text: &str, lines: &[Line<'_>], cfg: &LineCleanConfig) ->
                 return Some(links::ID);
             }
             if cfg.markup_code && markup::is_markup(line) {
-                let keep = if cfg.cut_lines {
-                    markup::text_between_tags(line, cfg)
-                } else {
-                    Vec::new()
-                };
-                if !keep.is_empty() {
-                    cuts[i] = Some(Cut {
-                        rule: markup::ID,
-                        keep,
-                    });
-                    return None;
-                }
-                return Some(markup::ID);
+                return cut_or_remove(&mut cuts[i], markup::ID, markup::text_between_tags);
             }
             if cfg.layout_columns && layout::is_layout_columns(line, cfg) {
-                if cfg.cut_lines {
-                    let keep = layout::prose_cells(line, cfg);
-                    if !keep.is_empty() {
-                        cuts[i] = Some(Cut {
-                            rule: layout::ID,
-                            keep,
-                        });
-                        return None;
-                    }
-                }
-                return Some(layout::ID);
+                return cut_or_remove(&mut cuts[i], layout::ID, layout::prose_cells);
             }
             if cfg.boilerplate_phrases {
                 if phrases::is_breadcrumb(line) {
@@ -250,7 +280,7 @@ pub(crate) fn classify(text: &str, lines: &[Line<'_>], cfg: &LineCleanConfig) ->
             None
         })
         .collect();
-    layout::drop_repeated_cells(lines, &mut cuts, &mut out);
+    drop_repeated_pieces(lines, &mut cuts, &mut out);
     if cfg.foreign_language {
         language::foreign_language(text, lines, &mut out, cfg);
     }

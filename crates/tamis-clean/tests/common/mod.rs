@@ -1,7 +1,8 @@
 //! Scoring exactly as `shared/eval/score_lines.py` does, and the FineWeb preset filters.
 #![allow(dead_code)]
 
-use tamis_core::{Counters, Ctx, DocCache, Document, Verdict};
+use tamis_core::{Counters, Document, Verdict};
+use tamis_testkit::StepRunner;
 use tamis_text::py;
 
 /// `kept_mask` of score_lines.py: each non-empty stripped output line keeps the first
@@ -101,17 +102,11 @@ pub fn fineweb_verdict(text: &str) -> Result<(), String> {
         ("fineweb_quality", serde_json::json!({})),
     ];
     let mut doc = Document::new("seed", text);
-    let (mut counters, mut cache) = (Counters::default(), DocCache::default());
+    let mut runner = StepRunner::default();
     for (id, params) in steps {
         let entry = tamis_filters::lookup(id).ok_or_else(|| format!("no filter {id}"))?;
         let step = (entry.build)(&params).map_err(|e| e.to_string())?;
-        let verdict = step.process(
-            &mut doc,
-            &mut Ctx {
-                counters: &mut counters,
-                cache: &mut cache,
-            },
-        );
+        let verdict = runner.run(step.as_ref(), &mut doc);
         if let Verdict::Drop(reason) = verdict {
             return Err(format!("{id}: {reason}"));
         }
@@ -123,17 +118,10 @@ pub fn fineweb_verdict(text: &str) -> Result<(), String> {
 /// the step's counters.
 pub fn line_clean(id: &str, text: &str) -> (Verdict, Document, Counters) {
     use tamis_clean::{LineClean, LineCleanConfig};
-    use tamis_core::Step;
     use tamis_filters::Filter;
     let step = LineClean::build(LineCleanConfig::default()).unwrap();
     let mut doc = Document::new(id, text);
-    let (mut counters, mut cache) = (Counters::default(), DocCache::default());
-    let verdict = step.process(
-        &mut doc,
-        &mut Ctx {
-            counters: &mut counters,
-            cache: &mut cache,
-        },
-    );
-    (verdict, doc, counters)
+    let mut runner = StepRunner::default();
+    let verdict = runner.run(&step, &mut doc);
+    (verdict, doc, runner.counters)
 }
