@@ -413,6 +413,23 @@ mod tests {
     }
 
     #[test]
+    fn ranges_inside_a_character_or_out_of_order_are_errors_not_panics() {
+        let mut doc = Document::new("d", "caf\u{E9} au lait\n");
+        let err = replace_spans(&mut doc, &[(4..5, "r", "x")]).unwrap_err();
+        assert!(
+            matches!(err, EditError::NotCharBoundary { index: 0, .. }),
+            "{err}"
+        );
+        let err = remove_ranges(&mut doc, &[(6..9, "r"), (2..3, "r")]).unwrap_err();
+        assert!(
+            matches!(err, EditError::OutOfRange { index: 1, .. }),
+            "{err}"
+        );
+        assert_eq!(doc.text, "caf\u{E9} au lait\n");
+        assert!(!doc.metadata.contains_key(EDITS_KEY));
+    }
+
+    #[test]
     fn replacements_compose_with_removals_in_any_order() {
         let original = "keep a@b.com here\ndrop me\nx 1.2.3.4 y\ntail\n";
         let mut doc = Document::new("d", original);
