@@ -33,6 +33,13 @@ enum Command {
     /// Print a step's documentation, parameters and drop reasons; or, with --doc, show which
     /// lines of a document the line cleaner removes and why.
     Explain(ExplainArgs),
+    /// Select by rank: keep the top fraction of the corpus by a score, or bucket every document
+    /// by weighted percentiles of one or more scores over the whole corpus (DCLM,
+    /// Nemotron-CC); out of core, in the same stages as dedup.
+    Select(SelectArgs),
+    /// Train a fastText classifier from labelled documents (a label field, or positive and
+    /// negative sets): the model file fastText itself writes, byte for byte, with one thread.
+    TrainClassifier(TrainArgs),
     /// Remove duplicates: near-duplicate documents (MinHash with FineWeb's parameters, the
     /// default), exact copies, or lines repeated across documents; out of core; all stages
     /// here, or one stage and shard at a time on many machines.
@@ -107,16 +114,138 @@ struct DedupArgs {
     /// With --exact: keep the copy with the highest value of this numeric metadata field.
     #[arg(long, requires = "exact")]
     priority: Option<String>,
+    /// `datatrove`: keep the document datatrove 0.10.1 keeps in each cluster, so the removed set
+    /// equals its MinHash stages' one to one. Default: keep the earliest document.
+    #[arg(long, value_enum)]
+    compat: Option<Compat>,
+    #[command(flatten)]
+    job: JobArgs,
+}
+
+#[derive(clap::Args)]
+#[command(group = clap::ArgGroup::new("cut").required(true).args(["top", "buckets"]))]
+struct SelectArgs {
+    /// Metadata key of a score (higher is better), e.g. one a `fasttext_classifier` step
+    /// wrote; repeat for an ensemble: a document's bucket is the best of its scores' buckets.
+    #[arg(long = "field", required = true)]
+    fields: Vec<String>,
+    /// Keep the best documents holding this fraction of the weight, e.g. 0.1.
+    #[arg(long)]
+    top: Option<f64>,
+    /// Instead: number each document's bucket 0..N-1 by weighted percentiles of the scores
+    /// over the whole input (Nemotron-CC: 20), written to --key.
+    #[arg(long)]
+    buckets: Option<u32>,
+    /// With --buckets: drop documents below this bucket.
+    #[arg(long, requires = "buckets", default_value_t = 0)]
+    min_bucket: u32,
+    /// Weigh documents by this metadata number (e.g. token_count) instead of counting them.
+    #[arg(long)]
+    weight_field: Option<String>,
+    /// With --buckets: the metadata key the bucket goes to.
+    #[arg(long, default_value = "rank_bucket")]
+    key: String,
+    #[command(flatten)]
+    job: JobArgs,
+}
+
+#[derive(clap::Args)]
+#[command(group = clap::ArgGroup::new("data").required(true).args(["inputs", "positives"]))]
+struct TrainArgs {
+    /// Labelled documents (JSONL, .txt, Parquet, ... files, directories or globs), each with
+    /// its label (or a list of labels) in the metadata key --label-field.
+    inputs: Vec<String>,
+    /// Metadata key holding each document's label(s).
+    #[arg(long, default_value = "label")]
+    label_field: String,
+    /// Instead of a label field: documents that are all --positive-label ...
+    #[arg(long, num_args = 1.., requires = "negatives", conflicts_with = "inputs")]
+    positives: Vec<String>,
+    /// ... and documents that are all --negative-label.
+    #[arg(long, num_args = 1.., requires = "positives")]
+    negatives: Vec<String>,
+    #[arg(long, default_value = "hq")]
+    positive_label: String,
+    #[arg(long, default_value = "cc")]
+    negative_label: String,
+    /// The model file to write (fastText's .bin format).
+    #[arg(short, long)]
+    output: PathBuf,
+    /// Keep the converted training data here (fastText's format, for `fasttext supervised`).
+    #[arg(long)]
+    training_file: Option<PathBuf>,
+    /// How each text becomes the model's input, as in the `fasttext_classifier` step:
+    /// `dclm` (lines joined by spaces) or `datatrove` (each newline replaced).
+    #[arg(long, value_enum, default_value_t = InputArg::Dclm)]
+    input: InputArg,
+    /// With --input datatrove: what replaces each newline.
+    #[arg(long, default_value = "")]
+    newline_replacement: String,
+    /// Keep only the first N characters of each input line (0: all).
+    #[arg(long, default_value_t = 0)]
+    max_chars: usize,
+    /// fastText's arguments, with its names and defaults (see `fasttext supervised`).
+    #[arg(long, default_value_t = 0.1)]
+    lr: f64,
+    #[arg(long, default_value_t = 100)]
+    dim: u32,
+    #[arg(long, default_value_t = 5)]
+    ws: u32,
+    #[arg(long, default_value_t = 5)]
+    epoch: u32,
+    #[arg(long, default_value_t = 1)]
+    min_count: u32,
+    #[arg(long, default_value_t = 0)]
+    min_count_label: u32,
+    #[arg(long, default_value_t = 5)]
+    neg: u32,
+    #[arg(long, default_value_t = 1)]
+    word_ngrams: u32,
+    #[arg(long, value_enum, default_value_t = LossArg::Softmax)]
+    loss: LossArg,
+    #[arg(long, default_value_t = 2_000_000)]
+    bucket: u32,
+    #[arg(long, default_value_t = 0)]
+    minn: u32,
+    #[arg(long, default_value_t = 0)]
+    maxn: u32,
+    /// Training threads (default: all cores). With 1, the model is fastText's, byte for byte;
+    /// with more, updates race as in fastText (Hogwild) and runs differ slightly.
+    #[arg(long)]
+    thread: Option<u32>,
+    #[arg(long, default_value_t = 100)]
+    lr_update_rate: u32,
+    #[arg(long, default_value_t = 1e-4)]
+    t: f64,
+    #[arg(long, default_value = "__label__")]
+    label: String,
+    #[arg(long, default_value_t = 0)]
+    seed: i32,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum InputArg {
+    Dclm,
+    Datatrove,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LossArg {
+    Softmax,
+    Hs,
+    Ns,
+    Ova,
+}
+
+/// What every corpus-wide job (dedup, select) takes: inputs, outputs, stages and resources.
+#[derive(clap::Args)]
+struct JobArgs {
     /// Input files, directories or glob patterns.
     #[arg(required = true)]
     inputs: Vec<String>,
     /// Output directory: kept/, dropped/, quarantine/ (one file per input) and stats.json.
     #[arg(short, long)]
     output: PathBuf,
-    /// `datatrove`: keep the document datatrove 0.10.1 keeps in each cluster, so the removed set
-    /// equals its MinHash stages' one to one. Default: keep the earliest document.
-    #[arg(long, value_enum)]
-    compat: Option<Compat>,
     /// Run one stage only (for sharded runs): signatures, buckets, clusters, filter, stats.
     #[arg(long, value_enum)]
     stage: Option<StageArg>,
@@ -333,6 +462,8 @@ fn real_main(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Run(args) => run(args),
         Command::Dedup(args) => dedup(args),
+        Command::Select(args) => select(args),
+        Command::TrainClassifier(args) => train_classifier(args),
         Command::Verify(args) => match tamis_pipeline::verify(&args.dir) {
             Ok(summary) => {
                 println!("{summary}");
@@ -444,10 +575,9 @@ fn compression(c: Comp) -> Compression {
 }
 
 fn dedup(args: DedupArgs) -> Result<u8> {
-    use tamis_pipeline::{DedupStage, Survivor};
+    use tamis_pipeline::Survivor;
     let _ = args.minhash; // the default method; the flag names it explicitly
-    let mut opts = tamis_pipeline::DedupOptions::new(args.inputs, args.output);
-    opts.work_dir = args.work_dir;
+    let mut opts = job_options(args.job)?;
     if args.lines {
         opts.lines_min_docs = Some(args.min_docs);
     }
@@ -462,6 +592,111 @@ fn dedup(args: DedupArgs) -> Result<u8> {
         Some(Compat::Datatrove) => Survivor::Datatrove,
         None => Survivor::First,
     };
+    let what = match (&opts.exact, opts.lines_min_docs) {
+        (Some(_), _) => "exact duplicates",
+        (None, Some(_)) => "nothing left after removing repeated lines",
+        (None, None) => "near-duplicates",
+    };
+    run_job(&opts, what)
+}
+
+fn train_classifier(a: TrainArgs) -> Result<u8> {
+    use tamis_pipeline::lid::Loss;
+    use tamis_pipeline::{ClassifierInput, TrainingData};
+    let data = if a.positives.is_empty() {
+        TrainingData::Labelled {
+            inputs: a.inputs,
+            field: a.label_field,
+        }
+    } else {
+        TrainingData::Sets {
+            positives: a.positives,
+            negatives: a.negatives,
+            positive_label: a.positive_label,
+            negative_label: a.negative_label,
+        }
+    };
+    let defaults = tamis_pipeline::lid::TrainArgs::default();
+    let args = tamis_pipeline::lid::TrainArgs {
+        lr: a.lr,
+        dim: a.dim,
+        ws: a.ws,
+        epoch: a.epoch,
+        min_count: a.min_count,
+        min_count_label: a.min_count_label,
+        neg: a.neg,
+        word_ngrams: a.word_ngrams,
+        loss: match a.loss {
+            LossArg::Softmax => Loss::Softmax,
+            LossArg::Hs => Loss::HierarchicalSoftmax,
+            LossArg::Ns => Loss::NegativeSampling,
+            LossArg::Ova => Loss::OneVsAll,
+        },
+        bucket: a.bucket,
+        minn: a.minn,
+        maxn: a.maxn,
+        thread: a.thread.unwrap_or(defaults.thread),
+        lr_update_rate: a.lr_update_rate,
+        t: a.t,
+        label: a.label,
+        seed: a.seed,
+    };
+    let opts = tamis_pipeline::TrainOptions {
+        data,
+        input: match a.input {
+            InputArg::Dclm => ClassifierInput::Dclm,
+            InputArg::Datatrove => ClassifierInput::Datatrove,
+        },
+        newline_replacement: a.newline_replacement,
+        max_chars: a.max_chars,
+        args,
+        output: a.output,
+        training_file: a.training_file,
+    };
+    let (trained, counts) =
+        tamis_pipeline::train_classifier(&opts).context("train-classifier failed")?;
+    for q in &counts.quarantine_examples {
+        eprintln!("quarantined: {q}");
+    }
+    let stats = trained.stats();
+    eprintln!(
+        "read {} documents: {} examples, {} without a label, {} unreadable records; \
+         {} words, {} labels ({}); {} tokens in {:.2} s on {} threads",
+        counts.documents,
+        counts.examples,
+        counts.unlabelled,
+        counts.quarantined,
+        trained.nwords(),
+        trained.nlabels(),
+        trained.labels().collect::<Vec<_>>().join(", "),
+        stats.tokens,
+        stats.train_seconds,
+        stats.threads
+    );
+    eprintln!("model written to {}", opts.output.display());
+    Ok(0)
+}
+
+fn select(args: SelectArgs) -> Result<u8> {
+    let mut opts = job_options(args.job)?;
+    let config = tamis_pipeline::RankSelectConfig {
+        fields: args.fields,
+        top: args.top,
+        buckets: args.buckets,
+        min_bucket: args.min_bucket,
+        weight_field: args.weight_field,
+        key: args.key,
+        ..Default::default()
+    };
+    opts.rank = Some(config.spec().map_err(anyhow::Error::msg)?);
+    run_job(&opts, "below the cut or without a score")
+}
+
+/// The options every corpus-wide job shares, from its flags.
+fn job_options(args: JobArgs) -> Result<tamis_pipeline::DedupOptions> {
+    use tamis_pipeline::DedupStage;
+    let mut opts = tamis_pipeline::DedupOptions::new(args.inputs, args.output);
+    opts.work_dir = args.work_dir;
     opts.stage = match args.stage {
         None => DedupStage::All,
         Some(StageArg::Signatures) => DedupStage::Signatures,
@@ -482,19 +717,24 @@ fn dedup(args: DedupArgs) -> Result<u8> {
     opts.overwrite = args.overwrite;
     opts.keep_work = args.keep_work;
     opts.progress = !args.no_progress && std::io::stderr().is_terminal();
-    let stats = tamis_pipeline::dedup(&opts).context("dedup failed")?;
+    Ok(opts)
+}
+
+/// Runs a corpus-wide job and prints its balance; `what` says why documents were dropped.
+fn run_job(opts: &tamis_pipeline::DedupOptions, what: &str) -> Result<u8> {
+    let name = if opts.rank.is_some() {
+        "select"
+    } else {
+        "dedup"
+    };
+    let stats = tamis_pipeline::dedup(opts).with_context(|| format!("{name} failed"))?;
     if let Some(stats) = stats {
         let n = |k: &str| stats[k].as_u64().unwrap_or(0);
         eprintln!(
-            "read {} records: kept {} + dropped {} ({}) + quarantined {} = {}",
+            "read {} records: kept {} + dropped {} ({what}) + quarantined {} = {}",
             n("read"),
             n("kept"),
             n("dropped"),
-            match (&opts.exact, opts.lines_min_docs) {
-                (Some(_), _) => "exact duplicates",
-                (None, Some(_)) => "nothing left after removing repeated lines",
-                (None, None) => "near-duplicates",
-            },
             n("quarantined"),
             n("kept") + n("dropped") + n("quarantined")
         );
@@ -584,7 +824,7 @@ fn list_filters() -> Result<()> {
     }
     writeln!(
         out,
-        "\ndedup steps (a pipeline runs in phases around them; see docs/dedup.md):"
+        "\ncorpus-wide steps (a pipeline runs in phases around them; see docs/dedup.md):"
     )?;
     for (id, what) in [
         (
@@ -593,6 +833,10 @@ fn list_filters() -> Result<()> {
         ),
         ("exact_dedup", "identical texts or metadata fields"),
         ("line_dedup", "lines repeated across documents (CCNet)"),
+        (
+            "rank_select",
+            "top fraction or weighted-percentile buckets by a score (docs/classifiers.md)",
+        ),
     ] {
         writeln!(out, "  {id:<20} {what}")?;
     }

@@ -32,6 +32,7 @@ use tamis_io::{Compression, InputFile, JsonlWriter, Quarantined, ReadOptions, Re
 
 use crate::cluster::{KeyedUnion, RootRule, Survivor};
 use crate::minhash::MinHasher;
+use crate::rank::{bucket, score_of_key, RankCut, RankSpec, ThresholdReport, Thresholds};
 use crate::runs::{run_files, DocRef, Merge, RunWriter};
 use crate::simplify::{simplify_text, TextNorm};
 use crate::DedupError;
@@ -49,6 +50,9 @@ pub enum Method {
     /// Lines repeated across documents (CCNet-style): every line whose normalised text occurs
     /// in at least `min_docs` documents is removed from all of them and logged in the edit log.
     Lines { min_docs: u64 },
+    /// Selection by rank: keep the top of the corpus by a score, or bucket it by weighted
+    /// percentiles of several scores (see [`crate::rank`]). Each score field is a band.
+    Rank(RankSpec),
 }
 
 /// The "bands" of exact and line dedup: their keys are split by hash into this many partitions,
@@ -60,6 +64,10 @@ const KEY_PARTITIONS: usize = 16;
 fn partition(key: u64) -> usize {
     (key % KEY_PARTITIONS as u64) as usize
 }
+
+/// Why rank selection drops a document below its cut, and one with no score.
+pub const RANK_BELOW: &str = "below_rank_threshold";
+pub const RANK_MISSING: &str = "missing_score";
 
 /// The rule id line dedup records in `metadata.tamis_edits`.
 pub const RULE_CORPUS_REPEATED_LINE: &str = "corpus_repeated_line";
@@ -98,6 +106,7 @@ impl Method {
             Method::MinHash { .. } => "minhash",
             Method::Exact(_) => "exact_dedup",
             Method::Lines { .. } => "line_dedup",
+            Method::Rank(_) => "rank_select",
         }
     }
 
@@ -107,6 +116,7 @@ impl Method {
             Method::MinHash { .. } => "minhash_duplicate",
             Method::Exact(_) => "exact_duplicate",
             Method::Lines { .. } => "all_lines_duplicated",
+            Method::Rank(_) => RANK_BELOW,
         }
     }
 
@@ -114,7 +124,9 @@ impl Method {
     fn metadata_keys(&self) -> (&'static str, &'static str) {
         match self {
             Method::MinHash { .. } => ("minhash_cluster_size", "minhash_cluster_id"),
-            Method::Exact(_) | Method::Lines { .. } => ("exact_cluster_size", "exact_cluster_id"),
+            Method::Exact(_) | Method::Lines { .. } | Method::Rank(_) => {
+                ("exact_cluster_size", "exact_cluster_id")
+            }
         }
     }
 
@@ -125,13 +137,15 @@ impl Method {
             // 128-bit key, then the survivor rank.
             Method::Exact(_) => 3,
             Method::Lines { .. } => 1,
+            // The score, then the weight.
+            Method::Rank(_) => 2,
         }
     }
 
     /// The leading words of a band record that must be equal for a match.
     fn match_width(&self) -> usize {
         match self {
-            Method::MinHash { .. } | Method::Lines { .. } => self.band_width(),
+            Method::MinHash { .. } | Method::Lines { .. } | Method::Rank(_) => self.band_width(),
             Method::Exact(_) => 2,
         }
     }
@@ -140,6 +154,7 @@ impl Method {
         match self {
             Method::MinHash { hasher, .. } => hasher.config().num_buckets,
             Method::Exact(_) | Method::Lines { .. } => KEY_PARTITIONS,
+            Method::Rank(spec) => spec.fields.len(),
         }
     }
 
@@ -147,6 +162,7 @@ impl Method {
     /// one key per distinct line, each its own record.
     fn keys(&self, doc: &Document) -> Option<Vec<u64>> {
         match self {
+            Method::Rank(spec) => spec.keys(doc),
             Method::Lines { .. } => {
                 let mut h: Vec<u64> = line_hashes(&doc.text).into_iter().flatten().collect();
                 h.sort_unstable();
@@ -345,6 +361,12 @@ pub struct FileCounts {
     pub removed_lines: u64,
     #[serde(default)]
     pub removed_bytes: u64,
+    /// Rank selection: the weight of the documents with scores (signatures), and the
+    /// documents dropped for want of a score or weight (filter).
+    #[serde(default)]
+    pub weight: u64,
+    #[serde(default)]
+    pub missing_score: u64,
     pub quarantine_reasons: std::collections::BTreeMap<String, u64>,
 }
 
@@ -386,6 +408,7 @@ impl DedupJob {
         let per_band = self.method.band_width();
         let lines = matches!(self.method, Method::Lines { .. });
         let exact = matches!(self.method, Method::Exact(_));
+        let rank = matches!(self.method, Method::Rank(_));
         let max_records = (self.memory_bytes / (bands * self.width() * 8 * 2)).max(16);
         for b in 0..bands {
             mkdir(&self.sig_dir(b))?;
@@ -428,6 +451,9 @@ impl DedupJob {
                             writers[partition(h)].push(&rec)?;
                         }
                         continue;
+                    }
+                    if rank {
+                        counts.weight += sig[1];
                     }
                     if exact {
                         rec[..per_band].copy_from_slice(&sig);
@@ -486,6 +512,21 @@ impl DedupJob {
             let tmp = path.with_extension("tmp");
             let io = |e| DedupError::io(&tmp, e);
             let mut out = BufWriter::new(File::create(&tmp).map_err(io)?);
+            if let Method::Rank(spec) = &self.method {
+                // Every field's records hold the same documents, so the total weight is the
+                // signature stage's sum.
+                let mut t = Thresholds::new(spec, self.scored_weight()?);
+                while let Some(rec) = merge.next_record()? {
+                    t.push(rec[0], rec[1]);
+                }
+                for th in t.finish() {
+                    for v in [u64::from(th.is_some()), th.unwrap_or_default()] {
+                        out.write_all(&v.to_le_bytes()).map_err(io)?;
+                    }
+                }
+                finish_file(out, &tmp, &path)?;
+                continue;
+            }
             if let Method::Lines { min_docs } = self.method {
                 // Each document holds a line once, so the records per hash are its documents.
                 let (mut current, mut docs) = (None, 0u64);
@@ -537,6 +578,20 @@ impl DedupJob {
                     missing: self.pairs_path(b),
                 });
             }
+        }
+        if let Method::Rank(spec) = &self.method {
+            // Selection has no clusters: the buckets stage found the thresholds; record them
+            // for people (and `stats`) to read.
+            let report = ThresholdReport {
+                fields: spec.fields.clone(),
+                thresholds: self
+                    .rank_thresholds()?
+                    .iter()
+                    .map(|f| f.iter().map(|t| t.map(score_of_key)).collect())
+                    .collect(),
+                total_weight: self.scored_weight()?,
+            };
+            return write_json(&self.work_dir.join("clusters").join("done.json"), &report);
         }
         if matches!(self.method, Method::Lines { .. }) {
             // Line dedup has no clusters: the buckets stage already chose the lines.
@@ -621,6 +676,10 @@ impl DedupJob {
             Method::Lines { .. } => Some(self.frequent_lines()?),
             _ => None,
         };
+        let rank = match &self.method {
+            Method::Rank(spec) => Some((spec, self.rank_thresholds()?)),
+            _ => None,
+        };
         for (fi, input) in self.inputs.iter().enumerate() {
             if !shard.owns(fi) {
                 continue;
@@ -645,6 +704,41 @@ impl DedupJob {
                     _ => None,
                 };
                 match record {
+                    Record::Doc { mut doc, .. } if rank.is_some() => {
+                        counts.docs += 1;
+                        counts.text_bytes += doc.text.len() as u64;
+                        let (spec, thresholds) = rank.as_ref().expect("checked");
+                        let Some(keys) = spec.keys(&doc) else {
+                            doc.metadata
+                                .insert("filter_reason".into(), Value::from(RANK_MISSING));
+                            counts.missing_score += 1;
+                            counts.dropped += 1;
+                            dropped.write(&doc)?;
+                            self.observe(&doc, None, false);
+                            continue;
+                        };
+                        // Nemotron-CC: a document's bucket is the best of its fields' buckets.
+                        let best = thresholds
+                            .iter()
+                            .enumerate()
+                            .map(|(f, t)| bucket(keys[2 * f], t))
+                            .max()
+                            .unwrap_or_default();
+                        if matches!(spec.cut, RankCut::Buckets { .. }) {
+                            doc.metadata.insert(spec.key.clone(), Value::from(best));
+                        }
+                        if best >= spec.min_kept() {
+                            counts.kept += 1;
+                            kept.write(&doc)?;
+                            self.observe(&doc, None, true);
+                        } else {
+                            doc.metadata
+                                .insert("filter_reason".into(), Value::from(RANK_BELOW));
+                            counts.dropped += 1;
+                            dropped.write(&doc)?;
+                            self.observe(&doc, None, false);
+                        }
+                    }
                     Record::Doc { mut doc, loc } if frequent.is_some() => {
                         counts.docs += 1;
                         counts.text_bytes += doc.text.len() as u64;
@@ -757,6 +851,7 @@ impl DedupJob {
             total.text_bytes += c.text_bytes;
             total.removed_lines += c.removed_lines;
             total.removed_bytes += c.removed_bytes;
+            total.missing_score += c.missing_score;
             for (k, v) in c.quarantine_reasons {
                 *total.quarantine_reasons.entry(k).or_default() += v;
             }
@@ -786,6 +881,21 @@ impl DedupJob {
             step["min_docs"] = json!(min_docs);
             step[format!("removed_lines_{RULE_CORPUS_REPEATED_LINE}")] = json!(total.removed_lines);
             step[format!("removed_bytes_{RULE_CORPUS_REPEATED_LINE}")] = json!(total.removed_bytes);
+        }
+        if let Method::Rank(_) = &self.method {
+            let report: ThresholdReport =
+                read_json(&self.work_dir.join("clusters").join("done.json"))?;
+            let step = &mut stats["steps"][0];
+            let below = total.dropped - total.missing_score;
+            step[format!("dropped_{RANK_BELOW}")] = json!(below);
+            step[format!("dropped_{RANK_MISSING}")] = json!(total.missing_score);
+            step["total_weight"] = json!(report.total_weight);
+            step["thresholds"] = report
+                .fields
+                .iter()
+                .zip(&report.thresholds)
+                .map(|(f, t)| (f.clone(), json!(t)))
+                .collect();
         }
         if !stage_s.is_empty() {
             stats["stage_time_s"] = stage_s
@@ -830,7 +940,7 @@ impl DedupJob {
                 survivor: Survivor::Datatrove,
                 ..
             } => RootRule::BySize,
-            Method::Exact(_) | Method::Lines { .. } => RootRule::PairFirst,
+            Method::Exact(_) | Method::Lines { .. } | Method::Rank(_) => RootRule::PairFirst,
         }
     }
 
@@ -842,6 +952,37 @@ impl DedupJob {
             }
         }
         Ok(())
+    }
+
+    /// Rank selection: the total weight of the scored documents, from the signature stage.
+    fn scored_weight(&self) -> Result<u64, DedupError> {
+        self.require_all("signatures")?;
+        let mut w = 0u64;
+        for fi in 0..self.inputs.len() {
+            let c: FileCounts = read_json(&self.done_path("signatures", fi))?;
+            w = w.saturating_add(c.weight);
+        }
+        Ok(w)
+    }
+
+    /// Rank selection: every field's thresholds, from the buckets stage.
+    fn rank_thresholds(&self) -> Result<Vec<Vec<Option<u64>>>, DedupError> {
+        (0..self.bands())
+            .map(|b| {
+                let path = self.pairs_path(b);
+                let words = read_u64s(&path)?;
+                if words.len() % 2 != 0 {
+                    return Err(DedupError::Corrupt {
+                        path,
+                        detail: "odd number of words in a threshold file".into(),
+                    });
+                }
+                Ok(words
+                    .chunks_exact(2)
+                    .map(|p| (p[0] == 1).then_some(p[1]))
+                    .collect())
+            })
+            .collect()
     }
 
     /// Line dedup: the hashes of the lines to remove, sorted, from every partition.

@@ -12,6 +12,7 @@ mod cluster;
 mod job;
 mod minhash;
 mod numpy_rng;
+pub mod rank;
 mod runs;
 mod simplify;
 mod simplify_tables;
@@ -21,14 +22,18 @@ use std::path::{Path, PathBuf};
 
 pub use cluster::Survivor;
 pub use job::{
-    DedupJob, ExactKey, FileCounts, FilterObserver, Method, ProgressFn, Shard,
-    RULE_CORPUS_REPEATED_LINE,
+    DedupJob, ExactKey, FileCounts, FilterObserver, Method, ProgressFn, Shard, RANK_BELOW,
+    RANK_MISSING, RULE_CORPUS_REPEATED_LINE,
 };
 pub use minhash::{MinHasher, MinhashConfig, MinhashError, MERSENNE_61};
 pub use numpy_rng::Mt19937;
+pub use rank::{RankCut, RankSpec};
 pub use runs::DocRef;
 pub use simplify::{simplify_stepwise, simplify_text, TextNorm};
-pub use step::{dedup_step, ExactDedupConfig, LineDedupConfig, MinhashDedupConfig, DEDUP_STEP_IDS};
+pub use step::{
+    dedup_step, ExactDedupConfig, LineDedupConfig, MinhashDedupConfig, RankSelectConfig,
+    DEDUP_STEP_IDS,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DedupError {

@@ -5,10 +5,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::{ExactKey, Method, MinHasher, MinhashConfig, Survivor, TextNorm};
+use crate::{ExactKey, Method, MinHasher, MinhashConfig, RankCut, RankSpec, Survivor, TextNorm};
 
-/// The pipeline-file step ids of the dedup methods.
-pub const DEDUP_STEP_IDS: [&str; 3] = ["minhash_dedup", "exact_dedup", "line_dedup"];
+/// The pipeline-file step ids of the corpus-wide jobs: the dedup methods and selection by rank.
+pub const DEDUP_STEP_IDS: [&str; 4] = ["minhash_dedup", "exact_dedup", "line_dedup", "rank_select"];
 
 /// `minhash_dedup`: near-duplicate documents, FineWeb's parameters by default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -80,6 +80,70 @@ impl Default for LineDedupConfig {
     }
 }
 
+/// `rank_select`: keep the top of the corpus by a score, or bucket it by weighted percentiles
+/// (see `tamis_dedup::rank`). Give `top` or `buckets`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct RankSelectConfig {
+    /// Metadata keys of the scores (higher is better); with several, a document's bucket is
+    /// the highest of its per-score buckets.
+    pub fields: Vec<String>,
+    /// Keep the best documents holding this fraction of the weight (e.g. 0.1).
+    pub top: Option<f64>,
+    /// Instead: number of weighted-percentile buckets, written to `key`.
+    pub buckets: Option<u32>,
+    /// With `buckets`: drop documents below this bucket.
+    pub min_bucket: u32,
+    /// Metadata key of each document's weight (e.g. `token_count`); omit to count documents.
+    pub weight_field: Option<String>,
+    /// Metadata key the bucket is written to.
+    pub key: String,
+    pub memory_mb: usize,
+}
+
+impl Default for RankSelectConfig {
+    fn default() -> Self {
+        Self {
+            fields: Vec::new(),
+            top: None,
+            buckets: None,
+            min_bucket: 0,
+            weight_field: None,
+            key: "rank_bucket".into(),
+            memory_mb: 1024,
+        }
+    }
+}
+
+impl RankSelectConfig {
+    /// The validated selection.
+    pub fn spec(self) -> Result<RankSpec, String> {
+        let cut = match (self.top, self.buckets) {
+            (Some(fraction), None) => {
+                if self.min_bucket != 0 {
+                    return Err("`min_bucket` goes with `buckets`, not `top`".into());
+                }
+                RankCut::Top { fraction }
+            }
+            (None, Some(count)) => RankCut::Buckets {
+                count,
+                min_bucket: self.min_bucket,
+            },
+            _ => {
+                return Err("give exactly one of `top` (a fraction) and `buckets` (a count)".into())
+            }
+        };
+        let spec = RankSpec {
+            fields: self.fields,
+            weight_field: self.weight_field,
+            cut,
+            key: self.key,
+        };
+        spec.validate()?;
+        Ok(spec)
+    }
+}
+
 /// Parses and validates a dedup step's parameters: the method and its memory budget in bytes.
 pub fn dedup_step(kind: &str, params: &Value) -> Result<(Method, usize), String> {
     fn parse<T: for<'de> Deserialize<'de>>(v: &Value) -> Result<T, String> {
@@ -139,6 +203,11 @@ pub fn dedup_step(kind: &str, params: &Value) -> Result<(Method, usize), String>
                 mb(c.memory_mb)?,
             ))
         }
+        "rank_select" => {
+            let c: RankSelectConfig = parse(params)?;
+            let mem = mb(c.memory_mb)?;
+            Ok((Method::Rank(c.spec()?), mem))
+        }
         other => Err(format!("`{other}` is not a dedup step")),
     }
 }
@@ -175,5 +244,26 @@ mod tests {
             .err()
             .unwrap();
         assert!(err.contains("memory_mb"), "{err}");
+        let ok = dedup_step(
+            "rank_select",
+            &serde_json::json!({"fields": ["dclm"], "top": 0.1}),
+        );
+        assert!(matches!(ok, Ok((Method::Rank(_), _))));
+        for (params, word) in [
+            (serde_json::json!({"fields": ["a"]}), "exactly one"),
+            (
+                serde_json::json!({"fields": ["a"], "top": 0.1, "buckets": 4}),
+                "exactly one",
+            ),
+            (serde_json::json!({"fields": [], "buckets": 4}), "fields"),
+            (serde_json::json!({"fields": ["a"], "top": 2.0}), "top"),
+            (
+                serde_json::json!({"fields": ["a"], "top": 0.5, "min_bucket": 1}),
+                "min_bucket",
+            ),
+        ] {
+            let err = dedup_step("rank_select", &params).err().unwrap();
+            assert!(err.contains(word), "{params}: {err}");
+        }
     }
 }

@@ -15,6 +15,9 @@ pub trait Filter: Step + Sized + 'static {
     /// Every reason `process` can drop a document with (for the default parameters); empty
     /// for a step that only edits or labels documents.
     const REASONS: &'static [&'static str];
+    /// Parameters without a usable default (a model's path): `build` refuses the defaults
+    /// naming each of them, and the docs mark them required.
+    const REQUIRED: &'static [&'static str] = &[];
     /// Validates every parameter before any document is read.
     fn build(config: Self::Config) -> Result<Self, ConfigError>;
 }
@@ -24,6 +27,8 @@ pub struct FilterEntry {
     pub id: &'static str,
     pub origin: &'static str,
     pub reasons: &'static [&'static str],
+    /// Parameters that must be given (see [`Filter::REQUIRED`]).
+    pub required: &'static [&'static str],
     /// JSON schema of the parameters, with each field's documentation.
     pub schema: fn() -> schemars::Schema,
     /// The default parameters as JSON.
@@ -38,6 +43,7 @@ impl FilterEntry {
             id: F::ID,
             origin: F::ORIGIN,
             reasons: F::REASONS,
+            required: F::REQUIRED,
             schema: || schemars::schema_for!(F::Config),
             defaults: || serde_json::to_value(F::Config::default()).unwrap_or_default(),
             build: |params| {
@@ -83,15 +89,19 @@ impl FilterEntry {
         let defaults = (self.defaults)();
         if let Some(props) = schema.get("properties").and_then(|p| p.as_object()) {
             for (name, prop) in props {
-                let default = defaults
-                    .get(name)
-                    .map(|v| v.to_string())
-                    .unwrap_or_default();
+                let default = if self.required.contains(&name.as_str()) {
+                    "required".to_owned()
+                } else {
+                    defaults
+                        .get(name)
+                        .map(|v| format!("`{v}`"))
+                        .unwrap_or_default()
+                };
                 let doc = prop
                     .get("description")
                     .and_then(|d| d.as_str())
                     .unwrap_or_default();
-                let _ = writeln!(s, "| `{name}` | `{default}` | {} |", doc.replace('\n', " "));
+                let _ = writeln!(s, "| `{name}` | {default} | {} |", doc.replace('\n', " "));
             }
         }
         s.push_str("\n## Drop reasons\n\n");

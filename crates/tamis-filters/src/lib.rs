@@ -6,6 +6,7 @@
 //! schema are derived from those declarations.
 
 mod c4;
+mod classifier;
 mod decl;
 mod extract;
 mod fineweb;
@@ -18,6 +19,7 @@ mod words;
 
 pub use c4::badwords::{C4BadWords, C4BadWordsConfig};
 pub use c4::quality::{C4Quality, C4QualityConfig};
+pub use classifier::{ClassifierInput, FastTextClassifier, FastTextClassifierConfig};
 pub use decl::{Filter, FilterEntry};
 pub use extract::{Extract, ExtractConfig};
 pub use fineweb::quality::{FineWebQuality, FineWebQualityConfig};

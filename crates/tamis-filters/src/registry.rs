@@ -1,11 +1,11 @@
 //! Every filter, one line each. The order is the order `tamis filters` lists them.
 
 use crate::{
-    C4BadWords, C4Quality, Extract, FilterEntry, FineWebQuality, GopherQuality, GopherRepetition,
-    Language, UrlFilter,
+    C4BadWords, C4Quality, Extract, FastTextClassifier, FilterEntry, FineWebQuality, GopherQuality,
+    GopherRepetition, Language, UrlFilter,
 };
 
-static REGISTRY: [FilterEntry; 8] = [
+static REGISTRY: [FilterEntry; 9] = [
     FilterEntry::of::<UrlFilter>(),
     FilterEntry::of::<Extract>(),
     FilterEntry::of::<Language>(),
@@ -14,6 +14,7 @@ static REGISTRY: [FilterEntry; 8] = [
     FilterEntry::of::<C4Quality>(),
     FilterEntry::of::<FineWebQuality>(),
     FilterEntry::of::<C4BadWords>(),
+    FilterEntry::of::<FastTextClassifier>(),
 ];
 
 pub fn registry() -> &'static [FilterEntry] {

@@ -294,32 +294,12 @@ impl Dict {
         }
     }
 
-    /// `computeSubwords` on `<word>`: every run of `minn..=maxn` code points (UTF-8 lead byte
-    /// plus continuation bytes), except the lone `<` and `>`. The hash of an n-gram is extended
-    /// byte by byte from the (n-1)-gram's, which gives the same FNV value without rehashing.
+    /// `computeSubwords` on `<word>`, each bucket mapped to its row by [`push_bucket`].
     #[inline]
     fn char_ngrams(&self, word: &[u8], rows: &mut Vec<u32>) {
-        let len = word.len();
-        for i in 0..len {
-            if is_continuation(word[i]) {
-                continue;
-            }
-            let mut h = FNV_BASIS;
-            let mut j = i;
-            let mut n = 1;
-            while j < len && n <= self.maxn {
-                h = fnv_step(h, word[j]);
-                j += 1;
-                while j < len && is_continuation(word[j]) {
-                    h = fnv_step(h, word[j]);
-                    j += 1;
-                }
-                if n >= self.minn && !(n == 1 && (i == 0 || j == len)) {
-                    self.push_bucket(rows, h % self.bucket);
-                }
-                n += 1;
-            }
-        }
+        char_ngram_buckets(word, self.minn, self.maxn, self.bucket, |b| {
+            self.push_bucket(rows, b)
+        });
     }
 
     /// The input rows of one line, in `Dictionary::getLine` order: for each token its word row
@@ -430,22 +410,67 @@ impl Dict {
         }
     }
 
-    /// `addWordNgrams`: the token hashes are stored as `int32` and widened to `uint64` with sign
-    /// extension, then combined with the constant 116049371.
+    /// `addWordNgrams`, each bucket mapped to its row by [`push_bucket`].
     fn add_word_ngrams(&self, buf: &mut LineBuf, sink: &mut impl FnMut(&[u32])) {
-        let n = self.word_ngrams;
-        if n <= 1 {
+        if self.word_ngrams <= 1 {
             return;
         }
         buf.rows.clear();
-        for i in 0..buf.hashes.len() {
-            let mut h = buf.hashes[i] as i64 as u64;
-            for &hj in buf.hashes.iter().take(i + n).skip(i + 1) {
-                h = h.wrapping_mul(116_049_371).wrapping_add(hj as i64 as u64);
-                self.push_bucket(&mut buf.rows, (h % u64::from(self.bucket)) as u32);
-            }
-        }
+        let rows = &mut buf.rows;
+        word_ngram_buckets(&buf.hashes, self.word_ngrams, self.bucket, |b| {
+            self.push_bucket(rows, b)
+        });
         sink(&buf.rows);
+    }
+}
+
+/// `Dictionary::computeSubwords` on `<word>` (the word with its boundary markers): the bucket
+/// of every run of `minn..=maxn` code points (UTF-8 lead byte plus continuation bytes), except
+/// the lone `<` and `>`, in fastText's order. The hash of an n-gram is extended byte by byte
+/// from the (n-1)-gram's, which gives the same FNV value without rehashing. `bucket` must be
+/// non-zero when `maxn > 0`.
+#[inline]
+pub(crate) fn char_ngram_buckets(
+    word: &[u8],
+    minn: usize,
+    maxn: usize,
+    bucket: u32,
+    mut push: impl FnMut(u32),
+) {
+    let len = word.len();
+    for i in 0..len {
+        if is_continuation(word[i]) {
+            continue;
+        }
+        let mut h = FNV_BASIS;
+        let mut j = i;
+        let mut n = 1;
+        while j < len && n <= maxn {
+            h = fnv_step(h, word[j]);
+            j += 1;
+            while j < len && is_continuation(word[j]) {
+                h = fnv_step(h, word[j]);
+                j += 1;
+            }
+            if n >= minn && !(n == 1 && (i == 0 || j == len)) {
+                push(h % bucket);
+            }
+            n += 1;
+        }
+    }
+}
+
+/// `Dictionary::addWordNgrams`: the buckets of the word n-grams (2 to `n` tokens) of a line,
+/// from its tokens' hashes. fastText stores the hashes as `int32` and widens them to `uint64`
+/// with sign extension, then combines them with the constant 116049371. `bucket` must be
+/// non-zero when `n > 1`.
+pub(crate) fn word_ngram_buckets(hashes: &[i32], n: usize, bucket: u32, mut push: impl FnMut(u32)) {
+    for i in 0..hashes.len() {
+        let mut h = hashes[i] as i64 as u64;
+        for &hj in hashes.iter().take(i + n).skip(i + 1) {
+            h = h.wrapping_mul(116_049_371).wrapping_add(hj as i64 as u64);
+            push((h % u64::from(bucket)) as u32);
+        }
     }
 }
 

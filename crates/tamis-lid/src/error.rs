@@ -43,3 +43,59 @@ pub enum FormatError {
     #[error("{extra} unexpected bytes after the output matrix")]
     TrailingBytes { extra: usize },
 }
+
+/// Why training failed. `file` is the training file's path, or the name given to
+/// [`train_bytes`](crate::train_bytes).
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    /// An argument fastText would reject or crash on.
+    #[error("invalid training argument: {0}")]
+    InvalidArgs(String),
+    /// The training data could not be read.
+    #[error("{file}: cannot read the training data: {source}")]
+    Read {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// No word is left once words rarer than `min_count` are dropped (fastText: "Empty
+    /// vocabulary").
+    #[error("{file}: empty vocabulary: no word occurs at least minCount = {min_count} times")]
+    EmptyVocabulary { file: String, min_count: u32 },
+    /// No label is left: no token starts with the label prefix (or none occurs at least
+    /// `min_count_label` times).
+    #[error(
+        "{file}: no labels: no token starts with {prefix:?} at least minCountLabel = \
+         {min_count_label} times (each line is `{prefix}<label> ... words`)"
+    )]
+    NoLabels {
+        file: String,
+        prefix: String,
+        min_count_label: u32,
+    },
+    /// Negative sampling needs a label other than the target to draw (fastText would loop
+    /// forever).
+    #[error("{file}: loss ns (negative sampling) needs at least two labels, the data has one")]
+    OneLabelNegativeSampling { file: String },
+    /// A label is not valid UTF-8 (a [`Model`](crate::Model) needs text labels).
+    #[error("{file}: label {label:?} is not valid UTF-8")]
+    LabelNotUtf8 { file: String, label: String },
+    /// The matrices do not fit in memory.
+    #[error("{file}: cannot allocate the {what} ({bytes} bytes); lower -bucket or -dim")]
+    TooLarge {
+        file: String,
+        what: &'static str,
+        bytes: u128,
+    },
+    /// A dot product became NaN (fastText's `EncounteredNaNError`): the learning rate is too
+    /// high for the data.
+    #[error("{file}: training diverged (a NaN appeared); try a smaller learning rate")]
+    Diverged { file: String },
+    /// Writing the model failed.
+    #[error("{}: cannot write the model: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}

@@ -23,6 +23,14 @@
 //! # }
 //! ```
 //!
+//! # Training
+//!
+//! [`train`] trains a supervised model from fastText's text format (`__label__x words ...`, one
+//! example per line) as `fasttext.train_supervised` does; with `thread = 1` the saved `.bin`
+//! ([`Trained::save_bin`]) is byte-identical to fastText's own for the same arguments and seed
+//! (`tests/train.rs`), and [`Trained::into_model`] predicts without going through a file. Several
+//! threads train Hogwild style, like fastText. See the `train` module.
+//!
 //! # The bundled model
 //!
 //! With the default feature `bundled-lid176`, [`Model::lid176`] returns fastText's 176-language
@@ -38,10 +46,13 @@ mod format;
 mod loss;
 mod matrix;
 mod model;
+mod train;
+mod write;
 
-pub use error::{FormatError, LidError};
+pub use error::{FormatError, LidError, TrainError};
 pub use loss::Loss;
 pub use model::{DocPrediction, Model, Prediction, Scratch, ALL};
+pub use train::{train, train_bytes, TrainArgs, TrainStats, Trained};
 
 #[cfg(feature = "bundled-lid176")]
 static LID176_BYTES: &[u8] = include_bytes!("../../../models/lid.176.ftz");

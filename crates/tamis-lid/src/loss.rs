@@ -43,7 +43,7 @@ pub(crate) fn sigmoid_table() -> Vec<f32> {
 }
 
 #[inline]
-fn table_sigmoid(table: &[f32], x: f32) -> f32 {
+pub(crate) fn table_sigmoid(table: &[f32], x: f32) -> f32 {
     if x < -MAX_SIGMOID {
         0.0
     } else if x > MAX_SIGMOID {
@@ -248,7 +248,10 @@ impl Output {
             }
             let mut z = 0.0f32;
             for o in out.iter_mut() {
-                *o = (*o - max).exp();
+                // `exp(output[i] - max)` unqualified in src/loss.cc resolves to C's
+                // `double exp(double)`: the f32 difference is widened, and the result rounded
+                // back to f32 (an f32 `expf` differs in the last bits on some inputs).
+                *o = f64::from(*o - max).exp() as f32;
                 z += *o;
             }
             for o in out.iter_mut() {

@@ -183,34 +183,8 @@ impl Model {
                 Prune::Map(BucketMap::new(&pairs))
             }
         };
-        let mut labels = Vec::with_capacity(raw.nlabels);
-        let mut counts = Vec::with_capacity(raw.nlabels);
-        let mut key_ids: HashMap<&str, u32> = HashMap::new();
-        for e in &raw.entries[raw.nwords..] {
-            let raw_label = std::str::from_utf8(e.word).map_err(|_| {
-                r.invalid(
-                    dict_at,
-                    format!("label {:?} is not UTF-8", String::from_utf8_lossy(e.word)),
-                )
-            })?;
-            let strip = if e.word.starts_with(LABEL_PREFIX) {
-                LABEL_PREFIX.len()
-            } else {
-                0
-            };
-            let key = datatrove_key(raw_label);
-            let key_str = key.map_or("", |(a, b)| &raw_label[a..b]);
-            let next = key_ids.len() as u32;
-            let key_id = *key_ids.entry(key_str).or_insert(next);
-            labels.push(LabelInfo {
-                raw: raw_label.to_string(),
-                strip,
-                key,
-                key_id,
-            });
-            counts.push(e.count);
-        }
-        let nkeys = key_ids.len();
+        let (labels, counts, nkeys) =
+            label_infos(&raw.entries[raw.nwords..]).map_err(|msg| r.invalid(dict_at, msg))?;
         let entries: Vec<&[u8]> = raw.entries.iter().map(|e| e.word).collect();
         let dict = Dict::new(
             &entries,
@@ -304,6 +278,32 @@ impl Model {
             })?),
             _ => None,
         };
+        Ok(Model::assemble(
+            dict,
+            input,
+            output,
+            loss,
+            tree,
+            labels,
+            nkeys,
+            decode_max_bytes,
+        ))
+    }
+
+    /// The model from its checked parts.
+    #[allow(clippy::too_many_arguments)]
+    fn assemble(
+        dict: Dict,
+        input: RawMatrix,
+        output: RawMatrix,
+        loss: Loss,
+        tree: Option<Tree>,
+        labels: Vec<LabelInfo>,
+        nkeys: usize,
+        decode_max_bytes: usize,
+    ) -> Model {
+        let dim = input.cols();
+        let nlabels = labels.len();
         let quantized = matches!(input, RawMatrix::Quant { .. });
         let input_rows = input.rows();
         let input = Matrix::from_raw(input);
@@ -317,7 +317,7 @@ impl Model {
             tree,
             sigmoid: loss::sigmoid_table(),
         };
-        Ok(Model {
+        Model {
             dict,
             input,
             output,
@@ -325,7 +325,43 @@ impl Model {
             labels,
             nkeys,
             quantized,
-        })
+        }
+    }
+
+    /// A model from a freshly trained dictionary and dense matrices (see
+    /// [`crate::train::Trained::into_model`]), without encoding it. The caller guarantees what
+    /// [`Model::parse`] checks: words then labels, at least one label, labels in UTF-8, and
+    /// matrices of the right shapes.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn from_trained(
+        entries: &[&[u8]],
+        label_counts: &[i64],
+        nwords: usize,
+        loss: Loss,
+        bucket: u32,
+        minn: usize,
+        maxn: usize,
+        word_ngrams: usize,
+        input: RawMatrix,
+        output: RawMatrix,
+    ) -> Model {
+        let labels: Vec<&[u8]> = entries[nwords..].to_vec();
+        let (labels, _, nkeys) = label_infos_from(&labels, label_counts)
+            .expect("trained labels are checked to be UTF-8");
+        let dict = Dict::new(
+            entries,
+            nwords,
+            Prune::None,
+            bucket,
+            minn,
+            maxn,
+            word_ngrams,
+        );
+        let tree = match loss {
+            Loss::HierarchicalSoftmax => Tree::build(label_counts),
+            _ => None,
+        };
+        Model::assemble(dict, input, output, loss, tree, labels, nkeys, usize::MAX)
     }
 
     /// The labels without their `__label__` prefix, in model order (most frequent first); a
@@ -496,6 +532,43 @@ impl Model {
             id,
         })
     }
+}
+
+/// The labels' display forms and datatrove keys, and their counts (for the Huffman tree).
+fn label_infos(
+    entries: &[format::RawEntry<'_>],
+) -> Result<(Vec<LabelInfo>, Vec<i64>, usize), String> {
+    let words: Vec<&[u8]> = entries.iter().map(|e| e.word).collect();
+    let counts: Vec<i64> = entries.iter().map(|e| e.count).collect();
+    label_infos_from(&words, &counts)
+}
+
+fn label_infos_from(
+    words: &[&[u8]],
+    counts: &[i64],
+) -> Result<(Vec<LabelInfo>, Vec<i64>, usize), String> {
+    let mut labels = Vec::with_capacity(words.len());
+    let mut key_ids: HashMap<&str, u32> = HashMap::new();
+    for w in words {
+        let raw_label = std::str::from_utf8(w)
+            .map_err(|_| format!("label {:?} is not UTF-8", String::from_utf8_lossy(w)))?;
+        let strip = if w.starts_with(LABEL_PREFIX) {
+            LABEL_PREFIX.len()
+        } else {
+            0
+        };
+        let key = datatrove_key(raw_label);
+        let key_str = key.map_or("", |(a, b)| &raw_label[a..b]);
+        let next = key_ids.len() as u32;
+        let key_id = *key_ids.entry(key_str).or_insert(next);
+        labels.push(LabelInfo {
+            raw: raw_label.to_string(),
+            strip,
+            key,
+            key_id,
+        });
+    }
+    Ok((labels, counts.to_vec(), key_ids.len()))
 }
 
 /// Byte range of `label.split("__")[2]` in Python terms, if there is such a field.

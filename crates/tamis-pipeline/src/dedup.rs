@@ -1,10 +1,10 @@
-//! `tamis dedup`: the MinHash job's stages behind one options struct, so the CLI stays thin.
+//! `tamis dedup` and `tamis select`: the corpus-wide job's stages behind one options struct, so the CLI stays thin.
 
 use std::path::PathBuf;
 
 use serde_json::Value;
 use tamis_dedup::{
-    DedupError, DedupJob, ExactKey, Method, MinHasher, MinhashConfig, Shard, Survivor,
+    DedupError, DedupJob, ExactKey, Method, MinHasher, MinhashConfig, RankSpec, Shard, Survivor,
 };
 use tamis_io::{expand_inputs, Compression, ReadOptions};
 
@@ -31,6 +31,8 @@ pub struct DedupOptions {
     pub exact: Option<ExactKey>,
     /// Line dedup instead: remove lines found in at least this many documents.
     pub lines_min_docs: Option<u64>,
+    /// Selection by rank instead of dedup (`tamis select`).
+    pub rank: Option<RankSpec>,
     pub stage: DedupStage,
     pub shard: Shard,
     /// Sort-buffer budget of the signature stage, in bytes.
@@ -56,6 +58,7 @@ impl DedupOptions {
             survivor: Survivor::First,
             exact: None,
             lines_min_docs: None,
+            rank: None,
             stage: DedupStage::All,
             shard: Shard::ALL,
             memory_bytes: 1 << 30,
@@ -118,10 +121,11 @@ pub fn dedup(opts: &DedupOptions) -> Result<Option<Value>, DedupRunError> {
             }
         }
     }
-    let method = match (&opts.exact, opts.lines_min_docs) {
-        (Some(key), _) => Method::Exact(key.clone()),
-        (None, Some(min_docs)) => Method::Lines { min_docs },
-        (None, None) => Method::MinHash {
+    let method = match (&opts.rank, &opts.exact, opts.lines_min_docs) {
+        (Some(spec), _, _) => Method::Rank(spec.clone()),
+        (None, Some(key), _) => Method::Exact(key.clone()),
+        (None, None, Some(min_docs)) => Method::Lines { min_docs },
+        (None, None, None) => Method::MinHash {
             hasher: MinHasher::new(opts.config.clone()).map_err(DedupError::from)?,
             survivor: opts.survivor,
         },

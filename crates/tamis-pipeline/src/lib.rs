@@ -12,6 +12,7 @@ mod registry;
 mod spec;
 mod stats;
 mod template;
+mod train;
 mod verify;
 
 pub use checkpoint::{InputAccount, Manifest, OutputFile};
@@ -26,10 +27,14 @@ pub use spec::{
 };
 pub use stats::{RunStats, StepStats};
 pub use tamis_clean::{explain as explain_lines, LineCleanConfig, LineDecision};
-pub use tamis_dedup::{ExactKey, MinhashConfig, Shard, Survivor};
+pub use tamis_dedup::{
+    ExactKey, MinhashConfig, RankCut, RankSelectConfig, RankSpec, Shard, Survivor,
+};
+pub use tamis_filters::ClassifierInput;
 pub use tamis_filters::FilterEntry;
 pub use tamis_io::{Compression, ReadOptions};
 pub use template::{OutputTemplate, TemplateError};
+pub use train::{train_classifier, TrainOptions, TrainRunError, TrainingCounts, TrainingData};
 pub use verify::{verify, VerifyError, VerifySummary};
 /// The tamis version, part of every config fingerprint.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

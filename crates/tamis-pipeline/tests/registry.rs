@@ -23,10 +23,25 @@ fn every_filter_is_documented_and_its_defaults_build() {
                 e.id
             );
         }
-        (e.build)(&(e.defaults)())
-            .unwrap_or_else(|err| panic!("{}: defaults rejected: {err}", e.id));
-        (e.build)(&serde_json::json!({}))
-            .unwrap_or_else(|err| panic!("{}: empty params: {err}", e.id));
+        for params in [(e.defaults)(), serde_json::json!({})] {
+            match (e.build)(&params) {
+                Ok(_) => assert!(
+                    e.required.is_empty(),
+                    "{}: built without {:?}",
+                    e.id,
+                    e.required
+                ),
+                // A step with a required parameter (a model's path) names it when it is missing.
+                Err(err) => assert!(
+                    !e.required.is_empty()
+                        && e.required
+                            .iter()
+                            .all(|r| err.to_string().contains(&format!("`{r}`"))),
+                    "{}: defaults rejected: {err}",
+                    e.id
+                ),
+            }
+        }
         assert!(
             (e.build)(&serde_json::json!({"no_such_param": 1})).is_err(),
             "{}",

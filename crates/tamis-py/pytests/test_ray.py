@@ -1,7 +1,8 @@
 """tamis on a real local Ray cluster (2 CPUs), compared with the CLI on the same inputs:
 `map_batches` keeps the documents the CLI keeps, `tamis.ray.run` writes the CLI's `tamis run`
 outputs and manifest byte for byte for every output option (also after a shard is retried), and
-`tamis.ray.dedup` writes the CLI's `tamis dedup` files byte for byte."""
+`tamis.ray.dedup` and `tamis.ray.select` write the CLI's `tamis dedup` and `tamis select` files
+byte for byte."""
 
 import json
 import shutil
@@ -265,6 +266,35 @@ def test_a_dedup_task_whose_worker_dies_is_retried_to_the_same_bytes(tmp_path, t
     # Killed, then retried: the first stage's shard 1 ran twice.
     assert {"attempt-1-0", "attempt-1-1"} <= {p.name for p in marks.iterdir()}
     assert_same_dedup(ray_out, cli_out, stats)
+
+
+def test_ray_select_writes_the_clis_bytes(tmp_path, tamis_cli):
+    """The rank selection as Ray tasks: the scoring pass sharded by file, the thresholds by
+    score field, the decisions by file; the CLI's files and thresholds, byte for byte."""
+    from conftest import REPO
+
+    model = REPO / "crates/tamis-filters/tests/golden/classifier/quality-bigram.bin"
+    pipeline = tmp_path / "score.toml"
+    pipeline.write_text(
+        f'[[step]]\ntype = "fasttext_classifier"\nmodel = "{model}"\ninput = "dclm"\n'
+        'key = "q_{label}"\n\n[[step]]\ntype = "token_count"\n')
+    scored = tmp_path / "scored"
+    run_cli(tamis_cli, ["run", "--pipeline", str(pipeline),
+                        str(REPO / "tests/golden/subset-input.jsonl.zst"), str(REPO / "sample"),
+                        "-o", str(scored), "--no-progress"])
+    inputs = scored / "kept"
+    cli_out, ray_out = tmp_path / "cli", tmp_path / "ray"
+    run_cli(tamis_cli, ["select", "--field", "q_hq", "--field", "q_cc", "--buckets", "4",
+                        "--min-bucket", "1", "--weight-field", "token_count", str(inputs),
+                        "-o", str(cli_out), "--no-progress"])
+    stats = tamis.ray.select([inputs], ray_out, num_shards=2, fields=["q_hq", "q_cc"],
+                             buckets=4, min_bucket=1, weight_field="token_count")
+    assert set(stats["steps"][0]["thresholds"]) == {"q_hq", "q_cc"}
+    assert_same_dedup(ray_out, cli_out, stats)
+    # The local binding's `select` gives the same counts.
+    local = tamis.select([inputs], tmp_path / "local", fields=["q_hq", "q_cc"], buckets=4,
+                         min_bucket=1, weight_field="token_count")
+    assert local["steps"] == stats["steps"]
 
 
 def test_a_dedup_task_that_always_fails_is_named_with_its_stage(tmp_path, sample_dir):

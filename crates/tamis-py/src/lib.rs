@@ -552,15 +552,16 @@ impl PySpec {
     }
 }
 
-/// One stage (or all) of `tamis dedup` with MinHash, exact or line dedup; the stage options
-/// are `tamis dedup`'s flags. Returns the stats JSON when the run finished (all stages, or the
+/// One stage (or all) of `tamis dedup` with MinHash, exact or line dedup, or of `tamis select`
+/// (`method = "rank"`); the stage options are those commands' flags. Returns the stats JSON when the run finished (all stages, or the
 /// `stats` stage), else None.
 #[pyfunction]
 #[pyo3(signature = (
     inputs, output, *, method = "minhash", stage = "all", shard = None, work_dir = None,
     survivor = "first", key_field = None, normalize = false, priority = None, min_docs = 2,
     memory_bytes = 1 << 30, threads = 0, compression = "zstd", overwrite = false,
-    keep_work = false, progress = false
+    keep_work = false, progress = false, fields = None, top = None, buckets = None,
+    min_bucket = 0, weight_field = None, key = "rank_bucket".to_owned()
 ))]
 #[allow(clippy::too_many_arguments)]
 fn dedup(
@@ -582,6 +583,12 @@ fn dedup(
     overwrite: bool,
     keep_work: bool,
     progress: bool,
+    fields: Option<Vec<String>>,
+    top: Option<f64>,
+    buckets: Option<u32>,
+    min_bucket: u32,
+    weight_field: Option<String>,
+    key: String,
 ) -> PyResult<Option<String>> {
     let config = |m: String| raise(py, "ConfigError", m);
     let mut opts = tamis_pipeline::DedupOptions::new(inputs, output);
@@ -600,9 +607,21 @@ fn dedup(
             }
             opts.lines_min_docs = Some(min_docs);
         }
+        "rank" => {
+            let select = tamis_pipeline::RankSelectConfig {
+                fields: fields.unwrap_or_default(),
+                top,
+                buckets,
+                min_bucket,
+                weight_field,
+                key,
+                ..Default::default()
+            };
+            opts.rank = Some(select.spec().map_err(config)?);
+        }
         other => {
             return Err(config(format!(
-                "method {other:?}: expected \"minhash\", \"exact\" or \"lines\""
+                "method {other:?}: expected \"minhash\", \"exact\", \"lines\" or \"rank\""
             )))
         }
     }

@@ -37,6 +37,7 @@ __all__ = [
     "dedup",
     "explain",
     "presets",
+    "select",
     "verify",
     "ConfigError",
     "NoInputsError",
@@ -318,6 +319,14 @@ def dedup(inputs, output, **options):
         options["work_dir"] = os.fspath(options["work_dir"])
     stats = _tamis.dedup(_paths(inputs), os.fspath(output), **options)
     return None if stats is None else json.loads(stats)
+
+
+def select(inputs, output, **options):
+    """``tamis select``: keep the top of the corpus by a metadata score (``fields=[...]``,
+    ``top=0.1``) or bucket it by weighted percentiles (``buckets=20``, ``min_bucket``,
+    ``weight_field``, ``key``); the same stages, shards and options as :func:`dedup`
+    (``method="rank"``). Returns the stats dict when the run finished, else None."""
+    return dedup(inputs, output, method="rank", **options)
 
 
 def verify(output):

@@ -23,7 +23,7 @@ import ray
 from . import Pipeline, _tamis
 from .errors import ConfigError, OutputExistsError, ShardFailedError
 
-__all__ = ["MapBatches", "run", "dedup", "ShardFailedError"]
+__all__ = ["MapBatches", "run", "dedup", "select", "ShardFailedError"]
 
 _VERDICT_COLUMNS = ("tamis_kept", "tamis_reason", "tamis_step")
 
@@ -299,3 +299,12 @@ def dedup(inputs, output, *, num_shards=None, max_retries=3, work_dir=None, over
     if not options.get("keep_work") and os.path.isdir(work_dir):
         shutil.rmtree(work_dir)
     return stats
+
+
+def select(inputs, output, **options):
+    """``tamis select`` as Ray tasks: :func:`dedup` with ``method="rank"``, so the scoring pass
+    is sharded by input file, the thresholds by score field, and the decisions by input file;
+    the kept set and the output bytes are those of one machine's run. Options as
+    :func:`tamis.select`, plus ``num_shards``, ``max_retries``, ``work_dir``, ``overwrite`` and
+    ``runtime_env``."""
+    return dedup(inputs, output, method="rank", **options)
