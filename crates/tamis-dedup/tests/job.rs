@@ -8,11 +8,12 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use tamis_dedup::{DedupJob, ExactKey, Method, MinHasher, MinhashConfig, Shard, Survivor};
-use tamis_io::{expand_inputs, Compression, ReadOptions};
 
 mod common;
 
-use common::{golden_clusters, jsonl_zst as read_zst_lines, repo_root, shared_corpus};
+use common::{
+    golden_clusters, job_with, jsonl_zst as read_zst_lines, output_bytes, repo_root, shared_corpus,
+};
 
 fn job(inputs: &[PathBuf], out: &Path, survivor: Survivor, memory: usize) -> DedupJob {
     let method = Method::MinHash {
@@ -20,21 +21,6 @@ fn job(inputs: &[PathBuf], out: &Path, survivor: Survivor, memory: usize) -> Ded
         survivor,
     };
     job_with(method, inputs, out, memory)
-}
-
-fn job_with(method: Method, inputs: &[PathBuf], out: &Path, memory: usize) -> DedupJob {
-    let names: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
-    DedupJob {
-        method,
-        inputs: expand_inputs(&names),
-        work_dir: out.join("work"),
-        out_dir: out.to_path_buf(),
-        memory_bytes: memory,
-        compression: Compression::Zstd,
-        read: ReadOptions::default(),
-        progress: None,
-        observer: None,
-    }
 }
 
 /// Writes `texts` as JSONL with ids "0", "1", ... split over `files` files; returns the paths.
@@ -66,19 +52,6 @@ fn outcome(out: &Path) -> BTreeMap<usize, (bool, u64)> {
                 let size = v["metadata"]["minhash_cluster_size"].as_u64().unwrap();
                 m.insert(id, (kept, size));
             }
-        }
-    }
-    m
-}
-
-/// Every output file's bytes, by relative path.
-fn output_bytes(out: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut m = BTreeMap::new();
-    for sub in ["kept", "dropped", "quarantine"] {
-        for f in std::fs::read_dir(out.join(sub)).unwrap() {
-            let p = f.unwrap().path();
-            let name = format!("{sub}/{}", p.file_name().unwrap().to_string_lossy());
-            m.insert(name, std::fs::read(&p).unwrap());
         }
     }
     m

@@ -8,11 +8,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 use tamis_dedup::{DedupJob, Method, RankCut, RankSpec, Shard};
-use tamis_io::{expand_inputs, Compression, ReadOptions};
 
 mod common;
 
-use common::{jsonl_zst, repo_root};
+use common::{job_with, jsonl_zst, output_bytes, repo_root};
 
 /// The committed real pages, each with two scores and a weight measured on its text: the
 /// share of letters, the number of lines modulo 7 (many ties), and the word count. Every
@@ -54,18 +53,7 @@ fn write_inputs(dir: &Path, docs: &[Value], files: usize) -> Vec<PathBuf> {
 }
 
 fn job(spec: &RankSpec, inputs: &[PathBuf], out: &Path, memory: usize) -> DedupJob {
-    let names: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
-    DedupJob {
-        method: Method::Rank(spec.clone()),
-        inputs: expand_inputs(&names),
-        work_dir: out.join("work"),
-        out_dir: out.to_path_buf(),
-        memory_bytes: memory,
-        compression: Compression::Zstd,
-        read: ReadOptions::default(),
-        progress: None,
-        observer: None,
-    }
+    job_with(Method::Rank(spec.clone()), inputs, out, memory)
 }
 
 /// id -> (kept, bucket, filter_reason) over all outputs.
@@ -82,21 +70,6 @@ fn outcome(out: &Path, key: &str) -> BTreeMap<usize, (bool, Option<u64>, Option<
                 let reason = v["metadata"]["filter_reason"].as_str().map(str::to_owned);
                 m.insert(id, (kept, bucket, reason));
             }
-        }
-    }
-    m
-}
-
-fn output_bytes(out: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut m = BTreeMap::new();
-    for sub in ["kept", "dropped", "quarantine"] {
-        let Ok(dir) = std::fs::read_dir(out.join(sub)) else {
-            continue;
-        };
-        for f in dir {
-            let p = f.unwrap().path();
-            let name = format!("{sub}/{}", p.file_name().unwrap().to_string_lossy());
-            m.insert(name, std::fs::read(&p).unwrap());
         }
     }
     m

@@ -23,8 +23,8 @@ use crate::decl::Filter;
 /// (`" ".join(text.strip().splitlines())`). `max_chars` then keeps the input's first code
 /// points. Scores go to `metadata[key]` with `{label}` replaced by the label without
 /// `__label__` and `{raw_label}` by the label as the model stores it; the default key is the
-/// raw label, as datatrove writes it. A document the model has no token for gets no score
-/// (counter `no_prediction`). `keep_labels` keeps a document when any listed label scores at
+/// raw label, as datatrove writes it. fastText scores even an empty text (from its end-of-line
+/// token); a model with no token of the input gives no scores (counter `no_prediction`). `keep_labels` keeps a document when any listed label scores at
 /// least its minimum; `remove_labels` drops it when any does (datatrove's semantics; give one
 /// or the other). Several classifier steps in one pipeline score each document in one pass
 /// (an ensemble, as Nemotron-CC uses); `tamis select` then keeps the top of the corpus by a

@@ -152,6 +152,10 @@ pub(crate) struct LineBuf {
     rows: Vec<u32>,
     hashes: Vec<i32>,
     word: Vec<u8>,
+    /// The line's tokens as byte ranges (`None` for the final `</s>`) with their FNV hash,
+    /// and their dictionary entries: see [`Dict::line_rows`].
+    tokens: Vec<(Option<(usize, usize)>, u32)>,
+    ids: Vec<Option<usize>>,
     /// Character n-gram rows of recently seen out-of-vocabulary tokens, direct-mapped by the
     /// token's hash. Text repeats its words, and an OOV token costs one n-gram-table lookup per
     /// n-gram (most of them cache misses), so replaying the row list is much cheaper. Valid only
@@ -327,33 +331,57 @@ impl Dict {
             buf.oov_seen = 0;
             buf.cache_owner = self.uid;
         }
+        // Three passes: tokenise and hash, look every token up, then emit rows in token order.
+        // A lookup is a chain of dependent loads (table slot, then the entry's bytes) that miss
+        // the cache on a large vocabulary; with nothing else between them, the lookups of
+        // successive tokens overlap in the processor instead of waiting one after another.
+        let (mut tokens, mut ids) = (
+            std::mem::take(&mut buf.tokens),
+            std::mem::take(&mut buf.ids),
+        );
+        tokens.clear();
+        ids.clear();
         let mut pos = 0;
         let len = text.len();
         loop {
             while pos < len && is_space(text[pos]) && (newline_is_space || text[pos] != b'\n') {
                 pos += 1;
             }
-            let token: &[u8] = if pos >= len || text[pos] == b'\n' {
-                EOS
-            } else {
-                let start = pos;
-                while pos < len && !is_space(text[pos]) {
-                    pos += 1;
-                }
-                &text[start..pos]
-            };
-            self.add_token(token, buf, sink);
-            if token == EOS {
+            if pos >= len || text[pos] == b'\n' {
+                tokens.push((None, fnv(EOS)));
+                break;
+            }
+            let start = pos;
+            while pos < len && !is_space(text[pos]) {
+                pos += 1;
+            }
+            let word = &text[start..pos];
+            tokens.push((Some((start, pos)), fnv(word)));
+            // A literal `</s>` ends the line too, as the end-of-line token does.
+            if word == EOS {
                 break;
             }
         }
+        let token = |t: Option<(usize, usize)>| t.map_or(EOS, |(a, b)| &text[a..b]);
+        ids.extend(tokens.iter().map(|&(t, h)| self.id(token(t), h)));
+        for (&(t, h), &id) in tokens.iter().zip(&ids) {
+            self.add_token(token(t), h, id, buf, sink);
+        }
+        (buf.tokens, buf.ids) = (tokens, ids);
         self.add_word_ngrams(buf, sink);
     }
 
+    /// Emits the rows of one token whose FNV hash is `h` and dictionary entry `id`.
     #[inline]
-    fn add_token(&self, token: &[u8], buf: &mut LineBuf, sink: &mut impl FnMut(&[u32])) {
-        let h = fnv(token);
-        match self.id(token, h) {
+    fn add_token(
+        &self,
+        token: &[u8],
+        h: u32,
+        id: Option<usize>,
+        buf: &mut LineBuf,
+        sink: &mut impl FnMut(&[u32]),
+    ) {
+        match id {
             Some(id) if id < self.nwords => {
                 if self.maxn == 0 {
                     sink(&[id as u32]);

@@ -285,15 +285,15 @@ def test_ray_select_writes_the_clis_bytes(tmp_path, tamis_cli):
     inputs = scored / "kept"
     cli_out, ray_out = tmp_path / "cli", tmp_path / "ray"
     run_cli(tamis_cli, ["select", "--field", "q_hq", "--field", "q_cc", "--buckets", "4",
-                        "--min-bucket", "1", "--weight-field", "token_count", str(inputs),
+                        "--min-bucket", "3", "--weight-field", "token_count", str(inputs),
                         "-o", str(cli_out), "--no-progress"])
     stats = tamis.ray.select([inputs], ray_out, num_shards=2, fields=["q_hq", "q_cc"],
-                             buckets=4, min_bucket=1, weight_field="token_count")
+                             buckets=4, min_bucket=3, weight_field="token_count")
     assert set(stats["steps"][0]["thresholds"]) == {"q_hq", "q_cc"}
     assert_same_dedup(ray_out, cli_out, stats)
     # The local binding's `select` gives the same counts.
     local = tamis.select([inputs], tmp_path / "local", fields=["q_hq", "q_cc"], buckets=4,
-                         min_bucket=1, weight_field="token_count")
+                         min_bucket=3, weight_field="token_count")
     assert local["steps"] == stats["steps"]
 
 

@@ -5,6 +5,8 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
+use tamis_dedup::{DedupJob, Method};
+use tamis_io::{expand_inputs, Compression, ReadOptions};
 
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -58,4 +60,36 @@ pub fn golden_clusters() -> std::collections::BTreeMap<usize, (bool, u64)> {
             (f[0].parse().unwrap(), (f[1] == "1", f[2].parse().unwrap()))
         })
         .collect()
+}
+
+/// A job over `inputs` writing to `out` (work files in `out/work`), zstd outputs.
+pub fn job_with(method: Method, inputs: &[PathBuf], out: &Path, memory: usize) -> DedupJob {
+    let names: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
+    DedupJob {
+        method,
+        inputs: expand_inputs(&names),
+        work_dir: out.join("work"),
+        out_dir: out.to_path_buf(),
+        memory_bytes: memory,
+        compression: Compression::Zstd,
+        read: ReadOptions::default(),
+        progress: None,
+        observer: None,
+    }
+}
+
+/// Every output file's bytes, by relative path (`kept/00000.jsonl.zst`, ...).
+pub fn output_bytes(out: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut m = std::collections::BTreeMap::new();
+    for sub in ["kept", "dropped", "quarantine"] {
+        let Ok(dir) = std::fs::read_dir(out.join(sub)) else {
+            continue;
+        };
+        for f in dir {
+            let p = f.unwrap().path();
+            let name = format!("{sub}/{}", p.file_name().unwrap().to_string_lossy());
+            m.insert(name, std::fs::read(&p).unwrap());
+        }
+    }
+    m
 }

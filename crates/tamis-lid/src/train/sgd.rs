@@ -17,7 +17,7 @@ use super::rng::MinStd;
 use crate::loss::{self, Loss, Tree};
 
 /// Row operations on a matrix of `dim` columns, stored so that several threads may update it
-/// without locks (see [`AtomicRows`]).
+/// without locks (see [`Weight`]).
 pub(crate) trait Rows {
     /// Row `i` dotted with `x`, summed left to right (`DenseMatrix::dotRow`).
     fn dot(&self, i: usize, x: &[f32]) -> f32;
@@ -61,21 +61,58 @@ fn dots<W: Rows>(w: &W, rows: impl Fn(usize) -> usize, x: &[f32], out: &mut [f32
     }
 }
 
-/// A matrix owned by one thread, seen through `Cell`s so that reads and writes need no
-/// `&mut` juggling; the loops compile to plain (vectorisable) loads and stores.
-pub(crate) struct CellRows<'a> {
-    pub data: &'a [Cell<f32>],
+/// One stored weight: a `Cell<f32>` for a matrix owned by one thread (plain, vectorisable
+/// loads and stores), or an `AtomicU32` holding the f32's bits for a matrix the training
+/// threads share Hogwild style, as in fastText: every thread reads and writes the weights
+/// without synchronisation, with relaxed loads and stores (plain moves on x86), so a concurrent
+/// update may be lost, exactly as with fastText's unsynchronised floats, but no read is ever
+/// torn and there is no data race in the Rust sense.
+pub(crate) trait Weight {
+    fn get(&self) -> f32;
+    fn set(&self, v: f32);
+}
+
+impl Weight for Cell<f32> {
+    #[inline(always)]
+    fn get(&self) -> f32 {
+        Cell::get(self)
+    }
+    #[inline(always)]
+    fn set(&self, v: f32) {
+        Cell::set(self, v)
+    }
+}
+
+impl Weight for AtomicU32 {
+    #[inline(always)]
+    fn get(&self) -> f32 {
+        f32::from_bits(self.load(Relaxed))
+    }
+    #[inline(always)]
+    fn set(&self, v: f32) {
+        self.store(v.to_bits(), Relaxed)
+    }
+}
+
+/// A row-major matrix of `dim` columns over shared weights (see [`Weight`]).
+pub(crate) struct SharedRows<'a, W> {
+    pub data: &'a [W],
     pub dim: usize,
 }
 
-impl CellRows<'_> {
+/// The matrices of a one-thread run.
+pub(crate) type CellRows<'a> = SharedRows<'a, Cell<f32>>;
+/// The matrices of a Hogwild run.
+pub(crate) type AtomicRows<'a> = SharedRows<'a, AtomicU32>;
+
+impl<W> SharedRows<'_, W> {
     #[inline(always)]
-    fn row(&self, i: usize) -> &[Cell<f32>] {
+    fn row(&self, i: usize) -> &[W] {
         &self.data[i * self.dim..(i + 1) * self.dim]
     }
 }
 
-impl Rows for CellRows<'_> {
+impl<W: Weight> Rows for SharedRows<'_, W> {
     #[inline]
     fn dot(&self, i: usize, x: &[f32]) -> f32 {
         let mut d = 0.0f32;
@@ -128,87 +165,6 @@ impl Rows for CellRows<'_> {
             let row = self.row(i as usize);
             for j in (0..row.len()).step_by(LINE).chain([row.len() - 1]) {
                 acc ^= row[j].get().to_bits();
-            }
-        }
-        std::hint::black_box(acc);
-    }
-}
-
-/// A matrix shared by the training threads, Hogwild style as in fastText: every thread reads
-/// and writes the weights without synchronisation. Each f32 is an `AtomicU32` accessed with
-/// relaxed loads and stores (plain moves on x86), so a concurrent update may be lost, exactly
-/// as with fastText's unsynchronised floats, but no read is ever torn and there is no data
-/// race in the Rust sense.
-pub(crate) struct AtomicRows<'a> {
-    pub data: &'a [AtomicU32],
-    pub dim: usize,
-}
-
-impl AtomicRows<'_> {
-    #[inline(always)]
-    fn row(&self, i: usize) -> &[AtomicU32] {
-        &self.data[i * self.dim..(i + 1) * self.dim]
-    }
-}
-
-#[inline(always)]
-fn get(a: &AtomicU32) -> f32 {
-    f32::from_bits(a.load(Relaxed))
-}
-
-impl Rows for AtomicRows<'_> {
-    #[inline]
-    fn dot(&self, i: usize, x: &[f32]) -> f32 {
-        let mut d = 0.0f32;
-        for (w, v) in self.row(i).iter().zip(x) {
-            d += get(w) * v;
-        }
-        d
-    }
-    #[inline]
-    fn copy_row(&self, i: usize, x: &mut [f32]) {
-        for (v, w) in x.iter_mut().zip(self.row(i)) {
-            *v = get(w);
-        }
-    }
-    #[inline]
-    fn add_row(&self, i: usize, x: &mut [f32]) {
-        for (v, w) in x.iter_mut().zip(self.row(i)) {
-            *v += get(w);
-        }
-    }
-    #[inline]
-    fn add_to_row(&self, i: usize, x: &[f32]) {
-        for (w, v) in self.row(i).iter().zip(x) {
-            w.store((get(w) + v).to_bits(), Relaxed);
-        }
-    }
-    #[inline]
-    fn grad_and_update(&self, i: usize, a: f32, hidden: &[f32], grad: &mut [f32]) {
-        for ((w, h), g) in self.row(i).iter().zip(hidden).zip(grad) {
-            let old = get(w);
-            *g += a * old;
-            w.store((old + a * h).to_bits(), Relaxed);
-        }
-    }
-    #[inline]
-    fn dot4(&self, rows: [usize; 4], x: &[f32]) -> [f32; 4] {
-        let r = rows.map(|i| self.row(i));
-        let mut d = [0.0f32; 4];
-        for (j, v) in x.iter().enumerate() {
-            for k in 0..4 {
-                d[k] += get(&r[k][j]) * v;
-            }
-        }
-        d
-    }
-    #[inline]
-    fn touch(&self, rows: &[u32]) {
-        let mut acc = 0u32;
-        for &i in rows {
-            let row = self.row(i as usize);
-            for j in (0..row.len()).step_by(LINE).chain([row.len() - 1]) {
-                acc ^= row[j].load(Relaxed);
             }
         }
         std::hint::black_box(acc);
