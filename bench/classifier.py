@@ -88,16 +88,10 @@ def dclm(text):
 # ------------------------------------------------------------------ inner modes (subprocesses)
 
 def inner_train(train, path):
-    import fasttext
+    from _golden import train_supervised_seeded
 
-    for seed in range(SEED, SEED + 20):
-        try:
-            model = fasttext.train_supervised(input=train, thread=1, seed=seed, verbose=0, **TRAIN_OPTS)
-            break
-        except RuntimeError as e:  # "Encountered NaN": another seed gets past it
-            print(f"  seed {seed}: {e}")
-    else:
-        sys.exit("could not train the classifier")
+    model, seed = train_supervised_seeded(train, SEED, "the classifier", thread=1, verbose=0,
+                                          **TRAIN_OPTS)
     model.save_model(path)
     print(f"  trained: seed {seed}, {len(model.words):,} words, labels {list(model.labels)}, "
           f"{os.path.getsize(path) / 1e6:.0f} MB")

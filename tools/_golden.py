@@ -3,7 +3,7 @@
 Goldens are written with zstd level 19 in one frame, so a rerun with the same reference tool
 rewrites byte-identical files and `git diff` shows only real changes.
 """
-import io, json, os
+import io, json, os, sys
 
 import zstandard
 
@@ -29,3 +29,17 @@ def write_lines_zst(path, lines):
 def write_jsonl_zst(path, rows):
     """Writes records as JSONL (non-ASCII kept as is) in one zstd frame."""
     write_lines_zst(path, (json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+
+
+def train_supervised_seeded(train, first_seed, name, **opts):
+    """`fasttext.train_supervised(input=train, seed=..., **opts)` with the first of 20 seeds
+    from `first_seed` that trains: fastText sometimes stops with "Encountered NaN", and another
+    seed gets past it. Returns the model and its seed; exits naming `name` if none trains."""
+    import fasttext
+
+    for seed in range(first_seed, first_seed + 20):
+        try:
+            return fasttext.train_supervised(input=train, seed=seed, **opts), seed
+        except RuntimeError as e:
+            print(f"  {name} seed {seed}: {e}")
+    sys.exit(f"could not train {name}")

@@ -81,7 +81,14 @@ from importlib.metadata import version
 
 import numpy as np
 
-from _golden import ROOT, SUBSET_INPUT, read_jsonl_zst, write_jsonl_zst, write_lines_zst
+from _golden import (
+    ROOT,
+    SUBSET_INPUT,
+    read_jsonl_zst,
+    train_supervised_seeded,
+    write_jsonl_zst,
+    write_lines_zst,
+)
 
 SEED = 20261204
 CC_CHUNK = 40
@@ -254,17 +261,8 @@ def write_training_file(path, examples):
 
 def train_one(name, train, path):
     """Runs in a fresh process (see main): trains MODELS[name] on `train`, saves to `path`."""
-    import fasttext
-
     _, _, opts, qopts = {m[0]: m for m in MODELS}[name]
-    for seed in range(SEED, SEED + 20):
-        try:
-            model = fasttext.train_supervised(input=train, thread=1, seed=seed, verbose=0, **opts)
-            break
-        except RuntimeError as e:  # "Encountered NaN": another seed gets past it
-            print(f"  {name} seed {seed}: {e}")
-    else:
-        sys.exit(f"could not train {name}")
+    model, seed = train_supervised_seeded(train, SEED, name, thread=1, verbose=0, **opts)
     if qopts is not None:
         model.quantize(input=None, **qopts)
     model.save_model(path)

@@ -61,6 +61,7 @@ import numpy as np
 import zstandard
 
 import fasttext
+from _golden import train_supervised_seeded
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -250,16 +251,9 @@ TINY = [
 
 def train_tiny(name, train, path):
     opts, qopts = {n: (o, q) for n, o, q in TINY}[name]
-    for seed in range(7, 27):
-        try:
-            model = fasttext.train_supervised(
-                input=train, **{"epoch": 2, "lr": 0.1, "thread": 1, "seed": seed, "verbose": 0, **opts}
-            )
-            break
-        except RuntimeError as e:  # "Encountered NaN": another seed gets past it
-            print(f"  tiny-{name} seed {seed}: {e}")
-    else:
-        sys.exit(f"could not train tiny-{name}")
+    model, _ = train_supervised_seeded(
+        train, 7, f"tiny-{name}", **{"epoch": 2, "lr": 0.1, "thread": 1, "verbose": 0, **opts}
+    )
     if qopts is not None:
         model.quantize(input=None, **qopts)
     model.save_model(path)
