@@ -493,6 +493,71 @@ fn empty_unreadable_and_missing_inputs() {
     }
 }
 
+#[test]
+fn fifos_and_non_utf8_names_in_input_directories_are_reported_never_waited_on() {
+    use std::os::unix::ffi::OsStrExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("in");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("good.jsonl"), doc_line("g", "A good document.")).unwrap();
+    // A name that is not UTF-8 (Latin-1 `é`): its format cannot be told from its name.
+    let latin1 = dir.join(OsStr::from_bytes(b"caf\xe9.jsonl"));
+    std::fs::write(&latin1, doc_line("l", "Hidden behind its name.")).unwrap();
+    // A FIFO with an input's name: opening it would wait for a writer forever.
+    let fifo = dir.join("pipe.jsonl");
+    let made_fifo = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !made_fifo {
+        eprintln!("note: mkfifo is unavailable; the FIFO case is skipped");
+    }
+    let out = tmp.path().join("out");
+    let mut child = common::tamis_command()
+        .args(out_args(&preset("fineweb-text"), &[&dir], &out, &[]))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed().as_secs() > 60 {
+            child.kill().unwrap();
+            panic!("the run hangs on its inputs");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(child.wait().unwrap().success());
+    let run = Run {
+        out: out.clone(),
+        output: child.wait_with_output().unwrap(),
+    };
+    let s = run.balanced();
+    let q = run.records("quarantine");
+    let bad_name = fault_for(&q, "caf\u{FFFD}.jsonl");
+    assert_eq!(bad_name["reason"], "unreadable_path");
+    assert!(bad_name["message"]
+        .as_str()
+        .unwrap()
+        .contains("not valid UTF-8"));
+    if made_fifo {
+        let f = fault_for(&q, "pipe.jsonl");
+        assert_eq!(f["reason"], "unreadable_path");
+        assert!(f["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a regular file"));
+    }
+    assert_eq!(s["quarantined"], 1 + u64::from(made_fifo));
+    // Every input is accounted for in the manifest, the reported ones too.
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(
+        manifest["inputs"].as_array().unwrap().len(),
+        2 + usize::from(made_fifo)
+    );
+}
+
 fn set_mode(path: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();

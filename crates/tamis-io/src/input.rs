@@ -106,11 +106,7 @@ impl InputFile {
                 reason::UNREADABLE_PATH,
                 "is a directory (pass it to expand_inputs to read the files inside)".to_owned(),
             ),
-            Ok(m) => {
-                let mut f = Self::from_name(path);
-                f.size = Some(m.len());
-                f
-            }
+            Ok(m) => Self::regular(path, &m),
             Err(e) => Self::problem(path, reason::UNREADABLE_PATH, e.to_string()),
         }
     }
@@ -128,6 +124,22 @@ impl InputFile {
     }
 
     /// Format and compression from the name alone; unknown extensions become an issue.
+    /// A path `metadata` says is no directory: its format from its name if it is a regular
+    /// file; a problem if it is a FIFO, socket or device, which opening could block on forever
+    /// (a FIFO waits for a writer) or read without end.
+    fn regular(path: PathBuf, m: &fs::Metadata) -> Self {
+        if !m.is_file() {
+            return Self::problem(
+                path,
+                reason::UNREADABLE_PATH,
+                "is not a regular file (a FIFO, socket or device); not opened".to_owned(),
+            );
+        }
+        let mut f = Self::from_name(path);
+        f.size = Some(m.len());
+        f
+    }
+
     fn from_name(path: PathBuf) -> Self {
         match split_name(&path) {
             Some((Some(format), compression)) => Self::with_format(path, format, compression),
@@ -277,9 +289,7 @@ fn expand_glob(pattern: &str, out: &mut Vec<InputFile>) {
                 Ok(m) if m.is_dir() => walk_dir(&p, out, &mut visited),
                 Ok(m) => {
                     if InputFile::is_supported(&p) {
-                        let mut f = InputFile::from_name(p);
-                        f.size = Some(m.len());
-                        out.push(f);
+                        out.push(InputFile::regular(p, &m));
                     }
                 }
                 Err(e) => out.push(InputFile::problem(
@@ -346,14 +356,22 @@ fn walk_dir(dir: &Path, out: &mut Vec<InputFile>, visited: &mut HashSet<PathBuf>
             continue;
         }
         let path = entry.path();
+        if entry.file_name().to_str().is_none() {
+            // Its extension cannot be read as text, so it may be input: say so, never skip it.
+            out.push(InputFile::problem(
+                path,
+                reason::UNREADABLE_PATH,
+                "the file name is not valid UTF-8, so its format cannot be told; rename it"
+                    .to_owned(),
+            ));
+            continue;
+        }
         // `fs::metadata` follows symlinks, so a link to a file or directory counts as its target.
         match fs::metadata(&path) {
             Ok(m) if m.is_dir() => walk_dir(&path, out, visited),
             Ok(m) => {
                 if InputFile::is_supported(&path) {
-                    let mut f = InputFile::from_name(path);
-                    f.size = Some(m.len());
-                    out.push(f);
+                    out.push(InputFile::regular(path, &m));
                 }
             }
             // A dangling symlink or a racing delete: only report it if it looked like input.

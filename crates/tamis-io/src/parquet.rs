@@ -359,6 +359,8 @@ pub(crate) struct ParquetDocs {
     reader: Option<ParquetRecordBatchReader>,
     /// Rows of the current batch as JSON lines, and the next one to yield.
     lines: Vec<String>,
+    /// Rows of the current batch whose binary text column is not UTF-8 (quarantined).
+    bad_text: Vec<bool>,
     next: usize,
     /// 0-based index of the next row in the file.
     row: u64,
@@ -372,6 +374,7 @@ impl ParquetDocs {
             opts,
             reader: None,
             lines: Vec::new(),
+            bad_text: Vec::new(),
             next: 0,
             row: 0,
         }
@@ -413,6 +416,53 @@ impl ParquetDocs {
         }
     }
 
+    /// A binary text column (pyarrow writes `bytes` so) as a string column: each value decoded
+    /// as UTF-8, or null and marked in `bad_text` when it is not (the JSON conversion would
+    /// otherwise turn the bytes into hex and the hex into the text).
+    fn text_as_string(&mut self, batch: RecordBatch) -> Result<RecordBatch, String> {
+        use arrow_array::cast::AsArray;
+        use arrow_array::Array;
+        self.bad_text.clear();
+        let Some((at, _)) = batch.schema().column_with_name(&self.opts.text_key) else {
+            return Ok(batch);
+        };
+        let col = batch.column(at);
+        let values: Vec<Option<&[u8]>> = if let Some(a) = col.as_binary_opt::<i32>() {
+            a.iter().collect()
+        } else if let Some(a) = col.as_binary_opt::<i64>() {
+            a.iter().collect()
+        } else if let Some(a) = col.as_binary_view_opt() {
+            a.iter().collect()
+        } else {
+            return Ok(batch);
+        };
+        let mut text = Vec::with_capacity(values.len());
+        for v in &values {
+            let decoded = v.map(std::str::from_utf8);
+            self.bad_text.push(matches!(decoded, Some(Err(_))));
+            text.push(decoded.and_then(Result::ok));
+        }
+        let text: StringArray = text.into_iter().collect();
+        debug_assert_eq!(text.len(), col.len());
+        let schema = batch.schema();
+        let fields: Vec<Field> = schema
+            .fields()
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                if i == at {
+                    Field::new(f.name(), DataType::Utf8, true)
+                } else {
+                    f.as_ref().clone()
+                }
+            })
+            .collect();
+        let mut columns = batch.columns().to_vec();
+        columns[at] = Arc::new(text);
+        RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
+            .map_err(|e| format!("cannot decode the binary text column: {e}"))
+    }
+
     /// Whether the file has no rows at all (known once the reader is exhausted).
     pub(crate) fn rows_read(&self) -> u64 {
         self.row
@@ -430,6 +480,7 @@ impl ParquetDocs {
             }
             Some(b) => b.map_err(|e| format!("cannot decode row group: {e}"))?,
         };
+        let batch = self.text_as_string(batch)?;
         let mut buf = Vec::new();
         {
             let mut w = arrow_json::LineDelimitedWriter::new(&mut buf);
@@ -463,6 +514,7 @@ impl Iterator for ParquetDocs {
             }
         }
         let line = std::mem::take(&mut self.lines[self.next]);
+        let bad_text = self.bad_text.get(self.next).copied().unwrap_or(false);
         self.next += 1;
         let index = self.row;
         self.row += 1;
@@ -471,6 +523,16 @@ impl Iterator for ParquetDocs {
             line: index + 1,
             byte_offset: 0,
         };
+        if bad_text {
+            return Some(Record::Bad(Quarantined::new(
+                loc,
+                reason::INVALID_UTF8,
+                format!(
+                    "the binary `{}` column of this row is not valid UTF-8",
+                    self.opts.text_key
+                ),
+            )));
+        }
         if line.len() > self.opts.max_record_bytes {
             return Some(Record::Bad(
                 Quarantined::new(
@@ -540,6 +602,72 @@ mod tests {
             .into_iter()
             .map(|r| r.into_doc().expect("a document"))
             .collect()
+    }
+
+    /// Writes one batch with the given writer properties, as other tools write Parquet.
+    fn write_batch(path: &Path, batch: &RecordBatch, props: WriterProperties) {
+        let mut w =
+            ArrowWriter::try_new(File::create(path).unwrap(), batch.schema(), Some(props)).unwrap();
+        w.write(batch).unwrap();
+        w.close().unwrap();
+    }
+
+    #[test]
+    fn every_codec_pyarrow_and_datatrove_write_is_read() {
+        // pyarrow's default is Snappy, and datatrove's ParquetWriter keeps it.
+        let dir = tempfile::tempdir().unwrap();
+        let text: StringArray = ["snappy text", "second row é"]
+            .into_iter()
+            .map(Some)
+            .collect();
+        let id: StringArray = ["a", "b"].into_iter().map(Some).collect();
+        let batch = RecordBatch::try_from_iter([
+            ("text", Arc::new(text) as ArrayRef),
+            ("id", Arc::new(id) as ArrayRef),
+        ])
+        .unwrap();
+        for codec in [
+            Codec::SNAPPY,
+            Codec::LZ4,
+            Codec::LZ4_RAW,
+            Codec::BROTLI(Default::default()),
+            Codec::GZIP(Default::default()),
+            Codec::ZSTD(Default::default()),
+            Codec::UNCOMPRESSED,
+        ] {
+            let path = dir
+                .path()
+                .join(format!("{codec:?}.parquet").replace(['(', ')', ' ', '{', '}', ':'], "_"));
+            let props = WriterProperties::builder().set_compression(codec).build();
+            write_batch(&path, &batch, props);
+            let docs = docs_of(read(&InputFile::new(&path), &ReadOptions::default()).collect());
+            let texts: Vec<&str> = docs.iter().map(|d| d.text.as_str()).collect();
+            assert_eq!(texts, ["snappy text", "second row é"], "{codec:?}");
+        }
+    }
+
+    #[test]
+    fn a_binary_text_column_is_decoded_or_quarantined_by_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = arrow_array::BinaryArray::from_iter_values([
+            b"plain bytes".as_slice(),
+            b"\xff\xfe bad",
+            "caf\u{e9}".as_bytes(),
+        ]);
+        let batch = RecordBatch::try_from_iter([("text", Arc::new(text) as ArrayRef)]).unwrap();
+        let path = dir.path().join("binary.parquet");
+        write_batch(&path, &batch, WriterProperties::builder().build());
+        let records: Vec<Record> = read(&InputFile::new(&path), &ReadOptions::default()).collect();
+        assert_eq!(records.len(), 3);
+        assert_eq!(records[0].clone().into_doc().unwrap().text, "plain bytes");
+        match &records[1] {
+            Record::Bad(q) => {
+                assert_eq!(q.reason, reason::INVALID_UTF8);
+                assert_eq!(q.loc.line, 2);
+            }
+            other => panic!("the row that is not UTF-8 must be quarantined: {other:?}"),
+        }
+        assert_eq!(records[2].clone().into_doc().unwrap().text, "café");
     }
 
     #[test]
