@@ -558,6 +558,35 @@ fn fifos_and_non_utf8_names_in_input_directories_are_reported_never_waited_on() 
     );
 }
 
+#[test]
+fn a_long_template_value_makes_a_bounded_directory_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in.jsonl");
+    let url = format!("https://example.com/{}", "segment-".repeat(40));
+    let lines: Vec<String> = (0..3)
+        .map(|i| {
+            serde_json::json!({"id": i.to_string(), "text": "A document.", "url": format!("{url}{i}")})
+                .to_string()
+        })
+        .collect();
+    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+    let out = tmp.path().join("out");
+    let r = run_ok(
+        &["run", "--steps", "token_count"],
+        &[&input],
+        &out,
+        &["--output-template", "${url}/"],
+    );
+    assert_eq!(r.balanced()["kept"], 3);
+    let dirs: Vec<String> = std::fs::read_dir(out.join("kept"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(dirs.len(), 3, "{dirs:?}");
+    assert!(dirs.iter().all(|d| d.len() <= 120), "{dirs:?}");
+    r.verify();
+}
+
 fn set_mode(path: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();

@@ -301,6 +301,34 @@ fn verify_catches_corrupt_truncated_and_miscounted_outputs() {
     verify_fails(&out, "in1.jsonl.gz: input read");
     std::fs::write(&path, &text).unwrap();
 
+    // A manifest path that leaves the output directory (to a copy of a real output, so that
+    // only the path is wrong).
+    let elsewhere = tmp.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::write(elsewhere.join("00000.jsonl.zst"), &original).unwrap();
+    let mut m: Value = serde_json::from_str(&text).unwrap();
+    let listed = m["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|o| o["path"] == "kept/00000.jsonl.zst")
+        .unwrap();
+    m["outputs"][listed]["path"] = Value::from("kept/../../elsewhere/00000.jsonl.zst");
+    std::fs::write(&path, serde_json::to_string_pretty(&m).unwrap()).unwrap();
+    verify_fails(&out, "outside the output directory");
+    std::fs::write(&path, &text).unwrap();
+
+    // An unfinished run: no stats.json, or its checkpoint still there.
+    let stats = out.join("stats.json");
+    let stats_text = std::fs::read(&stats).unwrap();
+    std::fs::remove_file(&stats).unwrap();
+    verify_fails(&out, "stats.json: cannot read it");
+    std::fs::write(&stats, &stats_text).unwrap();
+    std::fs::write(out.join(".checkpoint.json"), b"{}").unwrap();
+    verify_fails(&out, "has not finished");
+    std::fs::remove_file(out.join(".checkpoint.json")).unwrap();
+    tamis_ok(&["verify", out.to_str().unwrap()]);
+
     // A file the manifest does not list.
     std::fs::write(out.join("dropped/extra.jsonl.zst"), b"").unwrap();
     verify_fails(&out, "extra.jsonl.zst: not listed");

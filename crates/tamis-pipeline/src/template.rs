@@ -116,7 +116,9 @@ impl OutputTemplate {
     /// The directory prefix for a document: each `${key}` becomes the metadata value (a
     /// string as is, other values as JSON text), with every character outside letters, digits,
     /// `_`, `-`, `.`, `=` replaced by `_` and a leading `.` by `_` (so no value can make a
-    /// hidden name, a `..` or a path separator); an absent or null key becomes `_missing`.
+    /// hidden name, a `..` or a path separator); an absent or null key becomes `_missing`. A
+    /// directory name longer than [`MAX_SEGMENT`] bytes keeps its first bytes and ends with a
+    /// hash of the whole name, so a long URL can never make a name the file system refuses.
     pub fn expand(&self, metadata: &Metadata) -> String {
         let mut out = String::new();
         for p in &self.parts {
@@ -133,9 +135,28 @@ impl OutputTemplate {
             }
         }
         // Collapse empty segments (an empty literal between two slashes).
-        let segs: Vec<&str> = out.split('/').filter(|s| !s.is_empty()).collect();
+        let segs: Vec<String> = out
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(bounded)
+            .collect();
         format!("{}/", segs.join("/"))
     }
+}
+
+/// The longest directory name a template writes, in bytes (file systems allow 255).
+pub const MAX_SEGMENT: usize = 120;
+
+/// `seg` itself when short enough, else its first bytes, `-` and 16 hex digits of its
+/// SHA-256: distinct long names stay distinct. `seg` is ASCII (see [`sanitise`]).
+fn bounded(seg: &str) -> String {
+    if seg.len() <= MAX_SEGMENT {
+        return seg.to_owned();
+    }
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(seg.as_bytes());
+    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("{}-{hex}", &seg[..MAX_SEGMENT - 17])
 }
 
 fn sanitise(v: &str) -> String {
@@ -353,6 +374,15 @@ mod tests {
         assert_eq!(t.expand(&meta(json!({"language": "../x"}))), "_._x/");
         assert_eq!(t.expand(&meta(json!({"language": ".."}))), "_./");
         assert_eq!(t.expand(&meta(json!({"language": ""}))), "_/");
+        // A 300-character URL: a bounded name, the same every time, distinct from its sibling.
+        let t = OutputTemplate::parse("${url}/").unwrap();
+        let long = format!("https://example.com/{}", "a".repeat(280));
+        let a = t.expand(&meta(json!({ "url": long })));
+        let b = t.expand(&meta(json!({ "url": format!("{long}b") })));
+        assert_eq!(a.len(), MAX_SEGMENT + 1);
+        assert!(a.starts_with("https___example.com_aaa"), "{a}");
+        assert_ne!(a, b);
+        assert_eq!(a, t.expand(&meta(json!({ "url": long }))));
         let t = OutputTemplate::parse("lang=${language}/${dump}/").unwrap();
         assert_eq!(
             t.expand(&meta(json!({"language": "fr", "dump": 3}))),

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use tamis_io::Compression;
 
-use crate::checkpoint::{checksum, Manifest, MANIFEST};
+use crate::checkpoint::{checksum, Manifest, CHECKPOINT, MANIFEST};
 
 /// What a successful verification covered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,8 +49,17 @@ fn mismatch(path: &Path, message: impl Into<String>) -> VerifyError {
 /// Recomputes the size, SHA-256 and record count of every output listed in
 /// `dir/manifest.json`, checks that no unlisted file sits beside them, that the records per
 /// output kind add up to the totals, that every input and the run balance
-/// (`read = kept + dropped + quarantined`), and that `stats.json` agrees.
+/// (`read = kept + dropped + quarantined`), and that `stats.json` agrees. A run that has not
+/// finished (its `.checkpoint.json` is still there, or `stats.json` is missing) and a manifest
+/// that names a path outside the output directory do not verify.
 pub fn verify(dir: &Path) -> Result<VerifySummary, VerifyError> {
+    let checkpoint = dir.join(CHECKPOINT);
+    if checkpoint.exists() {
+        return Err(mismatch(
+            &checkpoint,
+            "the run has not finished (rerun its command to finish it)",
+        ));
+    }
     let manifest_path = dir.join(MANIFEST);
     let manifest_error = |message: String| VerifyError::Manifest {
         path: manifest_path.clone(),
@@ -75,6 +84,16 @@ pub fn verify(dir: &Path) -> Result<VerifySummary, VerifyError> {
     let mut listed = BTreeSet::new();
     for f in &m.outputs {
         let path = dir.join(&f.path);
+        // Only plain names below the output directory: `kept/../../x` would read elsewhere.
+        let inside = Path::new(&f.path)
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)));
+        if !inside {
+            return Err(mismatch(
+                &path,
+                "the manifest names a path outside the output directory",
+            ));
+        }
         let kind = subs
             .iter()
             .position(|s| f.path.starts_with(&format!("{s}/")))
@@ -175,12 +194,16 @@ pub fn verify(dir: &Path) -> Result<VerifySummary, VerifyError> {
     })
 }
 
-/// `stats.json`, when present, must report the manifest's totals and fingerprint.
+/// `stats.json`, the mark of a finished run, must be there and report the manifest's totals
+/// and fingerprint.
 fn check_stats(dir: &Path, m: &Manifest) -> Result<(), VerifyError> {
     let path = dir.join("stats.json");
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        return Ok(());
-    };
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        mismatch(
+            &path,
+            format!("cannot read it ({e}): the run has not finished"),
+        )
+    })?;
     let v: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| mismatch(&path, format!("not JSON: {e}")))?;
     for (k, want) in [
