@@ -587,6 +587,75 @@ fn a_long_template_value_makes_a_bounded_directory_name() {
     r.verify();
 }
 
+#[test]
+fn a_second_run_on_a_busy_output_directory_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = common::root().join("tests/golden/subset-input.jsonl.zst");
+    let out = tmp.path().join("out");
+    let marker = tmp.path().join("stopped");
+    let args = out_args(
+        &preset("fineweb-text"),
+        &[&input],
+        &out,
+        &["--checkpoint-every", "50"],
+    );
+    // The first run stops, holding its lock, right after its second checkpoint.
+    let mut first = common::tamis_command()
+        .args(&args)
+        .env(
+            "TAMIS_TEST_STOP",
+            format!("checkpoint_saved:2:{}", marker.display()),
+        )
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while !marker.exists() {
+        assert!(
+            first.try_wait().unwrap().is_none(),
+            "the first run ended early"
+        );
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "the first run never checkpointed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let second = tamis(&args);
+    assert_eq!(second.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        err.contains(&format!("another tamis process (pid {})", first.id())),
+        "{err}"
+    );
+    // The refused run touched nothing: killed, the first resumes to a run that verifies.
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let resumed = tamis(&args);
+    assert!(
+        resumed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    let done = Run {
+        out: out.clone(),
+        output: resumed,
+    };
+    done.balanced();
+    done.verify();
+    let fresh = run_ok(
+        &preset("fineweb-text"),
+        &[&input],
+        &tmp.path().join("fresh"),
+        &["--checkpoint-every", "50"],
+    );
+    assert!(
+        done.files("kept") == fresh.files("kept"),
+        "the resumed run's kept files differ from an uninterrupted run's"
+    );
+}
+
 fn set_mode(path: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();

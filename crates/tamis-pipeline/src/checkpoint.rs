@@ -181,7 +181,9 @@ impl Checkpoint {
     }
 
     pub fn save(&self, dir: &Path) -> Result<(), RunError> {
-        write_json_atomic(&dir.join(CHECKPOINT), self, true)
+        write_json_atomic(&dir.join(CHECKPOINT), self, true)?;
+        tamis_io::stop_point("checkpoint_saved");
+        Ok(())
     }
 }
 

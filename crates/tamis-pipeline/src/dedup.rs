@@ -88,6 +88,8 @@ pub enum DedupRunError {
     Threads(String),
     #[error("no input files matched {0:?}")]
     NoInputs(Vec<String>),
+    #[error(transparent)]
+    Locked(#[from] crate::lock::LockError),
 }
 
 /// Runs the requested stage(s); returns `stats.json`'s content when the stats were written.
@@ -100,6 +102,11 @@ pub fn dedup(opts: &DedupOptions) -> Result<Option<Value>, DedupRunError> {
         .work_dir
         .clone()
         .unwrap_or_else(|| opts.out_dir.join("work"));
+    // A whole run is the directory's one writer; stages run in shards share it on purpose.
+    let _lock = match opts.stage {
+        DedupStage::All => Some(crate::lock::lock_dir(&opts.out_dir)?),
+        _ => None,
+    };
     if opts.stage == DedupStage::All {
         let outputs = ["kept", "dropped", "quarantine", "stats.json"].map(|s| opts.out_dir.join(s));
         if outputs.iter().any(|p| p.exists()) {

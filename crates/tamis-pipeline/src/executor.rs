@@ -119,6 +119,8 @@ pub enum RunError {
     Spec(#[from] crate::spec::SpecError),
     #[error(transparent)]
     Dedup(#[from] tamis_dedup::DedupError),
+    #[error(transparent)]
+    Locked(#[from] crate::lock::LockError),
     #[error("cannot merge the shard in {dir}: {message}")]
     Merge { dir: PathBuf, message: String },
     #[error("cannot resume the run in {dir}: {message} (pass --overwrite to start over)")]

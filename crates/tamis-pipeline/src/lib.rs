@@ -5,6 +5,7 @@ mod checkpoint;
 mod dedup;
 mod executor;
 pub mod extract;
+pub mod lock;
 mod merge;
 mod parquet_out;
 mod phased;

@@ -52,6 +52,8 @@ pub fn validate(spec: &PipelineSpec) -> Result<(), SpecError> {
 /// Validates every step, then runs the pipeline: in one pass when it has no dedup step, in
 /// phases otherwise.
 pub fn run_spec(spec: &PipelineSpec, opts: &RunOptions) -> Result<RunStats, RunError> {
+    // One writer per output directory, for the run's whole life (see `lock`).
+    let _lock = crate::lock::lock_dir(&opts.out_dir)?;
     if !has_dedup(spec) {
         return run(&spec.build()?, opts);
     }

@@ -58,7 +58,7 @@ fn run_error(py: Python<'_>, e: RunError) -> PyErr {
             let _ = err.value(py).setattr("stats_json", stats);
             return err;
         }
-        RunError::Threads(_) | RunError::Merge { .. } => "TamisError",
+        RunError::Threads(_) | RunError::Merge { .. } | RunError::Locked(_) => "TamisError",
     };
     raise(py, class, e.to_string())
 }
