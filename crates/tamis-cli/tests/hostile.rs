@@ -629,9 +629,12 @@ fn a_second_run_on_a_busy_output_directory_is_refused() {
         err.contains(&format!("another tamis process (pid {})", first.id())),
         "{err}"
     );
-    // The refused run touched nothing: killed, the first resumes to a run that verifies.
+    // The refused run touched nothing: killed, the first resumes to a run that verifies,
+    // clearing what a writer killed mid-write leaves.
     first.kill().unwrap();
     first.wait().unwrap();
+    let stray = out.join("..checkpoint.json.tmp-999999");
+    std::fs::write(&stray, b"{").unwrap();
     let resumed = tamis(&args);
     assert!(
         resumed.status.success(),
@@ -644,6 +647,10 @@ fn a_second_run_on_a_busy_output_directory_is_refused() {
     };
     done.balanced();
     done.verify();
+    assert!(
+        !stray.exists(),
+        "a killed writer's temporary file is left behind"
+    );
     let fresh = run_ok(
         &preset("fineweb-text"),
         &[&input],
@@ -654,6 +661,69 @@ fn a_second_run_on_a_busy_output_directory_is_refused() {
         done.files("kept") == fresh.files("kept"),
         "the resumed run's kept files differ from an uninterrupted run's"
     );
+}
+
+#[test]
+fn a_killed_dedup_reruns_to_the_same_outputs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let subset = common::root().join("tests/golden/subset-input.jsonl.zst");
+    let copy = tmp.path().join("b.jsonl.zst");
+    std::fs::copy(&subset, &copy).unwrap();
+    let inputs: [&Path; 2] = [&subset, &copy];
+    let out = tmp.path().join("out");
+    let marker = tmp.path().join("stopped");
+    let args = out_args(&["dedup"], &inputs, &out, &["--no-progress"]);
+    // Killed in the filter stage, after its first input's outputs.
+    let mut child = common::tamis_command()
+        .args(&args)
+        .env(
+            "TAMIS_TEST_STOP",
+            format!("dedup_filtered:1:{}", marker.display()),
+        )
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while !marker.exists() {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "dedup ended before its filter stage"
+        );
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "dedup never reached its filter stage"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(out.join("kept").exists() && !out.join("stats.json").exists());
+    // The same command starts over by itself and ends as an uninterrupted run.
+    let rerun = tamis(&args);
+    assert!(
+        rerun.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rerun.stderr)
+    );
+    let fresh = run_ok(
+        &["dedup"],
+        &inputs,
+        &tmp.path().join("fresh"),
+        &["--no-progress"],
+    );
+    let again = Run {
+        out: out.clone(),
+        output: rerun,
+    };
+    for sub in ["kept", "dropped", "quarantine"] {
+        assert!(again.files(sub) == fresh.files(sub), "{sub} differs");
+    }
+    assert_eq!(again.balanced()["dropped"], fresh.balanced()["dropped"]);
+    // A finished run is still protected.
+    let o = tamis(&args);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("already holds"));
 }
 
 fn set_mode(path: &Path, mode: u32) {

@@ -824,6 +824,7 @@ impl DedupJob {
             dropped.finish()?;
             quarantine.finish()?;
             write_json(&self.done_path("filter", fi), &counts)?;
+            tamis_io::stop_point("dedup_filtered");
         }
         Ok(())
     }

@@ -109,8 +109,11 @@ pub fn dedup(opts: &DedupOptions) -> Result<Option<Value>, DedupRunError> {
     };
     if opts.stage == DedupStage::All {
         let outputs = ["kept", "dropped", "quarantine", "stats.json"].map(|s| opts.out_dir.join(s));
+        // A run killed before its end left outputs but no stats.json, and its work directory
+        // (removed only at the end): the same command starts it over, as `tamis run` resumes.
+        let interrupted = !opts.out_dir.join("stats.json").exists() && work_dir.exists();
         if outputs.iter().any(|p| p.exists()) {
-            if !opts.overwrite {
+            if !opts.overwrite && !interrupted {
                 return Err(DedupRunError::OutputExists(opts.out_dir.clone()));
             }
             for p in outputs.iter().chain([&work_dir]) {

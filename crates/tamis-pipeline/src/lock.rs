@@ -73,6 +73,43 @@ pub fn lock_dir(dir: &Path) -> Result<DirLock, LockError> {
     Ok(DirLock { _file: file })
 }
 
+/// Removes the temporary files (`.NAME.tmp-PID`) that writers killed mid-write left in `dir`
+/// and its direct subdirectories. Called with the directory's lock held, so no live process
+/// is writing them.
+pub fn remove_stale_temps(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let path = e.path();
+        let name = e.file_name().to_string_lossy().into_owned();
+        match e.file_type() {
+            Ok(t) if t.is_dir() && !name.starts_with('.') => {
+                if let Ok(sub) = std::fs::read_dir(&path) {
+                    for f in sub.flatten() {
+                        let n = f.file_name().to_string_lossy().into_owned();
+                        if is_stale_temp(&n) && f.file_type().is_ok_and(|t| t.is_file()) {
+                            let _ = std::fs::remove_file(f.path());
+                        }
+                    }
+                }
+            }
+            Ok(t) if t.is_file() && is_stale_temp(&name) => {
+                let _ = std::fs::remove_file(&path);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `.NAME.tmp-PID`, as `write_json_atomic` names its temporary files.
+fn is_stale_temp(name: &str) -> bool {
+    name.starts_with('.')
+        && name
+            .rsplit_once(".tmp-")
+            .is_some_and(|(_, pid)| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,5 +126,19 @@ mod tests {
         );
         drop(first);
         let _again = lock_dir(&dir).unwrap();
+    }
+
+    #[test]
+    fn only_writers_temporary_files_are_stale() {
+        for (name, stale) in [
+            ("..checkpoint.json.tmp-4242", true),
+            (".stats.json.tmp-1", true),
+            (".00000.jsonl.zst.partial", false),
+            ("stats.json", false),
+            (".x.tmp-", false),
+            (".x.tmp-12a", false),
+        ] {
+            assert_eq!(is_stale_temp(name), stale, "{name}");
+        }
     }
 }

@@ -54,6 +54,7 @@ pub fn validate(spec: &PipelineSpec) -> Result<(), SpecError> {
 pub fn run_spec(spec: &PipelineSpec, opts: &RunOptions) -> Result<RunStats, RunError> {
     // One writer per output directory, for the run's whole life (see `lock`).
     let _lock = crate::lock::lock_dir(&opts.out_dir)?;
+    crate::lock::remove_stale_temps(&opts.out_dir);
     if !has_dedup(spec) {
         return run(&spec.build()?, opts);
     }
