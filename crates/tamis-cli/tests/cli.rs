@@ -162,6 +162,26 @@ fn max_errors_stops_the_run_with_balanced_counts() {
         s["read"].as_u64().unwrap(),
         s["kept"].as_u64().unwrap() + s["dropped"].as_u64().unwrap() + 3
     );
+    r.verify();
+    // A phased run (a dedup step) stopped the same way in its first phase also writes its
+    // stats and manifest, with the phases that ran.
+    let phased = pipeline_run(
+        tmp.path(),
+        "[[step]]\ntype = \"gopher_repetition\"\n\n[[step]]\ntype = \"minhash_dedup\"\n",
+    );
+    let p = try_run(
+        &phased,
+        &[&input],
+        &tmp.path().join("phased"),
+        &["--max-errors", "3"],
+    );
+    assert_eq!(p.code(), Some(3), "{}", p.stderr());
+    let s = p.balanced();
+    assert_eq!(s["quarantined"], 3);
+    assert_eq!(s["stopped"], "max_errors");
+    assert_eq!(step_ids(&s), ["gopher_repetition"]);
+    assert!(!p.out.join("work-phases").exists());
+    p.verify();
 }
 
 #[test]

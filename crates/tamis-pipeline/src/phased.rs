@@ -77,20 +77,21 @@ pub fn run_spec(spec: &PipelineSpec, opts: &RunOptions) -> Result<RunStats, RunE
         create_subdirs(&opts.out_dir)?;
     }
     let collecting = work.join(COLLECTING);
-    let (mut stats, dirs) = match load_json::<Collecting>(&collecting)? {
+    let (mut stats, dirs, stopped) = match load_json::<Collecting>(&collecting)? {
         // Killed while moving the outputs into place: every phase is done.
-        Some(c) => (c.stats, c.dirs),
+        Some(c) => (c.stats, c.dirs, c.stopped),
         None => {
-            let (stats, dirs) = run_phases(phases, &work, opts)?;
+            let (stats, dirs, stopped) = run_phases(phases, &work, opts)?;
             write_json_atomic(
                 &collecting,
                 &Collecting {
                     stats: stats.clone(),
                     dirs: dirs.clone(),
+                    stopped,
                 },
                 true,
             )?;
-            (stats, dirs)
+            (stats, dirs, stopped)
         }
     };
     collect_outputs(&dirs, &opts.out_dir)?;
@@ -144,7 +145,14 @@ pub fn run_spec(spec: &PipelineSpec, opts: &RunOptions) -> Result<RunStats, RunE
     write_manifest(&opts.out_dir, &fingerprint, opts.compression, &stats)?;
     write_stats(&opts.out_dir, &stats)?;
     remove_dir(&work)?;
-    Ok(stats)
+    match stopped {
+        Some(limit) => Err(RunError::TooManyErrors {
+            limit,
+            dir: opts.out_dir.join("quarantine"),
+            stats: Box::new(stats),
+        }),
+        None => Ok(stats),
+    }
 }
 
 /// `work-phases/phased.json`: which pipeline and options the phases belong to.
@@ -159,6 +167,9 @@ struct PhasedRun {
 struct Collecting {
     stats: RunStats,
     dirs: Vec<PathBuf>,
+    /// `--max-errors`' limit when a phase was stopped by it (the later phases did not run).
+    #[serde(default)]
+    stopped: Option<u64>,
 }
 
 const PHASED: &str = "phased.json";
@@ -202,10 +213,11 @@ fn run_phases(
     phases: Vec<Phase>,
     work: &Path,
     opts: &RunOptions,
-) -> Result<(RunStats, Vec<PathBuf>), RunError> {
+) -> Result<(RunStats, Vec<PathBuf>, Option<u64>), RunError> {
     let mut inputs = opts.inputs.clone();
     let mut total: Option<RunStats> = None;
     let mut dirs = Vec::new();
+    let mut stopped = None;
     for (i, phase) in phases.into_iter().enumerate() {
         let dir = work.join(format!("p{i:02}"));
         if i > 0 && !has_files(&PathBuf::from(&inputs[0])) {
@@ -228,7 +240,15 @@ fn run_phases(
                             output_template: None,
                             ..opts.clone()
                         };
-                        run(&pipeline, &o)?
+                        match run(&pipeline, &o) {
+                            // Stopped by --max-errors: its outputs and stats are written; the
+                            // run ends here, with what the phases so far did.
+                            Err(RunError::TooManyErrors { limit, stats, .. }) => {
+                                stopped = Some(limit);
+                                *stats
+                            }
+                            other => other?,
+                        }
                     }
                     Phase::Dedup {
                         method,
@@ -238,7 +258,9 @@ fn run_phases(
                         run_dedup(method, memory_bytes, &inputs, &dir, opts)?
                     }
                 };
-                write_json_atomic(&done, &s, true)?;
+                if stopped.is_none() {
+                    write_json_atomic(&done, &s, true)?;
+                }
                 s
             }
         };
@@ -254,13 +276,17 @@ fn run_phases(
                     *t.quarantine_reasons.entry(k).or_default() += v;
                 }
                 t.steps.extend(phase_stats.steps);
+                t.stopped = phase_stats.stopped;
                 t
             }
         });
         inputs = vec![dir.join("kept").display().to_string()];
         dirs.push(dir);
+        if stopped.is_some() {
+            break;
+        }
     }
-    Ok((total.ok_or(SpecError::Empty)?, dirs))
+    Ok((total.ok_or(SpecError::Empty)?, dirs, stopped))
 }
 
 fn load_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>, RunError> {
