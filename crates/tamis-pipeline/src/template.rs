@@ -117,7 +117,7 @@ impl OutputTemplate {
     /// string as is, other values as JSON text), with every character outside letters, digits,
     /// `_`, `-`, `.`, `=` replaced by `_` and a leading `.` by `_` (so no value can make a
     /// hidden name, a `..` or a path separator); an absent or null key becomes `_missing`. A
-    /// directory name longer than [`MAX_SEGMENT`] bytes keeps its first bytes and ends with a
+    /// directory name longer than 120 bytes (`MAX_SEGMENT`) keeps its first bytes and ends with a
     /// hash of the whole name, so a long URL can never make a name the file system refuses.
     pub fn expand(&self, metadata: &Metadata) -> String {
         let mut out = String::new();
