@@ -726,6 +726,54 @@ fn a_killed_dedup_reruns_to_the_same_outputs() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("already holds"));
 }
 
+#[test]
+fn a_warc_record_over_the_limit_is_one_fault_and_its_body_is_never_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let http = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n\
+                <html><body><p>The record after the big one.</p></body></html>";
+    let record = |id: &str, body: &str| {
+        format!(
+            "WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:{id}>\r\n\
+             WARC-Target-URI: http://example.com/{id}\r\n\
+             Content-Type: application/http; msgtype=response\r\nContent-Length: {}\r\n\r\n\
+             {body}\r\n\r\n",
+            body.len()
+        )
+    };
+    // 64 MiB of zeros with a whole record hidden inside, then an ordinary record.
+    let path = tmp.path().join("big.warc");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    let smuggled = record("smuggled", http);
+    let zeros = 64usize << 20;
+    write!(
+        f,
+        "WARC/1.0\r\nWARC-Type: resource\r\nWARC-Record-ID: <urn:uuid:big>\r\n\
+         Content-Length: {}\r\n\r\n{smuggled}",
+        smuggled.len() + zeros
+    )
+    .unwrap();
+    pump(&mut f, &[0u8; 1 << 16], zeros as u64);
+    write!(f, "\r\n\r\n{}", record("after", http)).unwrap();
+    drop(f);
+    let (o, rss) = run_measured(
+        &["run", "--steps", "token_count"],
+        &[&path],
+        &tmp.path().join("out"),
+        &["--max-record-bytes", "1M"],
+    );
+    assert!(o.output.status.success(), "{}", o.stderr());
+    let s = o.balanced();
+    assert_eq!(
+        (s["read"].as_u64(), s["quarantined"].as_u64()),
+        (Some(2), Some(1)),
+        "{s}"
+    );
+    let docs = o.records("kept");
+    assert_eq!(docs.len(), 1);
+    assert_eq!(docs[0]["id"], "<urn:uuid:after>");
+    assert_rss_bounded(rss, "a skipped 64 MiB WARC record");
+}
+
 fn set_mode(path: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();

@@ -86,6 +86,8 @@ pub struct ArchiveReader<R: BufRead> {
     line: Vec<u8>,
     /// The largest block accepted (a corrupt length must not allocate terabytes).
     max_block: u64,
+    /// The last fault was a record over `max_block` skipped to its end: no resync needed.
+    skipped_whole: bool,
 }
 
 impl<R: BufRead> ArchiveReader<R> {
@@ -109,6 +111,7 @@ impl<R: BufRead> ArchiveReader<R> {
             junk_bytes: 0,
             line: Vec::new(),
             max_block,
+            skipped_whole: false,
         }
     }
 
@@ -261,12 +264,24 @@ impl<R: BufRead> ArchiveReader<R> {
 
     fn block(&mut self, start: u64, len: u64) -> Result<Vec<u8>, ArchiveFault> {
         if len > self.max_block {
+            // Skipped by its declared length, streamed into nothing: the record is one fault,
+            // and nothing inside its body (which may hold whole WARC records) is read as a
+            // record, as a resync would.
+            let skipped = std::io::copy(&mut (&mut self.r).take(len), &mut std::io::sink())
+                .map_err(|e| self.io_fault(start, &e))?;
+            self.pos += skipped;
+            self.skipped_whole = skipped == len;
             return Err(self.fault(
                 start,
                 fault::BAD_LENGTH,
                 format!(
-                    "block of {len} bytes is larger than the {} byte limit",
-                    self.max_block
+                    "block of {len} bytes is larger than the {} byte limit; skipped{}",
+                    self.max_block,
+                    if skipped < len {
+                        format!(" (the stream ends {skipped} bytes into it)")
+                    } else {
+                        String::new()
+                    }
                 ),
             ));
         }
@@ -304,9 +319,12 @@ impl<R: BufRead> Iterator for ArchiveReader<R> {
                 None
             }
             Err(e) => {
-                // A failing stream cannot be read past; a bad record can.
+                // A failing stream cannot be read past; a bad record can. One skipped whole
+                // ends where the next record starts.
                 self.done = e.reason == fault::READ_ERROR;
-                self.resync = true;
+                let whole = std::mem::take(&mut self.skipped_whole);
+                self.resync = !whole;
+                self.after_record = whole;
                 Some(Err(e))
             }
         }
@@ -408,6 +426,24 @@ mod tests {
         assert_eq!(f.reason, fault::BAD_LENGTH);
         let huge = read(b"WARC/1.0\r\nContent-Length: 99999999999\r\n\r\n");
         assert_eq!(huge[0].as_ref().unwrap_err().reason, fault::BAD_LENGTH);
+    }
+
+    #[test]
+    fn an_oversized_record_is_skipped_whole_without_reading_its_body() {
+        // The body of the oversized record holds a whole record (smuggled) and 4 KiB of zeros.
+        let body = format!("{REC}{}", "\0".repeat(4096));
+        let big = format!(
+            "WARC/1.0\r\nWARC-Type: resource\r\nContent-Length: {}\r\n\r\n{body}\r\n\r\n",
+            body.len()
+        );
+        let text = format!("{big}{REC}");
+        let recs: Vec<_> = ArchiveReader::new(text.as_bytes(), 1024).collect();
+        assert_eq!(recs.len(), 2, "{recs:?}");
+        let f = recs[0].as_ref().unwrap_err();
+        assert_eq!((f.offset, f.reason), (0, fault::BAD_LENGTH));
+        assert!(f.message.contains("skipped"), "{}", f.message);
+        // The next record is the one after it, not the one inside it.
+        assert_eq!(recs[1].as_ref().unwrap().offset, big.len() as u64);
     }
 
     #[test]
