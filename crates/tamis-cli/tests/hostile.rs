@@ -774,6 +774,56 @@ fn a_warc_record_over_the_limit_is_one_fault_and_its_body_is_never_read() {
     assert_rss_bounded(rss, "a skipped 64 MiB WARC record");
 }
 
+#[test]
+fn header_bombs_in_web_archives_are_bounded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("bombs.warc");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    // A WARC record of 50 MB of header lines ...
+    f.write_all(b"WARC/1.0\r\n").unwrap();
+    pump(&mut f, b"X:y\r\n", 50 << 20);
+    f.write_all(b"\r\n").unwrap();
+    // ... then a response whose HTTP head is 40 MB of header lines, then an ordinary page.
+    // Whole lines only (`pump` repeats the line), so the head ends where the page starts.
+    let http_head = (40u64 << 20) / 6 * 6;
+    let page = "\r\n<html><body><p>After the bombs.</p></body></html>";
+    let http_len = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n".len() as u64
+        + http_head
+        + page.len() as u64;
+    write!(
+        f,
+        "WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:http-bomb>\r\n\
+         WARC-Target-URI: http://example.com/\r\n\
+         Content-Type: application/http; msgtype=response\r\nContent-Length: {http_len}\r\n\r\n\
+         HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+    )
+    .unwrap();
+    pump(&mut f, b"X: y\r\n", http_head);
+    write!(f, "{page}\r\n\r\n").unwrap();
+    drop(f);
+    let (o, rss) = run_measured(
+        &["run", "--steps", "token_count"],
+        &[&path],
+        &tmp.path().join("out"),
+        &[],
+    );
+    let s = o.balanced();
+    assert_eq!(s["quarantined"], 1, "{s}");
+    assert_eq!(
+        fault_for(&o.records("quarantine"), "bombs.warc")["reason"],
+        "invalid_record"
+    );
+    let docs = o.records("kept");
+    assert_eq!(docs.len(), 1);
+    let text = docs[0]["text"].as_str().unwrap();
+    assert!(
+        text.contains("After the bombs."),
+        "{:?}",
+        text.chars().take(300).collect::<String>()
+    );
+    assert_rss_bounded(rss, "WARC and HTTP header bombs");
+}
+
 fn set_mode(path: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();

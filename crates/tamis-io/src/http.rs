@@ -37,6 +37,9 @@ pub enum HttpError {
     TooLarge(usize),
 }
 
+/// Header lines of an HTTP head that are read; later ones are ignored.
+pub const MAX_HTTP_HEADERS: usize = 1024;
+
 /// Parses the block of a `response` record; `max_body` bounds the decoded body (a small
 /// compressed body can inflate enormously). Errors only on a body too large or in a content
 /// coding tamis does not decode (`br`, `compress`).
@@ -68,7 +71,9 @@ pub fn parse_response(block: &[u8], max_body: usize) -> Result<HttpResponse, Htt
         .and_then(|code| code.parse::<u16>().ok())
         .unwrap_or(0);
     let mut headers: Vec<(String, String)> = Vec::new();
-    for line in lines {
+    // Only the first headers are kept (tamis reads three of them): a head of millions of
+    // lines must not become millions of `String`s.
+    for line in lines.take(MAX_HTTP_HEADERS) {
         if line.starts_with([' ', '\t']) {
             if let Some((_, v)) = headers.last_mut() {
                 v.push(' ');

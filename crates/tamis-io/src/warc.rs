@@ -15,6 +15,11 @@ use std::io::{BufRead, Read};
 /// Longest header line or block accepted; a longer one is a fault, not an allocation.
 pub const MAX_HEADER_LINE: usize = 64 << 10;
 
+/// Most header lines of one record, and most bytes of them: real records have a dozen; a
+/// record of millions (a header bomb) is a fault, not gigabytes of `String`s.
+pub const MAX_HEADERS: usize = 1024;
+pub const MAX_HEADER_BYTES: usize = 1 << 20;
+
 /// The longest stray line tolerated right after a record (a few bytes a writer's short
 /// `Content-Length` left behind); anything longer is a fault.
 const MAX_STRAY_LINE: usize = 16;
@@ -225,9 +230,20 @@ impl<R: BufRead> ArchiveReader<R> {
 
     fn warc_headers(&mut self, start: u64) -> Result<Vec<(String, String)>, ArchiveFault> {
         let mut headers: Vec<(String, String)> = Vec::new();
+        let mut bytes = 0usize;
         loop {
             if !self.read_line()? {
                 return Err(self.fault(start, fault::TRUNCATED, "ends inside the headers".into()));
+            }
+            bytes += self.line.len();
+            if headers.len() >= MAX_HEADERS || bytes > MAX_HEADER_BYTES {
+                return Err(self.fault(
+                    start,
+                    fault::BAD_HEADER,
+                    format!(
+                        "more than {MAX_HEADERS} header lines or {MAX_HEADER_BYTES} bytes of headers"
+                    ),
+                ));
             }
             let line = String::from_utf8_lossy(self.trimmed_line()).into_owned();
             if line.is_empty() {
@@ -426,6 +442,22 @@ mod tests {
         assert_eq!(f.reason, fault::BAD_LENGTH);
         let huge = read(b"WARC/1.0\r\nContent-Length: 99999999999\r\n\r\n");
         assert_eq!(huge[0].as_ref().unwrap_err().reason, fault::BAD_LENGTH);
+    }
+
+    #[test]
+    fn a_header_bomb_is_one_fault_and_the_next_record_is_read() {
+        let bomb = format!("WARC/1.0\r\n{}\r\n", "X: y\r\n".repeat(200_000));
+        let text = format!("{bomb}{REC}");
+        let recs: Vec<_> = ArchiveReader::new(text.as_bytes(), 1 << 20).collect();
+        assert_eq!(
+            recs.len(),
+            2,
+            "{:?}",
+            recs.iter().map(|r| r.is_ok()).collect::<Vec<_>>()
+        );
+        let f = recs[0].as_ref().unwrap_err();
+        assert_eq!((f.offset, f.reason), (0, fault::BAD_HEADER));
+        assert_eq!(recs[1].as_ref().unwrap().offset, bomb.len() as u64);
     }
 
     #[test]
