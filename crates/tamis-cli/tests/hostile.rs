@@ -824,6 +824,43 @@ fn header_bombs_in_web_archives_are_bounded() {
     assert_rss_bounded(rss, "WARC and HTTP header bombs");
 }
 
+#[test]
+fn a_parquet_dictionary_bomb_is_read_in_bounded_memory() {
+    use std::sync::Arc;
+    // 256 rows of one 2 MiB value: dictionary-encoded and zstd-compressed, a file of a few
+    // KB that decodes to 512 MiB of text.
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("bomb.parquet");
+    let value = "x".repeat(2 << 20);
+    let text: arrow_array::StringArray = (0..256).map(|_| Some(value.as_str())).collect();
+    let batch = arrow_array::RecordBatch::try_from_iter([(
+        "text",
+        Arc::new(text) as arrow_array::ArrayRef,
+    )])
+    .unwrap();
+    let props = parquet::file::properties::WriterProperties::builder()
+        .set_compression(parquet::basic::Compression::ZSTD(Default::default()))
+        .build();
+    let mut w = parquet::arrow::ArrowWriter::try_new(
+        std::fs::File::create(&path).unwrap(),
+        batch.schema(),
+        Some(props),
+    )
+    .unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    assert!(std::fs::metadata(&path).unwrap().len() < 1 << 20);
+    // `url_filter` drops every page at once (no URL), so the run is the reading and writing.
+    let (o, rss) = run_measured(
+        &["run", "--steps", "url_filter"],
+        &[&path],
+        &tmp.path().join("out"),
+        &[],
+    );
+    assert_eq!(o.balanced()["read"], 256);
+    assert_rss_bounded(rss, "a Parquet dictionary bomb");
+}
+
 fn set_mode(path: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();

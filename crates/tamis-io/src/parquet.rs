@@ -42,8 +42,11 @@ use crate::record::{reason, Location, Quarantined, Record};
 pub const ROW_GROUP_ROWS: usize = 10_000;
 /// A row group also ends after this much text, so huge documents keep memory bounded.
 const ROW_GROUP_TEXT_BYTES: usize = 64 << 20;
-/// Rows decoded per read batch.
-const READ_BATCH_ROWS: usize = 1024;
+/// Rows decoded per read batch. A row's size is only known once decoded (a dictionary can
+/// repeat one 2 MiB value a thousand times in a file of a few hundred bytes), and a batch is
+/// held three times over (Arrow, its JSON, the lines), so batches stay small: 16 rows of 2 MiB
+/// are about 100 MB.
+const READ_BATCH_ROWS: usize = 16;
 
 /// `00000.jsonl.zst` -> `00000.parquet`: the parquet twin of a JSONL output name.
 pub fn parquet_name(jsonl_name: &str) -> String {
