@@ -861,6 +861,46 @@ fn a_parquet_dictionary_bomb_is_read_in_bounded_memory() {
     assert_rss_bounded(rss, "a Parquet dictionary bomb");
 }
 
+#[test]
+fn overwrite_never_deletes_inputs_or_folders_tamis_did_not_write() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let input = common::root().join("sample/pages.jsonl");
+    let first = run_ok(&preset("fineweb-text"), &[&input], &out, &[]);
+    let kept = first.records("kept").len();
+    // The output directory's own files as input: refused, even with --overwrite, and nothing
+    // is deleted.
+    for extra in [&[][..], &["--overwrite"][..]] {
+        let r = try_run(&preset("fineweb-text"), &[&out.join("kept")], &out, extra);
+        assert_eq!(r.code(), Some(2), "{extra:?}");
+        assert!(
+            r.stderr().contains("inside the output directory"),
+            "{}",
+            r.stderr()
+        );
+        assert_eq!(first.records("kept").len(), kept);
+    }
+    // A folder named kept/ that no tamis run wrote is left alone by --overwrite.
+    let foreign = tmp.path().join("foreign");
+    std::fs::create_dir_all(foreign.join("kept")).unwrap();
+    std::fs::write(foreign.join("kept/precious.txt"), "mine").unwrap();
+    let r = try_run(
+        &preset("fineweb-text"),
+        &[&input],
+        &foreign,
+        &["--overwrite"],
+    );
+    assert_eq!(r.code(), Some(2));
+    assert!(
+        r.stderr().contains("no sign of a tamis run"),
+        "{}",
+        r.stderr()
+    );
+    assert!(foreign.join("kept/precious.txt").exists());
+    // A tamis run's own outputs are still replaced.
+    run_ok(&preset("fineweb-text"), &[&input], &out, &["--overwrite"]);
+}
+
 fn set_mode(path: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();

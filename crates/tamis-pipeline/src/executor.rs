@@ -121,6 +121,17 @@ pub enum RunError {
     Dedup(#[from] tamis_dedup::DedupError),
     #[error(transparent)]
     Locked(#[from] crate::lock::LockError),
+    #[error(
+        "{0} holds kept/, dropped/ or quarantine/ folders but no sign of a tamis run \
+         (stats.json, manifest.json, .checkpoint.json): --overwrite would delete them; move \
+         them or choose another output directory"
+    )]
+    NotOurs(PathBuf),
+    #[error(
+        "input {input} is inside the output directory {dir}: the run would read what it writes \
+         (and --overwrite would delete it); choose another output directory"
+    )]
+    InputInOutput { input: PathBuf, dir: PathBuf },
     #[error("cannot merge the shard in {dir}: {message}")]
     Merge { dir: PathBuf, message: String },
     #[error("cannot resume the run in {dir}: {message} (pass --overwrite to start over)")]
@@ -146,6 +157,15 @@ const SUBDIRS: [&str; 3] = ["kept", "dropped", "quarantine"];
 
 /// Refuses earlier outputs in `dir`, or removes them with `overwrite`; creates `dir`.
 pub(crate) fn clear_out_dir(dir: &Path, overwrite: bool) -> Result<(), RunError> {
+    clear_dir(dir, overwrite, true)
+}
+
+/// [`clear_out_dir`] for a merge, whose failed attempts leave unmarked outputs of their own.
+pub(crate) fn clear_merge_dir(dir: &Path, overwrite: bool) -> Result<(), RunError> {
+    clear_dir(dir, overwrite, false)
+}
+
+fn clear_dir(dir: &Path, overwrite: bool, only_ours: bool) -> Result<(), RunError> {
     let io = |source| RunError::OutputDir {
         path: dir.to_path_buf(),
         source,
@@ -162,6 +182,13 @@ pub(crate) fn clear_out_dir(dir: &Path, overwrite: bool) -> Result<(), RunError>
     if has_outputs {
         if !overwrite {
             return Err(RunError::OutputExists(dir.to_path_buf()));
+        }
+        // `--overwrite` deletes what a tamis run wrote, not a folder that merely has its name.
+        // (A run writes its checkpoint, or `work-phases/`, before its output folders; the lock
+        // file is no sign, this run has just made it.)
+        let ours = marks.iter().any(|m| dir.join(m).exists()) || dir.join("work-phases").exists();
+        if only_ours && !ours {
+            return Err(RunError::NotOurs(dir.to_path_buf()));
         }
         for s in SUBDIRS {
             let p = dir.join(s);

@@ -36,7 +36,7 @@ use tamis_io::Compression;
 
 use crate::checkpoint::{InputAccount, Manifest, MANIFEST};
 use crate::executor::{
-    checkpoint_due, clear_out_dir, create_subdirs, finish_outputs, write_stats, RollingWriter,
+    checkpoint_due, clear_merge_dir, create_subdirs, finish_outputs, write_stats, RollingWriter,
     RunError, RunOptions, QUARANTINE_LEN,
 };
 use crate::spec::StepTally;
@@ -619,7 +619,7 @@ pub fn merge_shards(
             ),
         ));
     }
-    clear_out_dir(out, opts.overwrite)?;
+    clear_merge_dir(out, opts.overwrite)?;
     create_subdirs(out)?;
     let writer =
         |sub: &'static str| RollingWriter::new(out, sub, opts.compression, opts.max_file_bytes);

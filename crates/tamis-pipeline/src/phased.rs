@@ -53,6 +53,7 @@ pub fn validate(spec: &PipelineSpec) -> Result<(), SpecError> {
 /// phases otherwise.
 pub fn run_spec(spec: &PipelineSpec, opts: &RunOptions) -> Result<RunStats, RunError> {
     // One writer per output directory, for the run's whole life (see `lock`).
+    refuse_inputs_in_output(opts)?;
     let _lock = crate::lock::lock_dir(&opts.out_dir)?;
     crate::lock::remove_stale_temps(&opts.out_dir);
     if !has_dedup(spec) {
@@ -153,6 +154,25 @@ pub fn run_spec(spec: &PipelineSpec, opts: &RunOptions) -> Result<RunStats, RunE
         }),
         None => Ok(stats),
     }
+}
+
+/// Refuses an input inside the output directory (or the directory itself): the run would
+/// read its own outputs, and `--overwrite` would delete the input before reading it.
+fn refuse_inputs_in_output(opts: &RunOptions) -> Result<(), RunError> {
+    let Ok(out) = std::fs::canonicalize(&opts.out_dir) else {
+        return Ok(()); // not there yet: nothing can be inside it
+    };
+    for f in expand_inputs(&opts.inputs) {
+        if let Ok(p) = std::fs::canonicalize(&f.path) {
+            if p.starts_with(&out) {
+                return Err(RunError::InputInOutput {
+                    input: f.path,
+                    dir: opts.out_dir.clone(),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `work-phases/phased.json`: which pipeline and options the phases belong to.

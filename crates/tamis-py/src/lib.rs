@@ -59,6 +59,7 @@ fn run_error(py: Python<'_>, e: RunError) -> PyErr {
             return err;
         }
         RunError::Threads(_) | RunError::Merge { .. } | RunError::Locked(_) => "TamisError",
+        RunError::NotOurs(_) | RunError::InputInOutput { .. } => "OutputExistsError",
     };
     raise(py, class, e.to_string())
 }
