@@ -600,28 +600,7 @@ fn a_second_run_on_a_busy_output_directory_is_refused() {
         &["--checkpoint-every", "50"],
     );
     // The first run stops, holding its lock, right after its second checkpoint.
-    let mut first = common::tamis_command()
-        .args(&args)
-        .env(
-            "TAMIS_TEST_STOP",
-            format!("checkpoint_saved:2:{}", marker.display()),
-        )
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while !marker.exists() {
-        assert!(
-            first.try_wait().unwrap().is_none(),
-            "the first run ended early"
-        );
-        assert!(
-            started.elapsed().as_secs() < 60,
-            "the first run never checkpointed"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+    let mut first = parked_at(&args, "checkpoint_saved", 2, &marker);
     let second = tamis(&args);
     assert_eq!(second.status.code(), Some(2));
     let err = String::from_utf8_lossy(&second.stderr);
@@ -674,28 +653,7 @@ fn a_killed_dedup_reruns_to_the_same_outputs() {
     let marker = tmp.path().join("stopped");
     let args = out_args(&["dedup"], &inputs, &out, &["--no-progress"]);
     // Killed in the filter stage, after its first input's outputs.
-    let mut child = common::tamis_command()
-        .args(&args)
-        .env(
-            "TAMIS_TEST_STOP",
-            format!("dedup_filtered:1:{}", marker.display()),
-        )
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while !marker.exists() {
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "dedup ended before its filter stage"
-        );
-        assert!(
-            started.elapsed().as_secs() < 60,
-            "dedup never reached its filter stage"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+    let mut child = parked_at(&args, "dedup_filtered", 1, &marker);
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(out.join("kept").exists() && !out.join("stats.json").exists());
@@ -899,6 +857,34 @@ fn overwrite_never_deletes_inputs_or_folders_tamis_did_not_write() {
     assert!(foreign.join("kept/precious.txt").exists());
     // A tamis run's own outputs are still replaced.
     run_ok(&preset("fineweb-text"), &[&input], &out, &["--overwrite"]);
+}
+
+/// Starts tamis with `args` and the stop hook armed at the `n`-th pass through `point`, and
+/// returns it once it waits there (`marker` exists), to be killed or left running.
+fn parked_at(args: &[OsString], point: &str, n: u64, marker: &Path) -> std::process::Child {
+    let mut child = common::tamis_command()
+        .args(args)
+        .env(
+            "TAMIS_TEST_STOP",
+            format!("{point}:{n}:{}", marker.display()),
+        )
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while !marker.exists() {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "tamis ended before {point}"
+        );
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "tamis never reached {point}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    child
 }
 
 fn set_mode(path: &Path, mode: u32) {
