@@ -2,8 +2,11 @@
 //! checkpoints and outputs, and one of them can end "successfully" over the other's files
 //! (issue 18: 2 of 27 trials lost or duplicated records). A run therefore holds an exclusive
 //! advisory lock (`flock`) on `OUT/.tamis.lock` for its whole life. The operating system drops
-//! the lock when the process dies, however it dies, so a killed run leaves no stale lock: the
-//! file stays (removing it would race with a process opening it) and the next run takes it.
+//! the lock when the process dies, however it dies, so a killed run leaves no stale lock (its
+//! file stays, unlocked, and the next run takes it). A run that ends removes the file while
+//! still holding the lock, so finished outputs hold nothing but outputs; a process that locked
+//! the file just before it was removed sees that the path no longer names what it locked, and
+//! tries again.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, Write};
@@ -14,10 +17,20 @@ use fs4::{FileExt, TryLockError};
 /// The lock file's name inside the output directory.
 pub const LOCK_FILE: &str = ".tamis.lock";
 
-/// Held for as long as it lives; dropping it (or the process ending) releases the directory.
+/// Held for as long as it lives; dropping it removes the lock file and releases the
+/// directory (the process ending releases it too).
 #[derive(Debug)]
 pub struct DirLock {
-    _file: File,
+    file: Option<File>,
+    path: PathBuf,
+}
+
+impl Drop for DirLock {
+    fn drop(&mut self) {
+        // Removed before the lock is released: see the module's documentation.
+        let _ = std::fs::remove_file(&self.path);
+        drop(self.file.take());
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +49,21 @@ pub enum LockError {
 
 /// Takes `dir`'s lock (creating `dir` if needed), or says who holds it.
 pub fn lock_dir(dir: &Path) -> Result<DirLock, LockError> {
+    // A few tries: each is lost only to a run that ended (and removed the file) meanwhile.
+    for _ in 0..8 {
+        if let Some(lock) = try_lock_dir(dir)? {
+            return Ok(lock);
+        }
+    }
+    Err(LockError::Io {
+        path: dir.join(LOCK_FILE),
+        source: std::io::Error::other("the lock file keeps being replaced"),
+    })
+}
+
+/// One attempt: `Ok(None)` when the file locked was removed before it could be checked.
+fn try_lock_dir(dir: &Path) -> Result<Option<DirLock>, LockError> {
+    use std::os::unix::fs::MetadataExt;
     let path = dir.join(LOCK_FILE);
     let io = |source| LockError::Io {
         path: path.clone(),
@@ -66,11 +94,20 @@ pub fn lock_dir(dir: &Path) -> Result<DirLock, LockError> {
             });
         }
     }
+    // The path must still name the file locked: a run that ended may have removed it.
+    let locked = file.metadata().map_err(io)?;
+    match std::fs::metadata(&path) {
+        Ok(now) if (now.dev(), now.ino()) == (locked.dev(), locked.ino()) => {}
+        _ => return Ok(None),
+    }
     // Say who holds it, for the error message of the next one to try.
     file.set_len(0).map_err(io)?;
     file.rewind().map_err(io)?;
     write!(file, "{}", std::process::id()).map_err(io)?;
-    Ok(DirLock { _file: file })
+    Ok(Some(DirLock {
+        file: Some(file),
+        path,
+    }))
 }
 
 /// Removes the temporary files (`.NAME.tmp-PID`) that writers killed mid-write left in `dir`
@@ -125,6 +162,10 @@ mod tests {
             "{err}"
         );
         drop(first);
+        assert!(
+            !dir.join(LOCK_FILE).exists(),
+            "a released lock leaves no file"
+        );
         let _again = lock_dir(&dir).unwrap();
     }
 

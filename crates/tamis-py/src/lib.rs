@@ -58,6 +58,7 @@ fn run_error(py: Python<'_>, e: RunError) -> PyErr {
             let _ = err.value(py).setattr("stats_json", stats);
             return err;
         }
+        RunError::Locked(tamis_pipeline::lock::LockError::Io { .. }) => "TamisIOError",
         RunError::Threads(_) | RunError::Merge { .. } | RunError::Locked(_) => "TamisError",
         RunError::NotOurs(_) | RunError::InputInOutput { .. } => "OutputExistsError",
     };
