@@ -348,7 +348,9 @@ struct RunArgs {
     #[arg(long)]
     no_progress: bool,
     /// Longest JSONL line or .txt file accepted (e.g. 64M); longer ones are quarantined as
-    /// line_too_long / file_too_large without being held in memory.
+    /// line_too_long / file_too_large without being held in memory. Also bounds a line's
+    /// parsed JSON (json_too_large), a web archive record and its decoded text
+    /// (text_too_large).
     #[arg(long, default_value = "256M", value_parser = parse_bytes)]
     max_record_bytes: usize,
     /// Stop reading a file after this many decompressed bytes (e.g. 50G) and quarantine the

@@ -1444,3 +1444,134 @@ fn huge_record_of_control_characters_is_written_without_holding_its_json() {
     assert_eq!(newlines, 1);
     assert!(len > 6 * (63 << 20), "{len}");
 }
+
+#[test]
+fn web_archive_bodies_that_are_not_utf8_are_bounded_by_their_decoded_size() {
+    // 48 MiB bodies under a 64 MiB limit: bytes that are not UTF-8 decode to U+FFFD (three
+    // bytes each) in a WET record, and to two or three bytes each from windows-1252 in an
+    // HTML response, so both texts would pass the limit; the ASCII body fits and becomes the
+    // text without a copy.
+    let tmp = tempfile::tempdir().unwrap();
+    let size = 48u64 << 20;
+    let high: Vec<u8> = (0x80..=0xffu8).collect();
+    let path = tmp.path().join("bodies.warc");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    let head = |kind: &str, id: &str, ctype: &str, len: u64| {
+        format!(
+            "WARC/1.0\r\nWARC-Type: {kind}\r\nWARC-Record-ID: <urn:{id}>\r\n\
+             WARC-Target-URI: http://hostile.example/{id}\r\nContent-Type: {ctype}\r\n\
+             Content-Length: {len}\r\n\r\n"
+        )
+    };
+    let first = head("conversion", "wet-bytes", "text/plain", size);
+    f.write_all(first.as_bytes()).unwrap();
+    pump(&mut f, &high, size);
+    let http = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<html><body><p>";
+    let len = http.len() as u64 + size;
+    write!(
+        f,
+        "\r\n\r\n{}{http}",
+        head(
+            "response",
+            "html-bytes",
+            "application/http; msgtype=response",
+            len
+        )
+    )
+    .unwrap();
+    pump(&mut f, &high, size);
+    write!(
+        f,
+        "\r\n\r\n{}",
+        head("conversion", "wet-ascii", "text/plain", size)
+    )
+    .unwrap();
+    pump(&mut f, b"plain words ", size);
+    f.write_all(b"\r\n\r\n").unwrap();
+    drop(f);
+    let (o, rss) = run_measured(
+        &["run", "--steps", "pii"],
+        &[&path],
+        &tmp.path().join("out"),
+        &["--max-record-bytes", "64M"],
+    );
+    let s = o.balanced();
+    assert_eq!(
+        (s["read"].as_u64(), s["kept"].as_u64()),
+        (Some(3), Some(1)),
+        "{s}"
+    );
+    assert_eq!(s["quarantine_reasons"]["text_too_large"], 2, "{s}");
+    let q = o.records("quarantine");
+    let messages: Vec<&str> = q.iter().map(|r| r["message"].as_str().unwrap()).collect();
+    assert!(messages[0].contains("from UTF-8"), "{messages:?}");
+    assert!(messages[1].contains("from windows-1252"), "{messages:?}");
+    let second = first.len() as u64 + size + 4;
+    assert_eq!(q[1]["byte_offset"].as_u64(), Some(second), "{q:?}");
+    let docs = o.records("kept");
+    assert_eq!(docs[0]["text"].as_str().map(str::len), Some(size as usize));
+    if let Some(kb) = rss {
+        eprintln!(
+            "48 MiB bodies that are not UTF-8: peak RSS {} MiB",
+            kb / 1024
+        );
+        // A body and little more: neither decoded text (144 MB each) is ever held.
+        assert!(kb < 128 * 1024, "peak RSS {} MiB", kb / 1024);
+    }
+}
+
+#[test]
+fn memory_follows_metadata_not_only_text() {
+    // 200 documents of a few bytes of text and 1 MiB of metadata each: batches cut by text
+    // alone would hold them all at once.
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("meta.jsonl.zst");
+    let mut f = zstd::stream::write::Encoder::new(std::fs::File::create(&path).unwrap(), 1)
+        .unwrap()
+        .auto_finish();
+    let blob = "m".repeat(1 << 20);
+    for i in 0..200 {
+        writeln!(
+            f,
+            r#"{{"id":"m{i}","text":"short text number {i}","m":"{blob}"}}"#
+        )
+        .unwrap();
+    }
+    // Then one 32 MB line of small values: 16 million of them would take over 1 GB parsed.
+    f.write_all(br#"{"id":"dense","text":"x","m":["#).unwrap();
+    pump(&mut f, b"0,", 32 << 20);
+    f.write_all(b"0]}\n").unwrap();
+    drop(f);
+    let (o, rss) = run_measured(
+        &["run", "--steps", "pii"],
+        &[&path],
+        &tmp.path().join("out"),
+        &[],
+    );
+    let s = o.balanced();
+    assert_eq!(
+        (s["read"].as_u64(), s["kept"].as_u64()),
+        (Some(201), Some(200)),
+        "{s}"
+    );
+    let q = o.records("quarantine");
+    assert_eq!(
+        (q[0]["reason"].as_str(), q[0]["line"].as_u64()),
+        (Some("json_too_large"), Some(201))
+    );
+    if let Some(kb) = rss {
+        eprintln!("200 MiB of metadata, tamis run: peak RSS {} MiB", kb / 1024);
+        // A few 8 MiB batches and the dense line's buffer, not 200 MiB of documents.
+        assert!(kb < 128 * 1024, "peak RSS {} MiB", kb / 1024);
+    }
+    // The dedup job's signature stage batches the same way.
+    let (d, rss) = run_measured(&["dedup"], &[&path], &tmp.path().join("dedup"), &[]);
+    assert_eq!(d.balanced()["read"], 201);
+    if let Some(kb) = rss {
+        eprintln!(
+            "200 MiB of metadata, tamis dedup: peak RSS {} MiB",
+            kb / 1024
+        );
+        assert!(kb < 160 * 1024, "peak RSS {} MiB", kb / 1024);
+    }
+}

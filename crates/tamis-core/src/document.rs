@@ -55,4 +55,50 @@ impl Document {
             edit_base: EditBase::Drop,
         }
     }
+
+    /// About how many bytes of memory the document holds: its text and id, and its metadata
+    /// as parsed values. Readers batch documents by this rather than by text length, since
+    /// metadata can outweigh the text many times (a short text with a 1 MiB array of numbers
+    /// holds about 16 MiB once parsed).
+    pub fn approx_bytes(&self) -> usize {
+        self.text.len() + self.id.len() + map_bytes(&self.metadata)
+    }
+}
+
+/// The in-memory size of one parsed value: the value itself, plus what it owns.
+fn value_bytes(v: &serde_json::Value) -> usize {
+    use serde_json::Value;
+    std::mem::size_of::<Value>()
+        + match v {
+            Value::Null | Value::Bool(_) | Value::Number(_) => 0,
+            Value::String(s) => s.len(),
+            Value::Array(a) => a.iter().map(value_bytes).sum(),
+            Value::Object(m) => map_bytes(m),
+        }
+}
+
+/// A map's entries: each key, its value, and the entry's hash and index slots.
+fn map_bytes(m: &Metadata) -> usize {
+    m.iter()
+        .map(|(k, v)| k.len() + std::mem::size_of::<String>() + 16 + value_bytes(v))
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn approx_bytes_counts_metadata_values() {
+        let mut doc = Document::new("id", "short");
+        let bare = doc.approx_bytes();
+        assert_eq!(bare, "id".len() + "short".len());
+        let numbers: Vec<serde_json::Value> = (0..1000).map(serde_json::Value::from).collect();
+        doc.metadata.insert("m".into(), numbers.into());
+        // 1,000 numbers of a few bytes of JSON each hold at least their `Value` slots.
+        assert!(doc.approx_bytes() >= bare + 1000 * std::mem::size_of::<serde_json::Value>());
+        doc.metadata
+            .insert("s".into(), serde_json::Value::from("x".repeat(4096)));
+        assert!(doc.approx_bytes() >= bare + 4096 + 1000 * 16);
+    }
 }

@@ -370,8 +370,11 @@ pub struct FileCounts {
     pub quarantine_reasons: std::collections::BTreeMap<String, u64>,
 }
 
-/// Documents per parallel batch in the signature stage.
+/// Documents per parallel batch in the signature stage ...
 const BATCH_DOCS: usize = 2048;
+/// ... or fewer, once they hold this many bytes ([`Document::approx_bytes`]): short texts can
+/// carry large metadata.
+const BATCH_BYTES: usize = 64 << 20;
 
 impl DedupJob {
     fn width(&self) -> usize {
@@ -427,6 +430,7 @@ impl DedupJob {
                 .collect();
             let mut counts = FileCounts::default();
             let mut batch: Vec<(u32, Document)> = Vec::with_capacity(BATCH_DOCS);
+            let mut batch_bytes = 0usize;
             let mut flush = |batch: &mut Vec<(u32, Document)>,
                              counts: &mut FileCounts|
              -> Result<(), DedupError> {
@@ -474,9 +478,11 @@ impl DedupJob {
                     Record::Doc { doc, .. } => {
                         counts.docs += 1;
                         counts.text_bytes += doc.text.len() as u64;
+                        batch_bytes += doc.approx_bytes();
                         batch.push((record_index(ri, input)?, doc));
-                        if batch.len() == BATCH_DOCS {
+                        if batch.len() == BATCH_DOCS || batch_bytes >= BATCH_BYTES {
                             flush(&mut batch, &mut counts)?;
+                            batch_bytes = 0;
                         }
                     }
                     Record::Bad(q) => {

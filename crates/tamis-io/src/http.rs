@@ -35,6 +35,8 @@ pub enum HttpError {
     UnsupportedEncoding(String),
     #[error("body larger than {0} bytes once decoded")]
     TooLarge(usize),
+    #[error("text longer than {0} bytes once decoded from {1} (each byte that is not UTF-8 can take three)")]
+    TextTooLarge(usize, &'static str),
 }
 
 /// Header lines of an HTTP head that are read; later ones are ignored.
@@ -44,21 +46,33 @@ pub const MAX_HTTP_HEADERS: usize = 1024;
 /// compressed body can inflate enormously). Errors only on a body too large or in a content
 /// coding tamis does not decode (`br`, `compress`).
 pub fn parse_response(block: &[u8], max_body: usize) -> Result<HttpResponse, HttpError> {
+    parse_response_owned(block.to_vec(), max_body)
+}
+
+/// [`parse_response`] taking the block by value: a body without transfer or content coding
+/// (most) becomes [`HttpResponse::body`] in place, without a copy (blocks can be hundreds of
+/// megabytes).
+pub fn parse_response_owned(
+    mut block: Vec<u8>,
+    max_body: usize,
+) -> Result<HttpResponse, HttpError> {
     // Some crawlers (archive.org's wayback exports) store the page without its HTTP head,
     // after an empty line: status 0, the bytes as the body.
-    if let Some(body) = headerless_body(block) {
+    if let Some(body) = headerless_body(&block) {
         if body.len() > max_body {
             return Err(HttpError::TooLarge(max_body));
         }
+        let head = block.len() - body.len();
+        block.drain(..head);
         return Ok(HttpResponse {
             status: 0,
             headers: Vec::new(),
-            body: body.to_vec(),
+            body: block,
         });
     }
     // Like warcio, read whatever head there is: headers that never end take the whole block,
     // and a status line that is not one gives status 0; the caller decides what to keep.
-    let head_end = find_head_end(block).unwrap_or((block.len(), block.len()));
+    let head_end = find_head_end(&block).unwrap_or((block.len(), block.len()));
     let head = String::from_utf8_lossy(&block[..head_end.0]);
     let mut lines = head.split('\n').map(|l| l.trim_end_matches('\r'));
     let status_line = lines.next().unwrap_or_default();
@@ -85,7 +99,8 @@ pub fn parse_response(block: &[u8], max_body: usize) -> Result<HttpResponse, Htt
             headers.push((k.trim().to_owned(), v.trim().to_owned()));
         }
     }
-    let raw = &block[head_end.1..];
+    block.drain(..head_end.1);
+    let raw = block;
     let mut resp = HttpResponse {
         status,
         headers,
@@ -96,9 +111,12 @@ pub fn parse_response(block: &[u8], max_body: usize) -> Result<HttpResponse, Htt
         .is_some_and(|t| t.to_ascii_lowercase().contains("chunked"));
     let body = if chunked {
         // Announced as chunked but not: use the bytes as they are.
-        dechunk(raw).unwrap_or_else(|| raw.to_vec())
+        match dechunk(&raw) {
+            Some(b) => b,
+            None => raw,
+        }
     } else {
-        raw.to_vec()
+        raw
     };
     resp.body = match resp
         .header("Content-Encoding")
@@ -193,31 +211,79 @@ fn inflate(r: impl Read, max: usize) -> Inflated {
     }
 }
 
-/// [`decode_text`] taking the body by value: a body of valid UTF-8 without a byte-order mark
-/// becomes the text without being copied (bodies can be hundreds of megabytes).
-pub fn decode_text_owned(body: Vec<u8>, content_type: Option<&str>) -> (String, &'static str) {
+/// [`decode_text`] taking the body by value and bounding the text: a body of valid UTF-8
+/// without a byte-order mark becomes the text without being copied (bodies can be hundreds of
+/// megabytes); a text that would be longer than `max` bytes is refused while decoding (a
+/// legacy encoding or undecodable bytes can triple a body's size).
+pub fn decode_text_owned(
+    body: Vec<u8>,
+    content_type: Option<&str>,
+    max: usize,
+) -> Result<(String, &'static str), HttpError> {
     if encoding_rs::Encoding::for_bom(&body).is_none() {
         match String::from_utf8(body) {
-            Ok(text) => return (text, "UTF-8"),
-            Err(e) => return decode_text(e.as_bytes(), content_type),
+            Ok(text) if text.len() > max => return Err(HttpError::TextTooLarge(max, "UTF-8")),
+            Ok(text) => return Ok((text, "UTF-8")),
+            Err(e) => return decode_bounded(e.as_bytes(), content_type, max),
         }
     }
-    decode_text(&body, content_type)
+    decode_bounded(&body, content_type, max)
+}
+
+/// A WET `conversion` block (UTF-8 by the format) as text, invalid sequences replaced by
+/// U+FFFD exactly as `String::from_utf8_lossy` does; valid UTF-8 is not copied, and a text
+/// that would be longer than `max` bytes is refused.
+pub fn utf8_lossy_owned(bytes: Vec<u8>, max: usize) -> Result<String, HttpError> {
+    let too_large = || HttpError::TextTooLarge(max, "UTF-8");
+    let bytes = match String::from_utf8(bytes) {
+        Ok(text) if text.len() > max => return Err(too_large()),
+        Ok(text) => return Ok(text),
+        Err(e) => e.into_bytes(),
+    };
+    // Measured first, then allocated once: growing a string by doubling touches up to half
+    // as much memory again while it copies.
+    let len: usize = bytes
+        .utf8_chunks()
+        .map(|c| c.valid().len() + if c.invalid().is_empty() { 0 } else { 3 })
+        .sum();
+    if len > max {
+        return Err(too_large());
+    }
+    let mut out = String::with_capacity(len);
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        if !chunk.invalid().is_empty() {
+            out.push(char::REPLACEMENT_CHARACTER);
+        }
+    }
+    Ok(out)
 }
 
 /// The body as text, and the name of the encoding it was decoded from (see the module docs for
 /// the order of the clues). Undecodable bytes become U+FFFD.
 pub fn decode_text(body: &[u8], content_type: Option<&str>) -> (String, &'static str) {
+    match decode_bounded(body, content_type, usize::MAX) {
+        Ok(decoded) => decoded,
+        Err(_) => unreachable!("no text is longer than usize::MAX bytes"),
+    }
+}
+
+/// [`decode_text`], giving up once the text passes `max` bytes.
+fn decode_bounded(
+    body: &[u8],
+    content_type: Option<&str>,
+    max: usize,
+) -> Result<(String, &'static str), HttpError> {
     // Valid UTF-8 (after any BOM) is taken as UTF-8 whatever is declared: declarations are
     // often stale, and datatrove's WarcReader decodes the same way.
     if let Some((enc, bom)) = encoding_rs::Encoding::for_bom(body) {
-        return (
-            enc.decode_without_bom_handling(&body[bom..]).0.into_owned(),
-            enc.name(),
-        );
+        return Ok((decode_with(enc, &body[bom..], max)?, enc.name()));
     }
     if let Ok(text) = std::str::from_utf8(body) {
-        return (text.to_owned(), "UTF-8");
+        if text.len() > max {
+            return Err(HttpError::TextTooLarge(max, "UTF-8"));
+        }
+        return Ok((text.to_owned(), "UTF-8"));
     }
     let encoding = content_type
         .and_then(charset_param)
@@ -228,8 +294,63 @@ pub fn decode_text(body: &[u8], content_type: Option<&str>) -> (String, &'static
             det.feed(&body[..body.len().min(64 << 10)], true);
             det.guess(None, true)
         });
-    let (text, used, _) = encoding.decode(body);
-    (text.into_owned(), used.name())
+    // `decode` would swap in UTF-8 on a byte-order mark; there is none here.
+    Ok((decode_with(encoding, body, max)?, encoding.name()))
+}
+
+/// `bytes` decoded from `enc` (no BOM sniffing; undecodable bytes become U+FFFD) in pieces, so
+/// a text over `max` bytes is refused having taken at most about `max` bytes.
+fn decode_with(
+    enc: &'static encoding_rs::Encoding,
+    mut bytes: &[u8],
+    max: usize,
+) -> Result<String, HttpError> {
+    const PIECE: usize = 1 << 20;
+    let too_large = || HttpError::TextTooLarge(max, enc.name());
+    let mut decoder = enc.new_decoder_without_bom_handling();
+    let bound = decoder
+        .max_utf8_buffer_length(bytes.len())
+        .unwrap_or(usize::MAX);
+    if bound > max {
+        // It might not fit: measure first, through a small buffer, so that a text too long
+        // is refused without ever being held.
+        let mut scratch = String::with_capacity(4 * PIECE);
+        let (mut rest, mut len) = (bytes, 0usize);
+        loop {
+            scratch.clear();
+            let piece = &rest[..rest.len().min(PIECE)];
+            let last = piece.len() == rest.len();
+            let (result, read, _) = decoder.decode_to_string(piece, &mut scratch, last);
+            rest = &rest[read..];
+            len += scratch.len();
+            if len > max {
+                return Err(too_large());
+            }
+            if last && rest.is_empty() && result == encoding_rs::CoderResult::InputEmpty {
+                break;
+            }
+        }
+        decoder = enc.new_decoder_without_bom_handling();
+    }
+    // Reserved once (pages are only touched as they are written), so the string never grows
+    // by copying; the check after each piece keeps it within the reservation.
+    let mut out = String::with_capacity(bound.min(max.saturating_add(4 * PIECE)));
+    loop {
+        let piece = &bytes[..bytes.len().min(PIECE)];
+        let last = piece.len() == bytes.len();
+        let room = decoder
+            .max_utf8_buffer_length(piece.len())
+            .ok_or_else(too_large)?;
+        out.reserve(room);
+        let (result, read, _) = decoder.decode_to_string(piece, &mut out, last);
+        bytes = &bytes[read..];
+        if out.len() > max {
+            return Err(too_large());
+        }
+        if last && bytes.is_empty() && result == encoding_rs::CoderResult::InputEmpty {
+            return Ok(out);
+        }
+    }
 }
 
 /// `charset=` in a `Content-Type` value.
@@ -342,10 +463,59 @@ mod tests {
             (b"\xff\xfeh\0i\0", None),
             (b"", None),
         ] {
+            let (text, enc) = decode_text(body, ctype);
             assert_eq!(
-                decode_text_owned(body.to_vec(), ctype),
-                decode_text(body, ctype)
+                decode_text_owned(body.to_vec(), ctype, 64),
+                Ok((text.clone(), enc))
             );
+            // One byte short of the text: refused, whichever way it was decoded.
+            if let Some(max) = text.len().checked_sub(1) {
+                assert_eq!(
+                    decode_text_owned(body.to_vec(), ctype, max),
+                    Err(HttpError::TextTooLarge(max, enc))
+                );
+            }
         }
+    }
+
+    #[test]
+    fn lossy_utf8_matches_std_and_is_bounded() {
+        let mut big = Vec::new();
+        for i in 0..20_000u32 {
+            big.extend_from_slice(format!("w{i} ").as_bytes());
+            big.extend_from_slice(&[0xc3, 0xa9, 0xe2, 0x82, 0xff, 0xf0, 0x9f, 0x98]);
+        }
+        for bytes in [
+            &b"plain"[..],
+            b"caf\xe9 \xf0\x9f\x98\x80 \xed\xa0\x80 \xc0\xaf end\xe2\x82",
+            &big,
+            b"",
+        ] {
+            let want = String::from_utf8_lossy(bytes).into_owned();
+            assert_eq!(
+                utf8_lossy_owned(bytes.to_vec(), want.len()),
+                Ok(want.clone())
+            );
+            if let Some(max) = want.len().checked_sub(1) {
+                assert_eq!(
+                    utf8_lossy_owned(bytes.to_vec(), max),
+                    Err(HttpError::TextTooLarge(max, "UTF-8"))
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn long_legacy_text_is_decoded_in_pieces_as_a_whole() {
+        // Over one 1 MiB piece, so pieces meet inside multi-byte sequences (Shift_JIS).
+        let text = "日本語のテキスト、".repeat(200_000);
+        let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode(&text);
+        let ctype = Some("text/html; charset=Shift_JIS");
+        assert_eq!(decode_text(&sjis, ctype), (text.clone(), "Shift_JIS"));
+        assert_eq!(
+            decode_text_owned(sjis.to_vec(), ctype, text.len()),
+            Ok((text.clone(), "Shift_JIS"))
+        );
+        assert!(decode_text_owned(sjis.to_vec(), ctype, text.len() - 1).is_err());
     }
 }

@@ -16,7 +16,11 @@ use crate::record::{reason, Location, Quarantined, Record};
 pub struct ReadOptions {
     /// Longest JSONL line (without its newline) or text file accepted, in decompressed bytes.
     /// A longer line is skipped without being buffered whole and reported as `line_too_long`,
-    /// so one runaway line cannot take the process down. Default 256 MiB.
+    /// so one runaway line cannot take the process down. A shorter line whose JSON would
+    /// take more than this once parsed (its length plus 72 bytes per value, the size of a
+    /// `serde_json::Value`: a line of `[0,0,0,...]` grows 36-fold) is reported as
+    /// `json_too_large` without being parsed.
+    /// Default 256 MiB.
     pub max_record_bytes: usize,
     /// Key holding the document text. Default `"text"`.
     pub text_key: String,
@@ -355,6 +359,22 @@ impl Reader {
             id: &self.opts.id_key,
             file_path: self.opts.add_file_path.then_some(self.file.as_str()),
         };
+        if let Some(parsed) = parsed_size_over(text.as_bytes(), self.opts.max_record_bytes) {
+            let q = Quarantined::new(
+                loc,
+                reason::JSON_TOO_LARGE,
+                format!(
+                    "the line's JSON would take about {parsed} bytes once parsed \
+                     ({} bytes of text and {} bytes per value), over max_record_bytes = {}; \
+                     not parsed",
+                    text.len(),
+                    PARSED_VALUE_BYTES,
+                    self.opts.max_record_bytes
+                ),
+            )
+            .with_raw(bytes);
+            return Some(Record::Bad(q));
+        }
         let file = &self.file;
         match parse_document(text, &keys, || format!("{file}/{}", line_no - 1)) {
             Ok(doc) => Some(Record::Doc { doc, loc }),
@@ -637,6 +657,44 @@ impl Iterator for Reader {
 }
 
 impl std::iter::FusedIterator for Reader {}
+
+/// What one parsed JSON value takes besides the bytes it owns (`serde_json::Value`'s size).
+const PARSED_VALUE_BYTES: usize = std::mem::size_of::<serde_json::Value>();
+
+/// `Some(estimate)` when `json` would take more than `max` bytes once parsed: its length plus
+/// [`PARSED_VALUE_BYTES`] per value. Only lines long enough to get there are scanned.
+fn parsed_size_over(json: &[u8], max: usize) -> Option<usize> {
+    if json.len() <= max / (PARSED_VALUE_BYTES + 1) {
+        return None;
+    }
+    let parsed = json.len() + json_values(json) * PARSED_VALUE_BYTES;
+    (parsed > max).then_some(parsed)
+}
+
+/// About how many values (object keys included) `json` holds: one per `[`, `{`, `,` or `:`
+/// outside strings, plus one. Exact for valid JSON up to empty containers, which only
+/// overcount by one each.
+fn json_values(json: &[u8]) -> usize {
+    let (mut n, mut in_string, mut escaped) = (1usize, false, false);
+    for &b in json {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+        } else {
+            match b {
+                b'"' => in_string = true,
+                b'[' | b'{' | b',' | b':' => n += 1,
+                _ => {}
+            }
+        }
+    }
+    n
+}
 
 /// Shape of one line read by [`read_line`].
 #[derive(Debug, Clone, Copy)]

@@ -33,6 +33,12 @@ pub mod reason {
     pub const LINE_TOO_LONG: &str = "line_too_long";
     /// A text file is longer than `ReadOptions::max_record_bytes`.
     pub const FILE_TOO_LARGE: &str = "file_too_large";
+    /// A JSONL line would take more than `ReadOptions::max_record_bytes` once parsed (many
+    /// small values: 72 bytes each); it was not parsed.
+    pub const JSON_TOO_LARGE: &str = "json_too_large";
+    /// A web archive body whose text would be longer than `ReadOptions::max_record_bytes`
+    /// once decoded (a legacy encoding or bytes that are not UTF-8 can triple its size).
+    pub const TEXT_TOO_LARGE: &str = "text_too_large";
     /// The input stopped after `ReadOptions::max_decompressed_bytes` (decompression-bomb guard).
     pub const DECOMPRESSED_TOO_LARGE: &str = "decompressed_too_large";
     /// The file produced no record at all: zero bytes, an empty compressed stream, or only
@@ -62,6 +68,8 @@ pub mod reason {
         UNREADABLE_PATH,
         LINE_TOO_LONG,
         FILE_TOO_LARGE,
+        JSON_TOO_LARGE,
+        TEXT_TOO_LARGE,
         DECOMPRESSED_TOO_LARGE,
         EMPTY_FILE,
         NO_MATCH,

@@ -301,7 +301,10 @@ impl<R: BufRead> ArchiveReader<R> {
                 ),
             ));
         }
-        let mut block = Vec::with_capacity(len.min(1 << 20) as usize);
+        // Reserved whole (`len` is within the limit): a block grown by doubling would touch up
+        // to half as much memory again while copying. Pages of a reservation that a short
+        // stream never fills are never touched.
+        let mut block = Vec::with_capacity(len as usize);
         let got = (&mut self.r)
             .take(len)
             .read_to_end(&mut block)
@@ -563,8 +566,18 @@ impl<R: BufRead> ArchiveDocuments<R> {
     /// The document of `rec`, `Ok(None)` when it is not one.
     fn document(
         &mut self,
-        rec: &ArchiveRecord,
+        rec: &mut ArchiveRecord,
     ) -> Result<Option<tamis_core::Document>, (&'static str, String)> {
+        let fault = |e: crate::http::HttpError| {
+            let reason = match e {
+                crate::http::HttpError::TooLarge(_) => crate::reason::DECOMPRESSED_TOO_LARGE,
+                crate::http::HttpError::UnsupportedEncoding(_) => crate::reason::DECOMPRESS_ERROR,
+                crate::http::HttpError::TextTooLarge(..) => crate::reason::TEXT_TOO_LARGE,
+            };
+            (reason, e.to_string())
+        };
+        // The block is taken, not copied: it can be hundreds of megabytes.
+        let block = std::mem::take(&mut rec.block);
         let kind = rec.header("WARC-Type").unwrap_or_default();
         let payload_type = rec
             .header("WARC-Identified-Payload-Type")
@@ -578,20 +591,11 @@ impl<R: BufRead> ArchiveDocuments<R> {
                     self.stats.not_html += 1;
                     return Ok(None);
                 }
-                String::from_utf8_lossy(&rec.block).into_owned()
+                crate::http::utf8_lossy_owned(block, self.max_body).map_err(fault)?
             }
             "response" => {
-                let resp = crate::http::parse_response(&rec.block, self.max_body).map_err(|e| {
-                    let reason = match e {
-                        crate::http::HttpError::TooLarge(_) => {
-                            crate::reason::DECOMPRESSED_TOO_LARGE
-                        }
-                        crate::http::HttpError::UnsupportedEncoding(_) => {
-                            crate::reason::DECOMPRESS_ERROR
-                        }
-                    };
-                    (reason, e.to_string())
-                })?;
+                let resp =
+                    crate::http::parse_response_owned(block, self.max_body).map_err(fault)?;
                 let ctype = resp.header("Content-Type");
                 let html = match payload_type.as_deref() {
                     Some(t) => is_html(t),
@@ -603,7 +607,9 @@ impl<R: BufRead> ArchiveDocuments<R> {
                 }
                 let ctype = ctype.map(str::to_owned);
                 // By value: a body of valid UTF-8 (most pages) becomes the text without a copy.
-                crate::http::decode_text_owned(resp.body, ctype.as_deref()).0
+                crate::http::decode_text_owned(resp.body, ctype.as_deref(), self.max_body)
+                    .map_err(fault)?
+                    .0
             }
             _ => {
                 self.stats.other_type += 1;
@@ -660,7 +666,7 @@ impl<R: BufRead> Iterator for ArchiveDocuments<R> {
 
     fn next(&mut self) -> Option<crate::Record> {
         loop {
-            let rec = match self.records.next()? {
+            let mut rec = match self.records.next()? {
                 Ok(rec) => rec,
                 Err(f) => {
                     self.stream_error = f.io_kind;
@@ -673,7 +679,7 @@ impl<R: BufRead> Iterator for ArchiveDocuments<R> {
                     return Some(crate::Record::Bad(q));
                 }
             };
-            match self.document(&rec) {
+            match self.document(&mut rec) {
                 Ok(None) => continue,
                 Ok(Some(doc)) => {
                     let loc = self.loc(rec.offset);

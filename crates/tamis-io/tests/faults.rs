@@ -320,6 +320,54 @@ fn long_lines_are_skipped_without_buffering() {
 }
 
 #[test]
+fn lines_of_many_small_values_are_not_parsed() {
+    // Under the line limit, but `[0,0,...]` would take 16 times its length once parsed.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let zeros = vec!["0"; 2000].join(",");
+    let dense = format!("{{\"id\":\"dense\",\"text\":\"x\",\"m\":[{zeros}]}}");
+    // As long, but one string: parsed, it takes little more than its length.
+    let wide = format!(
+        "{{\"id\":\"wide\",\"text\":\"x\",\"m\":\"{}\"}}",
+        "0,".repeat(2000)
+    );
+    // Commas and brackets inside strings (escaped quotes included) are not values.
+    let quoted = format!(
+        "{{\"id\":\"quoted\",\"text\":\"{}\"}}",
+        "\\\",[0,".repeat(1000)
+    );
+    let data = format!("{dense}\n{wide}\n{quoted}\n");
+    let path = dir.path().join("dense.jsonl");
+    write(&path, data.as_bytes());
+    let opts = ReadOptions {
+        max_record_bytes: 16_000,
+        ..ReadOptions::default()
+    };
+    let records = read_with(&path, &opts);
+    assert_eq!(
+        summary(&records),
+        [
+            ("bad", reason::JSON_TOO_LARGE.to_owned()),
+            ("doc", "wide".to_owned()),
+            ("doc", "quoted".to_owned())
+        ]
+    );
+    let q = bad(&records[0]);
+    assert_eq!(q.loc.line, 1);
+    assert!(
+        q.message.contains("max_record_bytes = 16000"),
+        "{}",
+        q.message
+    );
+    // With room for the parsed values, the same line is a document.
+    let roomy = ReadOptions {
+        max_record_bytes: 200_000,
+        ..ReadOptions::default()
+    };
+    let all = read_with(&path, &roomy);
+    assert!(all.iter().all(Record::is_doc), "{:?}", summary(&all));
+}
+
+#[test]
 fn compression_follows_magic_bytes() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (data, _) = jsonl_lines(10, 50);

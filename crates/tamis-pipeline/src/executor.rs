@@ -19,7 +19,7 @@ use crate::checkpoint::{
     Checkpoint, ClosedFile, InputAccount, InputLog, Manifest, RunKey, SavedRoll, SavedTally,
     CHECKPOINT, INPUT_LOG, MANIFEST,
 };
-use crate::merge::{ShardTrace, SHARD_TRACE};
+use crate::merge::{Read, ShardTrace, SHARD_TRACE};
 use crate::parquet_out::{convert_outputs, remove_layouts, OutputFormat};
 use crate::spec::{Outcome, Pipeline, StepTally};
 use crate::stats::{RunStats, StepStats};
@@ -39,7 +39,8 @@ pub struct RunOptions {
     pub overwrite: bool,
     pub progress: bool,
     pub read: ReadOptions,
-    /// Text bytes gathered before a batch is filtered in parallel.
+    /// Bytes of documents gathered before a batch is filtered in parallel, as they hold them
+    /// in memory (text, id and parsed metadata: [`Document::approx_bytes`]).
     pub batch_bytes: usize,
     /// Uncompressed bytes after which an output file is closed and the next one started.
     pub max_file_bytes: u64,
@@ -362,8 +363,8 @@ pub(crate) const QUARANTINE_LEN: u64 = 256;
 
 struct Item {
     doc: Document,
-    /// Text bytes as read, before the steps edited them (for the shard trace).
-    read_len: u64,
+    /// The document as read, before the steps edited it (for the shard trace).
+    read: Read,
     loc: Location,
     /// Index of the input file, for the manifest's per-file accounting.
     file: usize,
@@ -449,7 +450,7 @@ impl Run<'_> {
         for (item, outcome) in items.into_iter().zip(outcomes) {
             let Item {
                 mut doc,
-                read_len,
+                read,
                 loc,
                 file,
             } = item;
@@ -467,7 +468,7 @@ impl Run<'_> {
                     self.stamp(&mut doc);
                     self.kept.write_doc(&doc)?;
                     if let Some(t) = &mut self.trace {
-                        t.kept(read_len, doc.text.len() as u64)?;
+                        t.kept(read, doc.text.len() as u64)?;
                     }
                     self.stats.kept += 1;
                     self.inputs[file].kept += 1;
@@ -487,7 +488,7 @@ impl Run<'_> {
                     self.stamp(&mut doc);
                     self.dropped.write_doc(&doc)?;
                     if let Some(t) = &mut self.trace {
-                        t.dropped(read_len, doc.text.len() as u64)?;
+                        t.dropped(read, doc.text.len() as u64)?;
                     }
                     self.stats.dropped += 1;
                 }
@@ -499,7 +500,7 @@ impl Run<'_> {
                         raw: None,
                     };
                     if let Some(t) = &mut self.trace {
-                        t.panicked(read_len)?;
+                        t.panicked(read)?;
                     }
                     self.quarantine(&q, file)?;
                 }
@@ -754,16 +755,21 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunStats, RunError>
                 since_records += 1;
                 match record {
                     Record::Doc { doc, loc } => {
-                        let read_len = doc.text.len() as u64;
-                        batch_bytes += doc.text.len();
-                        since_bytes += read_len;
-                        run.stats.input_text_bytes += read_len;
+                        // Batches are cut by what documents hold in memory, metadata
+                        // included; checkpoints still count text.
+                        let read = Read {
+                            text: doc.text.len() as u64,
+                            weight: doc.approx_bytes() as u64,
+                        };
+                        batch_bytes += read.weight as usize;
+                        since_bytes += read.text;
+                        run.stats.input_text_bytes += read.text;
                         if let Some(t) = &mut run.trace {
                             t.doc_read();
                         }
                         batch.push(Item {
                             doc,
-                            read_len,
+                            read,
                             loc,
                             file: fi,
                         });

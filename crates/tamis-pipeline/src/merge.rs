@@ -15,9 +15,10 @@
 //!
 //! The trace (`.shard-trace`), one line per record:
 //!
-//! - `k R O`: a kept document with `R` text bytes as read and `O` as written;
-//! - `d R O`: a dropped document;
-//! - `p R`: a document whose step panicked (its record is the next one in `quarantine/`);
+//! - `k R W O`: a kept document with `R` text bytes as read, weighing `W` bytes in its batch
+//!   ([`tamis_core::Document::approx_bytes`] as read), and `O` text bytes as written;
+//! - `d R W O`: a dropped document;
+//! - `p R W`: a document whose step panicked (its record is the next one in `quarantine/`);
 //! - `b N`: a record that could not be read, met after the shard's first `N` documents (its
 //!   record is the next one in `quarantine/`).
 //!
@@ -86,17 +87,20 @@ impl ShardTrace {
         self.line(format_args!("b {n}\n"))
     }
 
-    pub(crate) fn kept(&mut self, read: u64, out: u64) -> Result<(), RunError> {
-        self.line(format_args!("k {read} {out}\n"))
+    pub(crate) fn kept(&mut self, read: Read, out: u64) -> Result<(), RunError> {
+        let Read { text, weight } = read;
+        self.line(format_args!("k {text} {weight} {out}\n"))
     }
 
-    pub(crate) fn dropped(&mut self, read: u64, out: u64) -> Result<(), RunError> {
-        self.line(format_args!("d {read} {out}\n"))
+    pub(crate) fn dropped(&mut self, read: Read, out: u64) -> Result<(), RunError> {
+        let Read { text, weight } = read;
+        self.line(format_args!("d {text} {weight} {out}\n"))
     }
 
     /// A step panicked; called just before the document's quarantine record is written.
-    pub(crate) fn panicked(&mut self, read: u64) -> Result<(), RunError> {
-        self.line(format_args!("p {read}\n"))
+    pub(crate) fn panicked(&mut self, read: Read) -> Result<(), RunError> {
+        let Read { text, weight } = read;
+        self.line(format_args!("p {text} {weight}\n"))
     }
 
     pub(crate) fn finish(mut self) -> Result<(), RunError> {
@@ -112,12 +116,20 @@ fn merge_error(dir: &Path, message: impl Into<String>) -> RunError {
     }
 }
 
+/// A document as read: its text bytes (counted in `input_text_bytes` and towards
+/// checkpoints) and its weight in a batch (what cuts batches).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Read {
+    pub(crate) text: u64,
+    pub(crate) weight: u64,
+}
+
 /// One line of a trace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Traced {
-    Kept { read: u64, out: u64 },
-    Dropped { read: u64, out: u64 },
-    Panicked { read: u64 },
+    Kept { read: Read, out: u64 },
+    Dropped { read: Read, out: u64 },
+    Panicked { read: Read },
     Bad { after: u64 },
 }
 
@@ -156,22 +168,21 @@ impl TraceReader {
         let line = line.map_err(|e| bad(e.to_string()))?;
         let mut it = line.split(' ');
         let kind = it.next().unwrap_or_default();
-        let mut num = || -> Result<u64, RunError> {
-            it.next()
-                .and_then(|n| n.parse().ok())
-                .ok_or_else(|| bad(format!("malformed line {line:?}")))
-        };
-        Ok(Some(match kind {
-            "k" => Traced::Kept {
-                read: num()?,
-                out: num()?,
+        let nums: Option<Vec<u64>> = it.map(|n| n.parse().ok()).collect();
+        let read = |text, weight| Read { text, weight };
+        Ok(Some(match (kind, nums.as_deref()) {
+            ("k", Some(&[text, weight, out])) => Traced::Kept {
+                read: read(text, weight),
+                out,
             },
-            "d" => Traced::Dropped {
-                read: num()?,
-                out: num()?,
+            ("d", Some(&[text, weight, out])) => Traced::Dropped {
+                read: read(text, weight),
+                out,
             },
-            "p" => Traced::Panicked { read: num()? },
-            "b" => Traced::Bad { after: num()? },
+            ("p", Some(&[text, weight])) => Traced::Panicked {
+                read: read(text, weight),
+            },
+            ("b", Some(&[after])) => Traced::Bad { after },
             _ => return Err(bad(format!("malformed line {line:?}"))),
         }))
     }
@@ -227,13 +238,13 @@ impl Lines {
 
 /// A document in reading order, with the encoded line it was written as.
 enum DocEvent {
-    Kept { read: u64, out: u64, line: Vec<u8> },
-    Dropped { read: u64, out: u64, line: Vec<u8> },
-    Panicked { read: u64, line: Vec<u8> },
+    Kept { read: Read, out: u64, line: Vec<u8> },
+    Dropped { read: Read, out: u64, line: Vec<u8> },
+    Panicked { read: Read, line: Vec<u8> },
 }
 
 impl DocEvent {
-    fn read_len(&self) -> u64 {
+    fn read(&self) -> Read {
         match self {
             DocEvent::Kept { read, .. }
             | DocEvent::Dropped { read, .. }
@@ -423,10 +434,10 @@ impl Replay<'_> {
     fn read_doc(&mut self, ev: DocEvent) -> Result<(), RunError> {
         self.stats.read += 1;
         self.since_records += 1;
-        let len = ev.read_len();
-        self.batch_bytes += len;
-        self.since_bytes += len;
-        self.stats.input_text_bytes += len;
+        let Read { text, weight } = ev.read();
+        self.batch_bytes += weight;
+        self.since_bytes += text;
+        self.stats.input_text_bytes += text;
         self.batch.push(ev);
         if self.batch_bytes >= self.opts.batch_bytes as u64 {
             let batch = std::mem::take(&mut self.batch);
