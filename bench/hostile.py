@@ -435,9 +435,9 @@ def case_concurrent_runs(c: Case) -> None:
         shutil.rmtree(ref_out, ignore_errors=True)
         ref = c.run(args(ref_out), "reference run")
         c.check(ref, ref_out, verify=True)
-        if ref.seconds >= 3 or n_docs >= 640_000:
+        if ref.seconds >= 7 or n_docs >= 640_000:
             break
-        n_docs *= 2  # most pairs must overlap: a run of at least 3 s
+        n_docs *= 2  # every pair must overlap: a run longer than the longest delay (5 s)
     reference = manifest_outputs(ref_out)
     c.notes.append(f"input: {n_docs:,} documents; an uninterrupted run takes {ref.seconds:.1f} s")
 
@@ -620,6 +620,14 @@ def case_parquet_big_rows(c: Case) -> None:
     r = c.run(run_cmd("--steps", "url_filter", inp, "-o", out))
     o = c.check(r, out, verify=True)
     c.expect(o.stats["read"] == n, f"read {o.stats['read']} of {n} rows")
+    # Every row is counted: read normally, or quarantined with its refused row group.
+    reasons = o.stats.get("quarantine_reasons", {})
+    c.expect(
+        o.stats["kept"] + o.stats["dropped"] + reasons.get("invalid_parquet", 0) == n,
+        f"rows neither read nor quarantined as invalid_parquet: {o.stats}",
+    )
+    if reasons:
+        c.notes.append(f"quarantine: {reasons}")
 
 
 def case_metadata_heavy_docs(c: Case) -> None:
@@ -723,9 +731,14 @@ def case_fifo_in_input_dir(c: Case) -> None:
     )
 
 
+# What a finished `tamis dedup` leaves in its output directory.
+FINISHED_DEDUP = {"kept", "dropped", "quarantine", "stats.json"}
+
+
 def case_killed_dedup(c: Case) -> None:
-    """09: `tamis dedup --minhash` killed (SIGKILL) at several points, then rerun: exit 0 and
-    the kept output of an uninterrupted run."""
+    """09: `tamis dedup --minhash` killed (SIGKILL) at 10-90% of its run, then rerun: exit 0
+    and the kept output of an uninterrupted run. A run killed after writing stats.json has
+    finished: its rerun must be refused as such (exit 2), its kept output the same."""
     inp = c.path("docs.jsonl.zst")
     write_docs(inp, 20_000, seed=9, near_dups=10)
 
@@ -746,8 +759,20 @@ def case_killed_dedup(c: Case) -> None:
             continue
         kill(p)
         killed += 1
-        rerun = c.run(args(out), f"rerun after a kill at {fraction:.0%}")
-        c.check(rerun, out)
+        label = f"rerun after a kill at {fraction:.0%}"
+        if (out / "stats.json").exists():
+            # Killed after its last output: a finished run, which a rerun must not replace.
+            leftovers = sorted(e.name for e in out.iterdir() if e.name not in FINISHED_DEDUP)
+            c.notes.append(
+                f"killed at {fraction:.0%} after writing stats.json; left: {leftovers or 'nothing'}"
+            )
+            rerun = c.run(args(out), label)
+            c.expect(
+                rerun.rc == 2 and "already holds" in rerun.stderr,
+                f"{label}, after stats.json: exit {rerun.rc}: {rerun.tail()}",
+            )
+        else:
+            c.check(c.run(args(out), label), out)
         c.expect(
             decompressed_outputs(out, "kept") == reference,
             f"kept output after a kill at {fraction:.0%} differs from an uninterrupted run's",

@@ -649,39 +649,46 @@ fn a_killed_dedup_reruns_to_the_same_outputs() {
     let copy = tmp.path().join("b.jsonl.zst");
     std::fs::copy(&subset, &copy).unwrap();
     let inputs: [&Path; 2] = [&subset, &copy];
-    let out = tmp.path().join("out");
-    let marker = tmp.path().join("stopped");
-    let args = out_args(&["dedup"], &inputs, &out, &["--no-progress"]);
-    // Killed in the filter stage, after its first input's outputs.
-    let mut child = parked_at(&args, "dedup_filtered", 1, &marker);
-    child.kill().unwrap();
-    child.wait().unwrap();
-    assert!(out.join("kept").exists() && !out.join("stats.json").exists());
-    // The same command starts over by itself and ends as an uninterrupted run.
-    let rerun = tamis(&args);
-    assert!(
-        rerun.status.success(),
-        "{}",
-        String::from_utf8_lossy(&rerun.stderr)
-    );
     let fresh = run_ok(
         &["dedup"],
         &inputs,
         &tmp.path().join("fresh"),
         &["--no-progress"],
     );
-    let again = Run {
-        out: out.clone(),
-        output: rerun,
-    };
-    for sub in ["kept", "dropped", "quarantine"] {
-        assert!(again.files(sub) == fresh.files(sub), "{sub} differs");
+    // Killed in the filter stage, after its first input's outputs; and after its work
+    // directory is removed, just before `stats.json` would mark it finished.
+    for (point, n) in [("dedup_filtered", 1), ("dedup_cleaned", 1)] {
+        let out = tmp.path().join(point);
+        let marker = tmp.path().join(format!("{point}.stopped"));
+        let args = out_args(&["dedup"], &inputs, &out, &["--no-progress"]);
+        let mut child = parked_at(&args, point, n, &marker);
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(out.join("kept").exists() && !out.join("stats.json").exists());
+        // The same command starts over by itself and ends as an uninterrupted run.
+        let rerun = tamis(&args);
+        assert!(
+            rerun.status.success(),
+            "{point}: {}",
+            String::from_utf8_lossy(&rerun.stderr)
+        );
+        let again = Run {
+            out: out.clone(),
+            output: rerun,
+        };
+        for sub in ["kept", "dropped", "quarantine"] {
+            assert!(
+                again.files(sub) == fresh.files(sub),
+                "{point}: {sub} differs"
+            );
+        }
+        assert_eq!(again.balanced()["dropped"], fresh.balanced()["dropped"]);
+        assert!(!out.join("work").exists() && !out.join(".tamis.lock").exists());
+        // A finished run is still protected.
+        let o = tamis(&args);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&o.stderr).contains("already holds"));
     }
-    assert_eq!(again.balanced()["dropped"], fresh.balanced()["dropped"]);
-    // A finished run is still protected.
-    let o = tamis(&args);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("already holds"));
 }
 
 #[test]
@@ -780,6 +787,36 @@ fn header_bombs_in_web_archives_are_bounded() {
         text.chars().take(300).collect::<String>()
     );
     assert_rss_bounded(rss, "WARC and HTTP header bombs");
+    // With a stream limit, reading stops inside the 50 MB of header lines, not after them:
+    // nothing past the limit is read, the page after the bombs included.
+    let capped = run_ok(
+        &["run", "--steps", "token_count"],
+        &[&path],
+        &tmp.path().join("capped"),
+        &["--max-decompressed-bytes", "1M"],
+    );
+    let s = capped.balanced();
+    assert_eq!(s["kept"], 0, "{s}");
+    assert_eq!(
+        (
+            &s["quarantine_reasons"]["invalid_record"],
+            &s["quarantine_reasons"]["decompressed_too_large"]
+        ),
+        (&Value::from(1), &Value::from(1)),
+        "{s}"
+    );
+    let q = capped.records("quarantine");
+    let stop = q
+        .iter()
+        .find(|r| r["reason"] == "decompressed_too_large")
+        .expect("a decompressed_too_large record");
+    let at: u64 = stop["message"]
+        .as_str()
+        .and_then(|m| m.strip_prefix("stopped after "))
+        .and_then(|m| m.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{stop}"));
+    assert!(at < 2 << 20, "read {at} bytes past a 1 MiB limit");
 }
 
 #[test]
@@ -1573,5 +1610,73 @@ fn memory_follows_metadata_not_only_text() {
             kb / 1024
         );
         assert!(kb < 160 * 1024, "peak RSS {} MiB", kb / 1024);
+    }
+}
+
+#[test]
+fn a_parquet_page_too_large_to_inflate_refuses_its_row_group_row_by_row() {
+    use std::sync::Arc;
+    // A writer checks the page size only between batches of values: 48 distinct 1 MiB texts
+    // written at once make one 48 MiB page, compressed to a few KB. Then a row group of
+    // ordinary rows.
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("pages.parquet");
+    let filler = "lorem ipsum dolor sit amet ".repeat((1 << 20) / 27);
+    let big: arrow_array::StringArray =
+        (0..48).map(|i| Some(format!("row {i} {filler}"))).collect();
+    let small: arrow_array::StringArray = (0..5).map(|i| Some(format!("small row {i}"))).collect();
+    let batch = |a: arrow_array::StringArray| {
+        arrow_array::RecordBatch::try_from_iter([("text", Arc::new(a) as arrow_array::ArrayRef)])
+            .unwrap()
+    };
+    let props = parquet::file::properties::WriterProperties::builder()
+        .set_compression(parquet::basic::Compression::ZSTD(Default::default()))
+        .set_dictionary_enabled(false)
+        .build();
+    let big = batch(big);
+    let mut w = parquet::arrow::ArrowWriter::try_new(
+        std::fs::File::create(&path).unwrap(),
+        big.schema(),
+        Some(props),
+    )
+    .unwrap();
+    w.write(&big).unwrap();
+    w.flush().unwrap();
+    w.write(&batch(small)).unwrap();
+    w.close().unwrap();
+    assert!(std::fs::metadata(&path).unwrap().len() < 4 << 20);
+    let (o, rss) = run_measured(
+        &["run", "--steps", "pii"],
+        &[&path],
+        &tmp.path().join("out"),
+        &["--max-record-bytes", "16M"],
+    );
+    let s = o.balanced();
+    assert_eq!(
+        (
+            s["read"].as_u64(),
+            s["kept"].as_u64(),
+            s["quarantined"].as_u64()
+        ),
+        (Some(53), Some(5), Some(48)),
+        "{s}"
+    );
+    let q = o.records("quarantine");
+    let lines: Vec<u64> = q.iter().map(|r| r["line"].as_u64().unwrap()).collect();
+    assert_eq!(lines, (1..=48).collect::<Vec<u64>>());
+    let message = q[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("row group 0") && message.contains("48 rows"),
+        "{message}"
+    );
+    let kept = o.records("kept");
+    assert_eq!(kept[0]["text"], "small row 0");
+    assert_eq!(
+        kept[0]["id"].as_str().map(|id| id.ends_with("/48")),
+        Some(true)
+    );
+    if let Some(kb) = rss {
+        eprintln!("a 48 MiB Parquet page: peak RSS {} MiB", kb / 1024);
+        assert!(kb < 64 * 1024, "peak RSS {} MiB", kb / 1024);
     }
 }

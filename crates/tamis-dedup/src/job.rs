@@ -843,6 +843,23 @@ impl DedupJob {
         threads: usize,
         stage_s: &[(&str, f64)],
     ) -> Result<Value, DedupError> {
+        let stats = self.sum_stats(elapsed_s, threads, stage_s)?;
+        self.write_stats(&stats)?;
+        Ok(stats)
+    }
+
+    /// Writes `stats.json`: the mark of a finished job.
+    pub fn write_stats(&self, stats: &Value) -> Result<(), DedupError> {
+        write_json(&self.out_dir.join("stats.json"), stats)
+    }
+
+    /// [`Self::stats`] without writing them.
+    fn sum_stats(
+        &self,
+        elapsed_s: f64,
+        threads: usize,
+        stage_s: &[(&str, f64)],
+    ) -> Result<Value, DedupError> {
         self.require_all("filter")?;
         let mut total = FileCounts::default();
         let mut no_sig = 0;
@@ -910,7 +927,6 @@ impl DedupJob {
                 .map(|(k, v)| ((*k).to_owned(), json!(v)))
                 .collect();
         }
-        write_json(&self.out_dir.join("stats.json"), &stats)?;
         Ok(stats)
     }
 
@@ -922,6 +938,14 @@ impl DedupJob {
 
     /// All four stages and the stats, on this machine.
     pub fn run_all(&self, threads: usize) -> Result<Value, DedupError> {
+        let stats = self.run_stages(threads)?;
+        self.write_stats(&stats)?;
+        Ok(stats)
+    }
+
+    /// [`Self::run_all`] without writing `stats.json`, for a caller that has more to do (such
+    /// as removing the work directory) before the job counts as finished.
+    pub fn run_stages(&self, threads: usize) -> Result<Value, DedupError> {
         let start = Instant::now();
         let mut times = Vec::new();
         let mut timed = |name, f: &dyn Fn() -> Result<(), DedupError>| {
@@ -934,7 +958,7 @@ impl DedupJob {
         timed("buckets", &|| self.buckets(Shard::ALL))?;
         timed("clusters", &|| self.clusters())?;
         timed("filter", &|| self.filter(Shard::ALL))?;
-        self.stats(start.elapsed().as_secs_f64(), threads, &times)
+        self.sum_stats(start.elapsed().as_secs_f64(), threads, &times)
     }
 
     fn root_rule(&self) -> RootRule {

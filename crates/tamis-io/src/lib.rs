@@ -26,6 +26,7 @@ pub mod html;
 pub mod http;
 mod input;
 mod parquet;
+mod parquet_pages;
 mod parts;
 mod reader;
 mod record;

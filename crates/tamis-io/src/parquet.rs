@@ -23,7 +23,10 @@ use std::sync::Arc;
 
 use arrow_array::{ArrayRef, RecordBatch, StringArray, StructArray};
 use arrow_schema::{ArrowError, DataType, Field, Schema};
-use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader,
+    ParquetRecordBatchReaderBuilder,
+};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression as Codec, GzipLevel, ZstdLevel};
 use parquet::file::properties::WriterProperties;
@@ -354,11 +357,16 @@ pub fn count_parquet_rows(path: &Path) -> io::Result<u64> {
     Ok(n)
 }
 
-/// Documents of one `.parquet` input, for [`crate::Reader`].
+/// Documents of one `.parquet` input, for [`crate::Reader`]. Row groups are read one at a
+/// time, each after its page headers were checked (see [`crate::parquet_pages`]).
 pub(crate) struct ParquetDocs {
     path: PathBuf,
     file: String,
     opts: ReadOptions,
+    /// The file's footer, parsed once.
+    meta: Option<ArrowReaderMetadata>,
+    /// The row groups still to read, in order.
+    groups: std::collections::VecDeque<Group>,
     reader: Option<ParquetRecordBatchReader>,
     /// Rows of the current batch as JSON lines, and the next one to yield.
     lines: Vec<String>,
@@ -375,6 +383,8 @@ impl ParquetDocs {
             path,
             file,
             opts,
+            meta: None,
+            groups: std::collections::VecDeque::new(),
             reader: None,
             lines: Vec::new(),
             bad_text: Vec::new(),
@@ -385,6 +395,7 @@ impl ParquetDocs {
 
     fn fault(&mut self, message: String) -> Quarantined {
         self.reader = None;
+        self.groups.clear();
         self.lines.clear();
         Quarantined::new(
             Location {
@@ -399,23 +410,92 @@ impl ParquetDocs {
 
     /// Opens the file; `Err` is the quarantine record to yield instead.
     pub(crate) fn open(&mut self) -> Result<(), Box<Quarantined>> {
-        let file = File::open(&self.path).map_err(|e| {
+        let mut file = File::open(&self.path).map_err(|e| {
             Box::new(Quarantined::new(
                 Location::file_only(self.file.clone()),
                 reason::UNREADABLE_PATH,
                 e.to_string(),
             ))
         })?;
-        match ParquetRecordBatchReaderBuilder::try_new(file)
-            .and_then(|b| b.with_batch_size(READ_BATCH_ROWS).build())
-        {
-            Ok(r) => {
-                self.reader = Some(r);
-                Ok(())
+        let meta = match ArrowReaderMetadata::load(&file, ArrowReaderOptions::default()) {
+            Ok(m) => m,
+            Err(e) => {
+                return Err(Box::new(
+                    self.fault(format!("not a readable parquet file: {e}")),
+                ))
             }
-            Err(e) => Err(Box::new(
-                self.fault(format!("not a readable parquet file: {e}")),
-            )),
+        };
+        let max = self.opts.max_record_bytes as u64;
+        for (index, rg) in meta.metadata().row_groups().iter().enumerate() {
+            let rows = u64::try_from(rg.num_rows()).unwrap_or(0);
+            let largest = rg
+                .columns()
+                .iter()
+                .filter_map(|c| {
+                    let (start, len) = c.byte_range();
+                    crate::parquet_pages::largest_page(&mut file, start, len)
+                        .map(|(at, size)| (at, size, c.column_path().string()))
+                })
+                .max_by_key(|&(_, size, _)| size);
+            self.groups.push_back(match largest {
+                Some((at, size, column)) if size > max && rows > 0 => Group::Refused {
+                    rows,
+                    offset: at,
+                    message: format!(
+                        "row group {index} has a page of {size} bytes in column `{column}` \
+                         once inflated, over max_record_bytes = {max}: a page is inflated \
+                         whole, so none of the group's {rows} rows was read"
+                    ),
+                },
+                _ => Group::Read { index },
+            });
+        }
+        self.meta = Some(meta);
+        Ok(())
+    }
+
+    /// Starts the next row group: `Ok(None)` when it is being read, `Ok(Some(record))` for the
+    /// next row of a refused one (each row is counted as quarantined), `Err(None)` at the end
+    /// of the file.
+    fn next_group(&mut self) -> Result<Option<Quarantined>, Option<String>> {
+        match self.groups.front_mut() {
+            None => Err(None),
+            Some(Group::Read { index }) => {
+                let index = *index;
+                self.groups.pop_front();
+                let meta = self.meta.clone().ok_or(None)?;
+                let reader = File::open(&self.path)
+                    .map_err(|e| Some(format!("cannot reopen the file: {e}")))?;
+                // The footer was parsed once, in `open`.
+                let r = ParquetRecordBatchReaderBuilder::new_with_metadata(reader, meta)
+                    .with_row_groups(vec![index])
+                    .with_batch_size(READ_BATCH_ROWS)
+                    .build()
+                    .map_err(|e| Some(format!("cannot read row group {index}: {e}")))?;
+                self.reader = Some(r);
+                Ok(None)
+            }
+            Some(Group::Refused {
+                rows,
+                offset,
+                message,
+            }) => {
+                let q = Quarantined::new(
+                    Location {
+                        file: self.file.clone(),
+                        line: self.row + 1,
+                        byte_offset: *offset,
+                    },
+                    reason::INVALID_PARQUET,
+                    message.clone(),
+                );
+                *rows -= 1;
+                if *rows == 0 {
+                    self.groups.pop_front();
+                }
+                self.row += 1;
+                Ok(Some(q))
+            }
         }
     }
 
@@ -471,17 +551,21 @@ impl ParquetDocs {
         self.row
     }
 
-    /// Decodes the next batch into JSON lines; `Ok(false)` at the end of the file.
-    fn fill(&mut self) -> Result<bool, String> {
-        let Some(reader) = self.reader.as_mut() else {
-            return Ok(false);
-        };
-        let batch = match reader.next() {
-            None => {
-                self.reader = None;
-                return Ok(false);
+    /// Decodes the next batch into JSON lines.
+    fn fill(&mut self) -> Result<Fill, String> {
+        let batch = loop {
+            let Some(reader) = self.reader.as_mut() else {
+                match self.next_group() {
+                    Ok(None) => continue,
+                    Ok(Some(refused)) => return Ok(Fill::Refused(refused)),
+                    Err(None) => return Ok(Fill::End),
+                    Err(Some(message)) => return Err(message),
+                }
+            };
+            match reader.next() {
+                None => self.reader = None,
+                Some(b) => break b.map_err(|e| format!("cannot decode row group: {e}"))?,
             }
-            Some(b) => b.map_err(|e| format!("cannot decode row group: {e}"))?,
         };
         let batch = self.text_as_string(batch)?;
         let mut buf = Vec::new();
@@ -501,8 +585,27 @@ impl ParquetDocs {
             ));
         }
         self.next = 0;
-        Ok(true)
+        Ok(Fill::Batch)
     }
+}
+
+/// A row group to read, or one refused for its page sizes.
+enum Group {
+    Read {
+        index: usize,
+    },
+    Refused {
+        rows: u64,
+        offset: u64,
+        message: String,
+    },
+}
+
+/// What [`ParquetDocs::fill`] did.
+enum Fill {
+    Batch,
+    Refused(Quarantined),
+    End,
 }
 
 impl Iterator for ParquetDocs {
@@ -511,8 +614,9 @@ impl Iterator for ParquetDocs {
     fn next(&mut self) -> Option<Record> {
         while self.next >= self.lines.len() {
             match self.fill() {
-                Ok(true) => {}
-                Ok(false) => return None,
+                Ok(Fill::Batch) => {}
+                Ok(Fill::Refused(q)) => return Some(Record::Bad(q)),
+                Ok(Fill::End) => return None,
                 Err(message) => return Some(Record::Bad(self.fault(message))),
             }
         }

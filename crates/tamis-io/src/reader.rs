@@ -407,6 +407,14 @@ impl Reader {
         let r = docs.next();
         self.pos = docs.bytes_read();
         match r {
+            // Ended by the stream limit: reported as when it is met between records.
+            None if self
+                .opts
+                .max_decompressed_bytes
+                .is_some_and(|cap| self.pos > cap) =>
+            {
+                self.next_archive(docs)
+            }
             None => {
                 let s = docs.stats();
                 // Records that are not documents (request, warcinfo, ...) are not "empty".
@@ -623,8 +631,11 @@ impl Iterator for Reader {
                         // No record may be larger than what the whole file may decompress to.
                         let cap = self.opts.max_decompressed_bytes.unwrap_or(u64::MAX);
                         let max_body = (self.opts.max_record_bytes as u64).min(cap) as usize;
-                        let docs =
+                        let mut docs =
                             crate::warc::ArchiveDocuments::new(stream, self.file.clone(), max_body);
+                        if let Some(cap) = self.opts.max_decompressed_bytes {
+                            docs = docs.with_stream_limit(cap);
+                        }
                         self.state = State::Archive(Box::new(docs));
                         self.next()
                     }

@@ -93,6 +93,9 @@ pub struct ArchiveReader<R: BufRead> {
     max_block: u64,
     /// The last fault was a record over `max_block` skipped to its end: no resync needed.
     skipped_whole: bool,
+    /// Reading stops once the stream passes this many bytes, even between the lines of one
+    /// record's headers or of a resync (see [`ArchiveReader::with_stream_limit`]).
+    stream_limit: u64,
 }
 
 impl<R: BufRead> ArchiveReader<R> {
@@ -106,6 +109,15 @@ impl<R: BufRead> ArchiveReader<R> {
         self.pos
     }
 
+    /// Ends the records once more than `limit` bytes of the stream were read: a caller's
+    /// decompression-bomb guard then holds inside a record's headers and while skipping to the
+    /// next record after a fault, not only between records. [`Self::bytes_read`] tells
+    /// whether the limit ended it.
+    pub fn with_stream_limit(mut self, limit: u64) -> Self {
+        self.stream_limit = limit;
+        self
+    }
+
     pub fn new(r: R, max_block: u64) -> Self {
         Self {
             r,
@@ -117,6 +129,7 @@ impl<R: BufRead> ArchiveReader<R> {
             line: Vec::new(),
             max_block,
             skipped_whole: false,
+            stream_limit: u64::MAX,
         }
     }
 
@@ -167,7 +180,7 @@ impl<R: BufRead> ArchiveReader<R> {
         // a fault everything up to the next record start.
         let start = loop {
             let at = self.pos;
-            if !self.read_line()? {
+            if at > self.stream_limit || !self.read_line()? {
                 return Ok(None);
             }
             let line = self.trimmed_line();
@@ -232,6 +245,16 @@ impl<R: BufRead> ArchiveReader<R> {
         let mut headers: Vec<(String, String)> = Vec::new();
         let mut bytes = 0usize;
         loop {
+            if self.pos > self.stream_limit {
+                return Err(self.fault(
+                    start,
+                    fault::BAD_HEADER,
+                    format!(
+                        "headers still going when the stream passed its limit of {} bytes",
+                        self.stream_limit
+                    ),
+                ));
+            }
             if !self.read_line()? {
                 return Err(self.fault(start, fault::TRUNCATED, "ends inside the headers".into()));
             }
@@ -539,6 +562,12 @@ impl<R: BufRead> ArchiveDocuments<R> {
             stats: ArchiveStats::default(),
             stream_error: None,
         }
+    }
+
+    /// See [`ArchiveReader::with_stream_limit`].
+    pub fn with_stream_limit(mut self, limit: u64) -> Self {
+        self.records = self.records.with_stream_limit(limit);
+        self
     }
 
     pub fn stats(&self) -> ArchiveStats {

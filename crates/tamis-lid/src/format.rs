@@ -22,15 +22,22 @@ pub(crate) type Fail = (usize, FormatError);
 pub(crate) struct Reader<'a> {
     buf: &'a [u8],
     pos: usize,
+    /// The file offset of `buf[0]`: positions and errors are file offsets.
+    base: usize,
 }
 
 impl<'a> Reader<'a> {
     pub(crate) fn new(buf: &'a [u8]) -> Self {
-        Reader { buf, pos: 0 }
+        Reader::at(buf, 0)
+    }
+
+    /// A reader of `buf`, which starts at file offset `base`.
+    pub(crate) fn at(buf: &'a [u8], base: usize) -> Self {
+        Reader { buf, pos: 0, base }
     }
 
     pub(crate) fn pos(&self) -> usize {
-        self.pos
+        self.base + self.pos
     }
 
     pub(crate) fn remaining(&self) -> usize {
@@ -45,7 +52,7 @@ impl<'a> Reader<'a> {
         let have = self.remaining();
         if n > have {
             return Err((
-                self.pos,
+                self.pos(),
                 FormatError::Truncated {
                     what,
                     need: n,
@@ -83,7 +90,7 @@ impl<'a> Reader<'a> {
 
     /// A C++ `bool` written with `out.write(&b, sizeof(bool))`: one byte, 0 or 1.
     pub(crate) fn bool(&mut self, what: &'static str) -> Result<bool, Fail> {
-        let at = self.pos;
+        let at = self.pos();
         match self.u8(what)? {
             0 => Ok(false),
             1 => Ok(true),
@@ -101,7 +108,7 @@ impl<'a> Reader<'a> {
                 Ok(s)
             }
             None => Err((
-                self.pos,
+                self.pos(),
                 FormatError::Truncated {
                     what,
                     need: rest.len() + 1,
@@ -116,7 +123,7 @@ impl<'a> Reader<'a> {
     pub(crate) fn f32s(&mut self, count: usize, what: &'static str) -> Result<Vec<f32>, Fail> {
         let bytes = count.checked_mul(4).ok_or_else(|| {
             self.invalid(
-                self.pos,
+                self.pos(),
                 format!("{what}: {count} floats overflow the address space"),
             )
         })?;
@@ -373,6 +380,11 @@ fn dims(r: &mut Reader<'_>, what: &'static str) -> Result<(usize, usize), Fail> 
         return Err(r.invalid(at, format!("{what}: bad shape {m} x {n}")));
     }
     Ok((m as usize, n as usize))
+}
+
+/// The shape of a dense matrix, its floats left unread (the caller streams them).
+pub(crate) fn dense_shape(r: &mut Reader<'_>, what: &'static str) -> Result<(usize, usize), Fail> {
+    dims(r, what)
 }
 
 pub(crate) fn read_dense(r: &mut Reader<'_>, what: &'static str) -> Result<RawMatrix, Fail> {

@@ -103,6 +103,54 @@ const DECODE_INPUT_MAX_BYTES: usize = 64 << 20;
 /// `k = -1`.
 pub const ALL: usize = usize::MAX;
 
+/// Model files from this size on are loaded by [`Model::stream`].
+const STREAM_FROM_BYTES: u64 = 16 << 20;
+
+/// A dense input matrix read on its own (see [`Model::stream`]), and the bytes after it.
+struct Streamed<'a> {
+    data: Vec<f32>,
+    tail: &'a [u8],
+    /// The file offset of `tail`.
+    tail_at: usize,
+}
+
+/// Where the floats of a dense input matrix start, as far as the first bytes of a file tell.
+enum Located {
+    At {
+        data_at: usize,
+        count: usize,
+    },
+    /// The bytes end before the matrix's shape.
+    NeedMore,
+    /// Quantized, or not a model file: read it whole.
+    Other,
+}
+
+fn locate_dense_input(head: &[u8]) -> Located {
+    let mut r = Reader::new(head);
+    let mut shape = || -> Result<Option<(usize, usize)>, Fail> {
+        format::read_header(&mut r)?;
+        format::read_args(&mut r)?;
+        format::read_dict(&mut r)?;
+        if r.bool("input quantization flag")? {
+            return Ok(None);
+        }
+        format::dense_shape(&mut r, "input matrix").map(Some)
+    };
+    match shape() {
+        Ok(Some((rows, cols))) => match rows.checked_mul(cols) {
+            Some(count) => Located::At {
+                data_at: r.pos(),
+                count,
+            },
+            None => Located::Other,
+        },
+        Ok(None) => Located::Other,
+        Err((_, FormatError::Truncated { .. })) => Located::NeedMore,
+        Err(_) => Located::Other,
+    }
+}
+
 fn fail(file: &str, (offset, kind): Fail) -> LidError {
     LidError::Format {
         file: file.to_string(),
@@ -112,14 +160,91 @@ fn fail(file: &str, (offset, kind): Fail) -> LidError {
 }
 
 impl Model {
-    /// Loads a `.bin` or `.ftz` model file.
+    /// Loads a `.bin` or `.ftz` model file. A file of a dense model is not held whole: its
+    /// input matrix (nearly all of it) is read straight into its floats, so loading takes
+    /// about the model's size in memory, not twice that.
     pub fn from_path(path: impl AsRef<Path>) -> Result<Model, LidError> {
+        use std::io::{Read, Seek};
         let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|source| LidError::Io {
+        let io = |source| LidError::Io {
             path: path.to_path_buf(),
             source,
-        })?;
-        Model::from_bytes_named(&bytes, &path.display().to_string())
+        };
+        let name = path.display().to_string();
+        let mut file = std::fs::File::open(path).map_err(io)?;
+        let len = file.metadata().map_err(io)?.len();
+        if len >= STREAM_FROM_BYTES {
+            if let Some(model) = Model::stream(&mut file, len, 1 << 20, DECODE_INPUT_MAX_BYTES)
+                .map_err(io)?
+                .transpose()
+                .map_err(|f| fail(&name, f))?
+            {
+                return Ok(model);
+            }
+            file.rewind().map_err(io)?;
+        }
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(io)?;
+        Model::from_bytes_named(&bytes, &name)
+    }
+
+    /// Loads a model whose input matrix is dense, reading the sections before the matrix until
+    /// they parse, then the matrix into its floats, then the rest. `Ok(None)` for a quantized
+    /// model or a file damaged before its matrix (the whole-file path reads and reports it).
+    fn stream(
+        file: &mut std::fs::File,
+        len: u64,
+        first_read: usize,
+        decode_max_bytes: usize,
+    ) -> std::io::Result<Option<Result<Model, Fail>>> {
+        use std::io::{Read, Seek, SeekFrom};
+        let len = usize::try_from(len).unwrap_or(usize::MAX);
+        let mut head = Vec::new();
+        let mut want = first_read.max(1);
+        let (data_at, count) = loop {
+            let target = want.min(len);
+            (&mut *file)
+                .take((target - head.len()) as u64)
+                .read_to_end(&mut head)?;
+            match locate_dense_input(&head) {
+                Located::At { data_at, count } => break (data_at, count),
+                Located::NeedMore if head.len() < len => want = want.saturating_mul(4),
+                _ => return Ok(None),
+            }
+        };
+        let Some(bytes) = count
+            .checked_mul(4)
+            .filter(|b| data_at.checked_add(*b).is_some_and(|end| end <= len))
+        else {
+            return Ok(None);
+        };
+        head.truncate(data_at);
+        file.seek(SeekFrom::Start(data_at as u64))?;
+        let mut data = Vec::with_capacity(count);
+        let mut buf = vec![0u8; 1 << 20];
+        let mut left = bytes;
+        while left > 0 {
+            let n = left.min(buf.len());
+            file.read_exact(&mut buf[..n])?;
+            data.extend(
+                buf[..n]
+                    .chunks_exact(4)
+                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+            );
+            left -= n;
+        }
+        let mut tail = Vec::new();
+        file.read_to_end(&mut tail)?;
+        let streamed = Streamed {
+            data,
+            tail: &tail,
+            tail_at: data_at + bytes,
+        };
+        Ok(Some(Model::parse_parts(
+            &head,
+            Some(streamed),
+            decode_max_bytes,
+        )))
     }
 
     /// Loads a model from its bytes; errors call it `<bytes>`.
@@ -133,7 +258,17 @@ impl Model {
     }
 
     fn parse(bytes: &[u8], decode_max_bytes: usize) -> Result<Model, Fail> {
-        let mut r = Reader::new(bytes);
+        Model::parse_parts(bytes, None, decode_max_bytes)
+    }
+
+    /// [`Model::parse`] of `head`, or, with `streamed`, of `head` (up to the input matrix's
+    /// floats), the floats as read, and the bytes after them.
+    fn parse_parts<'a>(
+        head: &'a [u8],
+        streamed: Option<Streamed<'a>>,
+        decode_max_bytes: usize,
+    ) -> Result<Model, Fail> {
+        let mut r = Reader::new(head);
         let version = format::read_header(&mut r)?;
         let args_at = r.pos();
         let args = format::read_args(&mut r)?;
@@ -198,10 +333,21 @@ impl Model {
 
         let input_at = r.pos();
         let quant_input = r.bool("input quantization flag")?;
-        let input = if quant_input {
-            format::read_quant(&mut r, "input matrix")?
-        } else {
-            format::read_dense(&mut r, "input matrix")?
+        let input = match streamed {
+            Some(s) if !quant_input => {
+                let (rows, cols) = format::dense_shape(&mut r, "input matrix")?;
+                if rows.checked_mul(cols) != Some(s.data.len()) || r.remaining() != 0 {
+                    return Err(r.invalid(input_at, "the input matrix changed while read"));
+                }
+                r = Reader::at(s.tail, s.tail_at);
+                RawMatrix::Dense {
+                    rows,
+                    cols,
+                    data: s.data,
+                }
+            }
+            _ if quant_input => format::read_quant(&mut r, "input matrix")?,
+            _ => format::read_dense(&mut r, "input matrix")?,
         };
         if !quant_input && raw.pruneidx_size >= 0 {
             return Err(r.invalid(
@@ -658,6 +804,71 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Reading the input matrix on its own gives the model the whole-file parse gives, from
+    /// any first read (here as small as 64 bytes, so the sections before the matrix are read
+    /// in several tries); quantized models are left to the whole-file path.
+    #[test]
+    fn streamed_loading_equals_whole_file_parsing() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let classifiers = dir.join("../tamis-filters/tests/golden/classifier");
+        let files = [
+            dir.join("tests/golden/tiny-softmax.bin"),
+            dir.join("tests/golden/tiny-ova.bin"),
+            dir.join("tests/golden/tiny-ns-quant.ftz"),
+            classifiers.join("quality-bigram.bin"),
+            classifiers.join("quality-ns.bin"),
+            classifiers.join("edu-ova.bin"),
+        ];
+        for path in &files {
+            let bytes = std::fs::read(path).unwrap();
+            let whole = Model::parse(&bytes, DECODE_INPUT_MAX_BYTES).unwrap();
+            for first in [64, 1 << 20] {
+                let mut f = std::fs::File::open(path).unwrap();
+                let len = bytes.len() as u64;
+                let streamed = Model::stream(&mut f, len, first, DECODE_INPUT_MAX_BYTES).unwrap();
+                let quantized = path.extension().is_some_and(|e| e == "ftz");
+                let Some(streamed) = streamed else {
+                    assert!(quantized, "{path:?} was not streamed");
+                    continue;
+                };
+                assert!(!quantized, "{path:?}");
+                let streamed = streamed.unwrap();
+                for text in [
+                    "a page about cooking pasta with fresh tomatoes and basil",
+                    "Das ist ein kleiner Test, nichts weiter.",
+                    "buy cheap watches online now best price",
+                    "",
+                ] {
+                    assert_eq!(
+                        whole.predict(text, ALL, 0.0),
+                        streamed.predict(text, ALL, 0.0),
+                        "{path:?} {text:?}"
+                    );
+                }
+            }
+        }
+        // A file cut inside its input matrix is not streamed (the whole-file path reports it).
+        let path = &files[0];
+        let bytes = std::fs::read(path).unwrap();
+        let cut = tempfile_with(&bytes[..bytes.len() / 2]);
+        let mut f = std::fs::File::open(&cut).unwrap();
+        let len = (bytes.len() / 2) as u64;
+        assert!(Model::stream(&mut f, len, 64, DECODE_INPUT_MAX_BYTES)
+            .unwrap()
+            .is_none());
+        assert!(matches!(
+            Model::from_path(&cut),
+            Err(LidError::Format { .. })
+        ));
+        let _ = std::fs::remove_file(&cut);
+    }
+
+    fn tempfile_with(bytes: &[u8]) -> std::path::PathBuf {
+        let path = std::env::temp_dir().join(format!("tamis-lid-cut-{}.bin", std::process::id()));
+        std::fs::write(&path, bytes).unwrap();
+        path
     }
 
     #[test]

@@ -102,6 +102,9 @@ pub fn dedup(opts: &DedupOptions) -> Result<Option<Value>, DedupRunError> {
         .work_dir
         .clone()
         .unwrap_or_else(|| opts.out_dir.join("work"));
+    // A lock file left behind marks a run that was killed (a run that ends removes it); it is
+    // looked for before this run makes its own.
+    let killed_before = opts.out_dir.join(crate::lock::LOCK_FILE).exists();
     // A whole run is the directory's one writer; stages run in shards share it on purpose.
     let _lock = match opts.stage {
         DedupStage::All => Some(crate::lock::lock_dir(&opts.out_dir)?),
@@ -109,9 +112,11 @@ pub fn dedup(opts: &DedupOptions) -> Result<Option<Value>, DedupRunError> {
     };
     if opts.stage == DedupStage::All {
         let outputs = ["kept", "dropped", "quarantine", "stats.json"].map(|s| opts.out_dir.join(s));
-        // A run killed before its end left outputs but no stats.json, and its work directory
-        // (removed only at the end): the same command starts it over, as `tamis run` resumes.
-        let interrupted = !opts.out_dir.join("stats.json").exists() && work_dir.exists();
+        // A run killed before its end left outputs but no stats.json (written last), and its
+        // work directory or its lock file: the same command starts it over, as `tamis run`
+        // resumes.
+        let interrupted =
+            !opts.out_dir.join("stats.json").exists() && (work_dir.exists() || killed_before);
         if outputs.iter().any(|p| p.exists()) {
             if !opts.overwrite && !interrupted {
                 return Err(DedupRunError::OutputExists(opts.out_dir.clone()));
@@ -160,13 +165,17 @@ pub fn dedup(opts: &DedupOptions) -> Result<Option<Value>, DedupRunError> {
     pool.install(|| -> Result<Option<Value>, DedupRunError> {
         Ok(match opts.stage {
             DedupStage::All => {
-                let stats = job.run_all(threads)?;
+                let stats = job.run_stages(threads)?;
+                // The work directory goes before stats.json is written, so that a run killed
+                // while removing it is seen as unfinished and starts over.
                 if !opts.keep_work {
                     std::fs::remove_dir_all(&work_dir).map_err(|source| DedupRunError::Clear {
                         path: work_dir.clone(),
                         source,
                     })?;
                 }
+                tamis_io::stop_point("dedup_cleaned");
+                job.write_stats(&stats)?;
                 Some(stats)
             }
             DedupStage::Signatures => {
