@@ -72,6 +72,8 @@ pub struct Scratch {
     out: OutBuf,
     seen: Vec<u32>,
     dedup: Vec<(u32, f32)>,
+    /// The input rows of the text, gathered before they are summed.
+    rows: Vec<u32>,
 }
 
 impl Scratch {
@@ -102,6 +104,9 @@ const DECODE_INPUT_MAX_BYTES: usize = 64 << 20;
 /// Asking for this many predictions returns every label (above the threshold), like fastText's
 /// `k = -1`.
 pub const ALL: usize = usize::MAX;
+
+/// How many rows ahead of the one being summed are fetched.
+const PREFETCH_AHEAD: usize = 8;
 
 /// Model files from this size on are loaded by [`Model::stream`].
 const STREAM_FROM_BYTES: u64 = 16 << 20;
@@ -594,19 +599,21 @@ impl Model {
         }
         s.hidden.clear();
         s.hidden.resize(self.dim, 0.0);
-        let mut count = 0usize;
-        let (input, hidden) = (&self.input, &mut s.hidden);
-        self.dict.line_rows(
-            text,
-            newline_is_space,
-            &mut s.line,
-            &mut |rows: &[u32]| {
-                count += rows.len();
-                for &row in rows {
-                    input.add_row(hidden, row as usize);
-                }
-            },
-        );
+        s.rows.clear();
+        let rows = &mut s.rows;
+        self.dict
+            .line_rows(text, newline_is_space, &mut s.line, &mut |r: &[u32]| {
+                rows.extend_from_slice(r)
+            });
+        let count = s.rows.len();
+        // Summed in order (the float bits depend on it), with the rows a few places ahead
+        // already on their way from memory: on a large model each row is a cache miss.
+        for (i, &row) in s.rows.iter().enumerate() {
+            if let Some(&ahead) = s.rows.get(i + PREFETCH_AHEAD) {
+                self.input.prefetch_row(ahead as usize);
+            }
+            self.input.add_row(&mut s.hidden, row as usize);
+        }
         if count == 0 {
             return false;
         }
