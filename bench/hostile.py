@@ -1088,8 +1088,17 @@ def machine_line(tamis: Path) -> str:
         f"machine: {os.cpu_count()} cores (nproc {len(os.sched_getaffinity(0))}), "
         f"{platform.system()} {platform.release()}, Python {platform.python_version()}, "
         f"pyarrow {pa.__version__ if pa else 'not installed'}; date: {now}; "
-        f"binary: {tamis} ({version})"
+        f"binary: {relative(tamis)} ({version})"
     )
+
+
+def relative(path) -> str:
+    """`path` relative to the repository when it is inside it (results name no machine's
+    directories)."""
+    try:
+        return str(Path(path).resolve().relative_to(REPO))
+    except ValueError:
+        return Path(path).name
 
 
 def main() -> int:

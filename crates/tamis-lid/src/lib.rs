@@ -46,6 +46,7 @@ mod format;
 mod loss;
 mod matrix;
 mod model;
+mod prefetch;
 mod train;
 mod write;
 

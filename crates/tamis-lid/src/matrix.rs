@@ -64,26 +64,15 @@ impl Matrix {
             .map(|(codes, npq)| npq.centroids[npq.offset(0, codes[i])])
     }
 
-    /// Asks the processor to start loading row `i` (a dense row's cache lines) without
-    /// waiting for it; nothing on other architectures or for quantized rows (small).
+    /// Asks the processor to start loading row `i` without waiting for it (a dense row's
+    /// cache lines; quantized rows are small and left alone).
     #[inline]
     pub(crate) fn prefetch_row(&self, i: usize) {
-        #[cfg(target_arch = "x86_64")]
         if let Matrix::Dense { cols, data } = self {
-            use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
             if let Some(row) = data.get(i * cols..(i + 1) * cols) {
-                for line in row.chunks(16) {
-                    // SAFETY: a prefetch is a hint that never faults or reads into the program;
-                    // the address is inside `data` anyway.
-                    #[allow(unsafe_code)]
-                    unsafe {
-                        _mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast());
-                    }
-                }
+                crate::prefetch::lines(row);
             }
         }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = i;
     }
 
     /// `x += row i` (src/densematrix.cc and src/productquantizer.cc `addcode`).

@@ -36,10 +36,11 @@ pub(crate) trait Rows {
     /// but the four chains are independent, so the CPU overlaps them: a dot product is bound
     /// by the latency of its additions, not by their number.
     fn dot4(&self, rows: [usize; 4], x: &[f32]) -> [f32; 4];
-    /// Loads one value from every cache line of the given rows, and nothing else: the loads
-    /// are independent, so their cache misses overlap, and the summation that follows finds
-    /// the rows in cache. The input rows of a line (word n-grams, subwords) are scattered over
-    /// a matrix of hundreds of megabytes, and without this the misses come a few at a time.
+    /// Starts loading every cache line of the given rows (prefetches on x86-64; elsewhere one
+    /// load per line, independent of each other), so that their cache misses overlap and the
+    /// summation that follows finds the rows in cache. The input rows of a line (word n-grams,
+    /// subwords) are scattered over a matrix of hundreds of megabytes, and without this the
+    /// misses come a few at a time.
     fn touch(&self, rows: &[u32]);
 }
 
@@ -160,6 +161,13 @@ impl<W: Weight> Rows for SharedRows<'_, W> {
     }
     #[inline]
     fn touch(&self, rows: &[u32]) {
+        if cfg!(target_arch = "x86_64") {
+            // Prefetches: unlike loads, they do not hold up the instructions after them.
+            for &i in rows {
+                crate::prefetch::lines(self.row(i as usize));
+            }
+            return;
+        }
         let mut acc = 0u32;
         for &i in rows {
             let row = self.row(i as usize);
