@@ -42,13 +42,17 @@ fn tamis_measured<S: AsRef<OsStr>>(args: &[S]) -> (Output, Option<u64>) {
 }
 
 fn assert_rss_bounded(kb: Option<u64>, what: &str) {
+    assert_rss_under(kb, what, MAX_RSS_KB / 1024);
+}
+
+/// Asserts a peak RSS (when measured) under `mib` MiB, and prints it.
+fn assert_rss_under(kb: Option<u64>, what: &str, mib: u64) {
     if let Some(kb) = kb {
         eprintln!("{what}: peak RSS {} MiB", kb / 1024);
         assert!(
-            kb < MAX_RSS_KB,
-            "{what}: peak RSS {} MiB is over {} MiB",
-            kb / 1024,
-            MAX_RSS_KB / 1024
+            kb < mib * 1024,
+            "{what}: peak RSS {} MiB is over {mib} MiB",
+            kb / 1024
         );
     }
 }
@@ -1450,14 +1454,8 @@ fn huge_record_of_control_characters_is_written_without_holding_its_json() {
         &out,
         &["--max-record-bytes", "64M"],
     );
-    if let Some(kb) = rss {
-        eprintln!(
-            "63 MiB of NULs (a 380 MB JSON line): peak RSS {} MiB",
-            kb / 1024
-        );
-        // The body and its text, not the 380 MB line.
-        assert!(kb < 4 * 64 * 1024, "peak RSS {} MiB", kb / 1024);
-    }
+    // The body and its text, not the 380 MB line.
+    assert_rss_under(rss, "63 MiB of NULs (a 380 MB JSON line)", 4 * 64);
     let s = r.balanced();
     assert_eq!(s["dropped"].as_u64(), Some(1), "{s}");
     assert_eq!(
@@ -1547,14 +1545,8 @@ fn web_archive_bodies_that_are_not_utf8_are_bounded_by_their_decoded_size() {
     assert_eq!(q[1]["byte_offset"].as_u64(), Some(second), "{q:?}");
     let docs = o.records("kept");
     assert_eq!(docs[0]["text"].as_str().map(str::len), Some(size as usize));
-    if let Some(kb) = rss {
-        eprintln!(
-            "48 MiB bodies that are not UTF-8: peak RSS {} MiB",
-            kb / 1024
-        );
-        // A body and little more: neither decoded text (144 MB each) is ever held.
-        assert!(kb < 128 * 1024, "peak RSS {} MiB", kb / 1024);
-    }
+    // A body and little more: neither decoded text (144 MB each) is ever held.
+    assert_rss_under(rss, "48 MiB bodies that are not UTF-8", 128);
 }
 
 #[test]
@@ -1596,21 +1588,12 @@ fn memory_follows_metadata_not_only_text() {
         (q[0]["reason"].as_str(), q[0]["line"].as_u64()),
         (Some("json_too_large"), Some(201))
     );
-    if let Some(kb) = rss {
-        eprintln!("200 MiB of metadata, tamis run: peak RSS {} MiB", kb / 1024);
-        // A few 8 MiB batches and the dense line's buffer, not 200 MiB of documents.
-        assert!(kb < 128 * 1024, "peak RSS {} MiB", kb / 1024);
-    }
+    // A few 8 MiB batches and the dense line's buffer, not 200 MiB of documents.
+    assert_rss_under(rss, "200 MiB of metadata, tamis run", 128);
     // The dedup job's signature stage batches the same way.
     let (d, rss) = run_measured(&["dedup"], &[&path], &tmp.path().join("dedup"), &[]);
     assert_eq!(d.balanced()["read"], 201);
-    if let Some(kb) = rss {
-        eprintln!(
-            "200 MiB of metadata, tamis dedup: peak RSS {} MiB",
-            kb / 1024
-        );
-        assert!(kb < 160 * 1024, "peak RSS {} MiB", kb / 1024);
-    }
+    assert_rss_under(rss, "200 MiB of metadata, tamis dedup", 160);
 }
 
 #[test]
@@ -1675,8 +1658,5 @@ fn a_parquet_page_too_large_to_inflate_refuses_its_row_group_row_by_row() {
         kept[0]["id"].as_str().map(|id| id.ends_with("/48")),
         Some(true)
     );
-    if let Some(kb) = rss {
-        eprintln!("a 48 MiB Parquet page: peak RSS {} MiB", kb / 1024);
-        assert!(kb < 64 * 1024, "peak RSS {} MiB", kb / 1024);
-    }
+    assert_rss_under(rss, "a 48 MiB Parquet page", 64);
 }
