@@ -22,9 +22,18 @@ use crate::decl::{check_fraction, Filter};
 /// best language: `[{"line_start", "line_end", "language", "score"}]` (0-based lines split on
 /// `\n`, end exclusive; blank lines join the run around them; `score` is the run's lowest
 /// line score), for the cleaner and for audits.
+///
+/// With `backend = "glotlid"` the labels are GlotLID's (`__label__deu_Latn`): as datatrove's
+/// `glotlid` backend does, the best label is split at its `_` into `metadata.language` (`deu`)
+/// and `metadata.language_script` (`Latn`), while `languages` and the
+/// `top_language_<label>_score` keys use whole labels (`deu_Latn`). GlotLID's weights are not
+/// bundled: give the path of its `model_v3.bin` in `model`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct LanguageConfig {
+    /// `ft176` (labels are languages, `en`) or `glotlid` (labels are language and script,
+    /// `eng_Latn`; needs `model`).
+    pub backend: Backend,
     /// Languages to keep (labels without `__label__`, e.g. `en`); omit for any language.
     pub languages: Option<Vec<String>>,
     /// A document is kept when a wanted language scores strictly above this.
@@ -41,9 +50,23 @@ pub struct LanguageConfig {
     pub per_line: bool,
 }
 
+/// How a model's labels name languages (datatrove's `LanguageFilter(backend=...)`).
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    /// fastText's `lid.176` (`__label__en`).
+    #[default]
+    Ft176,
+    /// GlotLID (`__label__eng_Latn`): language and script.
+    Glotlid,
+}
+
 impl Default for LanguageConfig {
     fn default() -> Self {
         Self {
+            backend: Backend::Ft176,
             languages: None,
             language_threshold: 0.65,
             label_only: false,
@@ -72,7 +95,8 @@ impl Filter for Language {
     type Config = LanguageConfig;
     const ID: &'static str = "language";
     const ORIGIN: &'static str = "Joulin et al. 2017, Bag of Tricks for Efficient Text \
-        Classification (fastText), and the lid.176 model; datatrove 0.10.1 \
+        Classification (fastText), and the lid.176 model; Kargaran et al. 2023, GlotLID \
+        (labels `<ISO 639-3>_<script>`); datatrove 0.10.1 \
         datatrove/pipeline/filters/language_filter.py and datatrove/utils/lid.py";
     const REASONS: &'static [&'static str] = &["language_not_kept"];
 
@@ -93,6 +117,13 @@ impl Filter for Language {
             ));
         }
         let model = match &cfg.model {
+            None if cfg.backend == Backend::Glotlid => {
+                return Err(ConfigError::new(
+                    Self::ID,
+                    "backend \"glotlid\" needs `model`: GlotLID's weights are not bundled \
+                     (model_v3.bin from the Hugging Face repository cis-lmu/glotlid)",
+                ))
+            }
             None => ModelRef::Bundled(Model::lid176()),
             Some(path) => ModelRef::Loaded(Arc::new(
                 Model::from_path(path).map_err(|e| ConfigError::new(Self::ID, e.to_string()))?,
@@ -170,6 +201,18 @@ impl Step for Language {
                     })
                     .collect(),
                 None => pairs.clone(),
+            };
+            let lang = match c.backend {
+                Backend::Ft176 => lang,
+                // `lang, script = lang.split("_")`; a label without exactly one `_` (which
+                // datatrove cannot unpack) is kept whole, without a script.
+                Backend::Glotlid => match lang.split_once('_') {
+                    Some((language, script)) if !script.contains('_') => {
+                        doc.metadata.insert("language_script".into(), script.into());
+                        language
+                    }
+                    _ => lang,
+                },
             };
             doc.metadata.insert("language".into(), lang.into());
             doc.metadata.insert("language_score".into(), score.into());
