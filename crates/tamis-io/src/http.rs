@@ -302,10 +302,9 @@ fn decode_bounded(
 /// a text over `max` bytes is refused having taken at most about `max` bytes.
 fn decode_with(
     enc: &'static encoding_rs::Encoding,
-    mut bytes: &[u8],
+    bytes: &[u8],
     max: usize,
 ) -> Result<String, HttpError> {
-    const PIECE: usize = 1 << 20;
     let too_large = || HttpError::TextTooLarge(max, enc.name());
     let mut decoder = enc.new_decoder_without_bom_handling();
     let bound = decoder
@@ -314,41 +313,46 @@ fn decode_with(
     if bound > max {
         // It might not fit: measure first, through a small buffer, so that a text too long
         // is refused without ever being held.
-        let mut scratch = String::with_capacity(4 * PIECE);
-        let (mut rest, mut len) = (bytes, 0usize);
-        loop {
-            scratch.clear();
-            let piece = &rest[..rest.len().min(PIECE)];
-            let last = piece.len() == rest.len();
-            let (result, read, _) = decoder.decode_to_string(piece, &mut scratch, last);
-            rest = &rest[read..];
-            len += scratch.len();
-            if len > max {
-                return Err(too_large());
-            }
-            if last && rest.is_empty() && result == encoding_rs::CoderResult::InputEmpty {
-                break;
-            }
-        }
+        decode_pieces(&mut decoder, bytes, &mut String::new(), false, max).ok_or_else(too_large)?;
         decoder = enc.new_decoder_without_bom_handling();
     }
     // Reserved once (pages are only touched as they are written), so the string never grows
     // by copying; the check after each piece keeps it within the reservation.
-    let mut out = String::with_capacity(bound.min(max.saturating_add(4 * PIECE)));
+    let mut out = String::with_capacity(bound.min(max.saturating_add(4 * DECODE_PIECE)));
+    decode_pieces(&mut decoder, bytes, &mut out, true, max).ok_or_else(too_large)?;
+    Ok(out)
+}
+
+/// Input bytes decoded at a time by [`decode_pieces`].
+const DECODE_PIECE: usize = 1 << 20;
+
+/// Feeds `bytes` to `decoder` a piece at a time, appending the text to `out`; with `keep`
+/// false, each piece's text is dropped once counted (a measuring pass in bounded memory).
+/// Returns the text's length, or `None` as soon as it passes `max`.
+fn decode_pieces(
+    decoder: &mut encoding_rs::Decoder,
+    mut bytes: &[u8],
+    out: &mut String,
+    keep: bool,
+    max: usize,
+) -> Option<usize> {
+    let mut len = 0usize;
     loop {
-        let piece = &bytes[..bytes.len().min(PIECE)];
+        let piece = &bytes[..bytes.len().min(DECODE_PIECE)];
         let last = piece.len() == bytes.len();
-        let room = decoder
-            .max_utf8_buffer_length(piece.len())
-            .ok_or_else(too_large)?;
-        out.reserve(room);
-        let (result, read, _) = decoder.decode_to_string(piece, &mut out, last);
+        if !keep {
+            out.clear();
+        }
+        out.reserve(decoder.max_utf8_buffer_length(piece.len())?);
+        let before = out.len();
+        let (result, read, _) = decoder.decode_to_string(piece, out, last);
         bytes = &bytes[read..];
-        if out.len() > max {
-            return Err(too_large());
+        len += out.len() - before;
+        if len > max {
+            return None;
         }
         if last && bytes.is_empty() && result == encoding_rs::CoderResult::InputEmpty {
-            return Ok(out);
+            return Some(len);
         }
     }
 }
