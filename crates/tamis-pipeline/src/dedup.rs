@@ -103,8 +103,10 @@ pub fn dedup(opts: &DedupOptions) -> Result<Option<Value>, DedupRunError> {
         .clone()
         .unwrap_or_else(|| opts.out_dir.join("work"));
     // A lock file left behind marks a run that was killed (a run that ends removes it); it is
-    // looked for before this run makes its own.
-    let killed_before = opts.out_dir.join(crate::lock::LOCK_FILE).exists();
+    // looked for before this run makes its own. A killed `tamis run` leaves one too, with a
+    // checkpoint it can resume from: its outputs are not a dedup's to restart over.
+    let killed_before = opts.out_dir.join(crate::lock::LOCK_FILE).exists()
+        && !opts.out_dir.join(crate::checkpoint::CHECKPOINT).exists();
     // A whole run is the directory's one writer; stages run in shards share it on purpose.
     let _lock = match opts.stage {
         DedupStage::All => Some(crate::lock::lock_dir(&opts.out_dir)?),
