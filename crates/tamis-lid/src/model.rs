@@ -208,9 +208,13 @@ impl Model {
         let mut want = first_read.max(1);
         let (data_at, count) = loop {
             let target = want.min(len);
-            (&mut *file)
+            let got = (&mut *file)
                 .take((target - head.len()) as u64)
                 .read_to_end(&mut head)?;
+            if got == 0 && head.len() < len {
+                // Shorter than its size said (changed while read): the whole-file path reports it.
+                return Ok(None);
+            }
             match locate_dense_input(&head) {
                 Located::At { data_at, count } => break (data_at, count),
                 Located::NeedMore if head.len() < len => want = want.saturating_mul(4),
