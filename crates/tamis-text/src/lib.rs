@@ -4,3 +4,4 @@
 pub mod dup;
 pub mod en;
 pub mod py;
+pub mod spacy;

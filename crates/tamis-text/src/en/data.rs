@@ -307,7 +307,7 @@ pub(crate) fn data() -> &'static Data {
 }
 
 /// Records of a generated file: non-comment lines split on TAB, fields unescaped.
-fn records(file: &'static str) -> impl Iterator<Item = Vec<String>> {
+pub(crate) fn records(file: &'static str) -> impl Iterator<Item = Vec<String>> {
     file.lines()
         .filter(|l| !l.starts_with("# ") && !l.is_empty())
         .map(|l| l.split('\t').map(unescape).collect())
@@ -340,7 +340,7 @@ fn unescape(field: &str) -> String {
     out
 }
 
-fn parse_ranges(s: &str) -> Vec<(u32, u32)> {
+pub(crate) fn parse_ranges(s: &str) -> Vec<(u32, u32)> {
     s.split(' ')
         .filter(|r| !r.is_empty())
         .map(|r| {

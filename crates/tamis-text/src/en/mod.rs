@@ -26,7 +26,7 @@
 //! affected and gives the retried text, for callers who want the other behaviour.
 
 mod affix;
-mod data;
+pub(crate) mod data;
 mod tokenizer;
 mod url;
 
