@@ -7,6 +7,10 @@ rule-based algorithm (`spacy/tokenizer.pyx`) driven by per-language data: except
 prefix, suffix, infix, token-match and URL regular expressions. tamis runs the same algorithm
 (crates/tamis-text/src/spacy/) on data this script takes from spaCy itself:
 
+* ../tokenizer_assignment.txt
+                datatrove's own mapping from a language key ("por_Latn", "por", "pt_Latn", "pt")
+                to its tokenizer class and argument: `load_tokenizer_assignments()` run on its
+                `assets/tokenizer_assignment.csv` (datatrove, Apache-2.0), one key per line
 * sets.txt      every character set the regexes use, as code point ranges, computed by running
                 Python's own `re` (3.11, Unicode 14.0) on every code point, so that `\\w`, `\\d`,
                 case-insensitive literals and negated classes mean exactly what they mean to spaCy
@@ -271,6 +275,15 @@ for code in LANGS:
     for p in sorted(patterns):
         lines.append("\t".join(["pattern"] + [esc(x) for x in p]))
     write("%s.txt" % code, lines, "spacy.blank(%r).tokenizer: regex ids, rules (string, then token texts), matcher patterns" % code)
+
+from datatrove.utils.word_tokenizers import load_tokenizer_assignments  # noqa: E402
+
+assignment_lines = []
+for key, factory in sorted(load_tokenizer_assignments().items()):
+    class_name, arg = factory.args
+    assignment_lines.append("%s\t%s\t%s" % (key, class_name, arg or "-"))
+write(os.path.join("..", "tokenizer_assignment.txt"), assignment_lines,
+      "datatrove 0.10.1 (Apache-2.0) load_tokenizer_assignments(): language key, tokenizer class, argument")
 
 write("regexes.txt", regex_lines, "id, search hints, token stream (see tools/gen_spacy_lang_data.py)")
 set_lines = []

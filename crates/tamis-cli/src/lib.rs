@@ -118,6 +118,11 @@ struct DedupArgs {
     /// equals its MinHash stages' one to one. Default: keep the earliest document.
     #[arg(long, value_enum)]
     compat: Option<Compat>,
+    /// MinHash word tokenizer language, as datatrove takes it ("en", "por_Latn", "pt"), or
+    /// `metadata`: each document's own metadata.language (and language_script), compared only
+    /// with documents of the same language (FineWeb-2's MinHash per language).
+    #[arg(long, default_value = "en", conflicts_with_all = ["exact", "lines"])]
+    language: String,
     #[command(flatten)]
     job: JobArgs,
 }
@@ -580,6 +585,7 @@ fn dedup(args: DedupArgs) -> Result<u8> {
     use tamis_pipeline::Survivor;
     let _ = args.minhash; // the default method; the flag names it explicitly
     let mut opts = job_options(args.job)?;
+    opts.config.language = args.language;
     if args.lines {
         opts.lines_min_docs = Some(args.min_docs);
     }

@@ -63,6 +63,23 @@ impl Document {
     pub fn approx_bytes(&self) -> usize {
         self.text.len() + self.id.len() + map_bytes(&self.metadata)
     }
+
+    /// The document's language as FineWeb-2 keys its folders and configs: `metadata.language`,
+    /// then `_` and `metadata.language_script` when that is set ("por_Latn", as the `language`
+    /// step writes GlotLID's labels), or `metadata.language` alone ("pt", from lid.176).
+    pub fn language_key(&self) -> Option<String> {
+        let lang = self.metadata.get("language")?.as_str()?;
+        Some(
+            match self
+                .metadata
+                .get("language_script")
+                .and_then(|s| s.as_str())
+            {
+                Some(script) if !script.is_empty() => format!("{lang}_{script}"),
+                _ => lang.to_string(),
+            },
+        )
+    }
 }
 
 /// The in-memory size of one parsed value: the value itself, plus what it owns.

@@ -27,21 +27,23 @@ pub struct Ctx<'a> {
 
 /// Per-document derived data, keyed by the length and a 64-bit hash of the text it was computed
 /// from, so a step that edits the text is not handed stale results (two different texts of one
-/// document would need equal lengths and colliding hashes).
+/// document would need equal lengths and colliding hashes), and by the word tokenizer used (a
+/// small number the caller chooses, since languages split words differently).
 #[derive(Debug, Default)]
 pub struct DocCache {
     words: Option<(TextKey, Vec<(u32, u32)>)>,
     word_count: Option<(TextKey, usize)>,
 }
 
-type TextKey = (usize, u64);
+type TextKey = (usize, u64, u32);
 
 impl DocCache {
-    fn key(text: &str) -> TextKey {
+    fn key(text: &str, tokenizer: u32) -> TextKey {
         // Fixed seed: the cache lives for one document on one thread, so only speed matters.
         (
             text.len(),
             foldhash::quality::FixedState::with_seed(0x7a11).hash_one(text),
+            tokenizer,
         )
     }
 
@@ -49,9 +51,10 @@ impl DocCache {
     pub fn word_spans(
         &mut self,
         text: &str,
+        tokenizer: u32,
         tokenize: impl FnOnce(&str) -> Vec<(u32, u32)>,
     ) -> &[(u32, u32)] {
-        let key = Self::key(text);
+        let key = Self::key(text, tokenizer);
         if !matches!(&self.words, Some((k, _)) if *k == key) {
             self.words = Some((key, tokenize(text)));
         }
@@ -63,13 +66,13 @@ impl DocCache {
 
     /// Records the word count of `text`, for a step that counted words without keeping spans
     /// (C4 tokenises each kept line; the joined text's count is their sum).
-    pub fn set_word_count(&mut self, text: &str, count: usize) {
-        self.word_count = Some((Self::key(text), count));
+    pub fn set_word_count(&mut self, text: &str, tokenizer: u32, count: usize) {
+        self.word_count = Some((Self::key(text, tokenizer), count));
     }
 
     /// The word count of `text`, if an earlier step computed spans or a count for this text.
-    pub fn word_count(&self, text: &str) -> Option<usize> {
-        let key = Self::key(text);
+    pub fn word_count(&self, text: &str, tokenizer: u32) -> Option<usize> {
+        let key = Self::key(text, tokenizer);
         match (&self.words, &self.word_count) {
             (Some((k, spans)), _) if *k == key => Some(spans.len()),
             (_, Some((k, n))) if *k == key => Some(*n),
@@ -120,7 +123,7 @@ mod tests {
         let mut calls = 0;
         let mut spans = |t: &str, cache: &mut DocCache| {
             cache
-                .word_spans(t, |_| {
+                .word_spans(t, 0, |_| {
                     calls += 1;
                     vec![(0, t.len() as u32)]
                 })
@@ -130,11 +133,12 @@ mod tests {
         assert_eq!(spans("abc", &mut cache), vec![(0, 3)]);
         assert_eq!(spans("abcd", &mut cache), vec![(0, 4)]);
         assert_eq!(calls, 2);
-        assert_eq!(cache.word_count("abcd"), Some(1));
-        assert_eq!(cache.word_count("abc"), None);
-        cache.set_word_count("xyz", 7);
-        assert_eq!(cache.word_count("xyz"), Some(7));
+        assert_eq!(cache.word_count("abcd", 0), Some(1));
+        assert_eq!(cache.word_count("abcd", 1), None, "another tokenizer");
+        assert_eq!(cache.word_count("abc", 0), None);
+        cache.set_word_count("xyz", 0, 7);
+        assert_eq!(cache.word_count("xyz", 0), Some(7));
         cache.clear();
-        assert_eq!(cache.word_count("xyz"), None);
+        assert_eq!(cache.word_count("xyz", 0), None);
     }
 }

@@ -133,7 +133,7 @@ impl Method {
     /// Sort keys per band (the document reference is appended after them).
     fn band_width(&self) -> usize {
         match self {
-            Method::MinHash { hasher, .. } => hasher.config().hashes_per_bucket,
+            Method::MinHash { hasher, .. } => hasher.band_width(),
             // 128-bit key, then the survivor rank.
             Method::Exact(_) => 3,
             Method::Lines { .. } => 1,
@@ -169,7 +169,7 @@ impl Method {
                 h.dedup();
                 (!h.is_empty()).then_some(h)
             }
-            Method::MinHash { hasher, .. } => hasher.signature(&doc.text),
+            Method::MinHash { hasher, .. } => hasher.band_keys(doc),
             Method::Exact(k) => {
                 let raw = match &k.field {
                     None => doc.text.as_str(),

@@ -4,8 +4,8 @@
 //! `get_signature`):
 //!
 //! 1. the text is normalised with [`simplify_text`](crate::simplify_text);
-//! 2. split into words by datatrove's English word tokenizer (spaCy's rules,
-//!    [`tamis_text::en`]);
+//! 2. split into words by the word tokenizer datatrove assigns to the configured `language`
+//!    ([`tamis_text::words`]; English by default, spaCy's rules);
 //! 3. each run of `n_grams` consecutive words, joined by single spaces, is hashed with xxh64
 //!    (seed 0) of its UTF-8 bytes: a shingle;
 //! 4. hash `i` of the signature is the minimum over shingles of `((s * a_i + b_i) mod 2^64)
@@ -14,8 +14,17 @@
 //!
 //! Documents with fewer than `n_grams` words have no shingle and no signature; datatrove never
 //! matches them with anything.
+//!
+//! With `language = "metadata"`, each document is tokenized for its own language
+//! (`metadata.language`, plus `_` and `metadata.language_script` when set, as GlotLID writes
+//! them: "por_Latn") and only compared with documents of the same language: every band key
+//! starts with a hash of that language. That is FineWeb-2's MinHash, which runs once per
+//! language folder (`fineweb-2-pipeline.py`, stage 4), in one pass. Documents without a
+//! language, or in one whose tokenizer tamis does not run, get no signature.
 
 use serde::{Deserialize, Serialize};
+use tamis_core::Document;
+use tamis_text::words::WordTokenizer;
 use thiserror::Error;
 use xxhash_rust::xxh64::xxh64;
 
@@ -39,7 +48,14 @@ pub struct MinhashConfig {
     pub seed: u32,
     /// Text normalisation before shingling.
     pub norm: TextNorm,
+    /// Word tokenizer language, as datatrove's `MinhashDedupSignature(language=...)` takes it
+    /// ("en", "por_Latn", ...), or "metadata": each document's own language, compared only
+    /// with documents of the same language.
+    pub language: String,
 }
+
+/// [`MinhashConfig::language`] for per-document languages.
+pub const PER_DOCUMENT_LANGUAGE: &str = "metadata";
 
 impl Default for MinhashConfig {
     fn default() -> Self {
@@ -49,6 +65,7 @@ impl Default for MinhashConfig {
             hashes_per_bucket: 8,
             seed: 1,
             norm: TextNorm::default(),
+            language: "en".into(),
         }
     }
 }
@@ -59,6 +76,8 @@ pub enum MinhashError {
     Zero(&'static str),
     #[error("num_buckets * hashes_per_bucket = {0} hashes is too many (at most 4096)")]
     TooManyHashes(usize),
+    #[error("`language`: {0}")]
+    Language(String),
 }
 
 impl MinhashConfig {
@@ -88,13 +107,57 @@ pub struct MinHasher {
     config: MinhashConfig,
     a: Vec<u64>,
     b: Vec<u64>,
+    /// The tokenizer of a fixed `language`; `None` for per-document languages.
+    tokenizer: Option<WordTokenizer>,
 }
 
 impl MinHasher {
     pub fn new(config: MinhashConfig) -> Result<Self, MinhashError> {
         config.validate()?;
+        let tokenizer = if config.language == PER_DOCUMENT_LANGUAGE {
+            None
+        } else {
+            Some(
+                WordTokenizer::for_language(&config.language)
+                    .map_err(|e| MinhashError::Language(e.to_string()))?,
+            )
+        };
         let (a, b) = permutations(config.seed, config.num_hashes());
-        Ok(Self { config, a, b })
+        Ok(Self {
+            config,
+            a,
+            b,
+            tokenizer,
+        })
+    }
+
+    /// Whether documents are tokenized and grouped by their own language.
+    pub fn per_document_language(&self) -> bool {
+        self.tokenizer.is_none()
+    }
+
+    /// Words compared per band: the hashes, and the language first when per document.
+    pub fn band_width(&self) -> usize {
+        self.config.hashes_per_bucket + usize::from(self.per_document_language())
+    }
+
+    /// The band keys of `doc` (`num_buckets` runs of [`MinHasher::band_width`] words), or
+    /// `None` when it can match nothing.
+    pub fn band_keys(&self, doc: &Document) -> Option<Vec<u64>> {
+        if let Some(tok) = self.tokenizer {
+            return self.signature_with(&doc.text, tok);
+        }
+        let key = doc.language_key()?;
+        let tok = WordTokenizer::for_language(&key).ok()?;
+        let sig = self.signature_with(&doc.text, tok)?;
+        let lang = xxh64(key.as_bytes(), 0);
+        let h = self.config.hashes_per_bucket;
+        let mut out = Vec::with_capacity(sig.len() + self.config.num_buckets);
+        for band in sig.chunks(h) {
+            out.push(lang);
+            out.extend_from_slice(band);
+        }
+        Some(out)
     }
 
     pub fn config(&self) -> &MinhashConfig {
@@ -106,10 +169,15 @@ impl MinHasher {
         (&self.a, &self.b)
     }
 
-    /// The shingle hashes of `text`, in text order (repeats included).
+    /// The shingle hashes of `text`, in text order (repeats included), with the configured
+    /// language's tokenizer (English when it is per document).
     pub fn shingles(&self, text: &str) -> Vec<u64> {
+        self.shingles_with(text, self.tokenizer.unwrap_or(WordTokenizer::English))
+    }
+
+    fn shingles_with(&self, text: &str, tok: WordTokenizer) -> Vec<u64> {
         let simple = simplify_text(text, &self.config.norm);
-        let words = tamis_text::en::words(&simple);
+        let words = tok.words(&simple);
         let n = self.config.n_grams;
         if words.len() < n {
             return Vec::new();
@@ -133,7 +201,11 @@ impl MinHasher {
     /// The signature of `text` (`num_hashes` values, band after band), or `None` when it has
     /// fewer than `n_grams` words.
     pub fn signature(&self, text: &str) -> Option<Vec<u64>> {
-        let shingles = self.shingles(text);
+        self.signature_with(text, self.tokenizer.unwrap_or(WordTokenizer::English))
+    }
+
+    fn signature_with(&self, text: &str, tok: WordTokenizer) -> Option<Vec<u64>> {
+        let shingles = self.shingles_with(text, tok);
         if shingles.is_empty() {
             return None;
         }

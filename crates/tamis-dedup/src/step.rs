@@ -18,6 +18,10 @@ pub struct MinhashDedupConfig {
     pub num_buckets: usize,
     pub hashes_per_bucket: usize,
     pub seed: u32,
+    /// Word tokenizer language ("en", "por_Latn", ... as datatrove takes it), or "metadata":
+    /// each document's own `metadata.language` (and `language_script`), compared only with
+    /// documents of the same language (FineWeb-2's MinHash per language).
+    pub language: String,
     /// `first` (earliest in input order) or `datatrove` (datatrove 0.10.1's choice).
     pub survivor: Survivor,
     /// Sort-buffer budget of the signature stage, in MiB.
@@ -32,6 +36,7 @@ impl Default for MinhashDedupConfig {
             num_buckets: m.num_buckets,
             hashes_per_bucket: m.hashes_per_bucket,
             seed: m.seed,
+            language: m.language,
             survivor: Survivor::First,
             memory_mb: 1024,
         }
@@ -172,6 +177,7 @@ pub fn dedup_step(kind: &str, params: &Value) -> Result<(Method, usize), String>
                 hashes_per_bucket: c.hashes_per_bucket,
                 seed: c.seed,
                 norm: TextNorm::default(),
+                language: c.language,
             };
             let hasher = MinHasher::new(config).map_err(|e| e.to_string())?;
             Ok((

@@ -127,14 +127,12 @@ pub(crate) fn check_fraction(step: &str, field: &str, v: f64) -> Result<(), Conf
     }
 }
 
-/// Only English word tokenisation is implemented so far; datatrove picks a tokenizer per
-/// language, so accepting another language silently would change results.
-pub(crate) fn check_language(step: &str, language: &str) -> Result<(), ConfigError> {
-    match language {
-        "en" | "eng" | "eng_Latn" => Ok(()),
-        other => Err(ConfigError::new(
-            step,
-            format!("`language` = {other:?}: only English (\"en\") word tokenisation is available"),
-        )),
-    }
+/// The word tokenizer datatrove uses for `language` (`load_word_tokenizer`), or an error naming
+/// the language when tamis does not reproduce it: accepting it silently would change results.
+pub(crate) fn check_language(
+    step: &str,
+    language: &str,
+) -> Result<tamis_text::words::WordTokenizer, ConfigError> {
+    tamis_text::words::WordTokenizer::for_language(language)
+        .map_err(|e| ConfigError::new(step, format!("`language`: {e}")))
 }

@@ -10,6 +10,7 @@ mod classifier;
 mod decl;
 mod extract;
 mod fineweb;
+mod fineweb2;
 mod gopher;
 mod language;
 mod punct_tables;
@@ -23,6 +24,12 @@ pub use classifier::{ClassifierInput, FastTextClassifier, FastTextClassifierConf
 pub use decl::{Filter, FilterEntry};
 pub use extract::{Extract, ExtractConfig};
 pub use fineweb::quality::{FineWebQuality, FineWebQualityConfig};
+pub use fineweb2::language_score::{Fineweb2LanguageScore, Fineweb2LanguageScoreConfig};
+pub use fineweb2::quality::{Fineweb2Quality, Fineweb2QualityConfig};
+pub use fineweb2::{
+    config_index as fineweb2_config_index, configs as fineweb2_configs,
+    LangConfig as Fineweb2LangConfig,
+};
 pub use gopher::quality::{GopherQuality, GopherQualityConfig};
 pub use gopher::repetition::{GopherRepetition, GopherRepetitionConfig};
 pub use language::{Language, LanguageConfig};

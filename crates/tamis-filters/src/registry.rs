@@ -1,11 +1,11 @@
 //! Every filter, one line each. The order is the order `tamis filters` lists them.
 
 use crate::{
-    C4BadWords, C4Quality, Extract, FastTextClassifier, FilterEntry, FineWebQuality, GopherQuality,
-    GopherRepetition, Language, UrlFilter,
+    C4BadWords, C4Quality, Extract, FastTextClassifier, FilterEntry, FineWebQuality,
+    Fineweb2LanguageScore, Fineweb2Quality, GopherQuality, GopherRepetition, Language, UrlFilter,
 };
 
-static REGISTRY: [FilterEntry; 9] = [
+static REGISTRY: [FilterEntry; 11] = [
     FilterEntry::of::<UrlFilter>(),
     FilterEntry::of::<Extract>(),
     FilterEntry::of::<Language>(),
@@ -13,6 +13,8 @@ static REGISTRY: [FilterEntry; 9] = [
     FilterEntry::of::<GopherQuality>(),
     FilterEntry::of::<C4Quality>(),
     FilterEntry::of::<FineWebQuality>(),
+    FilterEntry::of::<Fineweb2LanguageScore>(),
+    FilterEntry::of::<Fineweb2Quality>(),
     FilterEntry::of::<C4BadWords>(),
     FilterEntry::of::<FastTextClassifier>(),
 ];

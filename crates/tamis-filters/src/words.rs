@@ -1,21 +1,26 @@
-//! Word tokenisation shared by the filters, cached per document text.
+//! Word tokenisation shared by the filters, cached per document text and tokenizer.
 
 use tamis_core::Ctx;
+use tamis_text::words::WordTokenizer;
 
-/// datatrove's `split_into_words(text, "en")` (spaCy's English rules), reusing the spans an
-/// earlier step computed for the same text.
-pub(crate) fn words<'t>(text: &'t str, ctx: &mut Ctx<'_>) -> Vec<&'t str> {
-    let spans = ctx.cache.word_spans(text, tamis_text::en::word_spans);
+/// datatrove's `split_into_words(text, language)`, reusing the spans an earlier step computed
+/// for the same text with the same tokenizer.
+pub(crate) fn words<'t>(text: &'t str, tok: WordTokenizer, ctx: &mut Ctx<'_>) -> Vec<&'t str> {
+    let spans = ctx.cache.word_spans(text, tok.id(), |t| tok.word_spans(t));
     spans
         .iter()
         .map(|&(a, b)| &text[a as usize..b as usize])
         .collect()
 }
 
-/// `len(split_into_words(text, "en"))`, from the cache when an earlier step counted this text.
-pub(crate) fn word_count(text: &str, ctx: &mut Ctx<'_>) -> usize {
-    match ctx.cache.word_count(text) {
+/// `len(split_into_words(text, language))`, from the cache when an earlier step counted this
+/// text with this tokenizer.
+pub(crate) fn word_count(text: &str, tok: WordTokenizer, ctx: &mut Ctx<'_>) -> usize {
+    match ctx.cache.word_count(text, tok.id()) {
         Some(n) => n,
-        None => ctx.cache.word_spans(text, tamis_text::en::word_spans).len(),
+        None => ctx
+            .cache
+            .word_spans(text, tok.id(), |t| tok.word_spans(t))
+            .len(),
     }
 }

@@ -376,7 +376,7 @@ mod tests {
             "{err}"
         );
         let spec = PipelineSpec::from_toml(
-            "[[step]]\ntype = \"fineweb_quality\"\nshort_line_thr = 2.0\n",
+            "[[step]]\ntype = \"fineweb_quality\"\nshort_line_thr = -2.0\n",
             "t",
         )
         .unwrap();

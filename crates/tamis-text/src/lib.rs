@@ -5,3 +5,4 @@ pub mod dup;
 pub mod en;
 pub mod py;
 pub mod spacy;
+pub mod words;

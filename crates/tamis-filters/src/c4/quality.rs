@@ -100,7 +100,16 @@ impl Filter for C4Quality {
                 ));
             }
         }
-        check_language(Self::ID, &cfg.language)?;
+        // C4 splits sentences with spaCy's Sentencizer, which tamis has for English only.
+        if check_language(Self::ID, &cfg.language)? != tamis_text::words::WordTokenizer::English {
+            return Err(ConfigError::new(
+                Self::ID,
+                format!(
+                    "`language` = {:?}: only English sentence splitting is available",
+                    cfg.language
+                ),
+            ));
+        }
         Ok(Self { cfg })
     }
 }
@@ -265,7 +274,8 @@ impl Step for C4Quality {
             doc.text = cleaned.to_owned();
         }
         if let Some(n) = words {
-            ctx.cache.set_word_count(&doc.text, n);
+            ctx.cache
+                .set_word_count(&doc.text, tamis_text::words::WordTokenizer::English.id(), n);
         }
         Verdict::Keep
     }
@@ -316,7 +326,7 @@ mod tests {
         );
         assert_eq!(counters.get("line-filter-policy"), 1);
         assert_eq!(
-            cache.word_count(&doc.text),
+            cache.word_count(&doc.text, tamis_text::words::WordTokenizer::English.id()),
             Some(tamis_text::en::words(&doc.text).len())
         );
         assert_eq!(counters.get("line-filter-javascript"), 1);

@@ -14,7 +14,7 @@ use crate::words::word_count;
 /// Lines are the text split on `\n` with blank lines (after stripping) left out; they are not
 /// stripped for the tests themselves, so a line ending in a space does not end in punctuation.
 /// The duplicate-character ratio divides by the text's length without `\n`. The list ratio is
-/// the number of `\n` over the number of spaCy English words.
+/// the number of `\n` over the number of words (see `language`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct FineWebQualityConfig {
@@ -33,7 +33,8 @@ pub struct FineWebQualityConfig {
     pub char_duplicates_ratio: f64,
     /// Max ratio of newlines to words.
     pub new_line_ratio: f64,
-    /// Word tokenisation language (only "en" for now).
+    /// Word tokenisation language, as datatrove's `load_word_tokenizer` takes it ("en",
+    /// "por_Latn", "pt", ...).
     pub language: String,
 }
 
@@ -55,6 +56,7 @@ impl Default for FineWebQualityConfig {
 pub struct FineWebQuality {
     cfg: FineWebQualityConfig,
     stop_chars: Vec<char>,
+    tokenizer: tamis_text::words::WordTokenizer,
 }
 
 impl Filter for FineWebQuality {
@@ -71,17 +73,30 @@ impl Filter for FineWebQuality {
     ];
 
     fn build(cfg: Self::Config) -> Result<Self, ConfigError> {
+        check_fraction(Self::ID, "char_duplicates_ratio", cfg.char_duplicates_ratio)?;
+        // FineWeb-2 turns the check off for most languages with -1.
+        if !cfg.line_punct_thr.is_finite() {
+            return Err(ConfigError::new(
+                Self::ID,
+                format!(
+                    "`line_punct_thr` must be a number, got {}",
+                    cfg.line_punct_thr
+                ),
+            ));
+        }
+        // A threshold above 1 turns the check off (FineWeb-2 passes `short_line_thr` 999).
         for (field, v) in [
-            ("line_punct_thr", cfg.line_punct_thr),
             ("short_line_thr", cfg.short_line_thr),
-            ("char_duplicates_ratio", cfg.char_duplicates_ratio),
+            ("new_line_ratio", cfg.new_line_ratio),
         ] {
-            check_fraction(Self::ID, field, v)?;
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(ConfigError::new(
+                    Self::ID,
+                    format!("`{field}` must be >= 0, got {v}"),
+                ));
+            }
         }
-        if !(cfg.new_line_ratio.is_finite() && cfg.new_line_ratio >= 0.0) {
-            return Err(ConfigError::new(Self::ID, "`new_line_ratio` must be >= 0"));
-        }
-        check_language(Self::ID, &cfg.language)?;
+        let tokenizer = check_language(Self::ID, &cfg.language)?;
         let mut stop_chars = if cfg.stop_chars.is_empty() {
             TERMINAL_PUNCTUATION.to_vec()
         } else {
@@ -89,7 +104,11 @@ impl Filter for FineWebQuality {
         };
         stop_chars.sort_unstable();
         stop_chars.dedup();
-        Ok(Self { cfg, stop_chars })
+        Ok(Self {
+            cfg,
+            stop_chars,
+            tokenizer,
+        })
     }
 }
 
@@ -138,7 +157,7 @@ impl Step for FineWebQuality {
             return Verdict::drop("char_dup_ratio");
         }
 
-        let n_words = word_count(text, ctx);
+        let n_words = word_count(text, self.tokenizer, ctx);
         if newlines as f64 / n_words as f64 > c.new_line_ratio {
             return Verdict::drop("list_ratio");
         }

@@ -9,7 +9,8 @@ use crate::words::words;
 /// Gopher quality filter: word count, mean word length, symbol ratios, bullet and ellipsis
 /// lines, alphabetic words and stop words (Rae et al. 2021, section A.1.1).
 ///
-/// Words are spaCy English tokens; "symbol words" are tokens made only of datatrove's
+/// Words are the tokens of the word tokenizer datatrove assigns to `language` (spaCy's English
+/// rules by default); "symbol words" are tokens made only of datatrove's
 /// punctuation set and are left out of the word count and mean length, but not of the ratio
 /// denominators. Lines are Python `str.splitlines()` lines. Stop words match case-sensitively.
 /// A value of 0 turns a check off.
@@ -36,7 +37,8 @@ pub struct GopherQualityConfig {
     pub min_stop_words: usize,
     /// The stop words.
     pub stop_words: Vec<String>,
-    /// Word tokenisation language (only "en" for now).
+    /// Word tokenisation language, as datatrove's `load_word_tokenizer` takes it ("en",
+    /// "por_Latn", "pt", ...).
     pub language: String,
 }
 
@@ -63,8 +65,9 @@ impl Default for GopherQualityConfig {
 pub struct GopherQuality {
     cfg: GopherQualityConfig,
     stop_words: Vec<String>,
-    /// Bit `k` set when a stop word is `k` bytes long (k < 64): most words skip the search.
+    /// Bit [`length_bit`] set for each stop word's length: most words skip the search.
     stop_word_lengths: u64,
+    tokenizer: tamis_text::words::WordTokenizer,
 }
 
 impl Filter for GopherQuality {
@@ -105,25 +108,23 @@ impl Filter for GopherQuality {
                 ));
             }
         }
-        check_language(Self::ID, &cfg.language)?;
+        let tokenizer = check_language(Self::ID, &cfg.language)?;
         let mut stop_words = cfg.stop_words.clone();
         stop_words.sort();
         stop_words.dedup();
-        let stop_word_lengths = stop_words.iter().fold(0u64, |m, w| {
-            m | 1u64.checked_shl(w.len() as u32).unwrap_or(0)
-        });
-        if stop_words.iter().any(|w| w.len() >= 64) {
-            return Err(ConfigError::new(
-                Self::ID,
-                "stop words must be shorter than 64 bytes",
-            ));
-        }
+        let stop_word_lengths = stop_words.iter().fold(0u64, |m, w| m | length_bit(w.len()));
         Ok(Self {
             cfg,
             stop_words,
             stop_word_lengths,
+            tokenizer,
         })
     }
+}
+
+/// Bit `len` of a length mask, lengths of 63 bytes and more sharing bit 63.
+fn length_bit(len: usize) -> u64 {
+    1 << len.min(63)
 }
 
 /// The ASCII part of [`PUNCTUATION`] as a bitmap, so most characters skip the binary search.
@@ -211,7 +212,7 @@ impl Step for GopherQuality {
     fn process(&self, doc: &mut Document, ctx: &mut Ctx<'_>) -> Verdict {
         let c = &self.cfg;
         let text = doc.text.as_str();
-        let words = words(text, ctx);
+        let words = words(text, self.tokenizer, ctx);
         let n_words = words.len() as f64;
 
         let (mut n_non_symbol, mut non_symbol_chars, mut n_alpha) = (0usize, 0usize, 0usize);
@@ -288,7 +289,7 @@ impl Step for GopherQuality {
             let mut found = vec![false; self.stop_words.len()];
             let mut distinct = 0;
             for w in &words {
-                if w.len() >= 64 || self.stop_word_lengths & (1 << w.len()) == 0 {
+                if self.stop_word_lengths & length_bit(w.len()) == 0 {
                     continue;
                 }
                 if let Ok(i) = self.stop_words.binary_search_by(|s| s.as_str().cmp(w)) {

@@ -3,7 +3,7 @@ use tamis_core::{ConfigError, Ctx, Document, Step, Verdict};
 use tamis_text::dup::{find_duplicates, NgramIndex};
 use tamis_text::py;
 
-use crate::decl::{check_fraction, check_language, Filter};
+use crate::decl::{check_language, Filter};
 use crate::words::words;
 
 /// Gopher repetition filter: drops documents whose lines, paragraphs or word n-grams repeat too
@@ -30,7 +30,8 @@ pub struct GopherRepetitionConfig {
     pub top_n_grams: Vec<(usize, f64)>,
     /// `[n, max fraction]` pairs: characters in n-grams that repeat an earlier n-gram.
     pub dup_n_grams: Vec<(usize, f64)>,
-    /// Word tokenisation language (only "en" for now).
+    /// Word tokenisation language, as datatrove's `load_word_tokenizer` takes it ("en",
+    /// "por_Latn", "pt", ...).
     pub language: String,
 }
 
@@ -60,6 +61,7 @@ pub struct GopherRepetition {
     /// `top_{n}_gram` and `duplicated_{n}_n_grams`, built once so drops do not allocate.
     top_reasons: Vec<String>,
     dup_reasons: Vec<String>,
+    tokenizer: tamis_text::words::WordTokenizer,
 }
 
 impl Filter for GopherRepetition {
@@ -85,13 +87,20 @@ impl Filter for GopherRepetition {
     ];
 
     fn build(cfg: Self::Config) -> Result<Self, ConfigError> {
+        // 0 turns a check off and a threshold above 1 never fires (FineWeb-2 sets
+        // `dup_line_frac` above 1 for some languages).
         for (field, v) in [
             ("dup_line_frac", cfg.dup_line_frac),
             ("dup_para_frac", cfg.dup_para_frac),
             ("dup_line_char_frac", cfg.dup_line_char_frac),
             ("dup_para_char_frac", cfg.dup_para_char_frac),
         ] {
-            check_fraction(Self::ID, field, v)?;
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(ConfigError::new(
+                    Self::ID,
+                    format!("`{field}` must be >= 0, got {v}"),
+                ));
+            }
         }
         for (field, list) in [
             ("top_n_grams", &cfg.top_n_grams),
@@ -104,10 +113,17 @@ impl Filter for GopherRepetition {
                         format!("`{field}`: n must be >= 1"),
                     ));
                 }
-                check_fraction(Self::ID, field, frac)?;
+                // Overlapping n-grams can cover a text more than once, so a threshold above
+                // 1 is meaningful (FineWeb-2 sets some `top_n_grams` to 1.1 and more).
+                if !(frac.is_finite() && frac >= 0.0) {
+                    return Err(ConfigError::new(
+                        Self::ID,
+                        format!("`{field}`: thresholds must be >= 0, got {frac}"),
+                    ));
+                }
             }
         }
-        check_language(Self::ID, &cfg.language)?;
+        let tokenizer = check_language(Self::ID, &cfg.language)?;
         let top_reasons = cfg
             .top_n_grams
             .iter()
@@ -122,6 +138,7 @@ impl Filter for GopherRepetition {
             cfg,
             top_reasons,
             dup_reasons,
+            tokenizer,
         })
     }
 }
@@ -201,7 +218,7 @@ impl Step for GopherRepetition {
             return Verdict::drop("dup_line_char_frac");
         }
 
-        let words = words(text, ctx);
+        let words = words(text, self.tokenizer, ctx);
         let mut index = NgramIndex::new(&words);
         // (n, max count) of the top n-grams computed so far: an n-gram is at most as frequent
         // as the top m-gram for any m < n, which can prove a later pass cannot fire.

@@ -1,0 +1,218 @@
+//! Word tokenization for a language as datatrove 0.10.1 chooses it.
+//!
+//! datatrove's filters and MinHash take a `language` and call `load_word_tokenizer(language)`
+//! (`datatrove/utils/word_tokenizers.py`), which looks the key up in the table built from
+//! `assets/tokenizer_assignment.csv`: ISO 639-3 codes with or without a script ("por_Latn",
+//! "por"), and ISO 639-1 ones ("pt_Latn", "pt"). `data/tokenizer_assignment.txt` is that table,
+//! generated from datatrove itself by `tools/gen_spacy_lang_data.py`.
+//!
+//! tamis runs the spaCy rule-based tokenizers exactly ([`crate::spacy`], and [`crate::en`] for
+//! English) and the `WhitespaceTokenizer`, whose words are spaCy `xx`'s. The other classes
+//! (Stanza's neural tokenizers, dictionary segmenters for Chinese, Japanese, Vietnamese, Thai,
+//! Korean, Khmer, Lao, Tibetan and Burmese, and IndicNLP) are refused with an error that names
+//! them, rather than approximated silently.
+
+use std::cell::RefCell;
+use std::fmt;
+
+use foldhash::{HashMap, HashMapExt};
+
+use crate::spacy;
+
+const ASSIGNMENT: &str = include_str!("../data/tokenizer_assignment.txt");
+
+/// A word tokenizer tamis reproduces exactly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum WordTokenizer {
+    /// `spacy.blank("en")`, run by the specialised [`crate::en`].
+    English,
+    /// `spacy.blank(code)` for a code of [`spacy::LANGUAGES`].
+    Spacy(&'static str),
+}
+
+/// A language whose datatrove tokenizer tamis does not run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnsupportedLanguage {
+    pub language: String,
+    /// datatrove's tokenizer class and argument for it, if it assigns one.
+    pub assigned: Option<(String, String)>,
+}
+
+impl fmt::Display for UnsupportedLanguage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.assigned {
+            None => write!(
+                f,
+                "language {:?} has no word tokenizer in datatrove 0.10.1's assignment table \
+                 (use a code such as \"por_Latn\", \"por\" or \"pt\")",
+                self.language
+            ),
+            Some((class, arg)) => write!(
+                f,
+                "language {:?} is tokenized by datatrove's {class}{}, which tamis does not \
+                 reproduce (it runs spaCy's rule-based tokenizers and the WhitespaceTokenizer)",
+                self.language,
+                if arg.is_empty() {
+                    String::new()
+                } else {
+                    format!("({arg:?})")
+                }
+            ),
+        }
+    }
+}
+
+impl std::error::Error for UnsupportedLanguage {}
+
+/// The table: language key -> (class, argument), parsed on first use.
+fn assignment() -> &'static HashMap<&'static str, (&'static str, &'static str)> {
+    static TABLE: std::sync::OnceLock<HashMap<&'static str, (&'static str, &'static str)>> =
+        std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut m = HashMap::new();
+        for line in ASSIGNMENT
+            .lines()
+            .filter(|l| !l.starts_with("# ") && !l.is_empty())
+        {
+            let mut f = line.split('\t');
+            let (Some(key), Some(class), Some(arg)) = (f.next(), f.next(), f.next()) else {
+                panic!("bad tokenizer assignment line {line:?}");
+            };
+            m.insert(key, (class, if arg == "-" { "" } else { arg }));
+        }
+        m
+    })
+}
+
+impl WordTokenizer {
+    /// The tokenizer datatrove's `load_word_tokenizer(language)` would use, if tamis runs it.
+    pub fn for_language(language: &str) -> Result<WordTokenizer, UnsupportedLanguage> {
+        let unsupported = |assigned: Option<(&str, &str)>| UnsupportedLanguage {
+            language: language.to_string(),
+            assigned: assigned.map(|(c, a)| (c.to_string(), a.to_string())),
+        };
+        let &(class, arg) = assignment()
+            .get(language)
+            .ok_or_else(|| unsupported(None))?;
+        let code = match class {
+            "SpaCyTokenizer" => arg,
+            // Its `word_tokenize` is spaCy `xx`'s (`WhitespaceTokenizer._spacy_xx`).
+            "WhitespaceTokenizer" => "xx",
+            _ => return Err(unsupported(Some((class, arg)))),
+        };
+        if code == "en" {
+            return Ok(WordTokenizer::English);
+        }
+        let i = spacy::LANGUAGES
+            .binary_search(&code)
+            .map_err(|_| unsupported(Some((class, arg))))?;
+        Ok(WordTokenizer::Spacy(spacy::LANGUAGES[i]))
+    }
+
+    /// A short stable name, e.g. "spacy:fr".
+    pub fn name(&self) -> String {
+        match self {
+            WordTokenizer::English => "spacy:en".into(),
+            WordTokenizer::Spacy(code) => format!("spacy:{code}"),
+        }
+    }
+
+    /// A small number that differs between tokenizers (for cache keys).
+    pub fn id(&self) -> u32 {
+        match self {
+            WordTokenizer::English => 0,
+            WordTokenizer::Spacy(code) => {
+                1 + spacy::LANGUAGES
+                    .binary_search(code)
+                    .expect("listed language") as u32
+            }
+        }
+    }
+
+    /// Byte ranges of datatrove's `split_into_words(text, language)`.
+    pub fn word_spans(&self, text: &str) -> Vec<(u32, u32)> {
+        match self {
+            WordTokenizer::English => crate::en::word_spans(text),
+            WordTokenizer::Spacy(code) => {
+                let mut out = Vec::new();
+                SPACY.with(|m| {
+                    m.borrow_mut()
+                        .entry(code)
+                        .or_insert_with(|| spacy::Tokenizer::new(code).expect("listed language"))
+                        .word_spans_into(text, &mut out)
+                });
+                out
+            }
+        }
+    }
+
+    /// datatrove's `split_into_words(text, language)`.
+    pub fn words<'t>(&self, text: &'t str) -> Vec<&'t str> {
+        self.word_spans(text)
+            .into_iter()
+            .map(|(a, b)| &text[a as usize..b as usize])
+            .collect()
+    }
+}
+
+thread_local! {
+    static SPACY: RefCell<HashMap<&'static str, spacy::Tokenizer>> = RefCell::new(HashMap::new());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_resolve_as_datatrove_assigns_them() {
+        for key in ["en", "eng", "eng_Latn"] {
+            assert_eq!(WordTokenizer::for_language(key), Ok(WordTokenizer::English));
+        }
+        for (key, code) in [
+            ("por_Latn", "pt"),
+            ("pt", "pt"),
+            ("fra_Latn", "fr"),
+            ("deu_Latn", "de"),
+            ("rus_Cyrl", "ru"),
+            ("swh_Latn", "tn"),
+            ("ace_Arab", "xx"),
+            ("ind_Latn", "id"),
+        ] {
+            assert_eq!(
+                WordTokenizer::for_language(key),
+                Ok(WordTokenizer::Spacy(code)),
+                "{key}"
+            );
+        }
+        let err = WordTokenizer::for_language("tha_Thai").unwrap_err();
+        assert_eq!(
+            err.assigned.as_ref().map(|a| a.0.as_str()),
+            Some("ThaiTokenizer")
+        );
+        assert!(err.to_string().contains("ThaiTokenizer"), "{err}");
+        let err = WordTokenizer::for_language("cmn_Hani").unwrap_err();
+        assert_eq!(err.assigned, Some(("SpaCyTokenizer".into(), "zh".into())));
+        assert!(WordTokenizer::for_language("nope")
+            .unwrap_err()
+            .assigned
+            .is_none());
+    }
+
+    #[test]
+    fn every_assigned_spacy_or_whitespace_language_runs() {
+        let mut n = 0;
+        for (key, (class, arg)) in assignment() {
+            let got = WordTokenizer::for_language(key);
+            match (*class, *arg) {
+                ("SpaCyTokenizer", "ja" | "zh" | "vi") => assert!(got.is_err(), "{key}"),
+                ("SpaCyTokenizer", _) | ("WhitespaceTokenizer", _) => {
+                    let t = got.unwrap_or_else(|e| panic!("{key}: {e}"));
+                    assert!(!t.words("Hello, world.").is_empty());
+                    n += 1;
+                }
+                _ => assert!(got.is_err(), "{key}"),
+            }
+        }
+        assert!(n > 1500, "{n}");
+    }
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""Bundle FineWeb-2's per-language filter settings with tamis.
+
+usage: tools/gen_fineweb2_configs.py REPO
+  REPO: a checkout of https://github.com/huggingface/fineweb-2 (Apache-2.0); this was generated
+  from commit d0defb24f193bb9a5a11b8b14524a03c4858e1b6 (2025-10-27).
+
+Reads every `configs/<lang>_<Script>.yml` (the settings `fineweb-2-pipeline.py` loads for each
+language) and writes crates/tamis-filters/data/fineweb2/configs.jsonl.zst: one JSON object per
+language, sorted by name, with the YAML's fields unchanged plus "name"; and the repository's
+LICENSE beside it.
+
+Needs: pip install pyyaml zstandard
+"""
+import json
+import os
+import shutil
+import sys
+
+import yaml
+import zstandard
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+OUT = os.path.join(ROOT, "crates", "tamis-filters", "data", "fineweb2")
+FIELDS = {"dup_line_frac", "dup_n_grams", "language_score", "line_punct_thr", "max_avg_word_length",
+          "max_non_alpha_words_ratio", "min_avg_word_length", "new_line_ratio", "stopwords", "top_n_grams"}
+
+
+def main():
+    repo = sys.argv[1]
+    cdir = os.path.join(repo, "configs")
+    rows = []
+    for name in sorted(os.listdir(cdir)):
+        if not name.endswith(".yml"):
+            continue
+        with open(os.path.join(cdir, name), encoding="utf-8") as f:
+            cfg = yaml.safe_load(f)
+        assert set(cfg) == FIELDS, (name, set(cfg) ^ FIELDS)
+        assert len(cfg["dup_n_grams"]) == 6 and len(cfg["top_n_grams"]) == 3, name
+        cfg["stopwords"] = cfg["stopwords"] or []
+        # Quoted in the YAML: no stop word is read as a boolean or a number.
+        assert all(isinstance(w, str) for w in cfg["stopwords"]), name
+        rows.append({"name": name[:-4], **{k: cfg[k] for k in sorted(cfg)}})
+    raw = "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in rows).encode()
+    os.makedirs(OUT, exist_ok=True)
+    with open(os.path.join(OUT, "configs.jsonl.zst"), "wb") as f:
+        f.write(zstandard.ZstdCompressor(level=19).compress(raw))
+    shutil.copyfile(os.path.join(repo, "LICENSE"), os.path.join(OUT, "LICENSE"))
+    print(f"wrote {len(rows)} language configs ({len(raw)} bytes before compression)", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
