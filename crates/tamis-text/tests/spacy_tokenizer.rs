@@ -133,3 +133,39 @@ fn every_lingua_sentence_tokenizes_like_spacy() {
     }
     assert!(bad.is_empty(), "{bad:#?}");
 }
+
+/// The generic tokenizer run on English data equals the hand-specialised `en` one: on the
+/// committed subset of corpus pages, and on every shared corpus page when `../shared` exists.
+#[test]
+fn generic_english_equals_the_specialised_tokenizer() {
+    let mut texts: Vec<String> = read_zst_lines(&golden("en_subset.jsonl.zst"))
+        .iter()
+        .map(|r| r["text"].as_str().expect("text").to_string())
+        .collect();
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/corpus");
+    if corpus.is_dir() {
+        for name in ["pages.jsonl.zst", "articles.jsonl.zst"] {
+            texts.extend(
+                read_zst_lines(&corpus.join(name))
+                    .iter()
+                    .map(|r| r["text"].as_str().expect("text").to_string()),
+            );
+        }
+    } else {
+        eprintln!(
+            "{} is absent: checking the committed subset only",
+            corpus.display()
+        );
+    }
+    let mut generic = Tokenizer::new("en").expect("en");
+    let mut special = tamis_text::en::Tokenizer::new();
+    for t in &texts {
+        assert_eq!(
+            generic.tokens(t),
+            special.tokens(t),
+            "{:?}",
+            &t[..t.len().min(200)]
+        );
+    }
+    assert!(texts.len() >= 200);
+}
