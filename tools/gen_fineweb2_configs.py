@@ -10,6 +10,12 @@ language) and writes crates/tamis-filters/data/fineweb2/configs.jsonl.zst: one J
 language, sorted by name, with the YAML's fields unchanged plus "name"; and the repository's
 LICENSE beside it.
 
+Also writes precision.jsonl.zst, the data of FineWeb-2's precision filtering
+(`misc/precision_filtering/run_precision_filtering.py`) for the languages it runs on, those
+whose contamination score (`cont_scores.json`) is above 0.1: {"name", "cont_score",
+"wordlist": the stripped non-empty lines of `wordlists-0.85/<name>.txt`, sorted and unique,
+"url_whitelist": `url_whitelist.json`'s words for the language code, in file order}.
+
 Needs: pip install pyyaml zstandard
 """
 import json
@@ -45,8 +51,24 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     with open(os.path.join(OUT, "configs.jsonl.zst"), "wb") as f:
         f.write(zstandard.ZstdCompressor(level=19).compress(raw))
-    shutil.copyfile(os.path.join(repo, "LICENSE"), os.path.join(OUT, "LICENSE"))
     print(f"wrote {len(rows)} language configs ({len(raw)} bytes before compression)", file=sys.stderr)
+    shutil.copyfile(os.path.join(repo, "LICENSE"), os.path.join(OUT, "LICENSE"))
+
+    pdir = os.path.join(repo, "misc", "precision_filtering")
+    with open(os.path.join(pdir, "cont_scores.json"), encoding="utf-8") as f:
+        cont = json.load(f)
+    with open(os.path.join(pdir, "url_whitelist.json"), encoding="utf-8") as f:
+        whitelist = json.load(f)
+    prows = []
+    for name in sorted(k for k, v in cont.items() if v > 0.1):
+        with open(os.path.join(pdir, "wordlists-0.85", name + ".txt"), encoding="utf-8") as f:
+            words = sorted({line.strip() for line in f if line.strip()})
+        prows.append({"name": name, "cont_score": cont[name], "wordlist": words,
+                      "url_whitelist": whitelist.get(name.split("_")[0], [])})
+    raw = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in prows).encode()
+    with open(os.path.join(OUT, "precision.jsonl.zst"), "wb") as f:
+        f.write(zstandard.ZstdCompressor(level=19).compress(raw))
+    print(f"wrote precision data for {len(prows)} languages ({len(raw)} bytes before compression)", file=sys.stderr)
 
 
 if __name__ == "__main__":

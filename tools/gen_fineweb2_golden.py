@@ -27,6 +27,15 @@ with 6 documents each built from lingua sentences of languages in the same scrip
 Languages whose tokenizer tamis does not run are listed in "unsupported.json" with datatrove's
 tokenizer class. Writes docs.jsonl.zst.
 
+precision.jsonl.zst: precision filtering (`misc/precision_filtering`), run with the `Decontaminate`
+class of the repository's own `run_precision_filtering.py` (its class definition executed,
+the Slurm loop after it not) from that directory (so that `wordlists-0.85/` and the URL
+whitelist are the repository's): for 36 of the 515 filtered languages (seeded, among those
+whose tokenizer tamis runs), 8 documents each with text of languages in the same script,
+some with words of the language's own list, and URLs that name the language or not:
+{"id", "text", "metadata": {"language", "language_script", "url"}, "keep",
+"wordlist_ratio" (absent when the URL decided)}.
+
 Needs: pip install 'datatrove==0.10.1' 'spacy==3.8.18' pyyaml zstandard 'xxhash<4'
 """
 import argparse
@@ -213,6 +222,7 @@ def main():
         docs = documents(src, lines_of(args.shared, src, "sentences.txt"), lines_of(args.shared, src, "single-words.txt"),
                          lines_of(args.shared, src, "word-pairs.txt"), others, rng)
         add_docs(name, load_cfg(name), {k: docs[k] for k in LONG_TAIL_SHAPES}, rng)
+    precision(args, lines_of, supported)
     raw = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode()
     with open(os.path.join(args.out, "docs.jsonl.zst"), "wb") as f:
         f.write(zstandard.ZstdCompressor(level=19).compress(raw))
@@ -220,6 +230,63 @@ def main():
         json.dump(unsupported, f, indent=1, sort_keys=True)
         f.write("\n")
     print(f"{len(rows)} documents; unsupported: {sorted(unsupported)}", file=sys.stderr)
+
+
+def precision(args, lines_of, supported):
+    pdir = os.path.join(args.repo, "misc", "precision_filtering")
+    with open(os.path.join(pdir, "run_precision_filtering.py"), encoding="utf-8") as f:
+        source = f.read()
+    source = source[: source.index('with open("url_whitelist.json"')]
+    namespace = {}
+    exec(compile(source, "run_precision_filtering.py", "exec"), namespace)
+    Decontaminate = namespace["Decontaminate"]
+    with open(os.path.join(pdir, "cont_scores.json"), encoding="utf-8") as f:
+        cont = json.load(f)
+    with open(os.path.join(pdir, "url_whitelist.json"), encoding="utf-8") as f:
+        whitelist = json.load(f)
+    candidates = [k for k, v in sorted(cont.items()) if v > 0.1 and k.split("_")[1] in SCRIPT_SOURCES
+                  and supported(k)[0]]
+    rng = random.Random("fineweb2-precision")
+    chosen = sorted(rng.sample(candidates, 36))
+    cwd = os.getcwd()
+    os.chdir(pdir)
+    rows = []
+    try:
+        for name in chosen:
+            code, script = name.split("_")
+            words_list = whitelist.get(code, [])
+            flt = Decontaminate(code, name, whitelist_words=words_list)
+            with open(os.path.join("wordlists-0.85", name + ".txt"), encoding="utf-8") as f:
+                own = sorted({line.strip() for line in f if line.strip()})
+            src = rng.choice(SCRIPT_SOURCES[script])
+            sents = lines_of(args.shared, src, "sentences.txt")
+            plain = "\n".join(rng.choice(sents) for _ in range(6))
+            mixed = plain + "\n" + " ".join(rng.sample(own, min(3, len(own))))
+            wl = [w for w in words_list if not w.startswith(".")]
+            docs = {
+                "plain": (plain, "https://www.example.com/news/2024/article-17.html"),
+                "own_words": (mixed, "https://blog.example.org/p/99"),
+                "code_upper": (plain, f"https://site.example.net/{code.upper()}/index"),
+                "code_lower": (plain, f"https://site.example.net/{code}/index"),
+                "code_inside": (plain, f"https://site.example.net/x{code}y/index"),
+                "whitelist": (plain, "https://" + (rng.choice(wl) if wl else "none") + ".example.com/a"),
+                "no_words": ("... --- !!! ???", "https://www.example.com/"),
+                "tld": (plain, "https://news.example" + next((w for w in words_list if w.startswith(".")), ".xyz") + "/a/b"),
+            }
+            for shape, (text, url) in docs.items():
+                doc = Document(text=text, id=f"{name}/{shape}", metadata={"url": url})
+                keep = bool(flt.filter(doc))
+                row = {"id": doc.id, "text": text,
+                       "metadata": {"language": code, "language_script": script, "url": url}, "keep": keep}
+                if "wordlist_ratio" in doc.metadata:
+                    row["wordlist_ratio"] = doc.metadata["wordlist_ratio"]
+                rows.append(row)
+    finally:
+        os.chdir(cwd)
+    raw = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode()
+    with open(os.path.join(args.out, "precision.jsonl.zst"), "wb") as f:
+        f.write(zstandard.ZstdCompressor(level=19).compress(raw))
+    print(f"precision: {len(rows)} documents, {sum(r['keep'] for r in rows)} kept", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -34,8 +34,8 @@ use crate::cluster::{KeyedUnion, RootRule, Survivor};
 use crate::minhash::MinHasher;
 use crate::rank::{bucket, score_of_key, RankCut, RankSpec, ThresholdReport, Thresholds};
 use crate::runs::{run_files, DocRef, Merge, RunWriter};
-use crate::simplify::{simplify_text, TextNorm};
 use crate::DedupError;
+use tamis_text::simplify::{simplify_text, TextNorm};
 use xxhash_rust::xxh3::{xxh3_128, xxh3_64};
 
 /// What makes two documents duplicates.

@@ -14,8 +14,6 @@ mod minhash;
 mod numpy_rng;
 pub mod rank;
 mod runs;
-mod simplify;
-mod simplify_tables;
 mod step;
 
 use std::path::{Path, PathBuf};
@@ -29,11 +27,11 @@ pub use minhash::{MinHasher, MinhashConfig, MinhashError, MERSENNE_61};
 pub use numpy_rng::Mt19937;
 pub use rank::{RankCut, RankSpec};
 pub use runs::DocRef;
-pub use simplify::{simplify_stepwise, simplify_text, TextNorm};
 pub use step::{
     dedup_step, ExactDedupConfig, LineDedupConfig, MinhashDedupConfig, RankSelectConfig,
     DEDUP_STEP_IDS,
 };
+pub use tamis_text::simplify::{simplify_stepwise, simplify_text, TextNorm};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DedupError {

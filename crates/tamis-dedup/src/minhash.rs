@@ -29,7 +29,7 @@ use thiserror::Error;
 use xxhash_rust::xxh64::xxh64;
 
 use crate::numpy_rng::Mt19937;
-use crate::simplify::{simplify_text, TextNorm};
+use tamis_text::simplify::{simplify_text, TextNorm};
 
 /// The Mersenne prime 2^61 - 1, the modulus of the permutations.
 pub const MERSENNE_61: u64 = (1 << 61) - 1;

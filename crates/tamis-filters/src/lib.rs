@@ -25,6 +25,7 @@ pub use decl::{Filter, FilterEntry};
 pub use extract::{Extract, ExtractConfig};
 pub use fineweb::quality::{FineWebQuality, FineWebQualityConfig};
 pub use fineweb2::language_score::{Fineweb2LanguageScore, Fineweb2LanguageScoreConfig};
+pub use fineweb2::precision::{Fineweb2Precision, Fineweb2PrecisionConfig};
 pub use fineweb2::quality::{Fineweb2Quality, Fineweb2QualityConfig};
 pub use fineweb2::{
     config_index as fineweb2_config_index, configs as fineweb2_configs,

@@ -2,10 +2,11 @@
 
 use crate::{
     C4BadWords, C4Quality, Extract, FastTextClassifier, FilterEntry, FineWebQuality,
-    Fineweb2LanguageScore, Fineweb2Quality, GopherQuality, GopherRepetition, Language, UrlFilter,
+    Fineweb2LanguageScore, Fineweb2Precision, Fineweb2Quality, GopherQuality, GopherRepetition,
+    Language, UrlFilter,
 };
 
-static REGISTRY: [FilterEntry; 11] = [
+static REGISTRY: [FilterEntry; 12] = [
     FilterEntry::of::<UrlFilter>(),
     FilterEntry::of::<Extract>(),
     FilterEntry::of::<Language>(),
@@ -15,6 +16,7 @@ static REGISTRY: [FilterEntry; 11] = [
     FilterEntry::of::<FineWebQuality>(),
     FilterEntry::of::<Fineweb2LanguageScore>(),
     FilterEntry::of::<Fineweb2Quality>(),
+    FilterEntry::of::<Fineweb2Precision>(),
     FilterEntry::of::<C4BadWords>(),
     FilterEntry::of::<FastTextClassifier>(),
 ];

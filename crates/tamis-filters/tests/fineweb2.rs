@@ -66,3 +66,37 @@ fn unsupported_languages_are_refused_by_name() {
         assert!(err.to_string().contains(class_name), "{lang}: {err}");
     }
 }
+
+/// Precision filtering against the repository's own `Decontaminate` filter run by datatrove
+/// (golden `precision.jsonl.zst`): verdicts and `metadata.wordlist_ratio`, for 36 filtered
+/// languages.
+#[test]
+fn precision_filtering_decides_like_fineweb2() {
+    let step = (lookup("fineweb2_precision").unwrap().build)(&json!({})).unwrap();
+    let mut runner = StepRunner::default();
+    let rows =
+        jsonl_zst(&root().join("crates/tamis-filters/tests/golden/fineweb2/precision.jsonl.zst"));
+    let mut mismatches = Vec::new();
+    let (mut kept, mut dropped) = (0, 0);
+    for g in &rows {
+        let id = g["id"].as_str().unwrap();
+        let mut doc = Document::new(id, g["text"].as_str().unwrap());
+        doc.metadata = g["metadata"].as_object().unwrap().clone();
+        let keep = runner.run(step.as_ref(), &mut doc) == Verdict::Keep;
+        if keep {
+            kept += 1;
+        } else {
+            dropped += 1;
+        }
+        let ratio = doc.metadata.get("wordlist_ratio").cloned();
+        if keep != g["keep"].as_bool().unwrap() || ratio.as_ref() != g.get("wordlist_ratio") {
+            mismatches.push(format!(
+                "{id}: keep {keep} ratio {ratio:?}, want {} {:?}",
+                g["keep"],
+                g.get("wordlist_ratio")
+            ));
+        }
+    }
+    assert!(kept > 50 && dropped > 50, "{kept} kept, {dropped} dropped");
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}

@@ -4,5 +4,7 @@
 pub mod dup;
 pub mod en;
 pub mod py;
+pub mod simplify;
+mod simplify_tables;
 pub mod spacy;
 pub mod words;

@@ -3,6 +3,7 @@
 //! `tools/gen_fineweb2_configs.py`, and the steps that apply them document by document.
 
 pub(crate) mod language_score;
+pub(crate) mod precision;
 pub(crate) mod quality;
 
 use std::io::Read;

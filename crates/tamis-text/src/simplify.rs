@@ -5,8 +5,8 @@
 //! those away before shingling raises recall. The order of the operations matters (numbers are
 //! folded before punctuation, so "1,5" is one number) and is datatrove's.
 
+use crate::py;
 use serde::{Deserialize, Serialize};
-use tamis_text::py;
 use unicode_general_category::{get_general_category, GeneralCategory};
 use unicode_normalization::UnicodeNormalization;
 
