@@ -6,7 +6,7 @@
 use std::io::Read;
 use std::sync::OnceLock;
 
-use foldhash::{HashSet, HashSetExt};
+use foldhash::HashSet;
 use serde::{Deserialize, Serialize};
 use tamis_core::{ConfigError, Ctx, Document, Step, Verdict};
 use tamis_text::simplify::{simplify_text, TextNorm};
