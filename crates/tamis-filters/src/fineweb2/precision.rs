@@ -233,7 +233,7 @@ mod tests {
         let l = LangData {
             name: "nhk_Latn".into(),
             code: "nhk".into(),
-            wordlist: HashSet::new(),
+            wordlist: HashSet::default(),
             whitelist: vec!["veracruz".into(), "isthmus-cosoleacaquenahuatl".into()],
         };
         assert!(url_matches(&l, "https://example.com/NHK/page"));
