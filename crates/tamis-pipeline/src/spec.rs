@@ -76,6 +76,11 @@ const PRESETS: &[Preset] = &[
         toml: include_str!("../presets/fineweb-en.toml"),
     },
     Preset {
+        name: "fineweb-2-text",
+        input: "extracted text labelled by GlotLID",
+        toml: include_str!("../presets/fineweb-2-text.toml"),
+    },
+    Preset {
         name: "clean",
         input: "extracted text",
         toml: include_str!("../presets/clean.toml"),
