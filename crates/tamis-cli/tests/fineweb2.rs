@@ -112,3 +112,45 @@ fn fineweb2_text_dedups_within_each_language_and_writes_a_folder_per_language() 
     }
     assert_eq!(outputs[0], outputs[1], "same bytes at 1 and 2 threads");
 }
+
+#[test]
+fn dedup_by_document_language_compares_within_each_language_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (inp, _) = input(tmp.path());
+    let out = tmp.path().join("dedup");
+    let r = run_ok(&["dedup", "--language", "metadata"], &[&inp], &out, &[]);
+    r.balanced();
+    let dropped: Vec<String> = r
+        .records("dropped")
+        .iter()
+        .map(|d| d["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        dropped
+            .iter()
+            .any(|id| id == "copy/por" || id == "por_Latn/article"),
+        "{dropped:?}"
+    );
+    assert!(!dropped.iter().any(|id| id == "copy/spa"), "{dropped:?}");
+    // With one fixed language every copy is compared with every other.
+    let out = tmp.path().join("fixed");
+    let r = run_ok(&["dedup", "--language", "por_Latn"], &[&inp], &out, &[]);
+    let dropped = r.records("dropped");
+    assert_eq!(
+        dropped
+            .iter()
+            .filter(|d| ["copy/por", "copy/spa", "por_Latn/article"]
+                .contains(&d["id"].as_str().unwrap()))
+            .count(),
+        2
+    );
+    // A language without a tokenizer tamis runs is refused, naming it.
+    let o = common::try_run(
+        &["dedup", "--language", "tha_Thai"],
+        &[&inp],
+        &tmp.path().join("bad"),
+        &[],
+    );
+    assert!(!o.output.status.success());
+    assert!(o.stderr().contains("ThaiTokenizer"), "{}", o.stderr());
+}
