@@ -8,6 +8,7 @@
 //! log on the original text and gives exactly the cleaned text, so any removal can be audited
 //! or undone. Document-level filters then run on the cleaned text.
 
+mod ftfy;
 mod log;
 mod pii;
 mod rules;
@@ -17,6 +18,7 @@ use serde_json::{json, Value};
 use tamis_core::{ConfigError, Ctx, Document, Step, Verdict};
 use tamis_filters::Filter;
 
+pub use ftfy::{Ftfy, FtfyConfig};
 pub use log::{remove_lines, remove_ranges, replace_spans};
 pub use pii::{Pii, PiiConfig};
 pub use rules::RULE_IDS;

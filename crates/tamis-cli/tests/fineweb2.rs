@@ -84,6 +84,7 @@ fn fineweb2_text_dedups_within_each_language_and_writes_a_folder_per_language() 
                 "minhash",
                 "fineweb2_quality",
                 "fineweb2_precision",
+                "ftfy",
                 "pii"
             ]
         );

@@ -3,9 +3,10 @@
 
 use tamis_filters::FilterEntry;
 
-static CLEANERS: [FilterEntry; 2] = [
+static CLEANERS: [FilterEntry; 3] = [
     FilterEntry::of::<tamis_clean::LineClean>(),
     FilterEntry::of::<tamis_clean::Pii>(),
+    FilterEntry::of::<tamis_clean::Ftfy>(),
 ];
 
 /// Steps that only label documents.

@@ -3,7 +3,9 @@
 
 pub mod dup;
 pub mod en;
+pub mod ftfy;
 pub mod py;
+mod pyre;
 pub mod simplify;
 mod simplify_tables;
 pub mod spacy;

@@ -6,7 +6,7 @@
 //! (`xx`, the multi-language one, serves the largest share). They all run one algorithm,
 //! `spacy/tokenizer.pyx`, on per-language data; [`tokenizer`] is that algorithm and
 //! `data/spacy/` the data, generated from spaCy 3.8.18 by `tools/gen_spacy_lang_data.py`, with
-//! the regexes run by [`regex`], a matcher with Python `re`'s semantics.
+//! the regexes run by [`crate::pyre`], a matcher with Python `re`'s semantics.
 //!
 //! English has its own, faster, hand-specialised tokenizer ([`crate::en`]); this module covers
 //! English too, and the tests check both agree. Japanese, Chinese and Vietnamese are not here:
@@ -14,7 +14,6 @@
 //!
 //! Parity is tested token for token against spaCy (`tests/spacy_tokenizer.rs`).
 
-mod regex;
 mod tokenizer;
 
 use std::cell::RefCell;
@@ -24,7 +23,7 @@ use foldhash::{HashMap, HashMapExt};
 
 use crate::en::data::records;
 use crate::py;
-use regex::{CharSet, Regex};
+use crate::pyre::{CharSet, Regex};
 use tokenizer::{is_ascii_space, tokenize, Scratch};
 
 macro_rules! languages {
@@ -175,7 +174,7 @@ fn regex(id: usize) -> &'static Regex {
             .collect()
     });
     let parsed = PARSED.get_or_init(|| lines.iter().map(|_| OnceLock::new()).collect());
-    parsed[id].get_or_init(|| Regex::parse(lines[id].0, lines[id].1))
+    parsed[id].get_or_init(|| Regex::parse(lines[id].0, lines[id].1, sets()))
 }
 
 /// The data of spaCy language `code`, parsed on first use; `None` if there is none.

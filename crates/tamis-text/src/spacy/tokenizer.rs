@@ -9,9 +9,9 @@
 
 use foldhash::HashMap;
 
-use super::regex::Stack;
 use super::LangData;
 use crate::py;
+use crate::pyre::Stack;
 
 /// One token: a byte range of the text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,8 +1,8 @@
 //! A backtracking matcher with the semantics of Python's `re` (CPython 3.11 `_sre`) for the
-//! regexes spaCy's tokenizers use.
+//! regexes of spaCy's tokenizers and of ftfy.
 //!
-//! The regexes arrive already parsed: `tools/gen_spacy_lang_data.py` writes the tree Python's
-//! own parser builds (`re._parser`), with every single-character node replaced by an explicit
+//! The regexes arrive already parsed: `tools/_sre_export.py` writes the tree Python's own
+//! parser builds (`re._parser`), with every single-character node replaced by an explicit
 //! code point set that Python's `re` itself computed. So character classes, `\w`, `\d` and
 //! case-insensitive literals need no Unicode tables here, and alternation order, greedy and lazy
 //! repeats, lookarounds and `$` ("end, or before a final newline") follow `_sre`'s
@@ -230,15 +230,15 @@ enum Frame {
 pub(crate) struct Stack(Vec<Frame>);
 
 impl Regex {
-    /// Parses the generator's token stream (`hints` is its second field).
-    pub(crate) fn parse(hints: &str, tokens: &str) -> Regex {
+    /// Parses the generator's token stream (`hints` is its second field), whose `sN` refer to
+    /// `sets`.
+    pub(crate) fn parse(hints: &str, tokens: &str, sets: &[CharSet]) -> Regex {
         let toks: Vec<&str> = tokens.split(' ').filter(|t| !t.is_empty()).collect();
         let mut i = 0;
         let mut nodes = Vec::new();
         while i < toks.len() {
             nodes.push(parse_node(&toks, &mut i));
         }
-        let sets = super::sets();
         let root = Node::Seq(nodes);
         let first = First::of(&root, sets);
         let mut c = Compiler {
@@ -847,11 +847,11 @@ mod tests {
     #[test]
     fn alternation_takes_the_first_branch_that_matches() {
         // ^(?:a|ab)
-        let r = Regex::parse("start", "^ |2 ( c61 ) ( c61 c62 )");
+        let r = Regex::parse("start", "^ |2 ( c61 ) ( c61 c62 )", &sets());
         let mut st = Stack::default();
         assert_eq!(r.search(&sets(), &chars("abc"), &mut st), Some((0, 1)));
         // (?:ab|a)$ searched: leftmost start wins
-        let r = Regex::parse("-", "|2 ( c61 c62 ) ( c61 ) $");
+        let r = Regex::parse("-", "|2 ( c61 c62 ) ( c61 ) $", &sets());
         assert_eq!(r.search(&sets(), &chars("xaab"), &mut st), Some((2, 4)));
         assert_eq!(r.search(&sets(), &chars("xa\n"), &mut st), Some((1, 2)));
     }
@@ -859,14 +859,14 @@ mod tests {
     #[test]
     fn repeats_backtrack_greedy_and_lazy() {
         // \d+5 on "12345" needs the greedy repeat to give back one digit.
-        let r = Regex::parse("-", "*1,-1,g ( s0 ) c35");
+        let r = Regex::parse("-", "*1,-1,g ( s0 ) c35", &sets());
         let mut st = Stack::default();
         assert_eq!(r.search(&sets(), &chars("a12345"), &mut st), Some((1, 6)));
         // \d+?3
-        let r = Regex::parse("-", "*1,-1,l ( s0 ) c33");
+        let r = Regex::parse("-", "*1,-1,l ( s0 ) c33", &sets());
         assert_eq!(r.search(&sets(), &chars("12333"), &mut st), Some((0, 3)));
         // (?:ab){1,2}b on "ababb": two copies then b
-        let r = Regex::parse("-", "*1,2,g ( c61 c62 ) c62");
+        let r = Regex::parse("-", "*1,2,g ( c61 c62 ) c62", &sets());
         assert_eq!(r.search(&sets(), &chars("ababb"), &mut st), Some((0, 5)));
         // and on "abab": two copies leave no b, one copy then needs b at 2 ('a'): no; from 2: "ab" then no b
         assert_eq!(r.search(&sets(), &chars("abab"), &mut st), None);
@@ -875,13 +875,13 @@ mod tests {
     #[test]
     fn lookarounds_see_outside_the_match() {
         // (?<=[0-9])\.(?=[A-Za-z])
-        let r = Regex::parse("-", "<1 ( s0 ) c2e = ( s1 )");
+        let r = Regex::parse("-", "<1 ( s0 ) c2e = ( s1 )", &sets());
         let mut st = Stack::default();
         let mut out = Vec::new();
         r.find_iter(&sets(), &chars(".1.a.b2.c"), &mut out, &mut st);
         assert_eq!(out, vec![(2, 3), (7, 8)]);
         // (?<![0-9])a
-        let r = Regex::parse("-", "~1 ( s0 ) c61");
+        let r = Regex::parse("-", "~1 ( s0 ) c61", &sets());
         assert_eq!(r.search(&sets(), &chars("1aa"), &mut st), Some((2, 3)));
         assert_eq!(r.search(&sets(), &chars("a"), &mut st), Some((0, 1)));
     }
@@ -889,13 +889,13 @@ mod tests {
     #[test]
     fn empty_matches_advance_like_finditer() {
         // (?=a): empty matches before each 'a'; a|(?=b)
-        let r = Regex::parse("-", "= ( c61 )");
+        let r = Regex::parse("-", "= ( c61 )", &sets());
         let mut st = Stack::default();
         let mut out = Vec::new();
         r.find_iter(&sets(), &chars("aab"), &mut out, &mut st);
         assert_eq!(out, vec![(0, 0), (1, 1)]);
         // x*: Python gives (0,1),(1,1)? No: "x" -> [(0,1),(1,1)]
-        let r = Regex::parse("-", "*0,-1,g ( c78 )");
+        let r = Regex::parse("-", "*0,-1,g ( c78 )", &sets());
         out.clear();
         r.find_iter(&sets(), &chars("xy"), &mut out, &mut st);
         assert_eq!(out, vec![(0, 1), (1, 1), (2, 2)]);

@@ -1,0 +1,116 @@
+use serde::{Deserialize, Serialize};
+use tamis_core::{ConfigError, Ctx, Document, Step, Verdict};
+use tamis_filters::Filter;
+
+use crate::log::replace_spans;
+use crate::EDITS_KEY;
+
+/// FTFY formatter: repairs text as datatrove's `FTFYFormatter` does with its defaults (ftfy
+/// 6.3.1's `fix_text` with `unescape_html="auto"`, `remove_terminal_escapes`, `fix_encoding`
+/// and its sub-fixes, `fix_surrogates`, `remove_control_chars`; no ligature, width, quote,
+/// line-break or Unicode normalization changes), FineWeb-2's first final touch.
+///
+/// Mojibake such as "CafÃ©" or "â€œquotedâ€\u{9d}" is decoded back ("Café", "“quoted”"),
+/// HTML entities are decoded unless the line (or an earlier one) holds a '<', terminal colour
+/// escapes and invisible control characters are removed. Each repaired stretch of a line is
+/// recorded in the edit log (`metadata.tamis_edits`, rule `ftfy`, with its `replacement`);
+/// counter `ftfy_fixes`. A repair that puts a line break in (an entity such as `&#10;`) cannot
+/// be logged: on a document without an edit log the text is repaired all the same (counter
+/// `ftfy_unlogged`); on one whose log earlier steps started, that repair is left out, so the
+/// log stays true (counter `ftfy_skipped`). Never drops a document.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct FtfyConfig {}
+
+pub struct Ftfy;
+
+impl Filter for Ftfy {
+    type Config = FtfyConfig;
+    const ID: &'static str = "ftfy";
+    const ORIGIN: &'static str = "ftfy 6.3.1 (Speer, github.com/rspeer/python-ftfy), `fix_text`; \
+        datatrove 0.10.1 `FTFYFormatter` (pipeline/formatters/ftfy.py) defaults; \
+        FineWeb-2 fineweb-2-pipeline.py step 6";
+    const REASONS: &'static [&'static str] = &[];
+
+    fn build(_: FtfyConfig) -> Result<Self, ConfigError> {
+        Ok(Ftfy)
+    }
+}
+
+impl Step for Ftfy {
+    fn id(&self) -> &'static str {
+        Self::ID
+    }
+
+    fn process(&self, doc: &mut Document, ctx: &mut Ctx<'_>) -> Verdict {
+        let edits = tamis_text::ftfy::fix_text_edits(&doc.text);
+        if edits.is_empty() {
+            return Verdict::Keep;
+        }
+        let loggable = |(r, new): &(std::ops::Range<usize>, String)| {
+            !doc.text[r.clone()].contains('\n') && !new.contains('\n')
+        };
+        let all_loggable = edits.iter().all(loggable);
+        if !all_loggable && !doc.metadata.contains_key(EDITS_KEY) {
+            let mut out = String::with_capacity(doc.text.len());
+            let mut pos = 0;
+            for (r, new) in &edits {
+                out.push_str(&doc.text[pos..r.start]);
+                out.push_str(new);
+                pos = r.end;
+            }
+            out.push_str(&doc.text[pos..]);
+            doc.text = out;
+            ctx.counters.add("ftfy_unlogged", edits.len() as u64);
+            return Verdict::Keep;
+        }
+        let spans: Vec<(std::ops::Range<usize>, &str, &str)> = edits
+            .iter()
+            .filter(|e| loggable(e))
+            .map(|(r, new)| (r.clone(), "ftfy", new.as_str()))
+            .collect();
+        ctx.counters
+            .add("ftfy_skipped", (edits.len() - spans.len()) as u64);
+        let n = spans.len();
+        if let Err(e) = replace_spans(doc, &spans) {
+            // The document's own log does not fit its text: a fault of this record (as in
+            // `pii`), quarantined by the executor.
+            panic!("document {}: metadata.tamis_edits: {e}", doc.id);
+        }
+        ctx.counters.add("ftfy_fixes", n as u64);
+        Verdict::Keep
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::apply_edits;
+    use tamis_testkit::StepRunner;
+
+    #[test]
+    fn repairs_are_logged_and_replay() {
+        let step = Ftfy::build(FtfyConfig::default()).unwrap();
+        let original = "CafÃ© au lait\nâ€œquotedâ€\u{9d} &amp; more\nplain line\n";
+        let mut doc = Document::new("d", original);
+        let mut runner = StepRunner::default();
+        assert_eq!(runner.run(&step, &mut doc), Verdict::Keep);
+        assert_eq!(doc.text, "Café au lait\n“quoted” & more\nplain line\n");
+        assert_eq!(doc.text, tamis_text::ftfy::fix_text(original));
+        let log = &doc.metadata[EDITS_KEY];
+        assert_eq!(apply_edits(original, log).unwrap(), doc.text);
+        assert!(log.as_array().unwrap().iter().all(|e| e["rule"] == "ftfy"));
+    }
+
+    #[test]
+    fn a_line_break_put_in_is_applied_only_without_a_log() {
+        let step = Ftfy::build(FtfyConfig::default()).unwrap();
+        let original = "one&#10;two CafÃ©\n";
+        let mut doc = Document::new("d", original);
+        let mut runner = StepRunner::default();
+        runner.run(&step, &mut doc);
+        assert_eq!(doc.text, tamis_text::ftfy::fix_text(original));
+        assert!(doc.text.contains("one\ntwo"));
+        assert!(!doc.metadata.contains_key(EDITS_KEY));
+    }
+}
