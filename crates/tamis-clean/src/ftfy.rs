@@ -13,11 +13,12 @@ use crate::EDITS_KEY;
 /// Mojibake such as "CafÃ©" or "â€œquotedâ€\u{9d}" is decoded back ("Café", "“quoted”"),
 /// HTML entities are decoded unless the line (or an earlier one) holds a '<', terminal colour
 /// escapes and invisible control characters are removed. Each repaired stretch of a line is
-/// recorded in the edit log (`metadata.tamis_edits`, rule `ftfy`, with its `replacement`);
-/// counter `ftfy_fixes`. A repair that puts a line break in (an entity such as `&#10;`) cannot
-/// be logged: on a document without an edit log the text is repaired all the same (counter
-/// `ftfy_unlogged`); on one whose log earlier steps started, that repair is left out, so the
-/// log stays true (counter `ftfy_skipped`). Never drops a document.
+/// recorded in the edit log (`metadata.tamis_edits`, rule `ftfy`, with its `replacement`, which
+/// may hold a line break, as `&#10;` decodes to one); counter `ftfy_fixes`. A repair that
+/// changes a line break itself cannot be logged (the log's spans stay within a line): on a
+/// document without an edit log the text is repaired all the same (counter `ftfy_unlogged`); on
+/// one whose log earlier steps started, that repair is left out, so the log stays true (counter
+/// `ftfy_skipped`). Never drops a document.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct FtfyConfig {}
@@ -47,9 +48,8 @@ impl Step for Ftfy {
         if edits.is_empty() {
             return Verdict::Keep;
         }
-        let loggable = |(r, new): &(std::ops::Range<usize>, String)| {
-            !doc.text[r.clone()].contains('\n') && !new.contains('\n')
-        };
+        let loggable =
+            |(r, _): &(std::ops::Range<usize>, String)| !doc.text[r.clone()].contains('\n');
         let all_loggable = edits.iter().all(loggable);
         if !all_loggable && !doc.metadata.contains_key(EDITS_KEY) {
             let mut out = String::with_capacity(doc.text.len());
@@ -103,14 +103,16 @@ mod tests {
     }
 
     #[test]
-    fn a_line_break_put_in_is_applied_only_without_a_log() {
+    fn a_line_break_put_in_is_logged() {
         let step = Ftfy::build(FtfyConfig::default()).unwrap();
-        let original = "one&#10;two CafÃ©\n";
+        let original = "one&#10;two CafÃ©\nthree\n";
         let mut doc = Document::new("d", original);
         let mut runner = StepRunner::default();
         runner.run(&step, &mut doc);
-        assert_eq!(doc.text, tamis_text::ftfy::fix_text(original));
-        assert!(doc.text.contains("one\ntwo"));
-        assert!(!doc.metadata.contains_key(EDITS_KEY));
+        assert_eq!(doc.text, "one\ntwo Café\nthree\n");
+        assert_eq!(
+            apply_edits(original, &doc.metadata[EDITS_KEY]).unwrap(),
+            doc.text
+        );
     }
 }

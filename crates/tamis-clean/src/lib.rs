@@ -12,6 +12,7 @@ mod ftfy;
 mod log;
 mod pii;
 mod rules;
+mod symbol_lines;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -22,6 +23,7 @@ pub use ftfy::{Ftfy, FtfyConfig};
 pub use log::{remove_lines, remove_ranges, replace_spans};
 pub use pii::{Pii, PiiConfig};
 pub use rules::RULE_IDS;
+pub use symbol_lines::{SymbolLines, SymbolLinesConfig};
 
 /// Metadata key holding the edit log.
 pub const EDITS_KEY: &str = "tamis_edits";

@@ -72,40 +72,47 @@ pub fn remove_ranges(
         // Pieces of the run in original coordinates: (original range, current range, lines cut
         // before it). A replacement the run covers is removed with it: its original range joins
         // the removal and the replacement edit leaves the log.
-        let mut pieces: Vec<(Range<usize>, Range<usize>, usize)> = Vec::new();
+        // The last field counts the line breaks of replacements the piece takes in: lines of
+        // the current text that are no lines of the original.
+        let mut pieces: Vec<(Range<usize>, Range<usize>, isize, usize)> = Vec::new();
         for seg in &segments {
             let (lo, hi) = (bytes.start.max(seg.cur), bytes.end.min(seg.cur + seg.len));
             if lo >= hi {
                 continue;
             }
-            let orig = match seg.replaced {
-                None => seg.orig + (lo - seg.cur)..seg.orig + (hi - seg.cur),
+            let (orig, breaks) = match seg.replaced {
+                None => (seg.orig + (lo - seg.cur)..seg.orig + (hi - seg.cur), 0),
                 Some(index) => {
                     if lo != seg.cur || hi != seg.cur + seg.len {
                         return Err(EditError::SplitsReplacement { index });
                     }
                     absorbed.push(index);
-                    log[index].byte_start..log[index].byte_end
+                    (
+                        log[index].byte_start..log[index].byte_end,
+                        text[lo..hi].matches('\n').count(),
+                    )
                 }
             };
             match pieces.last_mut() {
                 // Contiguous in both texts: one piece (a replacement and the text around it).
-                Some((o, c, _)) if o.end == orig.start && c.end == lo => {
+                Some((o, c, _, b)) if o.end == orig.start && c.end == lo => {
                     o.end = orig.end;
                     c.end = hi;
+                    *b += breaks;
                 }
-                _ => pieces.push((orig, lo..hi, seg.cut_lines)),
+                _ => pieces.push((orig, lo..hi, seg.cut_lines, breaks)),
             }
         }
         // Line index in the current text at each piece, to number the pieces.
         let mut line = *first_line;
-        for (orig, cur, cut_before) in pieces {
+        for (orig, cur, cut_before, breaks) in pieces {
             let piece = &text[cur];
             let n_lines = piece.matches('\n').count() + usize::from(!piece.ends_with('\n'));
+            let start = original_line(line, cut_before);
             added.push(Edit {
                 rule: (*rule).to_owned(),
-                line_start: line.saturating_add(cut_before),
-                line_end: line.saturating_add(cut_before).saturating_add(n_lines),
+                line_start: start,
+                line_end: start.saturating_add(n_lines.saturating_sub(breaks)),
                 byte_start: orig.start,
                 byte_end: orig.end,
                 replacement: None,
@@ -160,21 +167,28 @@ fn write_log(doc: &mut Document, log: Vec<Edit>) {
 }
 
 /// A stretch of the current text: `len` bytes at `cur` that are either the original text's
-/// bytes at `orig`, or the replacement text of log entry `replaced`. `cut_lines` counts the
+/// bytes at `orig`, or the replacement text of log entry `replaced`. `cut_lines` is what to add
+/// to a line number of the current text to get the original's at this stretch: the
 /// original lines removed before it.
 struct Segment {
     orig: usize,
     cur: usize,
     len: usize,
     replaced: Option<usize>,
-    cut_lines: usize,
+    cut_lines: isize,
+}
+
+/// The original text's line number of line `line` of the current text, `cut_lines` being the
+/// [`Segment`]'s.
+fn original_line(line: usize, cut_lines: isize) -> usize {
+    (line as isize).saturating_add(cut_lines).max(0) as usize
 }
 
 /// The current text as stretches of the original and of replacements, from the log (which must
 /// fit the text: the error names the first entry that does not).
 fn segments(log: &[Edit], text: &str) -> Result<Vec<Segment>, EditError> {
     let mut segments = Vec::new();
-    let (mut orig, mut cur, mut cut_lines) = (0usize, 0usize, 0usize);
+    let (mut orig, mut cur, mut cut_lines) = (0usize, 0usize, 0isize);
     for (index, e) in log.iter().enumerate() {
         let new_len = e.replacement.as_ref().map_or(0, String::len);
         // Saturating: offsets come from metadata, and absurd ones must not overflow.
@@ -213,8 +227,9 @@ fn segments(log: &[Edit], text: &str) -> Result<Vec<Segment>, EditError> {
             });
             cur += e.byte_start - orig;
         }
-        if e.replacement.is_some() {
-            // A replacement keeps its line (it holds no line break): no lines are cut.
+        if let Some(new) = &e.replacement {
+            // A replacement stands in for part of one original line; each line break it holds
+            // adds a line to the current text.
             if new_len > 0 {
                 segments.push(Segment {
                     orig: e.byte_start,
@@ -225,9 +240,11 @@ fn segments(log: &[Edit], text: &str) -> Result<Vec<Segment>, EditError> {
                 });
             }
             cur += new_len;
+            cut_lines = cut_lines.saturating_sub(new.matches('\n').count() as isize);
         } else {
             // Saturating: line numbers come from metadata, and absurd ones must not overflow.
-            cut_lines = cut_lines.saturating_add(e.line_end - e.line_start);
+            let cut = isize::try_from(e.line_end - e.line_start).unwrap_or(isize::MAX);
+            cut_lines = cut_lines.saturating_add(cut);
         }
         orig = e.byte_end;
     }
@@ -242,8 +259,8 @@ fn segments(log: &[Edit], text: &str) -> Result<Vec<Segment>, EditError> {
 }
 
 /// Replaces spans of the current text (`(byte range, rule, replacement)`, sorted, not
-/// overlapping, neither spans nor replacements holding a line break) and records each in the
-/// edit log as a replacement of the original text. A span that touches text an earlier
+/// overlapping, spans holding no line break; a replacement may hold some) and records each in
+/// the edit log as a replacement of the original text. A span that touches text an earlier
 /// replacement put in takes that replacement over: the new entry covers both original ranges.
 /// Returns the number of spans replaced.
 pub fn replace_spans(
@@ -266,7 +283,7 @@ pub fn replace_spans(
         check_range(text, pos, log.len() + added.len(), span)?;
         // Widen the span over replacements it touches; map its ends to the original.
         let (mut cur, mut orig) = (span.clone(), None::<Range<usize>>);
-        let mut cut_before = 0;
+        let mut cut_before = 0isize;
         let mut first_line = None;
         for seg in &segments {
             let seg_end = seg.cur + seg.len;
@@ -313,7 +330,7 @@ pub fn replace_spans(
             last..last
         });
         let line = lines.partition_point(|l| l.end <= cur.start);
-        let line_start = first_line.unwrap_or(line.saturating_add(cut_before));
+        let line_start = first_line.unwrap_or(original_line(line, cut_before));
         let new_text = format!(
             "{}{replacement}{}",
             &text[cur.start..span.start],
@@ -352,6 +369,32 @@ mod tests {
 
     fn numbered(n: usize) -> String {
         (0..n).map(|i| format!("line {i}\n")).collect()
+    }
+
+    #[test]
+    fn replacements_may_put_line_breaks_in() {
+        let original = numbered(6);
+        let mut doc = Document::new("d", original.clone());
+        // Original line 1's text becomes two lines.
+        let at = original.find("line 1").unwrap();
+        replace_spans(&mut doc, &[(at..at + 6, "split", "one\ntwo")]).unwrap();
+        assert_eq!(
+            doc.text,
+            "line 0\none\ntwo\nline 2\nline 3\nline 4\nline 5\n"
+        );
+        // Current line 4 is original line 3; current lines 1-2 are the replacement.
+        remove_lines(&mut doc, &[(4, "x")]).unwrap();
+        remove_lines(&mut doc, &[(1, "y"), (2, "y")]).unwrap();
+        let log = doc.metadata[EDITS_KEY].clone();
+        assert_eq!(apply_edits(&original, &log).unwrap(), doc.text);
+        assert_eq!(doc.text, "line 0\nline 2\nline 4\nline 5\n");
+        let edits: Vec<Edit> = serde_json::from_value(log).unwrap();
+        let spans: Vec<(&str, usize, usize)> = edits
+            .iter()
+            .map(|e| (e.rule.as_str(), e.line_start, e.line_end))
+            .collect();
+        // The removal that took the replacement over covers original line 1 only.
+        assert_eq!(spans, [("y", 1, 2), ("x", 3, 4)]);
     }
 
     #[test]

@@ -85,7 +85,8 @@ fn fineweb2_text_dedups_within_each_language_and_writes_a_folder_per_language() 
                 "fineweb2_quality",
                 "fineweb2_precision",
                 "ftfy",
-                "pii"
+                "pii",
+                "symbol_lines"
             ]
         );
         // The copy in the same language is a duplicate; the Spanish one is not.

@@ -37,6 +37,11 @@ pub use language::{Language, LanguageConfig};
 pub use registry::{lookup, registry};
 pub use url::filter::{UrlFilter, UrlFilterConfig};
 
+/// datatrove's `PUNCTUATION_SET` (`datatrove/utils/text.py`), sorted.
+pub fn punctuation_set() -> &'static [char] {
+    &punct_tables::PUNCTUATION
+}
+
 #[cfg(test)]
 mod test_util {
     use tamis_core::{Counters, Ctx, DocCache, Document, Step, Verdict};

@@ -3,10 +3,11 @@
 
 use tamis_filters::FilterEntry;
 
-static CLEANERS: [FilterEntry; 3] = [
+static CLEANERS: [FilterEntry; 4] = [
     FilterEntry::of::<tamis_clean::LineClean>(),
     FilterEntry::of::<tamis_clean::Pii>(),
     FilterEntry::of::<tamis_clean::Ftfy>(),
+    FilterEntry::of::<tamis_clean::SymbolLines>(),
 ];
 
 /// Steps that only label documents.

@@ -9,7 +9,7 @@
 //! The algorithm is reimplemented here; its data (the mojibake heuristic and the other regular
 //! expressions as parsed trees, the single-byte encodings, the HTML entities, Python's
 //! `html.unescape` tables) is generated from ftfy and Python by `tools/gen_ftfy_data.py` and
-//! the regexes run with Python's semantics ([`crate::pyre`]).
+//! the regexes run with Python's semantics (the crate's `pyre` module).
 //!
 //! Python strings can hold lone surrogates and Rust strings cannot, so `fix_surrogates` has
 //! nothing to do here.

@@ -4,9 +4,9 @@
 //! table `assets/tokenizer_assignment.csv`) maps most of FineWeb-2's languages to
 //! `spacy.blank(code)` plus the "sentencizer" pipe, where `code` is one of 57 spaCy languages
 //! (`xx`, the multi-language one, serves the largest share). They all run one algorithm,
-//! `spacy/tokenizer.pyx`, on per-language data; [`tokenizer`] is that algorithm and
+//! `spacy/tokenizer.pyx`, on per-language data; the `tokenizer` module is that algorithm and
 //! `data/spacy/` the data, generated from spaCy 3.8.18 by `tools/gen_spacy_lang_data.py`, with
-//! the regexes run by [`crate::pyre`], a matcher with Python `re`'s semantics.
+//! the regexes run by the crate's `pyre` module, a matcher with Python `re`'s semantics.
 //!
 //! English has its own, faster, hand-specialised tokenizer ([`crate::en`]); this module covers
 //! English too, and the tests check both agree. Japanese, Chinese and Vietnamese are not here:
