@@ -81,6 +81,12 @@ pub fn is_line_break(c: char) -> bool {
     )
 }
 
+/// `str.isspace` for an ASCII byte.
+#[inline]
+pub fn is_ascii_space(byte: u8) -> bool {
+    matches!(byte, b'\t'..=b'\r' | 0x1c..=0x1f | b' ')
+}
+
 /// `str.splitlines()` (no `keepends`): `\r\n` is one break, a final break adds no empty line,
 /// and the empty string has no lines.
 pub fn splitlines(s: &str) -> Vec<&str> {

@@ -17,7 +17,7 @@
 use super::affix::{find_infixes, find_prefix, find_suffix};
 use super::data::{class, fast, Data};
 use super::url::url_match;
-use crate::py;
+use crate::py::{self, is_ascii_space};
 
 /// One token: a byte range of the text. `space` marks whitespace tokens (runs of whitespace
 /// other than a single ' ' after a word), which `word_tokenize` strips away but the Sentencizer
@@ -63,45 +63,11 @@ pub(crate) fn tokenize_with<const FAST: bool>(d: &Data, text: &str, scratch: &mu
     apply_special_cases(d, text, scratch);
 }
 
-/// `_tokenize_affixes`: alternate runs of whitespace and non-whitespace (`str.isspace`); a run of
-/// whitespace loses its first character when that is ' ' (the `spacy` flag of the token before).
+/// `_tokenize_affixes`: the runs of whitespace and non-whitespace, each tokenized by [`chunk`].
 fn split_whitespace(d: &Data, text: &str, scratch: &mut Scratch) {
-    let b = text.as_bytes();
-    let n = b.len();
-    let mut in_ws = text.chars().next().is_some_and(py::is_space);
-    let mut start = 0;
-    let mut i = 0;
-    while i < n {
-        // Advance `i` to the end of the current run (the first character whose `isspace()`
-        // differs from `in_ws`).
-        while i < n {
-            let byte = b[i];
-            if byte < 0x80 {
-                if is_ascii_space(byte) != in_ws {
-                    break;
-                }
-                i += 1;
-            } else {
-                let c = text[i..].chars().next().unwrap_or('\0');
-                if py::is_space(c) != in_ws {
-                    break;
-                }
-                i += c.len_utf8();
-            }
-        }
-        if i == n {
-            break;
-        }
-        if start < i {
-            chunk(d, text, start, i, in_ws, scratch);
-        }
-        // A ' ' ending a non-whitespace run is absorbed (the previous token's `spacy` flag).
-        start = if b[i] == b' ' { i + 1 } else { i };
-        in_ws = !in_ws;
-    }
-    if start < n {
-        chunk(d, text, start, n, in_ws, scratch);
-    }
+    crate::spacy::tokenizer::whitespace_runs(text, |start, end, ws| {
+        chunk(d, text, start, end, ws, scratch)
+    });
 }
 
 /// [`split_whitespace`] in one pass over the bytes that also recognises the shape
@@ -263,12 +229,6 @@ fn skip_while(text: &str, mut i: usize, space: bool) -> usize {
         }
     }
     i
-}
-
-/// `str.isspace` for an ASCII byte.
-#[inline]
-fn is_ascii_space(byte: u8) -> bool {
-    matches!(byte, b'\t'..=b'\r' | 0x1c..=0x1f | b' ')
 }
 
 /// Tokenize one whitespace or non-whitespace run (`_try_specials_and_cache` + `_tokenize`).

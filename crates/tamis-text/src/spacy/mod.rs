@@ -14,7 +14,7 @@
 //!
 //! Parity is tested token for token against spaCy (`tests/spacy_tokenizer.rs`).
 
-mod tokenizer;
+pub(crate) mod tokenizer;
 
 use std::cell::RefCell;
 use std::sync::OnceLock;
@@ -23,8 +23,9 @@ use foldhash::{HashMap, HashMapExt};
 
 use crate::en::data::records;
 use crate::py;
+use crate::py::is_ascii_space;
 use crate::pyre::{CharSet, Regex};
-use tokenizer::{is_ascii_space, tokenize, Scratch};
+use tokenizer::{tokenize, Scratch};
 
 macro_rules! languages {
     ($($code:literal),* $(,)?) => {

@@ -10,7 +10,7 @@
 use foldhash::HashMap;
 
 use super::LangData;
-use crate::py;
+use crate::py::{self, is_ascii_space};
 use crate::pyre::Stack;
 
 /// One token: a byte range of the text.
@@ -45,6 +45,15 @@ const CACHE_MAX_ENTRIES: usize = 1 << 16;
 /// Tokenize `text` like `nlp.tokenizer(text)` into `scratch.toks`.
 pub(crate) fn tokenize(d: &LangData, text: &str, scratch: &mut Scratch) {
     scratch.toks.clear();
+    whitespace_runs(text, |start, end, _| chunk(d, text, start, end, scratch));
+    apply_special_cases(d, text, scratch);
+}
+
+/// `_tokenize_affixes`'s split: calls `f(start, end, is_whitespace)` for each alternating run
+/// of whitespace and non-whitespace (`str.isspace`), except that a run of whitespace loses its
+/// first character when that is ' ' (the `spacy` flag of the token before), which can leave
+/// nothing of it.
+pub(crate) fn whitespace_runs(text: &str, mut f: impl FnMut(usize, usize, bool)) {
     let b = text.as_bytes();
     let n = b.len();
     let Some(first) = text.chars().next() else {
@@ -74,16 +83,15 @@ pub(crate) fn tokenize(d: &LangData, text: &str, scratch: &mut Scratch) {
             break;
         }
         if start < i {
-            chunk(d, text, start, i, scratch);
+            f(start, i, in_ws);
         }
         // A ' ' ending a non-whitespace run is absorbed (the previous token's `spacy` flag).
         start = if b[i] == b' ' { i + 1 } else { i };
         in_ws = !in_ws;
     }
     if start < n {
-        chunk(d, text, start, n, scratch);
+        f(start, n, in_ws);
     }
-    apply_special_cases(d, text, scratch);
 }
 
 /// `_try_specials_and_cache`, then `_tokenize`, for one run of whitespace or non-whitespace.
@@ -126,12 +134,6 @@ fn chunk(d: &LangData, text: &str, start: usize, end: usize, sc: &mut Scratch) {
             .collect();
         sc.cache.insert(s.into(), lens);
     }
-}
-
-/// `str.isspace` for ASCII.
-#[inline]
-pub(crate) fn is_ascii_space(byte: u8) -> bool {
-    matches!(byte, b'\t'..=b'\r' | 0x1c..=0x1f | b' ')
 }
 
 #[inline]
