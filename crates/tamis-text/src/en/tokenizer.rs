@@ -18,6 +18,7 @@ use super::affix::{find_infixes, find_prefix, find_suffix};
 use super::data::{class, fast, Data};
 use super::url::url_match;
 use crate::py::{self, is_ascii_space};
+use crate::spacy::tokenizer::{keep_longest_first, push_matches};
 
 /// One token: a byte range of the text. `space` marks whitespace tokens (runs of whitespace
 /// other than a single ' ' after a word), which `word_tokenize` strips away but the Sentencizer
@@ -475,38 +476,18 @@ fn apply_special_cases(d: &Data, text: &str, scratch: &mut Scratch) {
         ) else {
             continue;
         };
-        for p in patterns {
-            let len = p.len();
-            if i + len <= n
-                && p[1..]
-                    .iter()
-                    .zip(&toks[i + 1..i + len])
-                    .all(|(pt, t)| **pt == text[t.start..t.end])
-            {
-                scratch.matches.push((i, i + len));
-            }
-        }
+        push_matches(
+            patterns,
+            i,
+            n,
+            |k| &text[toks[k].start..toks[k].end],
+            &mut scratch.matches,
+        );
     }
     if scratch.matches.is_empty() {
         return;
     }
-    // Longest first, then leftmost first.
-    scratch
-        .matches
-        .sort_unstable_by_key(|&(a, b)| (usize::MAX - (b - a), a));
-    scratch.seen.clear();
-    scratch.seen.resize(n, false);
-    let mut kept = 0;
-    for k in 0..scratch.matches.len() {
-        let (a, b) = scratch.matches[k];
-        let ok = !scratch.seen[a] && !scratch.seen[b - 1];
-        scratch.seen[a..b].iter_mut().for_each(|s| *s = true);
-        if ok {
-            scratch.matches[kept] = (a, b);
-            kept += 1;
-        }
-    }
-    scratch.matches.truncate(kept);
+    keep_longest_first(&mut scratch.matches, &mut scratch.seen, n);
     // Most kept matches change nothing (their text, with the single spaces between tokens, is no
     // exception, or its exception splits it the same way); then the tokens stay as they are.
     let toks = &scratch.toks;

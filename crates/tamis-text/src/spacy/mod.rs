@@ -46,7 +46,7 @@ const SETS: &str = include_str!("../../data/spacy/sets.txt");
 const REGEXES: &str = include_str!("../../data/spacy/regexes.txt");
 
 /// A special-case matcher pattern: token texts.
-type Pattern = Box<[Box<str>]>;
+pub(crate) type Pattern = Box<[Box<str>]>;
 
 /// One language's tokenizer settings.
 pub(crate) struct LangData {

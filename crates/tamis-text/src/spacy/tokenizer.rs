@@ -9,7 +9,7 @@
 
 use foldhash::HashMap;
 
-use super::LangData;
+use super::{LangData, Pattern};
 use crate::py::{self, is_ascii_space};
 use crate::pyre::Stack;
 
@@ -134,6 +134,52 @@ fn chunk(d: &LangData, text: &str, start: usize, end: usize, sc: &mut Scratch) {
             .collect();
         sc.cache.insert(s.into(), lens);
     }
+}
+
+/// `PhraseMatcher`: appends `(i, i + len)` for each pattern (token texts) that the tokens from
+/// `i` on spell, `token(k)` giving token `k`'s text and `n` the number of tokens.
+#[inline]
+pub(crate) fn push_matches<'t>(
+    patterns: &[Pattern],
+    i: usize,
+    n: usize,
+    token: impl Fn(usize) -> &'t str,
+    out: &mut Vec<(usize, usize)>,
+) {
+    for p in patterns {
+        let len = p.len();
+        if i + len <= n
+            && p[1..]
+                .iter()
+                .enumerate()
+                .all(|(k, pt)| **pt == *token(i + 1 + k))
+        {
+            out.push((i, i + len));
+        }
+    }
+}
+
+/// `_filter_special_spans`: matches taken longest first, then leftmost first; one is dropped
+/// when its first or last token was covered by an earlier one, accepted or not.
+pub(crate) fn keep_longest_first(
+    matches: &mut Vec<(usize, usize)>,
+    seen: &mut Vec<bool>,
+    n: usize,
+) {
+    matches.sort_unstable_by_key(|&(a, b)| (usize::MAX - (b - a), a));
+    seen.clear();
+    seen.resize(n, false);
+    let mut kept = 0;
+    for k in 0..matches.len() {
+        let (a, b) = matches[k];
+        let ok = !seen[a] && !seen[b - 1];
+        seen[a..b].iter_mut().for_each(|s| *s = true);
+        if ok {
+            matches[kept] = (a, b);
+            kept += 1;
+        }
+    }
+    matches.truncate(kept);
 }
 
 #[inline]
@@ -280,36 +326,18 @@ fn apply_special_cases(d: &LangData, text: &str, sc: &mut Scratch) {
         let Some(patterns) = d.patterns.get(t) else {
             continue;
         };
-        for p in patterns {
-            let len = p.len();
-            if i + len <= n
-                && p[1..]
-                    .iter()
-                    .zip(&toks[i + 1..i + len])
-                    .all(|(pt, t)| **pt == text[t.start..t.end])
-            {
-                sc.matches.push((i, i + len));
-            }
-        }
+        push_matches(
+            patterns,
+            i,
+            n,
+            |k| &text[toks[k].start..toks[k].end],
+            &mut sc.matches,
+        );
     }
     if sc.matches.is_empty() {
         return;
     }
-    sc.matches
-        .sort_unstable_by_key(|&(a, b)| (usize::MAX - (b - a), a));
-    sc.seen.clear();
-    sc.seen.resize(n, false);
-    let mut kept = 0;
-    for k in 0..sc.matches.len() {
-        let (a, b) = sc.matches[k];
-        let ok = !sc.seen[a] && !sc.seen[b - 1];
-        sc.seen[a..b].iter_mut().for_each(|s| *s = true);
-        if ok {
-            sc.matches[kept] = (a, b);
-            kept += 1;
-        }
-    }
-    sc.matches.truncate(kept);
+    keep_longest_first(&mut sc.matches, &mut sc.seen, n);
     sc.matches.sort_unstable();
     sc.rebuilt.clear();
     let mut i = 0;
