@@ -40,7 +40,7 @@ def test_bad_parameters_fail_at_construction_as_value_errors():
     with pytest.raises(ValueError, match="min_doc_words"):
         tamis.GopherQuality(min_doc_words="many")
     with pytest.raises(ValueError, match="short_line_thr"):
-        tamis.FinewebQuality(short_line_thr=2.0)
+        tamis.FinewebQuality(short_line_thr=-2.0)
     with pytest.raises(tamis.ConfigError, match="c4_qualty"):
         tamis.Pipeline(["c4_qualty"])
     with pytest.raises(tamis.ConfigError, match="unknown preset"):
