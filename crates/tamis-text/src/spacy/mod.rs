@@ -16,7 +16,6 @@
 
 pub(crate) mod tokenizer;
 
-use std::cell::RefCell;
 use std::sync::OnceLock;
 
 use foldhash::{HashMap, HashMapExt};
@@ -241,24 +240,4 @@ impl Tokenizer {
             .map(|(a, b)| &text[a as usize..b as usize])
             .collect()
     }
-}
-
-thread_local! {
-    static TOKENIZERS: RefCell<HashMap<&'static str, Tokenizer>> = RefCell::new(HashMap::new());
-}
-
-/// `word_tokenize` of `spacy.blank(code)` as datatrove runs it, with a per-thread tokenizer;
-/// `None` if `code` is not in [`LANGUAGES`].
-pub fn words<'t>(code: &str, text: &'t str) -> Option<Vec<&'t str>> {
-    let i = LANGUAGES.binary_search(&code).ok()?;
-    TOKENIZERS.with(|m| {
-        let mut m = m.borrow_mut();
-        let t = match m.get_mut(LANGUAGES[i]) {
-            Some(t) => t,
-            None => m
-                .entry(LANGUAGES[i])
-                .or_insert(Tokenizer::new(code).expect("listed language")),
-        };
-        Some(t.words(text))
-    })
 }
