@@ -11,6 +11,8 @@
 //!
 //! The matcher runs on `&[char]`, as Python indexes strings by code point.
 
+use std::collections::BTreeMap;
+
 /// A set of code points: a bitmap for ASCII and sorted disjoint ranges for the rest.
 pub(crate) struct CharSet {
     ascii: u128,
@@ -225,9 +227,63 @@ enum Frame {
     },
 }
 
-/// Reusable backtracking stack.
+/// Reusable backtracking state: the frames, and the memo of a top-level run.
 #[derive(Default)]
-pub(crate) struct Stack(Vec<Frame>);
+pub(crate) struct Stack {
+    frames: Vec<Frame>,
+    memo: Memo,
+    /// Lookarounds being evaluated: their runs keep no memo.
+    depth: u32,
+}
+
+/// What a top-level run has explored, once it has worked long enough to need it (see
+/// [`Regex::run`]): the states `(pc, pos)` it has failed from, as disjoint intervals of
+/// positions per instruction so that a greedy repeat skips a visited stretch at once; and, per
+/// single-character repeat, the stretches of matching characters already scanned.
+#[derive(Default)]
+struct Memo {
+    on: bool,
+    failed: foldhash::HashMap<u32, BTreeMap<usize, usize>>,
+    /// `start -> end`: every character of `start..end` matches the repeat, `end`'s does not
+    /// (or it is the end of the input).
+    runs: foldhash::HashMap<u32, BTreeMap<usize, usize>>,
+}
+
+impl Memo {
+    fn clear(&mut self) {
+        self.on = false;
+        self.failed.clear();
+        self.runs.clear();
+    }
+
+    /// The explored interval `(first, last)` holding `pos` for `pc`.
+    fn interval(&self, pc: u32, pos: usize) -> Option<(usize, usize)> {
+        let (&a, &b) = self.failed.get(&pc)?.range(..=pos).next_back()?;
+        (pos <= b).then_some((a, b))
+    }
+
+    /// Records `(pc, pos)`; `false` if it was already there.
+    fn insert(&mut self, pc: u32, pos: usize) -> bool {
+        let m = self.failed.entry(pc).or_default();
+        let left = m.range(..=pos).next_back().map(|(&a, &b)| (a, b));
+        if left.is_some_and(|(_, b)| pos <= b) {
+            return false;
+        }
+        let start = match left {
+            Some((a, b)) if b + 1 == pos => a,
+            _ => pos,
+        };
+        let end = m.remove(&(pos + 1)).unwrap_or(pos);
+        m.insert(start, end);
+        true
+    }
+
+    /// Where the stretch of characters matching repeat `pc` from `pos` ends, if scanned.
+    fn run_end(&self, pc: u32, pos: usize) -> Option<usize> {
+        let (_, &end) = self.runs.get(&pc)?.range(..=pos).next_back()?;
+        (pos <= end).then_some(end)
+    }
+}
 
 impl Regex {
     /// Parses the generator's token stream (`hints` is its second field), whose `sN` refer to
@@ -359,11 +415,32 @@ impl Regex {
         st: &mut Stack,
     ) -> Option<usize> {
         let start = pos;
-        let base = st.0.len();
+        let base = st.frames.len();
         let (mut pc, mut pos) = (pc, pos);
+        // Backtracking can take quadratic time (spaCy's URL pattern on a long token holding
+        // many ':', as in Python) or worse. Past a budget of work linear in the input, the
+        // states `(pc, pos)` explored are remembered and not explored again: from a state the
+        // outcome is always the same (no back-references; lookarounds are evaluated apart; no
+        // loop body matches nothing), so the first match is unchanged and the work is bounded
+        // by the number of states.
+        let top = st.depth == 0;
+        if top {
+            st.memo.clear();
+        }
+        let budget = 32 * (s.len() + 8);
+        let mut work = 0usize;
         let result = 'outer: loop {
             // Run forward until a failure.
             let failed = loop {
+                if top {
+                    work += 1;
+                    if work > budget {
+                        st.memo.on = true;
+                    }
+                    if st.memo.on && !st.memo.insert(pc, pos) {
+                        break true;
+                    }
+                }
                 match self.prog[pc as usize] {
                     Inst::Item(item) => {
                         if pos < s.len() && test(sets, item, s[pos]) {
@@ -395,7 +472,7 @@ impl Regex {
                         }
                     }
                     Inst::Split(a, b) => {
-                        st.0.push(Frame::Alt { pc: b, pos });
+                        st.frames.push(Frame::Alt { pc: b, pos });
                         pc = a;
                     }
                     Inst::Alt(t) => {
@@ -405,7 +482,7 @@ impl Regex {
                         let mut pending = None;
                         let mut queue = |k: u16, st: &mut Stack| {
                             if let Some(p) = pending.replace(k) {
-                                st.0.push(Frame::Alt {
+                                st.frames.push(Frame::Alt {
                                     pc: table.targets[usize::from(p)],
                                     pos,
                                 });
@@ -445,15 +522,40 @@ impl Regex {
                         let (min, max) = (min as usize, max as usize);
                         if greedy {
                             let limit = s.len().min(pos.saturating_add(max));
-                            let mut end = pos;
-                            while end < limit && test(sets, item, s[end]) {
-                                end += 1;
+                            let memo = top && st.memo.on;
+                            let known = if memo { st.memo.run_end(pc, pos) } else { None };
+                            let mut end = known.unwrap_or(pos);
+                            if known.is_none() {
+                                // With the memo on, scan to the stretch's end, joining a
+                                // stretch scanned before, and keep it.
+                                let (stop, next) = if memo {
+                                    let next =
+                                        st.memo.runs.get(&pc).and_then(|m| {
+                                            m.range(pos..).next().map(|(&a, &b)| (a, b))
+                                        });
+                                    (next.map_or(s.len(), |(a, _)| a), next)
+                                } else {
+                                    (limit, None)
+                                };
+                                while end < stop && test(sets, item, s[end]) {
+                                    end += 1;
+                                }
+                                work += end - pos;
+                                if memo {
+                                    let runs = st.memo.runs.entry(pc).or_default();
+                                    if let Some((a, b)) = next.filter(|&(a, _)| a == end) {
+                                        runs.remove(&a);
+                                        end = b;
+                                    }
+                                    runs.insert(pos, end);
+                                }
                             }
+                            let end = end.min(limit);
                             if end - pos < min {
                                 break true;
                             }
                             if end - pos > min {
-                                st.0.push(Frame::Greedy {
+                                st.frames.push(Frame::Greedy {
                                     pc: pc + 1,
                                     pos: end - 1,
                                     min_pos: pos + min,
@@ -474,7 +576,7 @@ impl Regex {
                             }
                             let max_pos = s.len().min(pos.saturating_add(max));
                             if end < max_pos {
-                                st.0.push(Frame::Lazy {
+                                st.frames.push(Frame::Lazy {
                                     pc: pc + 1,
                                     pos: end,
                                     max_pos,
@@ -496,8 +598,12 @@ impl Regex {
                         } else {
                             Some(pos)
                         };
-                        let found =
-                            at.is_some_and(|at| self.run(sets, s, body, at, false, st).is_some());
+                        let found = at.is_some_and(|at| {
+                            st.depth += 1;
+                            let found = self.run(sets, s, body, at, false, st).is_some();
+                            st.depth -= 1;
+                            found
+                        });
                         if found != neg {
                             pc += 1;
                         } else {
@@ -517,21 +623,30 @@ impl Regex {
             }
             // Backtrack.
             loop {
-                if st.0.len() == base {
+                if st.frames.len() == base {
                     break 'outer None;
                 }
-                match st.0.pop().expect("checked above") {
+                match st.frames.pop().expect("checked above") {
                     Frame::Alt { pc: p, pos: q } => {
                         (pc, pos) = (p, q);
                         break;
                     }
                     Frame::Greedy {
                         pc: p,
-                        pos: q,
+                        pos: mut q,
                         min_pos,
                     } => {
+                        // Positions already explored from `p` fail: skip them at once.
+                        if top && st.memo.on {
+                            if let Some((first, _)) = st.memo.interval(p, q) {
+                                match first.checked_sub(1) {
+                                    Some(before) if before >= min_pos => q = before,
+                                    _ => continue,
+                                }
+                            }
+                        }
                         if q > min_pos {
-                            st.0.push(Frame::Greedy {
+                            st.frames.push(Frame::Greedy {
                                 pc: p,
                                 pos: q - 1,
                                 min_pos,
@@ -548,7 +663,7 @@ impl Regex {
                     } => {
                         if q < s.len() && test(sets, item, s[q]) {
                             if q + 1 < max_pos {
-                                st.0.push(Frame::Lazy {
+                                st.frames.push(Frame::Lazy {
                                     pc: p,
                                     pos: q + 1,
                                     max_pos,
@@ -562,7 +677,7 @@ impl Regex {
                 }
             }
         };
-        st.0.truncate(base);
+        st.frames.truncate(base);
         result
     }
 }
@@ -833,10 +948,11 @@ mod tests {
     use super::*;
 
     fn sets() -> Vec<CharSet> {
-        // 0: digits, 1: ASCII letters
+        // 0: digits, 1: ASCII letters, 2: printable ASCII
         vec![
             CharSet::new(vec![(0x30, 0x39)]),
             CharSet::new(vec![(0x41, 0x5a), (0x61, 0x7a)]),
+            CharSet::new(vec![(0x21, 0x7e)]),
         ]
     }
 
@@ -884,6 +1000,28 @@ mod tests {
         let r = Regex::parse("-", "~1 ( s0 ) c61", &sets());
         assert_eq!(r.search(&sets(), &chars("1aa"), &mut st), Some((2, 3)));
         assert_eq!(r.search(&sets(), &chars("a"), &mut st), Some((0, 1)));
+    }
+
+    #[test]
+    fn exponential_and_quadratic_backtracking_stay_linear_with_the_same_result() {
+        let mut st = Stack::default();
+        // (?:a|aa)*b: 2^n paths without the memo.
+        let r = Regex::parse("-", "*0,-1,g ( |2 ( c61 ) ( c61 c61 ) ) c62", &sets());
+        let a = "a".repeat(200);
+        assert_eq!(r.search(&sets(), &chars(&a), &mut st), None);
+        let ab = format!("{a}b");
+        assert_eq!(r.search(&sets(), &chars(&ab), &mut st), Some((0, 201)));
+        // ^\S+(?::\S*)?@ (spaCy's URL user part; set 2 stands for \S): n^2 work without
+        // the memo.
+        let r = Regex::parse(
+            "start",
+            "^ *1,-1,g ( s2 ) *0,1,g ( c3a *0,-1,g ( s2 ) ) c40",
+            &sets(),
+        );
+        let long = "a:b".repeat(100_000);
+        assert!(!r.is_match_at_start(&sets(), &chars(&long), &mut st));
+        let at = format!("{long}@");
+        assert!(r.is_match_at_start(&sets(), &chars(&at), &mut st));
     }
 
     #[test]

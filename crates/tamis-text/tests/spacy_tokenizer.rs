@@ -169,3 +169,18 @@ fn generic_english_equals_the_specialised_tokenizer() {
     }
     assert!(texts.len() >= 200);
 }
+
+/// A token spaCy's URL pattern backtracks over quadratically (Python takes hours on a megabyte
+/// of it) is tokenized in linear time, as a short one is. spaCy 3.8.18 gives
+/// `a : b - a : b - a : b-` for `"a:b-" * 3`: every character its own token but the last two.
+#[test]
+fn long_tokens_with_many_colons_tokenize_like_short_ones() {
+    let mut tok = Tokenizer::new("xx").expect("xx");
+    for n in [3, 100_000] {
+        let text = "a:b-".repeat(n);
+        let got = tok.tokens(&text);
+        let mut want: Vec<&str> = (0..text.len() - 2).map(|i| &text[i..i + 1]).collect();
+        want.push("b-");
+        assert!(got == want, "{n}: {} tokens", got.len());
+    }
+}
