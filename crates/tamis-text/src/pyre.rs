@@ -242,7 +242,6 @@ pub(crate) struct Stack {
 /// single-character repeat, the stretches of matching characters already scanned.
 #[derive(Default)]
 struct Memo {
-    on: bool,
     failed: foldhash::HashMap<u32, BTreeMap<usize, usize>>,
     /// `start -> end`: every character of `start..end` matches the repeat, `end`'s does not
     /// (or it is the end of the input).
@@ -251,7 +250,6 @@ struct Memo {
 
 impl Memo {
     fn clear(&mut self) {
-        self.on = false;
         self.failed.clear();
         self.runs.clear();
     }
@@ -427,17 +425,17 @@ impl Regex {
         if top {
             st.memo.clear();
         }
-        let budget = 32 * (s.len() + 8);
-        let mut work = 0usize;
+        // Work left before the memo starts (only top-level runs keep one).
+        let mut fuel = if top { 32 * (s.len() + 8) } else { usize::MAX };
+        let mut memo = false;
         let result = 'outer: loop {
             // Run forward until a failure.
             let failed = loop {
-                if top {
-                    work += 1;
-                    if work > budget {
-                        st.memo.on = true;
-                    }
-                    if st.memo.on && !st.memo.insert(pc, pos) {
+                if fuel > 0 {
+                    fuel -= 1;
+                } else {
+                    memo = true;
+                    if !st.memo.insert(pc, pos) {
                         break true;
                     }
                 }
@@ -522,7 +520,6 @@ impl Regex {
                         let (min, max) = (min as usize, max as usize);
                         if greedy {
                             let limit = s.len().min(pos.saturating_add(max));
-                            let memo = top && st.memo.on;
                             let known = if memo { st.memo.run_end(pc, pos) } else { None };
                             let mut end = known.unwrap_or(pos);
                             if known.is_none() {
@@ -540,7 +537,7 @@ impl Regex {
                                 while end < stop && test(sets, item, s[end]) {
                                     end += 1;
                                 }
-                                work += end - pos;
+                                fuel = fuel.saturating_sub(end - pos);
                                 if memo {
                                     let runs = st.memo.runs.entry(pc).or_default();
                                     if let Some((a, b)) = next.filter(|&(a, _)| a == end) {
@@ -637,7 +634,7 @@ impl Regex {
                         min_pos,
                     } => {
                         // Positions already explored from `p` fail: skip them at once.
-                        if top && st.memo.on {
+                        if memo {
                             if let Some((first, _)) = st.memo.interval(p, q) {
                                 match first.checked_sub(1) {
                                     Some(before) if before >= min_pos => q = before,
