@@ -1,16 +1,15 @@
 //! Word tokenisation shared by the filters, cached per document text and tokenizer.
 
+use std::borrow::Cow;
+
 use tamis_core::Ctx;
-use tamis_text::words::WordTokenizer;
+use tamis_text::words::{word_at, WordTokenizer};
 
 /// datatrove's `split_into_words(text, language)`, reusing the spans an earlier step computed
 /// for the same text with the same tokenizer.
-pub(crate) fn words<'t>(text: &'t str, tok: WordTokenizer, ctx: &mut Ctx<'_>) -> Vec<&'t str> {
+pub(crate) fn words<'t>(text: &'t str, tok: WordTokenizer, ctx: &mut Ctx<'_>) -> Vec<Cow<'t, str>> {
     let spans = ctx.cache.word_spans(text, tok.id(), |t| tok.word_spans(t));
-    spans
-        .iter()
-        .map(|&(a, b)| &text[a as usize..b as usize])
-        .collect()
+    spans.iter().map(|&span| word_at(text, span)).collect()
 }
 
 /// `len(split_into_words(text, language))`, from the cache when an earlier step counted this

@@ -4,6 +4,7 @@
 pub mod dup;
 pub mod en;
 pub mod ftfy;
+pub mod indic;
 pub mod py;
 mod pyre;
 pub mod simplify;

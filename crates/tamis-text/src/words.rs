@@ -7,11 +7,12 @@
 //! generated from datatrove itself by `tools/gen_spacy_lang_data.py`.
 //!
 //! tamis runs the spaCy rule-based tokenizers exactly ([`crate::spacy`], and [`crate::en`] for
-//! English) and the `WhitespaceTokenizer`, whose words are spaCy `xx`'s. The other classes
-//! (Stanza's neural tokenizers, dictionary segmenters for Chinese, Japanese, Vietnamese, Thai,
-//! Korean, Khmer, Lao, Tibetan and Burmese, and IndicNLP) are refused with an error that names
-//! them, rather than approximated silently.
+//! English), the `WhitespaceTokenizer`, whose words are spaCy `xx`'s, and the
+//! `IndicNLPTokenizer` ([`crate::indic`]). The other classes (Stanza's neural tokenizers,
+//! dictionary segmenters for Chinese, Japanese, Vietnamese, Thai, Korean, Khmer, Lao, Tibetan
+//! and Burmese) are refused with an error that names them, rather than approximated silently.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::fmt;
 
@@ -28,6 +29,8 @@ pub enum WordTokenizer {
     English,
     /// `spacy.blank(code)` for a code of [`spacy::LANGUAGES`].
     Spacy(&'static str),
+    /// `IndicNLPTokenizer(lang)`; only Urdu ("ur") differs from the other languages.
+    IndicNlp { urdu: bool },
 }
 
 /// A language whose datatrove tokenizer tamis does not run.
@@ -98,6 +101,7 @@ impl WordTokenizer {
             "SpaCyTokenizer" => arg,
             // Its `word_tokenize` is spaCy `xx`'s (`WhitespaceTokenizer._spacy_xx`).
             "WhitespaceTokenizer" => "xx",
+            "IndicNLPTokenizer" => return Ok(WordTokenizer::IndicNlp { urdu: arg == "ur" }),
             _ => return Err(unsupported(Some((class, arg)))),
         };
         if code == "en" {
@@ -114,6 +118,8 @@ impl WordTokenizer {
         match self {
             WordTokenizer::English => "spacy:en".into(),
             WordTokenizer::Spacy(code) => format!("spacy:{code}"),
+            WordTokenizer::IndicNlp { urdu: false } => "indicnlp".into(),
+            WordTokenizer::IndicNlp { urdu: true } => "indicnlp:ur".into(),
         }
     }
 
@@ -126,10 +132,13 @@ impl WordTokenizer {
                     .binary_search(code)
                     .expect("listed language") as u32
             }
+            WordTokenizer::IndicNlp { urdu } => 1000 + u32::from(*urdu),
         }
     }
 
-    /// Byte ranges of datatrove's `split_into_words(text, language)`.
+    /// Byte ranges of datatrove's `split_into_words(text, language)`. An end offset with
+    /// [`crate::indic::JOINED`] set marks a word that is not a plain substring: read words
+    /// with [`word_at`].
     pub fn word_spans(&self, text: &str) -> Vec<(u32, u32)> {
         match self {
             WordTokenizer::English => crate::en::word_spans(text),
@@ -143,15 +152,33 @@ impl WordTokenizer {
                 });
                 out
             }
+            WordTokenizer::IndicNlp { urdu } => {
+                let mut out = Vec::new();
+                crate::indic::word_spans_into(text, *urdu, &mut out);
+                out
+            }
         }
     }
 
     /// datatrove's `split_into_words(text, language)`.
-    pub fn words<'t>(&self, text: &'t str) -> Vec<&'t str> {
+    pub fn words<'t>(&self, text: &'t str) -> Vec<Cow<'t, str>> {
         self.word_spans(text)
             .into_iter()
-            .map(|(a, b)| &text[a as usize..b as usize])
+            .map(|span| word_at(text, span))
             .collect()
+    }
+}
+
+/// The word a span of [`WordTokenizer::word_spans`] stands for: the spanned text, or for a
+/// joined span (IndicNLP's number sequences) the spanned text without its spaces and tabs.
+#[inline]
+pub fn word_at(text: &str, (a, b): (u32, u32)) -> Cow<'_, str> {
+    let joined = b & crate::indic::JOINED != 0;
+    let s = &text[a as usize..(b & !crate::indic::JOINED) as usize];
+    if joined {
+        Cow::Owned(s.chars().filter(|&c| c != ' ' && c != '\t').collect())
+    } else {
+        Cow::Borrowed(s)
     }
 }
 
@@ -190,6 +217,14 @@ mod tests {
             Some("ThaiTokenizer")
         );
         assert!(err.to_string().contains("ThaiTokenizer"), "{err}");
+        assert_eq!(
+            WordTokenizer::for_language("hin_Deva"),
+            Ok(WordTokenizer::IndicNlp { urdu: false })
+        );
+        assert_eq!(
+            WordTokenizer::for_language("urd_Arab"),
+            Ok(WordTokenizer::IndicNlp { urdu: true })
+        );
         let err = WordTokenizer::for_language("cmn_Hani").unwrap_err();
         assert_eq!(err.assigned, Some(("SpaCyTokenizer".into(), "zh".into())));
         assert!(WordTokenizer::for_language("nope")
@@ -205,7 +240,7 @@ mod tests {
             let got = WordTokenizer::for_language(key);
             match (*class, *arg) {
                 ("SpaCyTokenizer", "ja" | "zh" | "vi") => assert!(got.is_err(), "{key}"),
-                ("SpaCyTokenizer", _) | ("WhitespaceTokenizer", _) => {
+                ("SpaCyTokenizer", _) | ("WhitespaceTokenizer", _) | ("IndicNLPTokenizer", _) => {
                     let t = got.unwrap_or_else(|e| panic!("{key}: {e}"));
                     assert!(!t.words("Hello, world.").is_empty());
                     n += 1;

@@ -3,6 +3,7 @@
 //! languages, keep a document only if its URL points at the language or its words include some
 //! of the language's own.
 
+use std::borrow::Cow;
 use std::io::Read;
 use std::sync::OnceLock;
 
@@ -191,8 +192,11 @@ impl Step for Fineweb2Precision {
             return Verdict::drop("unsupported_tokenizer");
         };
         let simple = simplify_text(&doc.text, &norm());
-        let words: HashSet<&str> = tok.words(&simple).into_iter().collect();
-        let matching = words.iter().filter(|w| lang.wordlist.contains(**w)).count();
+        let words: HashSet<Cow<'_, str>> = tok.words(&simple).into_iter().collect();
+        let matching = words
+            .iter()
+            .filter(|w| lang.wordlist.contains(w.as_ref()))
+            .count();
         let ratio = if words.is_empty() {
             0.0
         } else {

@@ -219,6 +219,7 @@ impl Step for GopherRepetition {
         }
 
         let words = words(text, self.tokenizer, ctx);
+        let words: Vec<&str> = words.iter().map(|w| w.as_ref()).collect();
         let mut index = NgramIndex::new(&words);
         // (n, max count) of the top n-grams computed so far: an n-gram is at most as frequent
         // as the top m-gram for any m < n, which can prove a later pass cannot fire.
