@@ -85,9 +85,9 @@ SUPPORTED_CLASSES = {"SpaCyTokenizer", "WhitespaceTokenizer", "IndicNLPTokenizer
 # lingua languages whose sentences stand in for unlisted languages of the same script.
 SCRIPT_SOURCES = {"Latn": ["en", "fr", "de", "sw", "tn", "yo", "zu", "tr"], "Cyrl": ["ru", "uk", "bg", "mk", "kk"],
                   "Arab": ["ar", "fa", "ur"], "Grek": ["el"], "Hebr": ["he"], "Armn": ["hy"], "Geor": ["ka"],
-                  "Deva": ["hi", "mr"], "Beng": ["bn"], "Gujr": ["gu"], "Guru": ["pa"], "Taml": ["ta"], "Telu": ["te"]}
+                  "Hani": ["zh"], "Deva": ["hi", "mr"], "Beng": ["bn"], "Gujr": ["gu"], "Guru": ["pa"], "Taml": ["ta"], "Telu": ["te"]}
 LONG_TAIL_SHAPES = ["article", "dup_lines", "list", "no_punct", "ngram_repeat", "bullets"]
-DICTIONARY_SPACY = {"ja", "zh", "vi"}
+DICTIONARY_SPACY = {"ja", "vi"}
 
 
 def lines_of(shared, code, name):

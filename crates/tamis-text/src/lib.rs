@@ -5,6 +5,7 @@ pub mod dup;
 pub mod en;
 pub mod ftfy;
 pub mod indic;
+pub mod jieba;
 pub mod py;
 mod pyre;
 pub mod simplify;

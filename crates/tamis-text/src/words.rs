@@ -8,9 +8,10 @@
 //!
 //! tamis runs the spaCy rule-based tokenizers exactly ([`crate::spacy`], and [`crate::en`] for
 //! English), the `WhitespaceTokenizer`, whose words are spaCy `xx`'s, and the
-//! `IndicNLPTokenizer` ([`crate::indic`]). The other classes (Stanza's neural tokenizers,
-//! dictionary segmenters for Chinese, Japanese, Vietnamese, Thai, Korean, Khmer, Lao, Tibetan
-//! and Burmese) are refused with an error that names them, rather than approximated silently.
+//! `IndicNLPTokenizer` ([`crate::indic`]) and spaCy's Chinese with jieba ([`crate::jieba`]).
+//! The other classes (Stanza's neural tokenizers, the segmenters for Japanese, Vietnamese,
+//! Thai, Korean, Khmer, Lao, Tibetan and Burmese) are refused with an error that names them,
+//! rather than approximated silently.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -31,6 +32,8 @@ pub enum WordTokenizer {
     Spacy(&'static str),
     /// `IndicNLPTokenizer(lang)`; only Urdu ("ur") differs from the other languages.
     IndicNlp { urdu: bool },
+    /// `spacy.blank("zh")` with the jieba segmenter ([`crate::jieba`]).
+    Chinese,
 }
 
 /// A language whose datatrove tokenizer tamis does not run.
@@ -104,8 +107,10 @@ impl WordTokenizer {
             "IndicNLPTokenizer" => return Ok(WordTokenizer::IndicNlp { urdu: arg == "ur" }),
             _ => return Err(unsupported(Some((class, arg)))),
         };
-        if code == "en" {
-            return Ok(WordTokenizer::English);
+        match code {
+            "en" => return Ok(WordTokenizer::English),
+            "zh" => return Ok(WordTokenizer::Chinese),
+            _ => {}
         }
         let i = spacy::LANGUAGES
             .binary_search(&code)
@@ -120,6 +125,7 @@ impl WordTokenizer {
             WordTokenizer::Spacy(code) => format!("spacy:{code}"),
             WordTokenizer::IndicNlp { urdu: false } => "indicnlp".into(),
             WordTokenizer::IndicNlp { urdu: true } => "indicnlp:ur".into(),
+            WordTokenizer::Chinese => "spacy:zh(jieba)".into(),
         }
     }
 
@@ -133,6 +139,7 @@ impl WordTokenizer {
                     .expect("listed language") as u32
             }
             WordTokenizer::IndicNlp { urdu } => 1000 + u32::from(*urdu),
+            WordTokenizer::Chinese => 1002,
         }
     }
 
@@ -155,6 +162,11 @@ impl WordTokenizer {
             WordTokenizer::IndicNlp { urdu } => {
                 let mut out = Vec::new();
                 crate::indic::word_spans_into(text, *urdu, &mut out);
+                out
+            }
+            WordTokenizer::Chinese => {
+                let mut out = Vec::new();
+                crate::jieba::word_spans_into(text, &mut out);
                 out
             }
         }
@@ -225,8 +237,12 @@ mod tests {
             WordTokenizer::for_language("urd_Arab"),
             Ok(WordTokenizer::IndicNlp { urdu: true })
         );
-        let err = WordTokenizer::for_language("cmn_Hani").unwrap_err();
-        assert_eq!(err.assigned, Some(("SpaCyTokenizer".into(), "zh".into())));
+        assert_eq!(
+            WordTokenizer::for_language("cmn_Hani"),
+            Ok(WordTokenizer::Chinese)
+        );
+        let err = WordTokenizer::for_language("jpn_Jpan").unwrap_err();
+        assert_eq!(err.assigned, Some(("SpaCyTokenizer".into(), "ja".into())));
         assert!(WordTokenizer::for_language("nope")
             .unwrap_err()
             .assigned
@@ -239,7 +255,7 @@ mod tests {
         for (key, (class, arg)) in assignment() {
             let got = WordTokenizer::for_language(key);
             match (*class, *arg) {
-                ("SpaCyTokenizer", "ja" | "zh" | "vi") => assert!(got.is_err(), "{key}"),
+                ("SpaCyTokenizer", "ja" | "vi") => assert!(got.is_err(), "{key}"),
                 ("SpaCyTokenizer", _) | ("WhitespaceTokenizer", _) | ("IndicNLPTokenizer", _) => {
                     let t = got.unwrap_or_else(|e| panic!("{key}: {e}"));
                     assert!(!t.words("Hello, world.").is_empty());

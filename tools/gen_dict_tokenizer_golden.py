@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Generate the golden files for tamis's dictionary-based word tokenizers with the reference:
+datatrove 0.10.1's `load_word_tokenizer(key).word_tokenize(text)` for each language key below.
+
+usage: tools/gen_dict_tokenizer_golden.py [--shared ../shared] [--out crates/tamis-text/tests/golden]
+
+Writes, under --out, dict_tokenizers.jsonl.zst with, per key:
+  {"lang", "text", "words"} for
+    * lingua's test sentences of the key's language (all of them, in blocks of 10), its word
+      pairs (first 200, in blocks of 20), and 40 sentences of each of 6 languages of other
+      scripts (blocks of 10);
+    * 300 seeded random strings over the characters of those sentences, ASCII letters, digits,
+      the connectors and punctuation the segmenters treat specially, and whitespace;
+  {"lang", "source": "pages", "texts", "words", "sha"} for every page of
+    ../shared/data/corpus/pages.jsonl.zst: the number of words and the first 16 hex digits of
+    sha256 of "\\x1f".join of all words (page by page, joined by "\\x1e"); checked by the
+    tests when ../shared exists.
+
+Needs: pip install 'datatrove==0.10.1' 'spacy==3.8.18' 'jieba==0.42.1' zstandard
+"""
+import argparse
+import hashlib
+import io
+import json
+import os
+import random
+import sys
+from importlib.metadata import version
+
+import zstandard
+from datatrove.utils.word_tokenizers import load_word_tokenizer
+
+assert version("datatrove") == "0.10.1", version("datatrove")
+assert version("jieba") == "0.42.1", version("jieba")
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+# language key -> lingua code of its own text
+KEYS = {"cmn_Hani": "zh"}
+OTHERS = ["ja", "ko", "th", "en", "ru", "ar"]
+EXTRA = list("0123456789") + list("abcXYZ") + list("+#&._%-,.:/") + [" ", "  ", "\n", "\t", "\u3000", "\r\n", "\u00a0"] \
+    + list("，。！？、；：“”（）《》") + ["2019", "1.5", "50%", "e-mail", "U.S.", "www.example.com"]
+
+
+def lingua(shared, code, name):
+    path = os.path.join(shared, "data", "lid", "lingua-testdata", code, "testdata", name)
+    with open(path, encoding="utf-8") as f:
+        return [line.rstrip("\n") for line in f if line.strip()]
+
+
+def write_jsonl_zst(path, rows):
+    raw = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode()
+    with open(path, "wb") as f:
+        f.write(zstandard.ZstdCompressor(level=19).compress(raw))
+    print("wrote", os.path.relpath(path, ROOT), len(rows), "rows", os.path.getsize(path), "bytes", file=sys.stderr)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--shared", default=os.path.join(ROOT, "..", "shared"))
+    ap.add_argument("--out", default=os.path.join(ROOT, "crates", "tamis-text", "tests", "golden"))
+    args = ap.parse_args()
+    with open(os.path.join(args.shared, "data", "corpus", "pages.jsonl.zst"), "rb") as f:
+        reader = io.TextIOWrapper(zstandard.ZstdDecompressor().stream_reader(f), encoding="utf-8")
+        pages = [json.loads(line)["text"] for line in reader]
+    rows = []
+    for key, code in KEYS.items():
+        tok = load_word_tokenizer(key)
+        sents = lingua(args.shared, code, "sentences.txt")
+        pairs = lingua(args.shared, code, "word-pairs.txt")[:200]
+        texts = [" ".join(sents[i:i + 10]) for i in range(0, len(sents), 10)]
+        texts += [" ".join(pairs[i:i + 20]) for i in range(0, len(pairs), 20)]
+        for other in OTHERS:
+            if other != code:
+                s = lingua(args.shared, other, "sentences.txt")[:40]
+                texts += [" ".join(s[i:i + 10]) for i in range(0, len(s), 10)]
+        chars = sorted(set("".join(sents[:200])))
+        rng = random.Random("dict-tokenizers-" + key)
+        for _ in range(300):
+            n = rng.randint(1, 40)
+            texts.append("".join(rng.choice(chars) if rng.random() < 0.6 else rng.choice(EXTRA) for _ in range(n)))
+        for text in texts:
+            rows.append({"lang": key, "text": text, "words": tok.word_tokenize(text)})
+        h, n = hashlib.sha256(), 0
+        for i, text in enumerate(pages):
+            words = tok.word_tokenize(text)
+            n += len(words)
+            h.update(("\x1e" if i else "").encode() + "\x1f".join(words).encode())
+        rows.append({"lang": key, "source": "pages", "texts": len(pages), "words": n, "sha": h.hexdigest()[:16]})
+        print(key, len(texts), "texts,", n, "words in pages", file=sys.stderr)
+    write_jsonl_zst(os.path.join(args.out, "dict_tokenizers.jsonl.zst"), rows)
+
+
+if __name__ == "__main__":
+    main()
