@@ -7,8 +7,8 @@ usage: tools/gen_dict_tokenizer_golden.py [--shared ../shared] [--out crates/tam
 Writes, under --out, dict_tokenizers.jsonl.zst with, per key:
   {"lang", "text", "words"} for
     * lingua's test sentences of the key's language (all of them, in blocks of 10), its word
-      pairs (first 200, in blocks of 20), and 40 sentences of each of 6 languages of other
-      scripts (blocks of 10);
+      pairs (first 200, in blocks of 20), and 40 sentences of each of 6 other languages (mostly of other
+      scripts), in blocks of 10;
     * 300 seeded random strings over the characters of those sentences, ASCII letters, digits,
       the connectors and punctuation the segmenters treat specially, and whitespace;
   {"lang", "source": "pages", "texts", "words", "sha"} for every page of
@@ -16,7 +16,7 @@ Writes, under --out, dict_tokenizers.jsonl.zst with, per key:
     sha256 of "\\x1f".join of all words (page by page, joined by "\\x1e"); checked by the
     tests when ../shared exists.
 
-Needs: pip install 'datatrove==0.10.1' 'spacy==3.8.18' 'jieba==0.42.1' zstandard
+Needs: pip install 'datatrove==0.10.1' 'spacy==3.8.18' 'jieba==0.42.1' 'pythainlp==5.4.0' zstandard
 """
 import argparse
 import hashlib
@@ -32,13 +32,15 @@ from datatrove.utils.word_tokenizers import load_word_tokenizer
 
 assert version("datatrove") == "0.10.1", version("datatrove")
 assert version("jieba") == "0.42.1", version("jieba")
+assert version("pythainlp") == "5.4.0", version("pythainlp")
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 # language key -> lingua code of its own text
-KEYS = {"cmn_Hani": "zh"}
-OTHERS = ["ja", "ko", "th", "en", "ru", "ar"]
+KEYS = {"cmn_Hani": "zh", "tha_Thai": "th"}
+OTHERS = ["zh", "ja", "ko", "th", "en", "ru", "ar"]
 EXTRA = list("0123456789") + list("abcXYZ") + list("+#&._%-,.:/") + [" ", "  ", "\n", "\t", "\u3000", "\r\n", "\u00a0"] \
-    + list("，。！？、；：“”（）《》") + ["2019", "1.5", "50%", "e-mail", "U.S.", "www.example.com"]
+    + list("，。！？、；：“”（）《》") + ["2019", "1.5", "50%", "e-mail", "U.S.", "www.example.com"] \
+    + ["๑๒", "19:32", "1,234.5", "127.0.0.1", "ๆ", "ฯ"]
 
 
 def lingua(shared, code, name):

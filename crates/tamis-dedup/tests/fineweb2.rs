@@ -90,7 +90,7 @@ fn per_document_languages_key_bands_by_language() {
     let other = per_doc.band_keys(&doc).unwrap();
     assert_ne!(other[0], lang);
     // A language whose tokenizer tamis does not run has no signature.
-    doc.metadata["language"] = "tha".into();
-    doc.metadata["language_script"] = "Thai".into();
+    doc.metadata["language"] = "kor".into();
+    doc.metadata["language_script"] = "Hang".into();
     assert!(per_doc.band_keys(&doc).is_none());
 }

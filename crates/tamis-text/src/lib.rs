@@ -11,4 +11,5 @@ mod pyre;
 pub mod simplify;
 mod simplify_tables;
 pub mod spacy;
+pub mod thai;
 pub mod words;

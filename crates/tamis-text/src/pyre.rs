@@ -339,6 +339,17 @@ impl Regex {
         self.run(sets, s, 0, 0, false, st).is_some()
     }
 
+    /// `re.match(s, pos)`: the end of the match starting at `pos`, if any.
+    pub(crate) fn match_at(
+        &self,
+        sets: &[CharSet],
+        s: &[char],
+        pos: usize,
+        st: &mut Stack,
+    ) -> Option<usize> {
+        self.run(sets, s, 0, pos, false, st)
+    }
+
     /// `re.search(s)`: the first position with a match, and that match's end.
     pub(crate) fn search(
         &self,

@@ -8,9 +8,9 @@
 //!
 //! tamis runs the spaCy rule-based tokenizers exactly ([`crate::spacy`], and [`crate::en`] for
 //! English), the `WhitespaceTokenizer`, whose words are spaCy `xx`'s, and the
-//! `IndicNLPTokenizer` ([`crate::indic`]) and spaCy's Chinese with jieba ([`crate::jieba`]).
-//! The other classes (Stanza's neural tokenizers, the segmenters for Japanese, Vietnamese,
-//! Thai, Korean, Khmer, Lao, Tibetan and Burmese) are refused with an error that names them,
+//! `IndicNLPTokenizer` ([`crate::indic`]), spaCy's Chinese with jieba ([`crate::jieba`]) and
+//! the `ThaiTokenizer` ([`crate::thai`]). The other classes (Stanza's neural tokenizers, the
+//! segmenters for Japanese, Vietnamese, Korean, Khmer, Lao, Tibetan and Burmese) are refused with an error that names them,
 //! rather than approximated silently.
 
 use std::borrow::Cow;
@@ -34,6 +34,8 @@ pub enum WordTokenizer {
     IndicNlp { urdu: bool },
     /// `spacy.blank("zh")` with the jieba segmenter ([`crate::jieba`]).
     Chinese,
+    /// `ThaiTokenizer`: PyThaiNLP's newmm-safe ([`crate::thai`]).
+    Thai,
 }
 
 /// A language whose datatrove tokenizer tamis does not run.
@@ -105,6 +107,7 @@ impl WordTokenizer {
             // Its `word_tokenize` is spaCy `xx`'s (`WhitespaceTokenizer._spacy_xx`).
             "WhitespaceTokenizer" => "xx",
             "IndicNLPTokenizer" => return Ok(WordTokenizer::IndicNlp { urdu: arg == "ur" }),
+            "ThaiTokenizer" => return Ok(WordTokenizer::Thai),
             _ => return Err(unsupported(Some((class, arg)))),
         };
         match code {
@@ -126,6 +129,7 @@ impl WordTokenizer {
             WordTokenizer::IndicNlp { urdu: false } => "indicnlp".into(),
             WordTokenizer::IndicNlp { urdu: true } => "indicnlp:ur".into(),
             WordTokenizer::Chinese => "spacy:zh(jieba)".into(),
+            WordTokenizer::Thai => "pythainlp:newmm-safe".into(),
         }
     }
 
@@ -140,6 +144,7 @@ impl WordTokenizer {
             }
             WordTokenizer::IndicNlp { urdu } => 1000 + u32::from(*urdu),
             WordTokenizer::Chinese => 1002,
+            WordTokenizer::Thai => 1003,
         }
     }
 
@@ -167,6 +172,11 @@ impl WordTokenizer {
             WordTokenizer::Chinese => {
                 let mut out = Vec::new();
                 crate::jieba::word_spans_into(text, &mut out);
+                out
+            }
+            WordTokenizer::Thai => {
+                let mut out = Vec::new();
+                crate::thai::word_spans_into(text, &mut out);
                 out
             }
         }
@@ -223,12 +233,16 @@ mod tests {
                 "{key}"
             );
         }
-        let err = WordTokenizer::for_language("tha_Thai").unwrap_err();
+        assert_eq!(
+            WordTokenizer::for_language("tha_Thai"),
+            Ok(WordTokenizer::Thai)
+        );
+        let err = WordTokenizer::for_language("kor_Hang").unwrap_err();
         assert_eq!(
             err.assigned.as_ref().map(|a| a.0.as_str()),
-            Some("ThaiTokenizer")
+            Some("KiwiTokenizer")
         );
-        assert!(err.to_string().contains("ThaiTokenizer"), "{err}");
+        assert!(err.to_string().contains("KiwiTokenizer"), "{err}");
         assert_eq!(
             WordTokenizer::for_language("hin_Deva"),
             Ok(WordTokenizer::IndicNlp { urdu: false })
@@ -256,7 +270,13 @@ mod tests {
             let got = WordTokenizer::for_language(key);
             match (*class, *arg) {
                 ("SpaCyTokenizer", "ja" | "vi") => assert!(got.is_err(), "{key}"),
-                ("SpaCyTokenizer", _) | ("WhitespaceTokenizer", _) | ("IndicNLPTokenizer", _) => {
+                (
+                    "SpaCyTokenizer"
+                    | "WhitespaceTokenizer"
+                    | "IndicNLPTokenizer"
+                    | "ThaiTokenizer",
+                    _,
+                ) => {
                     let t = got.unwrap_or_else(|e| panic!("{key}: {e}"));
                     assert!(!t.words("Hello, world.").is_empty());
                     n += 1;

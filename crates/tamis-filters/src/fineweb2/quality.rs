@@ -241,7 +241,7 @@ mod tests {
             Verdict::drop("gopher_enough_stop_words")
         );
         assert!(fixed("xyz_Latn").is_err());
-        let err = fixed("tha_Thai").err().expect("Thai needs PyThaiNLP");
-        assert!(err.to_string().contains("ThaiTokenizer"), "{err}");
+        let err = fixed("kor_Hang").err().expect("Korean needs Kiwi");
+        assert!(err.to_string().contains("KiwiTokenizer"), "{err}");
     }
 }
