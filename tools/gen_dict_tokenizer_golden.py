@@ -16,7 +16,12 @@ Writes, under --out, dict_tokenizers.jsonl.zst with, per key:
     sha256 of "\\x1f".join of all words (page by page, joined by "\\x1e"); checked by the
     tests when ../shared exists.
 
-Needs: pip install 'datatrove==0.10.1' 'spacy==3.8.18' 'jieba==0.42.1' 'pythainlp==5.4.0' zstandard
+Lao has no lingua data: its own texts are 400 seeded strings of LaoNLP's dictionary words,
+random Lao characters, spaces, newlines, numbers, Latin words, punctuation and slashes, of 3 to
+120 pieces (so that texts of 140 characters and more are cut into chunks as LaoNLP cuts them).
+
+Needs: pip install 'datatrove==0.10.1' 'spacy==3.8.18' 'jieba==0.42.1' 'pythainlp==5.4.0'
+       'pyvi==0.1.1' 'laonlp==1.3.0' zstandard
 """
 import argparse
 import hashlib
@@ -33,10 +38,12 @@ from datatrove.utils.word_tokenizers import load_word_tokenizer
 assert version("datatrove") == "0.10.1", version("datatrove")
 assert version("jieba") == "0.42.1", version("jieba")
 assert version("pythainlp") == "5.4.0", version("pythainlp")
+assert version("pyvi") == "0.1.1", version("pyvi")
+assert version("laonlp") == "1.3.0", version("laonlp")
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-# language key -> lingua code of its own text
-KEYS = {"cmn_Hani": "zh", "tha_Thai": "th"}
+# language key -> lingua code of its own text (None: text generated from the dictionary)
+KEYS = {"cmn_Hani": "zh", "tha_Thai": "th", "vie_Latn": "vi", "lao_Laoo": None}
 OTHERS = ["zh", "ja", "ko", "th", "en", "ru", "ar"]
 EXTRA = list("0123456789") + list("abcXYZ") + list("+#&._%-,.:/") + [" ", "  ", "\n", "\t", "\u3000", "\r\n", "\u00a0"] \
     + list("，。！？、；：“”（）《》") + ["2019", "1.5", "50%", "e-mail", "U.S.", "www.example.com"] \
@@ -47,6 +54,27 @@ def lingua(shared, code, name):
     path = os.path.join(shared, "data", "lid", "lingua-testdata", code, "testdata", name)
     with open(path, encoding="utf-8") as f:
         return [line.rstrip("\n") for line in f if line.strip()]
+
+
+def lao_texts(rng, n):
+    from laonlp.corpus import lao_words
+    words = sorted({w.strip() for w in lao_words()} - {""})
+    chars = sorted(set("".join(words)))
+    extra = [" ", " ", "  ", "\n", "\t", "\r\n", ".", ",", "/", "://", "-", "2024", "1,234.5", "abc",
+             "COVID-19", "(", ")", "\u00a0", "໑໒", "ໆ", "!"]
+    texts = []
+    for _ in range(n):
+        parts = []
+        for _ in range(rng.choice([3, 10, 30, 60, 120])):
+            r = rng.random()
+            if r < 0.6:
+                parts.append(rng.choice(words))
+            elif r < 0.8:
+                parts.append("".join(rng.choice(chars) for _ in range(rng.randint(1, 4))))
+            else:
+                parts.append(rng.choice(extra))
+        texts.append("".join(parts))
+    return texts
 
 
 def write_jsonl_zst(path, rows):
@@ -67,16 +95,20 @@ def main():
     rows = []
     for key, code in KEYS.items():
         tok = load_word_tokenizer(key)
-        sents = lingua(args.shared, code, "sentences.txt")
-        pairs = lingua(args.shared, code, "word-pairs.txt")[:200]
-        texts = [" ".join(sents[i:i + 10]) for i in range(0, len(sents), 10)]
-        texts += [" ".join(pairs[i:i + 20]) for i in range(0, len(pairs), 20)]
+        rng = random.Random("dict-tokenizers-" + key)
+        if code is None:
+            texts = lao_texts(rng, 400)
+            sents = texts
+        else:
+            sents = lingua(args.shared, code, "sentences.txt")
+            pairs = lingua(args.shared, code, "word-pairs.txt")[:200]
+            texts = [" ".join(sents[i:i + 10]) for i in range(0, len(sents), 10)]
+            texts += [" ".join(pairs[i:i + 20]) for i in range(0, len(pairs), 20)]
         for other in OTHERS:
             if other != code:
                 s = lingua(args.shared, other, "sentences.txt")[:40]
                 texts += [" ".join(s[i:i + 10]) for i in range(0, len(s), 10)]
         chars = sorted(set("".join(sents[:200])))
-        rng = random.Random("dict-tokenizers-" + key)
         for _ in range(300):
             n = rng.randint(1, 40)
             texts.append("".join(rng.choice(chars) if rng.random() < 0.6 else rng.choice(EXTRA) for _ in range(n)))

@@ -8,7 +8,7 @@ usage: tools/gen_fineweb2_golden.py FINEWEB2_REPO [--shared ../shared]
 
 For every lingua language (75) that FineWeb-2 has settings for (`configs/<lang>_<Script>.yml`)
 and whose datatrove word tokenizer is spaCy's rule-based one, the WhitespaceTokenizer or the
-IndicNLPTokenizer (or jieba for Chinese, newmm for Thai), 14
+IndicNLPTokenizer (or jieba for Chinese, newmm for Thai, pyvi for Vietnamese), 14
 seeded documents of shapes that exercise each rule (articles, short texts, repeated lines and
 n-grams, lists, lines without punctuation, bullets, ellipses, numbers, mixed languages), each
 with GlotLID-style metadata (`language`, `language_script`, a seeded `language_score`), and:
@@ -81,13 +81,13 @@ FW2 = {
     "tr": "tur_Latn", "ts": "tso_Latn", "uk": "ukr_Cyrl", "ur": "urd_Arab", "vi": "vie_Latn",
     "xh": "xho_Latn", "yo": "yor_Latn", "zh": "cmn_Hani", "zu": "zul_Latn",
 }
-SUPPORTED_CLASSES = {"SpaCyTokenizer", "WhitespaceTokenizer", "IndicNLPTokenizer", "ThaiTokenizer"}
+SUPPORTED_CLASSES = {"SpaCyTokenizer", "WhitespaceTokenizer", "IndicNLPTokenizer", "ThaiTokenizer", "LaoTokenizer"}
 # lingua languages whose sentences stand in for unlisted languages of the same script.
 SCRIPT_SOURCES = {"Latn": ["en", "fr", "de", "sw", "tn", "yo", "zu", "tr"], "Cyrl": ["ru", "uk", "bg", "mk", "kk"],
                   "Arab": ["ar", "fa", "ur"], "Grek": ["el"], "Hebr": ["he"], "Armn": ["hy"], "Geor": ["ka"],
                   "Hani": ["zh"], "Thai": ["th"], "Deva": ["hi", "mr"], "Beng": ["bn"], "Gujr": ["gu"], "Guru": ["pa"], "Taml": ["ta"], "Telu": ["te"]}
 LONG_TAIL_SHAPES = ["article", "dup_lines", "list", "no_punct", "ngram_repeat", "bullets"]
-DICTIONARY_SPACY = {"ja", "vi"}
+DICTIONARY_SPACY = {"ja"}
 
 
 def lines_of(shared, code, name):

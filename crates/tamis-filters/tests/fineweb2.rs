@@ -1,6 +1,6 @@
 //! FineWeb-2's per-language steps against datatrove 0.10.1 running them as
 //! `fineweb-2-pipeline.py` configures them (golden from `tools/gen_fineweb2_golden.py`): 14
-//! documents in each of 66 languages assembled from lingua's test sentences, and 6 in each of
+//! documents in each of 67 languages assembled from lingua's test sentences, and 6 in each of
 //! 48 languages with unusual settings (text from languages of the same script), with their
 //! language-score verdict (step 3) and their filtering verdict and reason (step 5).
 
@@ -42,7 +42,7 @@ fn fineweb2_steps_decide_like_datatrove_in_every_supported_language() {
             ));
         }
     }
-    assert_eq!(per_language.len(), 114, "{:?}", per_language.keys());
+    assert_eq!(per_language.len(), 115, "{:?}", per_language.keys());
     assert!(
         mismatches.is_empty(),
         "{} mismatches:\n{}",

@@ -22,6 +22,7 @@ use std::sync::OnceLock;
 use foldhash::{HashMap, HashMapExt};
 
 use crate::pyre::{CharSet, Regex, Stack};
+use crate::trie::Trie;
 
 const WORDS: &[u8] = include_bytes!("../data/thai/words.txt.zst");
 const REGEXES: &str = include_str!("../data/thai/regexes.txt");
@@ -38,9 +39,7 @@ struct Data {
     tcc: Regex,
     non_thai: Regex,
     digits_with_separator: Regex,
-    /// The dictionary as a trie: (node, char) -> child; node 0 is the root.
-    children: HashMap<(u32, char), u32>,
-    ends: Vec<bool>,
+    dictionary: Trie,
 }
 
 fn data() -> &'static Data {
@@ -65,26 +64,12 @@ fn data() -> &'static Data {
         zstd::stream::read::Decoder::new(WORDS)
             .and_then(|mut d| d.read_to_string(&mut words))
             .expect("bundled Thai dictionary decodes");
-        let mut children = HashMap::with_capacity(400_000);
-        let mut ends = vec![false];
-        for word in words.lines() {
-            let mut node = 0u32;
-            for c in word.chars() {
-                let next = ends.len() as u32;
-                node = *children.entry((node, c)).or_insert_with(|| {
-                    ends.push(false);
-                    next
-                });
-            }
-            ends[node as usize] = true;
-        }
         Data {
             sets,
             tcc,
             non_thai,
             digits_with_separator,
-            children,
-            ends,
+            dictionary: Trie::new(words.lines()),
         }
     })
 }
@@ -173,17 +158,7 @@ impl Cutter {
     /// `Trie.prefixes(text, start)`: lengths of the dictionary words starting at `start`,
     /// shortest first, into `self.prefixes`.
     fn prefixes(&mut self, text: &[char], start: usize) {
-        self.prefixes.clear();
-        let mut node = 0u32;
-        for (k, &c) in text[start..].iter().enumerate() {
-            match self.d.children.get(&(node, c)) {
-                Some(&n) => node = n,
-                None => break,
-            }
-            if self.d.ends[node as usize] {
-                self.prefixes.push(k + 1);
-            }
-        }
+        self.d.dictionary.prefixes(text, start, &mut self.prefixes);
     }
 
     /// `tcc_pos_array(text)`: whether each position is a TCC boundary.

@@ -9,8 +9,9 @@
 //! tamis runs the spaCy rule-based tokenizers exactly ([`crate::spacy`], and [`crate::en`] for
 //! English), the `WhitespaceTokenizer`, whose words are spaCy `xx`'s, and the
 //! `IndicNLPTokenizer` ([`crate::indic`]), spaCy's Chinese with jieba ([`crate::jieba`]) and
-//! the `ThaiTokenizer` ([`crate::thai`]). The other classes (Stanza's neural tokenizers, the
-//! segmenters for Japanese, Vietnamese, Korean, Khmer, Lao, Tibetan and Burmese) are refused with an error that names them,
+//! Vietnamese with pyvi ([`crate::vi`]), the `ThaiTokenizer` ([`crate::thai`]) and the
+//! `LaoTokenizer` ([`crate::lao`]). The other classes (Stanza's neural tokenizers, the
+//! segmenters for Japanese, Korean, Khmer, Tibetan and Burmese) are refused with an error that names them,
 //! rather than approximated silently.
 
 use std::borrow::Cow;
@@ -36,6 +37,10 @@ pub enum WordTokenizer {
     Chinese,
     /// `ThaiTokenizer`: PyThaiNLP's newmm-safe ([`crate::thai`]).
     Thai,
+    /// `spacy.blank("vi")` with pyvi ([`crate::vi`]).
+    Vietnamese,
+    /// `LaoTokenizer`: LaoNLP's dictionary segmenter ([`crate::lao`]).
+    Lao,
 }
 
 /// A language whose datatrove tokenizer tamis does not run.
@@ -108,11 +113,13 @@ impl WordTokenizer {
             "WhitespaceTokenizer" => "xx",
             "IndicNLPTokenizer" => return Ok(WordTokenizer::IndicNlp { urdu: arg == "ur" }),
             "ThaiTokenizer" => return Ok(WordTokenizer::Thai),
+            "LaoTokenizer" => return Ok(WordTokenizer::Lao),
             _ => return Err(unsupported(Some((class, arg)))),
         };
         match code {
             "en" => return Ok(WordTokenizer::English),
             "zh" => return Ok(WordTokenizer::Chinese),
+            "vi" => return Ok(WordTokenizer::Vietnamese),
             _ => {}
         }
         let i = spacy::LANGUAGES
@@ -130,6 +137,8 @@ impl WordTokenizer {
             WordTokenizer::IndicNlp { urdu: true } => "indicnlp:ur".into(),
             WordTokenizer::Chinese => "spacy:zh(jieba)".into(),
             WordTokenizer::Thai => "pythainlp:newmm-safe".into(),
+            WordTokenizer::Vietnamese => "spacy:vi(pyvi)".into(),
+            WordTokenizer::Lao => "laonlp".into(),
         }
     }
 
@@ -145,6 +154,8 @@ impl WordTokenizer {
             WordTokenizer::IndicNlp { urdu } => 1000 + u32::from(*urdu),
             WordTokenizer::Chinese => 1002,
             WordTokenizer::Thai => 1003,
+            WordTokenizer::Vietnamese => 1004,
+            WordTokenizer::Lao => 1005,
         }
     }
 
@@ -177,6 +188,16 @@ impl WordTokenizer {
             WordTokenizer::Thai => {
                 let mut out = Vec::new();
                 crate::thai::word_spans_into(text, &mut out);
+                out
+            }
+            WordTokenizer::Vietnamese => {
+                let mut out = Vec::new();
+                crate::vi::word_spans_into(text, &mut out);
+                out
+            }
+            WordTokenizer::Lao => {
+                let mut out = Vec::new();
+                crate::lao::word_spans_into(text, &mut out);
                 out
             }
         }
@@ -269,12 +290,13 @@ mod tests {
         for (key, (class, arg)) in assignment() {
             let got = WordTokenizer::for_language(key);
             match (*class, *arg) {
-                ("SpaCyTokenizer", "ja" | "vi") => assert!(got.is_err(), "{key}"),
+                ("SpaCyTokenizer", "ja") => assert!(got.is_err(), "{key}"),
                 (
                     "SpaCyTokenizer"
                     | "WhitespaceTokenizer"
                     | "IndicNLPTokenizer"
-                    | "ThaiTokenizer",
+                    | "ThaiTokenizer"
+                    | "LaoTokenizer",
                     _,
                 ) => {
                     let t = got.unwrap_or_else(|e| panic!("{key}: {e}"));
