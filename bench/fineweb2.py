@@ -3,7 +3,7 @@
 (step 5 of fineweb-2-pipeline.py: Gopher repetition, FineWeb quality, Gopher quality with each
 language's settings), one core each, per tokenizer family.
 
-usage: bench/fineweb2.py FINEWEB2_REPO [--shared ../shared] [--repeat 4]
+usage: bench/fineweb2.py FINEWEB2_REPO [--shared ../shared] [--repeat 4] [--family TEXT]
 
 For each family, the input is every lingua test sentence of its languages (1,000 each), ten
 lines per document, `--repeat` times, labelled as GlotLID would (`metadata.language`,
@@ -13,7 +13,8 @@ and writing compressed JSONL, pinned to one CPU. Prints documents/s, MB/s of tex
 ratio, and checks both keep the same documents.
 
 Needs: a release build (cargo build --release -p tamis-cli),
-pip install 'datatrove==0.10.1' 'spacy==3.8.18' pyyaml zstandard
+pip install 'datatrove==0.10.1' 'spacy==3.8.18' pyyaml zstandard, and for the dictionary and
+model families 'indic-nlp-library==0.92' 'jieba==0.42.1' 'pythainlp==5.4.0' 'pyvi==0.1.1'
 """
 import argparse
 import io
@@ -38,6 +39,12 @@ FAMILIES = {
         ("id", "ind_Latn"), ("ms", "zsm_Latn"), ("nl", "nld_Latn")],
     "spaCy proxies: xx and tn (hy, ka, sw, yo, zu)": [
         ("hy", "hye_Armn"), ("ka", "kat_Geor"), ("sw", "swh_Latn"), ("yo", "yor_Latn"), ("zu", "zul_Latn")],
+    "IndicNLP (hi, mr, bn, ta, te, ur)": [
+        ("hi", "hin_Deva"), ("mr", "mar_Deva"), ("bn", "ben_Beng"), ("ta", "tam_Taml"), ("te", "tel_Telu"),
+        ("ur", "urd_Arab")],
+    "dictionary: Chinese (jieba)": [("zh", "cmn_Hani")],
+    "dictionary: Thai (PyThaiNLP newmm)": [("th", "tha_Thai")],
+    "model: Vietnamese (pyvi CRF)": [("vi", "vie_Latn")],
 }
 
 
@@ -47,6 +54,7 @@ def main():
     ap.add_argument("--shared", default=os.path.join(ROOT, "..", "shared"))
     ap.add_argument("--repeat", type=int, default=4)
     ap.add_argument("--cpu", default="0")
+    ap.add_argument("--family", default="", help="only the families whose name contains this")
     args = ap.parse_args()
     import yaml
     import zstandard
@@ -61,6 +69,8 @@ def main():
     work = tempfile.mkdtemp(prefix="tamis-fw2-")
     results = []
     for family, langs in FAMILIES.items():
+        if args.family not in family:
+            continue
         docs = []
         for code, name in langs:
             path = os.path.join(args.shared, "data", "lid", "lingua-testdata", code, "testdata", "sentences.txt")

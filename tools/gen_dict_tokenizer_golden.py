@@ -11,17 +11,19 @@ Writes, under --out, dict_tokenizers.jsonl.zst with, per key:
       scripts), in blocks of 10;
     * 300 seeded random strings over the characters of those sentences, ASCII letters, digits,
       the connectors and punctuation the segmenters treat specially, and whitespace;
-  {"lang", "source": "pages", "texts", "words", "sha"} for every page of
+  {"lang", "source": "pages", "texts", "words", "sha"} (for the keys of PAGE_KEYS) for every page of
     ../shared/data/corpus/pages.jsonl.zst: the number of words and the first 16 hex digits of
     sha256 of "\\x1f".join of all words (page by page, joined by "\\x1e"); checked by the
     tests when ../shared exists.
 
-Lao has no lingua data: its own texts are 400 seeded strings of LaoNLP's dictionary words,
-random Lao characters, spaces, newlines, numbers, Latin words, punctuation and slashes, of 3 to
-120 pieces (so that texts of 140 characters and more are cut into chunks as LaoNLP cuts them).
+Lao, Khmer and Burmese have no lingua data: their own texts are 400 seeded strings of 3 to 120
+pieces: for Lao, LaoNLP's dictionary words and random Lao characters (so that texts of 140
+characters and more are cut into chunks as LaoNLP cuts them); for Khmer and Burmese, the
+cluster and character pairs their CRF models know (the `kcc[-1:0]` and `char-1:0` attributes);
+with spaces, line breaks, U+200B, numbers, Latin words and punctuation.
 
 Needs: pip install 'datatrove==0.10.1' 'spacy==3.8.18' 'jieba==0.42.1' 'pythainlp==5.4.0'
-       'pyvi==0.1.1' 'laonlp==1.3.0' zstandard
+       'pyvi==0.1.1' 'laonlp==1.3.0' 'khmer-nltk==1.6' 'pyidaungsu-numpy2==0.1.4' zstandard
 """
 import argparse
 import hashlib
@@ -40,10 +42,16 @@ assert version("jieba") == "0.42.1", version("jieba")
 assert version("pythainlp") == "5.4.0", version("pythainlp")
 assert version("pyvi") == "0.1.1", version("pyvi")
 assert version("laonlp") == "1.3.0", version("laonlp")
+assert version("khmer-nltk") == "1.6", version("khmer-nltk")
+assert version("pyidaungsu-numpy2") == "0.1.4", version("pyidaungsu-numpy2")
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-# language key -> lingua code of its own text (None: text generated from the dictionary)
-KEYS = {"cmn_Hani": "zh", "tha_Thai": "th", "vie_Latn": "vi", "lao_Laoo": None}
+# language key -> lingua code of its own text (None: text generated from the tokenizer's data)
+KEYS = {"cmn_Hani": "zh", "tha_Thai": "th", "vie_Latn": "vi", "lao_Laoo": None, "khm_Khmr": None,
+        "mya_Mymr": None}
+# Keys whose words over all shared pages are checked too (Khmer's and Burmese's CRFs are left
+# out: at about 0.5 MB/s the 31 MB would slow the test suite by minutes).
+PAGE_KEYS = {"cmn_Hani", "tha_Thai", "vie_Latn", "lao_Laoo"}
 OTHERS = ["zh", "ja", "ko", "th", "en", "ru", "ar"]
 EXTRA = list("0123456789") + list("abcXYZ") + list("+#&._%-,.:/") + [" ", "  ", "\n", "\t", "\u3000", "\r\n", "\u00a0"] \
     + list("，。！？、；：“”（）《》") + ["2019", "1.5", "50%", "e-mail", "U.S.", "www.example.com"] \
@@ -56,12 +64,39 @@ def lingua(shared, code, name):
         return [line.rstrip("\n") for line in f if line.strip()]
 
 
-def lao_texts(rng, n):
-    from laonlp.corpus import lao_words
-    words = sorted({w.strip() for w in lao_words()} - {""})
-    chars = sorted(set("".join(words)))
+def model_units(path, prefix, sep):
+    """The character pairs a bundled CRF model has attributes for."""
+    import tempfile
+
+    import pycrfsuite
+    with open(path, "rb") as f:
+        raw = zstandard.ZstdDecompressor().stream_reader(f).read()
+    with tempfile.NamedTemporaryFile(suffix=".crfsuite") as f:
+        f.write(raw)
+        f.flush()
+        tagger = pycrfsuite.Tagger()
+        tagger.open(f.name)
+        attrs = {a for a, _ in tagger.info().state_features}
+    return sorted(a.split(sep, 1)[1] for a in attrs if a.startswith(prefix))
+
+
+def generated_texts(key, rng, n):
+    data = os.path.join(ROOT, "crates", "tamis-text", "data")
     extra = [" ", " ", "  ", "\n", "\t", "\r\n", ".", ",", "/", "://", "-", "2024", "1,234.5", "abc",
-             "COVID-19", "(", ")", "\u00a0", "໑໒", "ໆ", "!"]
+             "COVID-19", "(", ")", "\u00a0", "!", "\u200b", "\u2028"]
+    if key == "lao_Laoo":
+        from laonlp.corpus import lao_words
+        words = sorted({w.strip() for w in lao_words()} - {""})
+        chars = sorted(set("".join(words)))
+        extra += ["໑໒", "ໆ"]
+    elif key == "khm_Khmr":
+        words = model_units(os.path.join(data, "khmer", "model.crfsuite.zst"), "kcc[-1:0]:", ":")
+        chars = sorted(set("".join(words)))
+        extra += ["០១២", "។", "៛"]
+    else:
+        words = model_units(os.path.join(data, "burmese", "model.crfsuite.zst"), "char-1:0=", "=")
+        chars = sorted(set("".join(words)))
+        extra += ["၁၂", "။", "၊"]
     texts = []
     for _ in range(n):
         parts = []
@@ -97,7 +132,7 @@ def main():
         tok = load_word_tokenizer(key)
         rng = random.Random("dict-tokenizers-" + key)
         if code is None:
-            texts = lao_texts(rng, 400)
+            texts = generated_texts(key, rng, 400)
             sents = texts
         else:
             sents = lingua(args.shared, code, "sentences.txt")
@@ -114,6 +149,9 @@ def main():
             texts.append("".join(rng.choice(chars) if rng.random() < 0.6 else rng.choice(EXTRA) for _ in range(n)))
         for text in texts:
             rows.append({"lang": key, "text": text, "words": tok.word_tokenize(text)})
+        if key not in PAGE_KEYS:
+            print(key, len(texts), "texts", file=sys.stderr)
+            continue
         h, n = hashlib.sha256(), 0
         for i, text in enumerate(pages):
             words = tok.word_tokenize(text)

@@ -1,11 +1,14 @@
 //! Pure text primitives. Each function documents which reference behaviour it reproduces, since
 //! datatrove's decisions hinge on details such as which characters Python counts as a line break.
 
+pub mod burmese;
+mod crf;
 pub mod dup;
 pub mod en;
 pub mod ftfy;
 pub mod indic;
 pub mod jieba;
+pub mod khmer;
 pub mod lao;
 pub mod py;
 mod pyre;

@@ -2,7 +2,7 @@
 //! engine="newmm-safe")` (pythainlp 5.4.0, Apache-2.0: `tokenize/newmm.py`, `tcc_p.py`,
 //! `_utils.py`), then datatrove's `strip_strings`. Reimplemented from that behaviour, with
 //! PyThaiNLP's dictionary (CC0-1.0) and regular expressions exported by
-//! `tools/gen_thai_data.py` (`data/thai/`) and run by [`crate::pyre`] with Python's semantics:
+//! `tools/gen_thai_data.py` (`data/thai/`) and run by `pyre` with Python's semantics:
 //!
 //! * texts of 140 characters or more are first cut into chunks: at the last space of the
 //!   window 100..140, or else before the longest (last longest) word newmm finds in it;

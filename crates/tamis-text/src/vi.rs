@@ -6,7 +6,7 @@
 //!
 //! * the text is cut into syllables by spaCy's pattern (abbreviations, arrows, URLs, e-mail
 //!   addresses, numbers with separators, single punctuation marks, runs of word characters),
-//!   run by [`crate::pyre`] with Python's semantics;
+//!   run by `pyre` with Python's semantics;
 //! * pyvi's features of each syllable (lower case, `isupper`, `istitle`, `isdigit`, its
 //!   neighbours', and whether it forms a known bi- or tri-gram with them) go to its CRF, run
 //!   by the `crfs` crate (a port of CRFsuite's tagger);
@@ -49,8 +49,7 @@ fn unzstd(bytes: &[u8]) -> Vec<u8> {
 fn data() -> &'static Data {
     static DATA: OnceLock<Data> = OnceLock::new();
     DATA.get_or_init(|| {
-        let model_bytes: &'static [u8] = unzstd(MODEL).leak();
-        let model = Model::new(model_bytes).expect("bundled CRFsuite model");
+        let model = crate::crf::load(MODEL);
         let ngrams: &'static str = String::from_utf8(unzstd(NGRAMS))
             .expect("UTF-8 n-grams")
             .leak();

@@ -9,9 +9,10 @@
 //! tamis runs the spaCy rule-based tokenizers exactly ([`crate::spacy`], and [`crate::en`] for
 //! English), the `WhitespaceTokenizer`, whose words are spaCy `xx`'s, and the
 //! `IndicNLPTokenizer` ([`crate::indic`]), spaCy's Chinese with jieba ([`crate::jieba`]) and
-//! Vietnamese with pyvi ([`crate::vi`]), the `ThaiTokenizer` ([`crate::thai`]) and the
-//! `LaoTokenizer` ([`crate::lao`]). The other classes (Stanza's neural tokenizers, the
-//! segmenters for Japanese, Korean, Khmer, Tibetan and Burmese) are refused with an error that names them,
+//! Vietnamese with pyvi ([`crate::vi`]), and the `ThaiTokenizer` ([`crate::thai`]),
+//! `LaoTokenizer` ([`crate::lao`]), `KhmerTokenizer` ([`crate::khmer`]) and `BurmeseTokenizer`
+//! ([`crate::burmese`]). The other classes (Stanza's neural tokenizers, and the segmenters for
+//! Japanese, Korean and Tibetan, whose dictionaries or models are out of reach) are refused with an error that names them,
 //! rather than approximated silently.
 
 use std::borrow::Cow;
@@ -41,6 +42,10 @@ pub enum WordTokenizer {
     Vietnamese,
     /// `LaoTokenizer`: LaoNLP's dictionary segmenter ([`crate::lao`]).
     Lao,
+    /// `KhmerTokenizer`: khmer-nltk's CRF ([`crate::khmer`]); words are rebuilt text.
+    Khmer,
+    /// `BurmeseTokenizer`: pyidaungsu's CRF ([`crate::burmese`]); words are rebuilt text.
+    Burmese,
 }
 
 /// A language whose datatrove tokenizer tamis does not run.
@@ -114,6 +119,8 @@ impl WordTokenizer {
             "IndicNLPTokenizer" => return Ok(WordTokenizer::IndicNlp { urdu: arg == "ur" }),
             "ThaiTokenizer" => return Ok(WordTokenizer::Thai),
             "LaoTokenizer" => return Ok(WordTokenizer::Lao),
+            "KhmerTokenizer" => return Ok(WordTokenizer::Khmer),
+            "BurmeseTokenizer" => return Ok(WordTokenizer::Burmese),
             _ => return Err(unsupported(Some((class, arg)))),
         };
         match code {
@@ -139,6 +146,8 @@ impl WordTokenizer {
             WordTokenizer::Thai => "pythainlp:newmm-safe".into(),
             WordTokenizer::Vietnamese => "spacy:vi(pyvi)".into(),
             WordTokenizer::Lao => "laonlp".into(),
+            WordTokenizer::Khmer => "khmer-nltk".into(),
+            WordTokenizer::Burmese => "pyidaungsu".into(),
         }
     }
 
@@ -156,14 +165,24 @@ impl WordTokenizer {
             WordTokenizer::Thai => 1003,
             WordTokenizer::Vietnamese => 1004,
             WordTokenizer::Lao => 1005,
+            WordTokenizer::Khmer => 1006,
+            WordTokenizer::Burmese => 1007,
         }
     }
 
-    /// Byte ranges of datatrove's `split_into_words(text, language)`. An end offset with
-    /// [`crate::indic::JOINED`] set marks a word that is not a plain substring: read words
-    /// with [`word_at`].
-    pub fn word_spans(&self, text: &str) -> Vec<(u32, u32)> {
-        match self {
+    /// Whether the words are pieces of the text ([`WordTokenizer::word_spans`] gives them);
+    /// Khmer's and Burmese's are rebuilt from a cleaned text instead.
+    pub fn has_spans(&self) -> bool {
+        !matches!(self, WordTokenizer::Khmer | WordTokenizer::Burmese)
+    }
+
+    /// Byte ranges of datatrove's `split_into_words(text, language)`, or `None` for the
+    /// tokenizers whose words are not pieces of the text (see [`WordTokenizer::has_spans`]).
+    /// An end offset with [`crate::indic::JOINED`] set marks a word that is not a plain
+    /// substring: read words with [`word_at`].
+    pub fn word_spans(&self, text: &str) -> Option<Vec<(u32, u32)>> {
+        Some(match self {
+            WordTokenizer::Khmer | WordTokenizer::Burmese => return None,
             WordTokenizer::English => crate::en::word_spans(text),
             WordTokenizer::Spacy(code) => {
                 let mut out = Vec::new();
@@ -200,15 +219,24 @@ impl WordTokenizer {
                 crate::lao::word_spans_into(text, &mut out);
                 out
             }
-        }
+        })
     }
 
     /// datatrove's `split_into_words(text, language)`.
     pub fn words<'t>(&self, text: &'t str) -> Vec<Cow<'t, str>> {
-        self.word_spans(text)
-            .into_iter()
-            .map(|span| word_at(text, span))
-            .collect()
+        let owned = match self {
+            WordTokenizer::Khmer => crate::khmer::words(text),
+            WordTokenizer::Burmese => crate::burmese::words(text),
+            _ => {
+                return self
+                    .word_spans(text)
+                    .expect("a span tokenizer")
+                    .into_iter()
+                    .map(|span| word_at(text, span))
+                    .collect()
+            }
+        };
+        owned.into_iter().map(Cow::Owned).collect()
     }
 }
 
@@ -296,7 +324,9 @@ mod tests {
                     | "WhitespaceTokenizer"
                     | "IndicNLPTokenizer"
                     | "ThaiTokenizer"
-                    | "LaoTokenizer",
+                    | "LaoTokenizer"
+                    | "KhmerTokenizer"
+                    | "BurmeseTokenizer",
                     _,
                 ) => {
                     let t = got.unwrap_or_else(|e| panic!("{key}: {e}"));

@@ -27,8 +27,8 @@ use crate::{
 /// `max_non_alpha_words_ratio`; words split by the tokenizer datatrove assigns the language.
 ///
 /// Documents without a language, in a language FineWeb-2 has no settings for, or whose word
-/// tokenizer tamis does not run (Stanza's, IndicNLP, dictionary segmenters) are dropped with a
-/// reason saying so rather than filtered by the wrong rules.
+/// tokenizer tamis does not run (Stanza's; Sudachi for Japanese, Kiwi for Korean, botok for
+/// Tibetan) are dropped with a reason saying so rather than filtered by the wrong rules.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Fineweb2QualityConfig {
