@@ -323,6 +323,11 @@ struct RunArgs {
     /// `--steps gopher_quality,c4_quality`); ids as listed by `tamis filters`.
     #[arg(long, value_delimiter = ',')]
     steps: Option<Vec<String>>,
+    /// Override a step parameter of the pipeline, repeatable: `--set STEP.PARAM=VALUE`, where
+    /// STEP is a step type, or `TYPE#N` for its N-th occurrence (e.g. `--set
+    /// language#2.model=glotlid/model_v3.bin`); VALUE is a TOML value, or a string.
+    #[arg(long = "set", value_name = "STEP.PARAM=VALUE")]
+    set: Vec<String>,
     /// Input files, directories or glob patterns.
     #[arg(required = true)]
     inputs: Vec<String>,
@@ -507,12 +512,23 @@ fn real_main(cli: Cli) -> Result<u8> {
 }
 
 fn run(args: RunArgs) -> Result<u8> {
-    let spec = match (&args.preset, &args.pipeline, &args.steps) {
+    let mut spec = match (&args.preset, &args.pipeline, &args.steps) {
         (Some(name), None, None) => tamis_pipeline::preset(name)?,
         (None, Some(path), None) => PipelineSpec::from_file(path)?,
         (None, None, Some(ids)) => PipelineSpec::from_step_ids(ids)?,
         _ => bail!("give one of --preset NAME, --pipeline FILE or --steps ID[,ID...]"),
     };
+    for assignment in &args.set {
+        spec.set(assignment)?;
+    }
+    if args.preset.as_deref() == Some("fineweb-2") && !args.set.iter().any(|a| a.contains(".model"))
+    {
+        bail!(
+            "the fineweb-2 preset needs GlotLID's weights, which are not bundled: add \
+             --set language#2.model=PATH/TO/model_v3.bin (from the Hugging Face repository \
+             cis-lmu/glotlid)"
+        );
+    }
     let mut opts = RunOptions::new(args.inputs, args.output);
     opts.threads = args.threads;
     opts.compression = compression(args.compression);

@@ -1,6 +1,7 @@
 //! The `fineweb-2-text` preset end to end: per-language thresholds, MinHash within each
 //! language only, per-language filters and one output folder per language, with the same
-//! bytes at any thread count.
+//! bytes at any thread count; and the `fineweb-2` preset from a web archive, with the GlotLID
+//! model given by `--set`.
 
 use std::path::Path;
 
@@ -155,4 +156,149 @@ fn dedup_by_document_language_compares_within_each_language_only() {
     );
     assert!(!o.output.status.success());
     assert!(o.stderr().contains("KiwiTokenizer"), "{}", o.stderr());
+}
+
+/// A web archive of HTML pages, one per language the small GlotLID-format test model knows
+/// (`crates/tamis-filters/tests/golden/glotlid`, English included), each with that language's
+/// held-out test sentences as paragraphs; and the languages but English.
+fn multilingual_warc(dir: &Path) -> (std::path::PathBuf, Vec<String>) {
+    use std::io::Write;
+    let golden =
+        jsonl_zst(&root().join("crates/tamis-filters/tests/golden/glotlid/filter.jsonl.zst"));
+    let mut by_lang: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for g in golden.iter().filter(|g| g["config"] == "default") {
+        let text = g["text"].as_str().unwrap();
+        let Some((lang, _)) = g["id"].as_str().unwrap().split_once('-') else {
+            continue;
+        };
+        if lang.len() == 2 && !text.contains('\n') {
+            by_lang.entry(lang.into()).or_default().push(text.into());
+        }
+    }
+    let mut archive = Vec::new();
+    for (lang, sents) in &by_lang {
+        let body: String = sents.iter().map(|s| format!("<p>{s}</p>\n")).collect();
+        let html = format!(
+            "<html><head><title>{lang}</title></head><body><article><h1>{}</h1>\n{body}\
+             </article></body></html>",
+            sents[0]
+        );
+        let mut block =
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n".to_vec();
+        block.extend_from_slice(html.as_bytes());
+        let head = format!(
+            "WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:{lang}>\r\n\
+             WARC-Target-URI: http://news.example/{lang}\r\nWARC-Date: 2024-05-01T10:00:00Z\r\n\
+             Content-Type: application/http; msgtype=response\r\nContent-Length: {}\r\n\r\n",
+            block.len()
+        );
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(head.as_bytes()).unwrap();
+        e.write_all(&block).unwrap();
+        e.write_all(b"\r\n\r\n").unwrap();
+        archive.extend(e.finish().unwrap());
+    }
+    let warc = dir.join("CC-MAIN-multilingual.warc.gz");
+    std::fs::write(&warc, archive).unwrap();
+    let langs = by_lang.into_keys().filter(|l| l != "en").collect();
+    (warc, langs)
+}
+
+#[test]
+fn fineweb2_from_warc_takes_what_the_english_filter_excludes_and_labels_it_with_glotlid() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (warc, langs) = multilingual_warc(tmp.path());
+    assert!(langs.len() >= 5, "{langs:?}");
+    // Without GlotLID's weights the preset says how to give them.
+    let o = common::try_run(
+        &preset("fineweb-2"),
+        &[&warc],
+        &tmp.path().join("none"),
+        &[],
+    );
+    assert!(!o.output.status.success());
+    assert!(
+        o.stderr().contains("--set language#2.model="),
+        "{}",
+        o.stderr()
+    );
+
+    let model = root().join("crates/tamis-filters/tests/golden/glotlid/glotlid-tiny.bin");
+    let set = format!("language#2.model={}", model.display());
+    let out = tmp.path().join("out");
+    let extra = [
+        "--set",
+        &set,
+        "--output-template",
+        "${language}_${language_script}/",
+    ];
+    let r = run_ok(&preset("fineweb-2"), &[&warc], &out, &extra);
+    let s = r.balanced();
+    let steps: Vec<&str> = s["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "url_filter",
+            "extract",
+            "language",
+            "language",
+            "fineweb2_language_score",
+            "minhash",
+            "fineweb2_quality",
+            "fineweb2_precision",
+            "ftfy",
+            "pii",
+            "symbol_lines"
+        ]
+    );
+    let dropped = r.records("dropped");
+    // The drop reason of the page at http://news.example/{page}, if it was dropped.
+    let reason = |page: &str| {
+        let url = format!("http://news.example/{page}");
+        dropped
+            .iter()
+            .find(|d| d["metadata"]["url"] == url.as_str())
+            .map(|d| d["metadata"]["filter_reason"].as_str().unwrap().to_string())
+    };
+    // English is FineWeb's, not FineWeb-2's.
+    assert_eq!(reason("en").as_deref(), Some("language_excluded"));
+    // Every other page reached GlotLID, which labelled it with its language and script; the
+    // kept ones sit in their language's folder.
+    let mut kept = 0;
+    for dir in std::fs::read_dir(out.join("kept")).unwrap() {
+        let dir = dir.unwrap().path();
+        let folder = dir.file_name().unwrap().to_string_lossy().into_owned();
+        for d in jsonl_zst(&dir.join("00000.jsonl.zst")) {
+            let m = &d["metadata"];
+            assert_eq!(
+                format!(
+                    "{}_{}",
+                    m["language"].as_str().unwrap(),
+                    m["language_script"].as_str().unwrap()
+                ),
+                folder
+            );
+            assert!(m["minhash_cluster_size"].as_u64().is_some(), "{m}");
+            kept += 1;
+        }
+    }
+    for lang in &langs {
+        if let Some(r) = reason(lang) {
+            assert!(
+                r != "language_excluded" && r != "language_not_kept",
+                "{lang}: {r}"
+            );
+        }
+    }
+    assert_eq!(
+        kept + dropped.len(),
+        1 + langs.len(),
+        "every page is kept or dropped"
+    );
+    assert!(kept >= 1, "some pages pass FineWeb-2's filters");
 }

@@ -48,6 +48,10 @@ pub struct LanguageConfig {
     pub model: Option<String>,
     /// Also label each line (`metadata.line_languages`).
     pub per_line: bool,
+    /// Keep the documents the filter would drop and drop the ones it would keep (reason
+    /// `language_excluded`): FineWeb-2 takes its input from the exclusion stream of FineWeb's
+    /// English filter (`fineweb-2-pipeline.py`, step 1).
+    pub invert: bool,
 }
 
 /// How a model's labels name languages (datatrove's `LanguageFilter(backend=...)`).
@@ -73,6 +77,7 @@ impl Default for LanguageConfig {
             keep_top_pairs_threshold: -1.0,
             model: None,
             per_line: false,
+            invert: false,
         }
     }
 }
@@ -98,7 +103,7 @@ impl Filter for Language {
         Classification (fastText), and the lid.176 model; Kargaran et al. 2023, GlotLID \
         (labels `<ISO 639-3>_<script>`); datatrove 0.10.1 \
         datatrove/pipeline/filters/language_filter.py and datatrove/utils/lid.py";
-    const REASONS: &'static [&'static str] = &["language_not_kept"];
+    const REASONS: &'static [&'static str] = &["language_not_kept", "language_excluded"];
 
     fn build(cfg: Self::Config) -> Result<Self, ConfigError> {
         check_fraction(Self::ID, "language_threshold", cfg.language_threshold)?;
@@ -108,6 +113,12 @@ impl Filter for Language {
                 "keep_top_pairs_threshold",
                 cfg.keep_top_pairs_threshold,
             )?;
+        }
+        if cfg.invert && cfg.label_only {
+            return Err(ConfigError::new(
+                Self::ID,
+                "`invert` with `label_only` would drop every document; use one of them",
+            ));
         }
         if cfg.languages.as_ref().is_some_and(Vec::is_empty) {
             // datatrove drops every document with an empty list; that is never what is meant.
@@ -235,10 +246,10 @@ impl Step for Language {
                     None => score > c.language_threshold,
                 }
         });
-        if keep {
-            Verdict::Keep
-        } else {
-            Verdict::drop("language_not_kept")
+        match (keep, c.invert) {
+            (true, false) | (false, true) => Verdict::Keep,
+            (false, false) => Verdict::drop("language_not_kept"),
+            (true, true) => Verdict::drop("language_excluded"),
         }
     }
 }
@@ -331,6 +342,25 @@ mod tests {
     }
 
     #[test]
+    fn invert_keeps_what_the_filter_would_drop() {
+        // FineWeb-2's input: the documents FineWeb's English filter excludes.
+        let not_en = step(LanguageConfig {
+            languages: Some(vec!["en".into()]),
+            invert: true,
+            ..LanguageConfig::default()
+        });
+        let english = "The committee met on Tuesday and agreed to publish the report next month.";
+        let german = "Der Ausschuss hat sich am Dienstag getroffen und den Bericht beschlossen.";
+        assert_eq!(
+            run_with(&not_en, english),
+            Verdict::drop("language_excluded")
+        );
+        let (v, meta) = label(&not_en, german);
+        assert_eq!(v, Verdict::Keep);
+        assert_eq!(meta["language"], "de");
+    }
+
+    #[test]
     fn per_line_runs_cover_every_line() {
         let s = step(LanguageConfig {
             per_line: true,
@@ -371,5 +401,11 @@ mod tests {
             ..LanguageConfig::default()
         })
         .contains("language_threshold"));
+        assert!(err(LanguageConfig {
+            invert: true,
+            label_only: true,
+            ..LanguageConfig::default()
+        })
+        .contains("invert"));
     }
 }

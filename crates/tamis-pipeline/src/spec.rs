@@ -40,6 +40,8 @@ pub enum SpecError {
     UnknownStepId(String, String),
     #[error("the pipeline has no steps")]
     Empty,
+    #[error("--set {0}: {1}")]
+    Set(String, String),
     #[error(transparent)]
     Config(#[from] ConfigError),
 }
@@ -74,6 +76,11 @@ const PRESETS: &[Preset] = &[
         name: "fineweb-en",
         input: "extracted text",
         toml: include_str!("../presets/fineweb-en.toml"),
+    },
+    Preset {
+        name: "fineweb-2",
+        input: "web archives (needs --set language#2.model=GLOTLID_MODEL)",
+        toml: include_str!("../presets/fineweb-2.toml"),
     },
     Preset {
         name: "fineweb-2-text",
@@ -151,6 +158,70 @@ impl PipelineSpec {
             source,
         })?;
         Self::from_toml(&text, &path.display().to_string())
+    }
+
+    /// Overrides one step parameter, as `tamis run --set STEP.PARAM=VALUE` does: `STEP` is a
+    /// step type present once in the pipeline, or `TYPE#N` for its N-th occurrence (1-based);
+    /// `VALUE` is read as a TOML value (`0.5`, `true`, `["en", "fr"]`, `"text"`), or taken as
+    /// a string when it is not one (a path needs no quotes). Unknown steps and ambiguous types
+    /// are refused naming what is there; the parameter itself is checked when the pipeline is
+    /// built, like any other.
+    pub fn set(&mut self, assignment: &str) -> Result<(), SpecError> {
+        let err = |m: String| SpecError::Set(assignment.to_string(), m);
+        let (target, value) = assignment
+            .split_once('=')
+            .ok_or_else(|| err("expected STEP.PARAM=VALUE".into()))?;
+        let (step, param) = target
+            .trim()
+            .rsplit_once('.')
+            .filter(|(s, p)| !s.is_empty() && !p.is_empty())
+            .ok_or_else(|| err("expected STEP.PARAM=VALUE".into()))?;
+        let (kind, nth) = match step.split_once('#') {
+            Some((k, n)) => match n.parse::<usize>() {
+                Ok(n) if n >= 1 => (k, Some(n)),
+                _ => return Err(err(format!("`{n}` is not a step number (1, 2, ...)"))),
+            },
+            None => (step, None),
+        };
+        let matching: Vec<usize> = (0..self.steps.len())
+            .filter(|&i| self.steps[i].kind == kind)
+            .collect();
+        let listed = || {
+            self.steps
+                .iter()
+                .map(|s| s.kind.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let index = match (nth, matching.len()) {
+            (_, 0) => {
+                return Err(err(format!(
+                    "the pipeline has no `{kind}` step (it has: {})",
+                    listed()
+                )))
+            }
+            (None, 1) => matching[0],
+            (None, n) => {
+                return Err(err(format!(
+                    "the pipeline has {n} `{kind}` steps: say which, as `{kind}#1` to `{kind}#{n}`"
+                )))
+            }
+            (Some(k), n) if k > n => {
+                return Err(err(format!(
+                    "the pipeline has {n} `{kind}` step{}",
+                    if n == 1 { "" } else { "s" }
+                )))
+            }
+            (Some(k), _) => matching[k - 1],
+        };
+        let value = value.trim();
+        let parsed = toml::from_str::<toml::Table>(&format!("v = {value}"))
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .and_then(|v| serde_json::to_value(v).ok())
+            .unwrap_or_else(|| serde_json::Value::String(value.to_string()));
+        self.steps[index].params.insert(param.to_string(), parsed);
+        Ok(())
     }
 
     /// The config fingerprint: 16 hex digits of the SHA-256 of the resolved pipeline (each
@@ -417,6 +488,48 @@ mod tests {
         let swapped =
             "[[step]]\ntype = \"c4_quality\"\nmin_words_per_line = 2\nmin_num_sentences = 3\n";
         assert_eq!(fp(two), fp(swapped));
+    }
+
+    #[test]
+    fn set_overrides_one_step_parameter() {
+        let text = "[[step]]\ntype = \"language\"\n\n[[step]]\ntype = \"c4_quality\"\n\n\
+                    [[step]]\ntype = \"language\"\nbackend = \"glotlid\"\n";
+        let mut spec = PipelineSpec::from_toml(text, "t").unwrap();
+        spec.set("c4_quality.min_num_sentences=3").unwrap();
+        assert_eq!(spec.steps[1].params["min_num_sentences"], 3);
+        // A path needs no quotes; a quoted string and lists are TOML.
+        spec.set("language#2.model=models/glotlid v3.bin").unwrap();
+        assert_eq!(spec.steps[2].params["model"], "models/glotlid v3.bin");
+        spec.set("language#1.languages=[\"en\", \"fr\"]").unwrap();
+        assert_eq!(
+            spec.steps[0].params["languages"],
+            serde_json::json!(["en", "fr"])
+        );
+        spec.set("language#1.label_only = true").unwrap();
+        assert_eq!(spec.steps[0].params["label_only"], true);
+        let model = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tamis-filters/tests/golden/glotlid/glotlid-tiny.bin"
+        );
+        spec.set(&format!("language#2.model={model}")).unwrap();
+        spec.build().expect("builds with the overrides");
+        for (bad, says) in [
+            ("language.model=x", "`language#1` to `language#2`"),
+            ("language#3.model=x", "has 2 `language` steps"),
+            (
+                "pii.emails=x",
+                "no `pii` step (it has: language, c4_quality, language)",
+            ),
+            ("language#0.model=x", "not a step number"),
+            ("c4_quality=3", "STEP.PARAM=VALUE"),
+        ] {
+            let msg = spec.set(bad).unwrap_err().to_string();
+            assert!(msg.contains(says), "{bad}: {msg}");
+        }
+        // The parameter is checked when the pipeline is built.
+        spec.set("c4_quality.no_such_parameter=1").unwrap();
+        let msg = spec.build().err().expect("refused").to_string();
+        assert!(msg.contains("no_such_parameter"), "{msg}");
     }
 
     #[test]
