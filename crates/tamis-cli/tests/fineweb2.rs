@@ -11,6 +11,16 @@ mod common;
 
 use common::{jsonl_zst, preset, read_dir_bytes, root, run_ok};
 
+/// The step ids of a run's stats, in order.
+fn step_ids(stats: &Value) -> Vec<&str> {
+    stats["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["step"].as_str().unwrap())
+        .collect()
+}
+
 /// Files and their bytes.
 type Files = Vec<(String, Vec<u8>)>;
 
@@ -72,14 +82,8 @@ fn fineweb2_text_dedups_within_each_language_and_writes_a_folder_per_language() 
         let extra = [&template[..], &["--threads", threads]].concat();
         let r = run_ok(&preset("fineweb-2-text"), &[&inp], &out, &extra);
         let s = r.balanced();
-        let steps: Vec<&str> = s["steps"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x["step"].as_str().unwrap())
-            .collect();
         assert_eq!(
-            steps,
+            step_ids(&s),
             [
                 "fineweb2_language_score",
                 "minhash",
@@ -234,14 +238,8 @@ fn fineweb2_from_warc_takes_what_the_english_filter_excludes_and_labels_it_with_
     ];
     let r = run_ok(&preset("fineweb-2"), &[&warc], &out, &extra);
     let s = r.balanced();
-    let steps: Vec<&str> = s["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x["step"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        steps,
+        step_ids(&s),
         [
             "url_filter",
             "extract",

@@ -362,12 +362,7 @@ impl Cutter<'_> {
 #[cfg(test)]
 mod tests {
     fn words(text: &str) -> Vec<&str> {
-        let mut spans = Vec::new();
-        super::word_spans_into(text, &mut spans);
-        spans
-            .into_iter()
-            .map(|(a, b)| &text[a as usize..b as usize])
-            .collect()
+        crate::chars::words_of(text, super::word_spans_into)
     }
 
     #[test]

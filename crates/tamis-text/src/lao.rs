@@ -21,6 +21,7 @@ use std::sync::OnceLock;
 
 use foldhash::{HashMap, HashMapExt};
 
+use crate::chars::Chars;
 use crate::trie::Trie;
 
 const WORDS: &[u8] = include_bytes!("../data/lao/words.txt.zst");
@@ -157,9 +158,8 @@ pub fn word_spans_into(text: &str, out: &mut Vec<(u32, u32)>) {
         return;
     }
     let trie = dictionary();
-    let chars: Vec<char> = text.chars().collect();
-    let mut byte_at: Vec<u32> = text.char_indices().map(|(i, _)| i as u32).collect();
-    byte_at.push(text.len() as u32);
+    let text_chars = Chars::new(text);
+    let chars = &text_chars.chars;
 
     let mut words: Vec<(usize, usize)> = Vec::new();
     let mut start = 0;
@@ -193,17 +193,8 @@ pub fn word_spans_into(text: &str, out: &mut Vec<(u32, u32)>) {
         mmcut(trie, &chars[start..], start, &mut words);
     }
     for (a, b) in words {
-        for (a, b) in split_slashes(&chars, a, b) {
-            let (mut a, mut b) = (a, b);
-            while a < b && crate::py::is_space(chars[a]) {
-                a += 1;
-            }
-            while b > a && crate::py::is_space(chars[b - 1]) {
-                b -= 1;
-            }
-            if a < b {
-                out.push((byte_at[a], byte_at[b]));
-            }
+        for (a, b) in split_slashes(chars, a, b) {
+            text_chars.push_stripped(a, b, out);
         }
     }
 }
@@ -225,12 +216,7 @@ fn split_slashes(text: &[char], a: usize, b: usize) -> Vec<(usize, usize)> {
 #[cfg(test)]
 mod tests {
     fn words(text: &str) -> Vec<&str> {
-        let mut spans = Vec::new();
-        super::word_spans_into(text, &mut spans);
-        spans
-            .into_iter()
-            .map(|(a, b)| &text[a as usize..b as usize])
-            .collect()
+        crate::chars::words_of(text, super::word_spans_into)
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! datatrove's decisions hinge on details such as which characters Python counts as a line break.
 
 pub mod burmese;
+mod chars;
 mod crf;
 pub mod dup;
 pub mod en;

@@ -21,6 +21,7 @@ use std::sync::OnceLock;
 
 use foldhash::{HashMap, HashMapExt};
 
+use crate::chars::Chars;
 use crate::pyre::{CharSet, Regex, Stack};
 use crate::trie::Trie;
 
@@ -80,9 +81,8 @@ pub fn word_spans_into(text: &str, out: &mut Vec<(u32, u32)>) {
         return;
     }
     let d = data();
-    let chars: Vec<char> = text.chars().collect();
-    let mut byte_at: Vec<u32> = text.char_indices().map(|(i, _)| i as u32).collect();
-    byte_at.push(text.len() as u32);
+    let text_chars = Chars::new(text);
+    let chars = &text_chars.chars;
     let mut cx = Cutter {
         d,
         st: Stack::default(),
@@ -92,7 +92,7 @@ pub fn word_spans_into(text: &str, out: &mut Vec<(u32, u32)>) {
     // newmm-safe: whole, or chunk by chunk; spans in characters of the whole text.
     let mut segments: Vec<(usize, usize)> = Vec::new();
     if chars.len() < SCAN_END {
-        cx.onecut(&chars, 0, &mut segments);
+        cx.onecut(chars, 0, &mut segments);
     } else {
         let mut start = 0;
         while chars.len() - start >= SCAN_END {
@@ -108,7 +108,7 @@ pub fn word_spans_into(text: &str, out: &mut Vec<(u32, u32)>) {
     // `rejoin_formatted_num`: the segments cover the text, so their join is the text.
     let mut matches = Vec::new();
     d.digits_with_separator
-        .find_iter(&d.sets, &chars, &mut matches, &mut cx.st);
+        .find_iter(&d.sets, chars, &mut matches, &mut cx.st);
     let mut joined: Vec<(usize, usize)> = Vec::with_capacity(segments.len());
     let (mut pos, mut i) = (0, 0);
     let mut m = matches.iter();
@@ -135,16 +135,7 @@ pub fn word_spans_into(text: &str, out: &mut Vec<(u32, u32)>) {
 
     // `strip_whitespace` (spaces) then `strip_strings` (all whitespace): one full strip.
     for (a, b) in joined {
-        let (mut a, mut b) = (a, b);
-        while a < b && crate::py::is_space(chars[a]) {
-            a += 1;
-        }
-        while b > a && crate::py::is_space(chars[b - 1]) {
-            b -= 1;
-        }
-        if a < b {
-            out.push((byte_at[a], byte_at[b]));
-        }
+        text_chars.push_stripped(a, b, out);
     }
 }
 
@@ -310,12 +301,7 @@ fn bfs_path(graph: &HashMap<usize, Vec<usize>>, start: usize, goal: usize) -> Ve
 #[cfg(test)]
 mod tests {
     fn words(text: &str) -> Vec<&str> {
-        let mut spans = Vec::new();
-        super::word_spans_into(text, &mut spans);
-        spans
-            .into_iter()
-            .map(|(a, b)| &text[a as usize..b as usize])
-            .collect()
+        crate::chars::words_of(text, super::word_spans_into)
     }
 
     #[test]

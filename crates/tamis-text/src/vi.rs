@@ -204,17 +204,16 @@ pub fn word_spans_into(text: &str, out: &mut Vec<(u32, u32)>) {
         return;
     }
     let d = data();
-    let chars: Vec<char> = text.chars().collect();
-    let mut byte_at: Vec<u32> = text.char_indices().map(|(i, _)| i as u32).collect();
-    byte_at.push(text.len() as u32);
+    let text_chars = crate::chars::Chars::new(text);
+    let chars = &text_chars.chars;
     let mut segs = Vec::new();
     d.syllable
-        .find_iter(&d.sets, &chars, &mut segs, &mut Stack::default());
+        .find_iter(&d.sets, chars, &mut segs, &mut Stack::default());
     // Syllables: the segments that are not all whitespace, as byte spans.
     let spans: Vec<(u32, u32)> = segs
         .iter()
         .filter(|&&(a, b)| !chars[a..b].iter().all(|&c| crate::py::is_space(c)))
-        .map(|&(a, b)| (byte_at[a], byte_at[b]))
+        .map(|&(a, b)| text_chars.span(a, b))
         .collect();
     let sent: Vec<&str> = spans
         .iter()
@@ -250,12 +249,7 @@ pub fn word_spans_into(text: &str, out: &mut Vec<(u32, u32)>) {
 #[cfg(test)]
 mod tests {
     fn words(text: &str) -> Vec<&str> {
-        let mut spans = Vec::new();
-        super::word_spans_into(text, &mut spans);
-        spans
-            .into_iter()
-            .map(|(a, b)| &text[a as usize..b as usize])
-            .collect()
+        crate::chars::words_of(text, super::word_spans_into)
     }
 
     #[test]
