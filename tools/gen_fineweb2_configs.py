@@ -16,6 +16,11 @@ whose contamination score (`cont_scores.json`) is above 0.1: {"name", "cont_scor
 "wordlist": the stripped non-empty lines of `wordlists-0.85/<name>.txt`, sorted and unique,
 "url_whitelist": `url_whitelist.json`'s words for the language code, in file order}.
 
+And writes crates/tamis-dedup/data/fineweb2/rehydration.jsonl.zst, FineWeb-2's rehydration
+(upsampling) weights, `misc/rehydration/weights/up_to_<NN>_reps.json` for NN 03 to 10: one object
+per maximum repetition count and language, {"max_reps", "name", "weights": [[cluster size limit,
+copies], ...] sorted by limit}, sorted by max_reps then name; and the LICENSE beside it.
+
 Needs: pip install pyyaml zstandard
 """
 import json
@@ -28,6 +33,7 @@ import zstandard
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 OUT = os.path.join(ROOT, "crates", "tamis-filters", "data", "fineweb2")
+DEDUP_OUT = os.path.join(ROOT, "crates", "tamis-dedup", "data", "fineweb2")
 FIELDS = {"dup_line_frac", "dup_n_grams", "language_score", "line_punct_thr", "max_avg_word_length",
           "max_non_alpha_words_ratio", "min_avg_word_length", "new_line_ratio", "stopwords", "top_n_grams"}
 
@@ -69,6 +75,23 @@ def main():
     with open(os.path.join(OUT, "precision.jsonl.zst"), "wb") as f:
         f.write(zstandard.ZstdCompressor(level=19).compress(raw))
     print(f"wrote precision data for {len(prows)} languages ({len(raw)} bytes before compression)", file=sys.stderr)
+
+    wdir = os.path.join(repo, "misc", "rehydration", "weights")
+    wrows = []
+    for max_reps in range(3, 11):
+        with open(os.path.join(wdir, f"up_to_{max_reps:02d}_reps.json"), encoding="utf-8") as f:
+            tables = json.load(f)
+        for name in sorted(tables):
+            weights = sorted((int(k), v) for k, v in tables[name].items())
+            assert all(isinstance(v, int) and 1 <= v <= max_reps for _, v in weights), name
+            assert weights and weights[0][0] >= 1, name
+            wrows.append({"max_reps": max_reps, "name": name, "weights": weights})
+    raw = "".join(json.dumps(r) + "\n" for r in wrows).encode()
+    os.makedirs(DEDUP_OUT, exist_ok=True)
+    with open(os.path.join(DEDUP_OUT, "rehydration.jsonl.zst"), "wb") as f:
+        f.write(zstandard.ZstdCompressor(level=19).compress(raw))
+    shutil.copyfile(os.path.join(repo, "LICENSE"), os.path.join(DEDUP_OUT, "LICENSE"))
+    print(f"wrote {len(wrows)} rehydration tables ({len(raw)} bytes before compression)", file=sys.stderr)
 
 
 if __name__ == "__main__":

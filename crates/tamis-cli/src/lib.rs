@@ -44,6 +44,10 @@ enum Command {
     /// default), exact copies, or lines repeated across documents; out of core; all stages
     /// here, or one stage and shard at a time on many machines.
     Dedup(DedupArgs),
+    /// Repeat each document by the size of the duplicate cluster it survived (its
+    /// metadata.minhash_cluster_size), through FineWeb-2's per-language weight tables or your
+    /// own: FineWeb-2's rehydration, after dedup and filtering.
+    Rehydrate(RehydrateArgs),
     /// Recheck a finished run's outputs against its manifest.json: sizes, SHA-256 checksums,
     /// record counts, and that every input and the run balance.
     Verify(VerifyArgs),
@@ -125,6 +129,45 @@ struct DedupArgs {
     language: String,
     #[command(flatten)]
     job: JobArgs,
+}
+
+#[derive(clap::Args)]
+#[command(group = clap::ArgGroup::new("table").required(true).args(["max_reps", "weights"]))]
+struct RehydrateArgs {
+    /// Input files, directories or glob patterns.
+    #[arg(required = true)]
+    inputs: Vec<String>,
+    /// Output directory: kept/ and quarantine/ (one file per input, named by its index) and
+    /// stats.json.
+    #[arg(short, long)]
+    output: PathBuf,
+    /// FineWeb-2's per-language tables for at most this many copies (3 to 10; its
+    /// misc/rehydration/weights/up_to_NN_reps.json, bundled).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(3..=10))]
+    max_reps: Option<u32>,
+    /// Your own table instead: a JSON file, or JSON text, either {"1": 1, "2": 2, "5": 5, ...}
+    /// (copies from each cluster size on) for every document, or {"fra_Latn": {...}, ...}
+    /// per language as FineWeb-2's files are laid out.
+    #[arg(long)]
+    weights: Option<String>,
+    /// Use this language's table ("fra_Latn") for every document, instead of each document's
+    /// own metadata.language and metadata.language_script.
+    #[arg(long)]
+    language: Option<String>,
+    /// Metadata key holding the cluster size.
+    #[arg(long, default_value = "minhash_cluster_size")]
+    size_field: String,
+    /// Worker threads (default: all cores). Output is identical for any value.
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    #[arg(long, value_enum, default_value_t = Comp::Zstd)]
+    compression: Comp,
+    /// Replace the outputs of an earlier run in the output directory.
+    #[arg(long)]
+    overwrite: bool,
+    /// Never draw a progress bar (it is drawn only on a terminal anyway).
+    #[arg(long)]
+    no_progress: bool,
 }
 
 #[derive(clap::Args)]
@@ -474,6 +517,7 @@ fn real_main(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Run(args) => run(args),
         Command::Dedup(args) => dedup(args),
+        Command::Rehydrate(args) => rehydrate(args),
         Command::Select(args) => select(args),
         Command::TrainClassifier(args) => train_classifier(args),
         Command::Verify(args) => match tamis_pipeline::verify(&args.dir) {
@@ -622,6 +666,65 @@ fn dedup(args: DedupArgs) -> Result<u8> {
         (None, None) => "near-duplicates",
     };
     run_job(&opts, what)
+}
+
+fn rehydrate(a: RehydrateArgs) -> Result<u8> {
+    use tamis_pipeline::Weights;
+    let (weights, weights_name) = match (a.max_reps, &a.weights) {
+        (Some(r), _) => (
+            Weights::fineweb2(r)?,
+            format!("fineweb-2 up_to_{r:02}_reps"),
+        ),
+        (None, Some(w)) if w.trim_start().starts_with('{') => {
+            (Weights::from_json(w)?, "--weights JSON".into())
+        }
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the weights file {path}"))?;
+            let w = Weights::from_json(&text).with_context(|| format!("in {path}"))?;
+            (w, path.clone())
+        }
+        (None, None) => unreachable!("clap requires --max-reps or --weights"),
+    };
+    let out = a.output.clone();
+    let stats = tamis_pipeline::rehydrate(tamis_pipeline::RehydrateOptions {
+        inputs: a.inputs,
+        out_dir: a.output,
+        weights,
+        weights_name,
+        language: a.language,
+        size_key: a.size_field.clone(),
+        threads: a.threads,
+        compression: compression(a.compression),
+        overwrite: a.overwrite,
+        progress: !a.no_progress && std::io::stderr().is_terminal(),
+    })
+    .context("rehydrate failed")?;
+    let n = |v: &serde_json::Value| v.as_u64().unwrap_or(0);
+    eprintln!(
+        "read {} records: kept {} + quarantined {} = {}; wrote {} documents (copies included)",
+        n(&stats["read"]),
+        n(&stats["kept"]),
+        n(&stats["quarantined"]),
+        n(&stats["kept"]) + n(&stats["quarantined"]),
+        n(&stats["written"]),
+    );
+    let step = &stats["steps"][0];
+    if n(&step["no_cluster_size"]) > 0 {
+        eprintln!(
+            "warning: {} documents had no metadata.{} and were written once",
+            n(&step["no_cluster_size"]),
+            a.size_field
+        );
+    }
+    if n(&step["no_weights"]) > 0 {
+        eprintln!(
+            "warning: {} documents are in a language without a table and were written once",
+            n(&step["no_weights"])
+        );
+    }
+    eprintln!("outputs in {}", out.display());
+    Ok(0)
 }
 
 fn train_classifier(a: TrainArgs) -> Result<u8> {

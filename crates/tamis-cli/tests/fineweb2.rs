@@ -9,17 +9,9 @@ use serde_json::{json, Value};
 
 mod common;
 
-use common::{jsonl_zst, preset, read_dir_bytes, root, run_ok};
-
-/// The step ids of a run's stats, in order.
-fn step_ids(stats: &Value) -> Vec<&str> {
-    stats["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x["step"].as_str().unwrap())
-        .collect()
-}
+use common::{
+    balanced, jsonl_zst, preset, read_dir_bytes, records, root, run_ok, step_ids, tamis_ok,
+};
 
 /// Files and their bytes.
 type Files = Vec<(String, Vec<u8>)>;
@@ -118,6 +110,70 @@ fn fineweb2_text_dedups_within_each_language_and_writes_a_folder_per_language() 
         outputs.push(tree_bytes(&out.join("kept")));
     }
     assert_eq!(outputs[0], outputs[1], "same bytes at 1 and 2 threads");
+}
+
+/// FineWeb-2's order: dedup (in `fineweb-2-text`) saves cluster sizes, the filters run, then
+/// `tamis rehydrate` repeats each survivor by its language's table.
+#[test]
+fn rehydrate_repeats_fineweb2_text_survivors_by_their_cluster_size() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (inp, _) = input(tmp.path());
+    let out = tmp.path().join("out");
+    let template = ["--output-template", "${language}_${language_script}/"];
+    run_ok(&preset("fineweb-2-text"), &[&inp], &out, &template);
+    let por_dir = out.join("kept/por_Latn");
+    let por = records(&por_dir);
+    let survivor = por
+        .iter()
+        .find(|d| d["metadata"]["minhash_cluster_size"] == 2)
+        .expect("the Portuguese article or its copy survives with cluster size 2");
+    assert!(por
+        .iter()
+        .all(|d| d["metadata"]["minhash_cluster_size"].is_u64()));
+
+    let reh = tmp.path().join("reh");
+    let kept = out.join("kept");
+    let args = |extra: &[&str]| -> Vec<std::ffi::OsString> {
+        let mut a: Vec<std::ffi::OsString> = vec!["rehydrate".into(), kept.clone().into()];
+        a.extend(["-o".into(), reh.clone().into(), "--overwrite".into()]);
+        a.extend(extra.iter().map(Into::into));
+        a
+    };
+    let o = tamis_ok(&args(&["--max-reps", "10"]));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("copies included"));
+    let s = balanced(&reh);
+    let all_kept = out_docs(&kept);
+    assert_eq!(s["read"], all_kept.len());
+    let written = records(&reh.join("kept"));
+    assert_eq!(s["written"], written.len());
+    // por_Latn's table for up to 10 repetitions (misc/rehydration/weights/up_to_10_reps.json)
+    // starts {"1": 1, "2": 3, ...}.
+    let copies = |id: &Value| written.iter().filter(|d| &d["id"] == id).count();
+    assert_eq!(copies(&survivor["id"]), 3);
+    for d in por
+        .iter()
+        .filter(|d| d["metadata"]["minhash_cluster_size"] == 1)
+    {
+        assert_eq!(copies(&d["id"]), 1, "{}", d["id"]);
+    }
+    assert!(written.len() > all_kept.len());
+
+    // One weight for every size: the input again, document for document.
+    tamis_ok(&args(&["--weights", r#"{"1": 1}"#]));
+    assert_eq!(records(&reh.join("kept")), all_kept);
+    // No table named: refused before anything runs.
+    let o = common::tamis(&["rehydrate", "x.jsonl", "-o", "y"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// Every document under `dir`'s per-language folders, folder by folder.
+fn out_docs(dir: &Path) -> Vec<Value> {
+    let mut subs: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    subs.sort();
+    subs.iter().flat_map(|s| records(s)).collect()
 }
 
 #[test]

@@ -32,6 +32,8 @@ pub struct Ctx<'a> {
 #[derive(Debug, Default)]
 pub struct DocCache {
     words: Option<(TextKey, Vec<(u32, u32)>)>,
+    /// Words that are not spans of the text (tokenizers that rewrite it first).
+    owned_words: Option<(TextKey, Vec<String>)>,
     word_count: Option<(TextKey, usize)>,
 }
 
@@ -64,6 +66,24 @@ impl DocCache {
             .unwrap_or_default()
     }
 
+    /// The words of `text` for a tokenizer whose words are not spans of it, computed by
+    /// `tokenize` unless cached for this exact text.
+    pub fn owned_words(
+        &mut self,
+        text: &str,
+        tokenizer: u32,
+        tokenize: impl FnOnce(&str) -> Vec<String>,
+    ) -> &[String] {
+        let key = Self::key(text, tokenizer);
+        if !matches!(&self.owned_words, Some((k, _)) if *k == key) {
+            self.owned_words = Some((key, tokenize(text)));
+        }
+        self.owned_words
+            .as_ref()
+            .map(|(_, w)| w.as_slice())
+            .unwrap_or_default()
+    }
+
     /// Records the word count of `text`, for a step that counted words without keeping spans
     /// (C4 tokenises each kept line; the joined text's count is their sum).
     pub fn set_word_count(&mut self, text: &str, tokenizer: u32, count: usize) {
@@ -73,15 +93,17 @@ impl DocCache {
     /// The word count of `text`, if an earlier step computed spans or a count for this text.
     pub fn word_count(&self, text: &str, tokenizer: u32) -> Option<usize> {
         let key = Self::key(text, tokenizer);
-        match (&self.words, &self.word_count) {
-            (Some((k, spans)), _) if *k == key => Some(spans.len()),
-            (_, Some((k, n))) if *k == key => Some(*n),
+        match (&self.words, &self.owned_words, &self.word_count) {
+            (Some((k, spans)), _, _) if *k == key => Some(spans.len()),
+            (_, Some((k, words)), _) if *k == key => Some(words.len()),
+            (_, _, Some((k, n))) if *k == key => Some(*n),
             _ => None,
         }
     }
 
     pub fn clear(&mut self) {
         self.words = None;
+        self.owned_words = None;
         self.word_count = None;
     }
 }
@@ -138,6 +160,17 @@ mod tests {
         assert_eq!(cache.word_count("abc", 0), None);
         cache.set_word_count("xyz", 0, 7);
         assert_eq!(cache.word_count("xyz", 0), Some(7));
+        let mut owned_calls = 0;
+        for _ in 0..2 {
+            let w = cache.owned_words("a-b", 2, |_| {
+                owned_calls += 1;
+                vec!["a".into(), "b".into()]
+            });
+            assert_eq!(w, ["a", "b"]);
+        }
+        assert_eq!(owned_calls, 1);
+        assert_eq!(cache.word_count("a-b", 2), Some(2));
+        assert_eq!(cache.word_count("a-b", 0), None);
         cache.clear();
         assert_eq!(cache.word_count("xyz", 0), None);
     }

@@ -1095,14 +1095,14 @@ struct ClusterInfo {
 }
 
 /// A JSONL writer that creates its file on the first record, so empty outputs leave no file.
-struct LazyWriter {
+pub(crate) struct LazyWriter {
     path: PathBuf,
     compression: Compression,
     w: Option<JsonlWriter>,
 }
 
 impl LazyWriter {
-    fn new(path: PathBuf, compression: Compression) -> Self {
+    pub(crate) fn new(path: PathBuf, compression: Compression) -> Self {
         // A rerun replaces the previous output of this file.
         let _ = std::fs::remove_file(&path);
         Self {
@@ -1119,15 +1119,15 @@ impl LazyWriter {
         Ok(self.w.as_mut().expect("created above"))
     }
 
-    fn write(&mut self, doc: &Document) -> Result<(), DedupError> {
+    pub(crate) fn write(&mut self, doc: &Document) -> Result<(), DedupError> {
         Ok(self.get()?.write(doc)?)
     }
 
-    fn write_value(&mut self, v: &Value) -> Result<(), DedupError> {
+    pub(crate) fn write_value(&mut self, v: &Value) -> Result<(), DedupError> {
         Ok(self.get()?.write_value(v)?)
     }
 
-    fn finish(self) -> Result<(), DedupError> {
+    pub(crate) fn finish(self) -> Result<(), DedupError> {
         if let Some(w) = self.w {
             w.finish()?;
         }
@@ -1164,7 +1164,7 @@ fn finish_file(w: BufWriter<File>, tmp: &Path, path: &Path) -> Result<(), DedupE
     std::fs::rename(tmp, path).map_err(|e| DedupError::io(path, e))
 }
 
-fn write_json(path: &Path, v: &impl Serialize) -> Result<(), DedupError> {
+pub(crate) fn write_json(path: &Path, v: &impl Serialize) -> Result<(), DedupError> {
     if let Some(dir) = path.parent() {
         mkdir(dir)?;
     }

@@ -13,6 +13,7 @@ mod job;
 mod minhash;
 mod numpy_rng;
 pub mod rank;
+pub mod rehydrate;
 mod runs;
 mod step;
 
@@ -26,6 +27,7 @@ pub use job::{
 pub use minhash::{MinHasher, MinhashConfig, MinhashError, MERSENNE_61};
 pub use numpy_rng::Mt19937;
 pub use rank::{RankCut, RankSpec};
+pub use rehydrate::{RehydrateJob, Upsampling, Weights, WeightsError};
 pub use runs::DocRef;
 pub use step::{
     dedup_step, ExactDedupConfig, LineDedupConfig, MinhashDedupConfig, RankSelectConfig,

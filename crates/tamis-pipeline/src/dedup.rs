@@ -1,10 +1,11 @@
-//! `tamis dedup` and `tamis select`: the corpus-wide job's stages behind one options struct, so the CLI stays thin.
+//! `tamis dedup`, `tamis select` and `tamis rehydrate`: the corpus-wide job's stages behind one options struct, so the CLI stays thin.
 
 use std::path::PathBuf;
 
 use serde_json::Value;
 use tamis_dedup::{
-    DedupError, DedupJob, ExactKey, Method, MinHasher, MinhashConfig, RankSpec, Shard, Survivor,
+    DedupError, DedupJob, ExactKey, Method, MinHasher, MinhashConfig, RankSpec, RehydrateJob,
+    Shard, Survivor, Weights,
 };
 use tamis_io::{expand_inputs, Compression, ReadOptions};
 
@@ -123,19 +124,7 @@ pub fn dedup(opts: &DedupOptions) -> Result<Option<Value>, DedupRunError> {
             if !opts.overwrite && !interrupted {
                 return Err(DedupRunError::OutputExists(opts.out_dir.clone()));
             }
-            for p in outputs.iter().chain([&work_dir]) {
-                let res = if p.is_dir() {
-                    std::fs::remove_dir_all(p)
-                } else if p.exists() {
-                    std::fs::remove_file(p)
-                } else {
-                    Ok(())
-                };
-                res.map_err(|source| DedupRunError::Clear {
-                    path: p.clone(),
-                    source,
-                })?;
-            }
+            clear(outputs.iter().chain([&work_dir]))?;
         }
     }
     let method = match (&opts.rank, &opts.exact, opts.lines_min_docs) {
@@ -199,6 +188,77 @@ pub fn dedup(opts: &DedupOptions) -> Result<Option<Value>, DedupRunError> {
             DedupStage::Stats => Some(job.stats(started.elapsed().as_secs_f64(), threads, &[])?),
         })
     })
+}
+
+/// Removes each of `paths` that exists, file or directory.
+fn clear<'p>(paths: impl IntoIterator<Item = &'p PathBuf>) -> Result<(), DedupRunError> {
+    for p in paths {
+        let res = if p.is_dir() {
+            std::fs::remove_dir_all(p)
+        } else if p.exists() {
+            std::fs::remove_file(p)
+        } else {
+            Ok(())
+        };
+        res.map_err(|source| DedupRunError::Clear {
+            path: p.clone(),
+            source,
+        })?;
+    }
+    Ok(())
+}
+
+/// `tamis rehydrate`: every input document written as many times as its cluster size's weight.
+pub struct RehydrateOptions {
+    pub inputs: Vec<String>,
+    pub out_dir: PathBuf,
+    pub weights: Weights,
+    /// Where the weights came from, for `stats.json`.
+    pub weights_name: String,
+    /// One language's table for every document instead of each document's own.
+    pub language: Option<String>,
+    /// Metadata key of the cluster size.
+    pub size_key: String,
+    /// Worker threads; 0 = all cores.
+    pub threads: usize,
+    pub compression: Compression,
+    pub overwrite: bool,
+    pub progress: bool,
+}
+
+/// Runs a rehydration; returns `stats.json`'s content.
+pub fn rehydrate(opts: RehydrateOptions) -> Result<Value, DedupRunError> {
+    let inputs = expand_inputs(&opts.inputs);
+    if inputs.is_empty() {
+        return Err(DedupRunError::NoInputs(opts.inputs));
+    }
+    // A lock file left behind marks a killed run: its partial outputs are replaced.
+    let killed_before = opts.out_dir.join(crate::lock::LOCK_FILE).exists();
+    let _lock = crate::lock::lock_dir(&opts.out_dir)?;
+    let outputs = ["kept", "quarantine", "stats.json"].map(|s| opts.out_dir.join(s));
+    if outputs.iter().any(|p| p.exists()) {
+        if !opts.overwrite && !killed_before {
+            return Err(DedupRunError::OutputExists(opts.out_dir));
+        }
+        clear(&outputs)?;
+    }
+    let job = RehydrateJob {
+        weights: opts.weights,
+        weights_name: opts.weights_name,
+        language: opts.language,
+        size_key: opts.size_key,
+        inputs,
+        out_dir: opts.out_dir,
+        compression: opts.compression,
+        read: ReadOptions::default(),
+        progress: progress_bar(opts.progress),
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.threads)
+        .build()
+        .map_err(|e| DedupRunError::Threads(e.to_string()))?;
+    let threads = pool.current_num_threads();
+    Ok(pool.install(|| job.run(threads))?)
 }
 
 /// A byte progress bar per reading stage (signatures, filter), when `enabled`.

@@ -17,7 +17,7 @@ mod train;
 mod verify;
 
 pub use checkpoint::{InputAccount, Manifest, OutputFile};
-pub use dedup::{dedup, DedupOptions, DedupRunError, DedupStage};
+pub use dedup::{dedup, rehydrate, DedupOptions, DedupRunError, DedupStage, RehydrateOptions};
 pub use executor::{run, RunError, RunOptions};
 pub use merge::merge_shards;
 pub use parquet_out::OutputFormat;
@@ -29,7 +29,7 @@ pub use spec::{
 pub use stats::{RunStats, StepStats};
 pub use tamis_clean::{explain as explain_lines, LineCleanConfig, LineDecision};
 pub use tamis_dedup::{
-    ExactKey, MinhashConfig, RankCut, RankSelectConfig, RankSpec, Shard, Survivor,
+    ExactKey, MinhashConfig, RankCut, RankSelectConfig, RankSpec, Shard, Survivor, Weights,
 };
 pub use tamis_filters::ClassifierInput;
 pub use tamis_filters::FilterEntry;

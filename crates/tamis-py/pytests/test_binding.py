@@ -225,3 +225,32 @@ def test_python_dedup_matches_the_stage_by_stage_run(tmp_path, sample_dir):
     assert len(read_records(out / "kept" / "00000.jsonl")) == stats["kept"]
     with pytest.raises(tamis.ConfigError, match="stage"):
         tamis.dedup([doubled], tmp_path / "x", stage="sort")
+
+
+def test_rehydrate_repeats_dedup_survivors_by_cluster_size(tmp_path, sample_dir):
+    pages = sample_dir / "pages.jsonl"
+    doubled = tmp_path / "in"
+    doubled.mkdir()
+    (doubled / "a.jsonl").write_text(pages.read_text())
+    (doubled / "b.jsonl").write_text(pages.read_text())
+    tamis.dedup([doubled], tmp_path / "dedup", compression="none")
+    kept = read_records(tmp_path / "dedup" / "kept" / "00000.jsonl")
+    sizes = [d["metadata"]["minhash_cluster_size"] for d in kept]
+    assert 2 in sizes, "every page has its copy in b.jsonl"
+    # FineWeb-2's README table, keyed by cluster size as in Python.
+    stats = tamis.rehydrate([tmp_path / "dedup" / "kept"], tmp_path / "r",
+                            weights={1: 1, 2: 2, 3: 3, 5: 5, 100: 8, 1000: 1}, compression="none")
+    out = read_records(tmp_path / "r" / "kept" / "00000.jsonl")
+    def copies(n):
+        return 1 if n >= 1000 else 8 if n >= 100 else 5 if n >= 5 else min(n, 3)
+
+    want = [d["id"] for d in kept for _ in range(copies(d["metadata"]["minhash_cluster_size"]))]
+    assert [d["id"] for d in out] == want
+    assert stats["read"] == len(kept) and stats["written"] == len(want)
+    stats = tamis.rehydrate([tmp_path / "dedup" / "kept"], tmp_path / "r", max_reps=3,
+                            overwrite=True)
+    assert stats["steps"][0]["weights"].startswith("fineweb-2 up_to_03_reps")
+    with pytest.raises(tamis.ConfigError, match="exactly one"):
+        tamis.rehydrate([tmp_path / "dedup" / "kept"], tmp_path / "x")
+    with pytest.raises(tamis.OutputExistsError):
+        tamis.rehydrate([tmp_path / "dedup" / "kept"], tmp_path / "r", max_reps=3)

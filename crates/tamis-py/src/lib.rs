@@ -664,6 +664,59 @@ fn dedup(
     Ok(stats.map(|s| s.to_string()))
 }
 
+/// `tamis rehydrate`: `max_reps` (FineWeb-2's tables) or `weights` (JSON text of one table or
+/// of one per language). Returns the stats JSON.
+#[pyfunction]
+#[pyo3(signature = (
+    inputs, output, *, max_reps = None, weights = None, language = None,
+    size_field = "minhash_cluster_size".to_owned(), threads = 0, compression = "zstd",
+    overwrite = false, progress = false
+))]
+#[allow(clippy::too_many_arguments)]
+fn rehydrate(
+    py: Python<'_>,
+    inputs: Vec<String>,
+    output: PathBuf,
+    max_reps: Option<u32>,
+    weights: Option<String>,
+    language: Option<String>,
+    size_field: String,
+    threads: usize,
+    compression: &str,
+    overwrite: bool,
+    progress: bool,
+) -> PyResult<String> {
+    use tamis_pipeline::Weights;
+    let config = |m: String| raise(py, "ConfigError", m);
+    let (table, weights_name) = match (max_reps, weights) {
+        (Some(r), None) => (
+            Weights::fineweb2(r).map_err(|e| config(e.to_string()))?,
+            format!("fineweb-2 up_to_{r:02}_reps"),
+        ),
+        (None, Some(w)) => (
+            Weights::from_json(&w).map_err(|e| config(e.to_string()))?,
+            "weights JSON".to_owned(),
+        ),
+        _ => return Err(config("give exactly one of max_reps and weights".into())),
+    };
+    let opts = tamis_pipeline::RehydrateOptions {
+        inputs,
+        out_dir: output,
+        weights: table,
+        weights_name,
+        language,
+        size_key: size_field,
+        threads,
+        compression: self::compression(py, compression)?,
+        overwrite,
+        progress,
+    };
+    let stats = py
+        .detach(|| tamis_pipeline::rehydrate(opts))
+        .map_err(|e| dedup_error(py, e))?;
+    Ok(stats.to_string())
+}
+
 /// The options that decide a run's output bytes, checked as `tamis run` checks them.
 fn output_options(
     py: Python<'_>,
@@ -799,6 +852,7 @@ fn _tamis(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(explain, m)?)?;
     m.add_function(wrap_pyfunction!(presets, m)?)?;
     m.add_function(wrap_pyfunction!(dedup, m)?)?;
+    m.add_function(wrap_pyfunction!(rehydrate, m)?)?;
     m.add_function(wrap_pyfunction!(verify, m)?)?;
     m.add_function(wrap_pyfunction!(expand_inputs, m)?)?;
     m.add_function(wrap_pyfunction!(cli_main, m)?)?;

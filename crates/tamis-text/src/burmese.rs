@@ -8,13 +8,15 @@
 
 use std::sync::OnceLock;
 
-use crfs::{Attribute, Model};
+use crfs::Attribute;
+
+use crate::crf::Crf;
 
 const MODEL: &[u8] = include_bytes!("../data/burmese/model.crfsuite.zst");
 
-fn model() -> &'static Model<'static> {
-    static MODEL_: OnceLock<Model<'static>> = OnceLock::new();
-    MODEL_.get_or_init(|| crate::crf::load(MODEL))
+fn model() -> &'static Crf {
+    static MODEL_: OnceLock<Crf> = OnceLock::new();
+    MODEL_.get_or_init(|| Crf::load(MODEL))
 }
 
 /// pyidaungsu's `create_char_features(sentence, i)`.
@@ -88,14 +90,13 @@ pub fn words(text: &str) -> Vec<String> {
     if sent.is_empty() {
         return Vec::new();
     }
-    let items: Vec<Vec<Attribute>> = (0..sent.len()).map(|i| features(&sent, i)).collect();
-    let tagger = model().tagger().expect("CRF tagger");
-    let labels = tagger.tag(&items).expect("CRF tagging");
+    let crf = model();
+    let labels = crf.tag(sent.len(), |i| features(&sent, i));
     let mut out: Vec<String> = Vec::new();
     let mut cur = String::new();
     for (&c, &label) in sent.iter().zip(&labels) {
         // A "1" starts a word; whitespace left in the text (line breaks, tabs) ends one.
-        if (label == "1" || crate::py::is_space(c)) && !cur.is_empty() {
+        if (crf.label(label) == "1" || crate::py::is_space(c)) && !cur.is_empty() {
             out.push(std::mem::take(&mut cur));
         }
         if !crate::py::is_space(c) {

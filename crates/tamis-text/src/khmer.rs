@@ -15,7 +15,9 @@
 
 use std::sync::OnceLock;
 
-use crfs::{Attribute, Model};
+use crfs::Attribute;
+
+use crate::crf::Crf;
 
 const MODEL: &[u8] = include_bytes!("../data/khmer/model.crfsuite.zst");
 const CORRECTIONS: &str = include_str!("../data/khmer/corrections.txt");
@@ -23,9 +25,9 @@ const CORRECTIONS: &str = include_str!("../data/khmer/corrections.txt");
 /// khmer-nltk's `SEPARATOR`.
 const ZWSP: char = '\u{200b}';
 
-fn model() -> &'static Model<'static> {
-    static MODEL_: OnceLock<Model<'static>> = OnceLock::new();
-    MODEL_.get_or_init(|| crate::crf::load(MODEL))
+fn model() -> &'static Crf {
+    static MODEL_: OnceLock<Crf> = OnceLock::new();
+    MODEL_.get_or_init(|| Crf::load(MODEL))
 }
 
 fn corrections() -> &'static [(String, String)] {
@@ -238,13 +240,12 @@ pub fn words(text: &str) -> Vec<String> {
     if kccs.is_empty() {
         return Vec::new();
     }
-    let items: Vec<Vec<Attribute>> = (0..kccs.len()).map(|i| features(&kccs, i)).collect();
-    let tagger = model().tagger().expect("CRF tagger");
-    let labels = tagger.tag(&items).expect("CRF tagging");
+    let crf = model();
+    let labels = crf.tag(kccs.len(), |i| features(&kccs, i));
     let mut tokens: Vec<String> = Vec::new();
     for (i, (kcc, &label)) in kccs.iter().zip(&labels).enumerate() {
         match tokens.last_mut() {
-            Some(last) if label != "1" && i > 0 => last.push_str(kcc),
+            Some(last) if crf.label(label) != "1" && i > 0 => last.push_str(kcc),
             _ => tokens.push(kcc.clone()),
         }
     }

@@ -17,7 +17,9 @@
 use std::io::Read;
 use std::sync::OnceLock;
 
-use crfs::{Attribute, Model};
+use crfs::Attribute;
+
+use crate::crf::Crf;
 use foldhash::{HashSet, HashSetExt};
 
 use crate::pyre::{CharSet, Regex, Stack};
@@ -29,7 +31,7 @@ const SETS: &str = include_str!("../data/vi/sets.txt");
 const DIGITS: &str = include_str!("../data/vi/digits.txt");
 
 struct Data {
-    model: Model<'static>,
+    model: Crf,
     bi_grams: HashSet<&'static str>,
     tri_grams: HashSet<&'static str>,
     sets: Vec<CharSet>,
@@ -49,7 +51,7 @@ fn unzstd(bytes: &[u8]) -> Vec<u8> {
 fn data() -> &'static Data {
     static DATA: OnceLock<Data> = OnceLock::new();
     DATA.get_or_init(|| {
-        let model = crate::crf::load(MODEL);
+        let model = Crf::load(MODEL);
         let ngrams: &'static str = String::from_utf8(unzstd(NGRAMS))
             .expect("UTF-8 n-grams")
             .leak();
@@ -220,18 +222,15 @@ pub fn word_spans_into(text: &str, out: &mut Vec<(u32, u32)>) {
         .map(|&(a, b)| &text[a as usize..b as usize])
         .collect();
     let lower: Vec<String> = sent.iter().map(|w| w.to_lowercase()).collect();
-    let items: Vec<Vec<Attribute>> = (0..sent.len())
-        .map(|i| features(d, &sent, &lower, i))
-        .collect();
-    let tagger = d.model.tagger().expect("CRF tagger");
-    let labels = tagger.tag(&items).expect("CRF tagging");
+    let labels = d.model.tag(sent.len(), |i| features(d, &sent, &lower, i));
+    let inside = |label: u8| d.model.label(label) == "I_W";
 
     let first_char = |w: &str| w.chars().next().expect("non-empty syllable");
     let is_title_start = |w: &str| is_title(&w[..first_char(w).len_utf8()]);
     let mut start = spans[0].0;
     for i in 1..sent.len() {
         let (w, prev) = (sent[i], sent[i - 1]);
-        let join = labels[i] == "I_W"
+        let join = inside(labels[i])
             && !PUNCTUATION.contains(w)
             && !PUNCTUATION.contains(prev)
             && !is_digit(d, first_char(w))

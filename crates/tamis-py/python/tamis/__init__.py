@@ -37,6 +37,7 @@ __all__ = [
     "dedup",
     "explain",
     "presets",
+    "rehydrate",
     "select",
     "verify",
     "ConfigError",
@@ -327,6 +328,26 @@ def select(inputs, output, **options):
     ``weight_field``, ``key``); the same stages, shards and options as :func:`dedup`
     (``method="rank"``). Returns the stats dict when the run finished, else None."""
     return dedup(inputs, output, method="rank", **options)
+
+
+def rehydrate(inputs, output, *, max_reps=None, weights=None, **options):
+    """``tamis rehydrate``: writes each document as many times as its
+    ``metadata.minhash_cluster_size`` gets in FineWeb-2's per-language tables for at most
+    ``max_reps`` copies (3 to 10), or in ``weights``: a dict ``{cluster size: copies}`` for every
+    document, or ``{"fra_Latn": {...}, ...}`` per language. Other options as the CLI's flags:
+    ``language``, ``size_field``, ``threads``, ``compression``, ``overwrite``, ``progress``.
+    Returns the stats dict."""
+    if weights is not None:
+        weights = json.dumps(
+            {
+                str(k): ({str(s): c for s, c in v.items()} if isinstance(v, dict) else v)
+                for k, v in weights.items()
+            }
+        )
+    stats = _tamis.rehydrate(
+        _paths(inputs), os.fspath(output), max_reps=max_reps, weights=weights, **options
+    )
+    return json.loads(stats)
 
 
 def verify(output):
