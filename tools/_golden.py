@@ -43,3 +43,18 @@ def train_supervised_seeded(train, first_seed, name, **opts):
         except RuntimeError as e:
             print(f"  {name} seed {seed}: {e}")
     sys.exit(f"could not train {name}")
+
+
+def corpus_docs(shared):
+    """The texts golden generators check: every page of ../shared's two corpora (by id; left out
+    with a note when absent), then the committed subset (by index), as ({"source", "id" |
+    "index"}, text) pairs."""
+    docs = []
+    for corpus in ("pages", "articles"):
+        path = os.path.join(shared, "data", "corpus", f"{corpus}.jsonl.zst")
+        if os.path.exists(path):
+            docs += [({"source": corpus, "id": r["id"]}, r["text"]) for r in read_jsonl_zst(path)]
+        else:
+            print(f"note: {path} absent, corpus pages not included")
+    subset = list(read_jsonl_zst(SUBSET_INPUT))
+    return docs + [({"source": "subset", "index": i}, r["text"]) for i, r in enumerate(subset)]

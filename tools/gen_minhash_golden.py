@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate the MinHash parity golden files with the reference tool, datatrove 0.10.1.
 
-usage: tools/gen_minhash_golden.py [--shared ../shared] [--out crates/tamis-dedup/tests/golden]
+usage: tools/gen_minhash_golden.py [--shared ../shared] [--out crates/tamis-dedup/tests/golden] [--only-32]
 
 Runs datatrove's own four MinHash stages (MinhashDedupSignature, MinhashDedupBuckets with one task
 per bucket, MinhashDedupCluster with save_cluster_size, MinhashDedupFilter) with FineWeb's default
@@ -18,6 +18,12 @@ stream), and writes:
                            signature of its first 10 documents
   clusters.tsv             every document datatrove put in a cluster: index, removed (0/1),
                            minhash_cluster_size
+  subset-32.jsonl.zst      the committed subset plus exact copies of its first 20 documents
+                           (ids "<id>/copy"), through all four stages with 32-bit hashes
+                           (`HashConfig(precision=32)`): per document the xxh64 of its 112
+                           little-endian u32 signature values, the full signature of the first
+                           10, "removed" and "minhash_cluster_size" (`--only-32` writes this file
+                           alone, without ../shared)
 
 Signatures are read back from stage 1's sorted bucket files, so nothing is computed twice.
 Needs: pip install 'datatrove==0.10.1' spacy zstandard tokenizers 'xxhash<4'
@@ -34,6 +40,7 @@ from datatrove.executor import LocalPipelineExecutor
 from datatrove.pipeline.dedup.minhash import (MinhashConfig, MinhashDedupBuckets, MinhashDedupCluster,
                                               MinhashDedupFilter, MinhashDedupSignature)
 from datatrove.pipeline.readers import JsonlReader
+from datatrove.utils.hashing import HashConfig
 from datatrove.utils.text import simplify_text
 
 assert version("datatrove") == "0.10.1", version("datatrove")
@@ -74,7 +81,7 @@ def run_stages(docs, work, config, with_filter=True):
 def read_signatures(sigs, config, n_docs):
     """Per document index: the full signature, rebuilt from the sorted per-bucket files."""
     per = config.hashes_per_bucket
-    fmt = f"<{per}QI"
+    fmt = f"<{per}{config.hash_config.struct_format}I"
     size = struct.calcsize(fmt)
     out = [[None] * config.num_buckets for _ in range(n_docs)]
     for b in range(config.num_buckets):
@@ -86,16 +93,54 @@ def read_signatures(sigs, config, n_docs):
     return [None if s[0] is None else [v for band in s for v in band] for s in out]
 
 
-def digest(sig):
-    return "-" if sig is None else xxhash.xxh64(struct.pack(f"<{len(sig)}Q", *sig)).hexdigest()
+def digest(sig, fmt="Q"):
+    return "-" if sig is None else xxhash.xxh64(struct.pack(f"<{len(sig)}{fmt}", *sig)).hexdigest()
+
+
+def removed_and_sizes(work):
+    """The removed document indices and the cluster sizes stage 3 saved."""
+    clusters = os.path.join(work, "clusters")
+    removed, sizes = set(), {}
+    if os.path.exists(os.path.join(clusters, "000000.remove")):
+        data = open(os.path.join(clusters, "000000.remove"), "rb").read()
+        removed = set(struct.unpack(f"<{len(data) // 4}I", data))
+    if os.path.exists(os.path.join(clusters, "000000.sizes")):
+        data = open(os.path.join(clusters, "000000.sizes"), "rb").read()
+        vals = struct.unpack(f"<{len(data) // 4}I", data)
+        sizes = dict(zip(vals[0::2], vals[1::2]))
+    return removed, sizes
+
+
+def subset_32(out_dir):
+    """subset-32.jsonl.zst: the subset and copies, all stages, 32-bit hashes."""
+    config = MinhashConfig(hash_config=HashConfig(precision=32))
+    subset = list(read_jsonl_zst(os.path.join(ROOT, "tests", "golden", "subset-input.jsonl.zst")))
+    docs = subset + [{"id": d["id"] + "/copy", "text": d["text"]} for d in subset[:20]]
+    with tempfile.TemporaryDirectory() as work:
+        sigs = read_signatures(run_stages(docs, work, config), config, len(docs))
+        removed, sizes = removed_and_sizes(work)
+    rows = []
+    for i, (d, s) in enumerate(zip(docs, sigs)):
+        row = {"id": d["id"], "signature": digest(s, "I"), "removed": i in removed,
+               "minhash_cluster_size": sizes.get(i, 1)}
+        if i < 10:
+            row["full_signature"] = s
+        rows.append(json.dumps(row) + "\n")
+    with open(os.path.join(out_dir, "subset-32.jsonl.zst"), "wb") as f:
+        f.write(zstandard.ZstdCompressor(level=19).compress("".join(rows).encode("utf-8")))
+    print(f"32-bit: {len(docs)} documents, {len(removed)} removed", file=sys.stderr)
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--shared", default=os.path.join(ROOT, "..", "shared"))
     ap.add_argument("--out", default=os.path.join(ROOT, "crates", "tamis-dedup", "tests", "golden"))
+    ap.add_argument("--only-32", action="store_true")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
+    subset_32(args.out)
+    if args.only_32:
+        return
     config = MinhashConfig()
 
     stage1 = MinhashDedupSignature("/tmp/unused", config=config)
@@ -111,16 +156,7 @@ def main():
 
     with tempfile.TemporaryDirectory() as work:
         sigs = read_signatures(run_stages(docs, work, config), config, len(docs))
-        clusters = os.path.join(work, "clusters")
-        removed = set()
-        if os.path.exists(os.path.join(clusters, "000000.remove")):
-            data = open(os.path.join(clusters, "000000.remove"), "rb").read()
-            removed = set(struct.unpack(f"<{len(data) // 4}I", data))
-        sizes = {}
-        if os.path.exists(os.path.join(clusters, "000000.sizes")):
-            data = open(os.path.join(clusters, "000000.sizes"), "rb").read()
-            vals = struct.unpack(f"<{len(data) // 4}I", data)
-            sizes = dict(zip(vals[0::2], vals[1::2]))
+        removed, sizes = removed_and_sizes(work)
 
     cctx = zstandard.ZstdCompressor(level=19)
     lines = []

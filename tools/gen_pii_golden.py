@@ -22,7 +22,7 @@ later 3.11 releases)
 import argparse, hashlib, json, os, random, sys
 from importlib.metadata import version
 
-from _golden import ROOT, SUBSET_INPUT, read_jsonl_zst, write_lines_zst
+from _golden import ROOT, corpus_docs, write_lines_zst
 
 assert version("datatrove") == "0.10.1", version("datatrove")
 assert sys.version_info[:3] == (3, 11, 7), sys.version
@@ -31,7 +31,8 @@ CONFIGS = {
     "default": {},
     "all_ips": {"only_remove_public_ips": False},
     "ips_only": {"remove_emails": False, "ip_replacement": ["<ip>", "<ip2>", "<ip3>"]},
-    "emails_only": {"remove_ips": False, "email_replacement": ["<email>"]},
+    # One string, not a tuple: datatrove takes both (`tuple[str, ...] | str`).
+    "emails_only": {"remove_ips": False, "email_replacement": "<email>"},
 }
 
 
@@ -73,15 +74,7 @@ def main():
     args = ap.parse_args()
     from datatrove.pipeline.formatters import PIIFormatter
 
-    docs = []
-    for corpus in ("pages", "articles"):
-        path = os.path.join(args.shared, "data", "corpus", f"{corpus}.jsonl.zst")
-        if os.path.exists(path):
-            docs += [({"source": corpus, "id": r["id"]}, r["text"]) for r in read_jsonl_zst(path)]
-        else:
-            print(f"note: {path} absent, corpus pages not included")
-    subset = list(read_jsonl_zst(SUBSET_INPUT))
-    docs += [({"source": "subset", "index": i}, r["text"]) for i, r in enumerate(subset)]
+    docs = corpus_docs(args.shared)
     docs += [({"source": "crafted", "text": t}, t) for t in crafted(random.Random(3))]
 
     out, changed = [], {}

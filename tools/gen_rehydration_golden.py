@@ -27,22 +27,19 @@ Writes:
 Needs: pip install 'datatrove==0.10.1' zstandard
 """
 import argparse
-import io
 import json
 import os
 import re
 import tempfile
 from importlib.metadata import version
 
-import zstandard
+from _golden import ROOT, read_jsonl_zst, write_jsonl_zst
 from loguru import logger
 from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.readers import JsonlReader
 
 assert version("datatrove") == "0.10.1", version("datatrove")
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def rehydrater_class(readme_path):
@@ -54,13 +51,6 @@ def rehydrater_class(readme_path):
     namespace = {"PipelineStep": PipelineStep, "DocumentsPipeline": DocumentsPipeline}
     exec(blocks[0], namespace)  # noqa: S102 - the reference code itself
     return namespace["Rehydrater"]
-
-
-def read_jsonl_zst(path):
-    with open(path, "rb") as f:
-        for line in io.TextIOWrapper(zstandard.ZstdDecompressor().stream_reader(f), encoding="utf-8"):
-            if line.strip():
-                yield json.loads(line)
 
 
 def run_lengths(ids):
@@ -126,10 +116,7 @@ def main():
                 copies[str(r)] += rehydrate(lambda: per_language(weights), lang_docs, tmp)
         copies["readme"] = rehydrate(fixed, docs, tmp)
 
-    os.makedirs(args.out, exist_ok=True)
-    raw = "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs).encode()
-    with open(os.path.join(args.out, "input.jsonl.zst"), "wb") as f:
-        f.write(zstandard.ZstdCompressor(level=19).compress(raw))
+    write_jsonl_zst(os.path.join(args.out, "input.jsonl.zst"), docs)
     with open(os.path.join(args.out, "copies.json"), "w") as f:
         json.dump(copies, f, separators=(",", ":"))
         f.write("\n")

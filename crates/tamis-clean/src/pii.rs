@@ -31,10 +31,48 @@ pub struct PiiConfig {
     pub remove_ips: bool,
     /// Replace only global (public) addresses, not private, loopback or reserved ones.
     pub only_remove_public_ips: bool,
-    /// Stand-ins for emails, used in turn.
+    /// Stand-ins for emails, used in turn: a list, or one string as datatrove also takes.
+    #[serde(deserialize_with = "one_or_many")]
+    #[schemars(with = "OneOrMany")]
     pub email_replacement: Vec<String>,
-    /// Stand-ins for IP addresses, used in turn.
+    /// Stand-ins for IP addresses, used in turn: a list, or one string.
+    #[serde(deserialize_with = "one_or_many")]
+    #[schemars(with = "OneOrMany")]
     pub ip_replacement: Vec<String>,
+}
+
+/// The schema of a stand-in parameter: datatrove's `tuple[str, ...] | str`.
+#[derive(schemars::JsonSchema)]
+#[allow(dead_code)] // only its schema is used
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// A string or a sequence of strings, as one list.
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    struct V;
+    impl<'de> serde::de::Visitor<'de> for V {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a string or a list of strings")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Vec<String>, E> {
+            Ok(vec![v.to_owned()])
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Vec<String>, A::Error> {
+            let mut out = Vec::new();
+            while let Some(s) = seq.next_element::<String>()? {
+                out.push(s);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_any(V)
 }
 
 impl Default for PiiConfig {
@@ -285,6 +323,19 @@ mod tests {
             apply_edits(text, &doc.metadata[EDITS_KEY]).unwrap(),
             doc.text
         );
+    }
+
+    #[test]
+    fn a_stand_in_is_one_string_or_a_list() {
+        let cfg = |v: serde_json::Value| serde_json::from_value::<PiiConfig>(v);
+        let one = cfg(serde_json::json!({"email_replacement": "EMAIL"})).unwrap();
+        assert_eq!(one.email_replacement, ["EMAIL"]);
+        let list = cfg(serde_json::json!({"ip_replacement": ["a", "b"]})).unwrap();
+        assert_eq!(list.ip_replacement, ["a", "b"]);
+        let err = cfg(serde_json::json!({"email_replacement": 3}))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("a string or a list of strings"), "{err}");
     }
 
     #[test]

@@ -127,6 +127,9 @@ struct DedupArgs {
     /// with documents of the same language (FineWeb-2's MinHash per language).
     #[arg(long, default_value = "en", conflicts_with_all = ["exact", "lines"])]
     language: String,
+    /// MinHash bits per hash: 64, or 32 as datatrove's `HashConfig(precision=32)`.
+    #[arg(long, default_value_t = 64, value_parser = parse_precision, conflicts_with_all = ["exact", "lines"])]
+    precision: u32,
     #[command(flatten)]
     job: JobArgs,
 }
@@ -157,6 +160,13 @@ struct RehydrateArgs {
     /// Metadata key holding the cluster size.
     #[arg(long, default_value = "minhash_cluster_size")]
     size_field: String,
+    #[command(flatten)]
+    out: OutputArgs,
+}
+
+/// What every job that writes an output directory takes.
+#[derive(clap::Args)]
+struct OutputArgs {
     /// Worker threads (default: all cores). Output is identical for any value.
     #[arg(long, default_value_t = 0)]
     threads: usize,
@@ -307,20 +317,11 @@ struct JobArgs {
     /// Memory for sort buffers before spilling to disk, e.g. 512M, 4G.
     #[arg(long, default_value = "1G", value_parser = parse_bytes)]
     memory: usize,
-    /// Worker threads (default: all cores). Output is identical for any value.
-    #[arg(long, default_value_t = 0)]
-    threads: usize,
-    #[arg(long, value_enum, default_value_t = Comp::Zstd)]
-    compression: Comp,
-    /// Replace the outputs of an earlier run in the output directory.
-    #[arg(long)]
-    overwrite: bool,
     /// Keep the work directory after a complete run.
     #[arg(long)]
     keep_work: bool,
-    /// Never draw a progress bar (it is drawn only on a terminal anyway).
-    #[arg(long)]
-    no_progress: bool,
+    #[command(flatten)]
+    out: OutputArgs,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -335,6 +336,22 @@ enum StageArg {
     Clusters,
     Filter,
     Stats,
+}
+
+impl OutputArgs {
+    /// A progress bar unless refused, and only on a terminal.
+    fn progress(&self) -> bool {
+        !self.no_progress && std::io::stderr().is_terminal()
+    }
+}
+
+/// MinHash hash width: 32 or 64.
+fn parse_precision(s: &str) -> Result<u32, String> {
+    match s.trim() {
+        "32" => Ok(32),
+        "64" => Ok(64),
+        _ => Err(format!("{s:?}: hashes have 32 or 64 bits")),
+    }
 }
 
 /// `1024`, `512K`, `64M`, `2G` (powers of 1024).
@@ -646,6 +663,7 @@ fn dedup(args: DedupArgs) -> Result<u8> {
     let _ = args.minhash; // the default method; the flag names it explicitly
     let mut opts = job_options(args.job)?;
     opts.config.language = args.language;
+    opts.config.precision = args.precision;
     if args.lines {
         opts.lines_min_docs = Some(args.min_docs);
     }
@@ -694,10 +712,10 @@ fn rehydrate(a: RehydrateArgs) -> Result<u8> {
         weights_name,
         language: a.language,
         size_key: a.size_field.clone(),
-        threads: a.threads,
-        compression: compression(a.compression),
-        overwrite: a.overwrite,
-        progress: !a.no_progress && std::io::stderr().is_terminal(),
+        threads: a.out.threads,
+        compression: compression(a.out.compression),
+        overwrite: a.out.overwrite,
+        progress: a.out.progress(),
     })
     .context("rehydrate failed")?;
     let n = |v: &serde_json::Value| v.as_u64().unwrap_or(0);
@@ -839,11 +857,11 @@ fn job_options(args: JobArgs) -> Result<tamis_pipeline::DedupOptions> {
         opts.shard = shard;
     }
     opts.memory_bytes = args.memory;
-    opts.threads = args.threads;
-    opts.compression = compression(args.compression);
-    opts.overwrite = args.overwrite;
+    opts.threads = args.out.threads;
+    opts.compression = compression(args.out.compression);
+    opts.overwrite = args.out.overwrite;
     opts.keep_work = args.keep_work;
-    opts.progress = !args.no_progress && std::io::stderr().is_terminal();
+    opts.progress = args.out.progress();
     Ok(opts)
 }
 

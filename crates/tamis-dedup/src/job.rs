@@ -805,11 +805,17 @@ impl DedupJob {
                             }
                             Some(c) => {
                                 doc.metadata.insert(id_key.into(), Value::from(c.id));
+                                self.survivor_metadata(&mut doc, c.size);
                                 counts.kept += 1;
                                 kept.write(&doc)?;
                                 self.observe(&doc, cluster, true);
                             }
                             None => {
+                                if matches!(self.method, Method::MinHash { .. }) {
+                                    // datatrove's MinhashDedupFilter: -1 when in no cluster.
+                                    doc.metadata.insert(id_key.into(), Value::from(-1));
+                                }
+                                self.survivor_metadata(&mut doc, 1);
                                 counts.kept += 1;
                                 kept.write(&doc)?;
                                 self.observe(&doc, None, true);
@@ -928,6 +934,15 @@ impl DedupJob {
                 .collect();
         }
         Ok(stats)
+    }
+
+    /// Exact dedup: datatrove's `duplicate_count` (copies removed) on every kept document
+    /// (`ExactDedupFilter`, `src/datatrove/pipeline/dedup/exact_dedup.py`).
+    fn survivor_metadata(&self, doc: &mut Document, cluster_size: u64) {
+        if matches!(self.method, Method::Exact(_)) {
+            doc.metadata
+                .insert("duplicate_count".into(), Value::from(cluster_size - 1));
+        }
     }
 
     fn observe(&self, doc: &Document, cluster: Option<(u64, u64)>, kept: bool) {

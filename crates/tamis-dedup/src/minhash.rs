@@ -12,6 +12,11 @@
 //!    mod (2^61 - 1)`: numpy multiplies and adds in wrapping `uint64` before the modulo, and
 //!    that wrap is part of the reference behaviour.
 //!
+//! With `precision = 32` (datatrove's `HashConfig(precision=32)`), shingles are hashed with
+//! xxh32 and each permuted value keeps its low 32 bits (`& 0xFFFFFFFF`) before the minimum.
+//! datatrove's bucket stage also stops reading a band at a first hash of `0xFFFFFFFF`, its
+//! end-of-range mark; tamis compares such a band as any other (one band in 2^32).
+//!
 //! Documents with fewer than `n_grams` words have no shingle and no signature; datatrove never
 //! matches them with anything.
 //!
@@ -26,6 +31,7 @@ use serde::{Deserialize, Serialize};
 use tamis_core::Document;
 use tamis_text::words::WordTokenizer;
 use thiserror::Error;
+use xxhash_rust::xxh32::xxh32;
 use xxhash_rust::xxh64::xxh64;
 
 use crate::numpy_rng::Mt19937;
@@ -52,6 +58,9 @@ pub struct MinhashConfig {
     /// ("en", "por_Latn", ...), or "metadata": each document's own language, compared only
     /// with documents of the same language.
     pub language: String,
+    /// Bits per hash, 64 or 32, as datatrove's `HashConfig(precision=...)`: with 32, shingles
+    /// are hashed with xxh32 and each permuted value keeps its low 32 bits.
+    pub precision: u32,
 }
 
 /// [`MinhashConfig::language`] for per-document languages.
@@ -66,6 +75,7 @@ impl Default for MinhashConfig {
             seed: 1,
             norm: TextNorm::default(),
             language: "en".into(),
+            precision: 64,
         }
     }
 }
@@ -78,6 +88,8 @@ pub enum MinhashError {
     TooManyHashes(usize),
     #[error("`language`: {0}")]
     Language(String),
+    #[error("`precision` is {0}: hashes have 64 or 32 bits")]
+    Precision(u32),
 }
 
 impl MinhashConfig {
@@ -97,6 +109,9 @@ impl MinhashConfig {
         }
         if self.num_hashes() > 4096 {
             return Err(MinhashError::TooManyHashes(self.num_hashes()));
+        }
+        if !matches!(self.precision, 32 | 64) {
+            return Err(MinhashError::Precision(self.precision));
         }
         Ok(())
     }
@@ -183,6 +198,7 @@ impl MinHasher {
             return Vec::new();
         }
         let mut buf = String::new();
+        let bits32 = self.config.precision == 32;
         words
             .windows(n)
             .map(|gram| {
@@ -193,7 +209,11 @@ impl MinHasher {
                     }
                     buf.push_str(w);
                 }
-                xxh64(buf.as_bytes(), 0)
+                if bits32 {
+                    u64::from(xxh32(buf.as_bytes(), 0))
+                } else {
+                    xxh64(buf.as_bytes(), 0)
+                }
             })
             .collect()
     }
@@ -209,10 +229,17 @@ impl MinHasher {
         if shingles.is_empty() {
             return None;
         }
+        // datatrove: `(shingles * a + b) % P` in uint64 (the product wraps), then, for 32-bit
+        // hashes, `& 0xFFFFFFFF` before the minimum.
+        let mask = if self.config.precision == 32 {
+            u64::from(u32::MAX)
+        } else {
+            u64::MAX
+        };
         let mut sig = vec![u64::MAX; self.a.len()];
         for &s in &shingles {
             for ((m, &a), &b) in sig.iter_mut().zip(&self.a).zip(&self.b) {
-                *m = (*m).min(mod_mersenne(s.wrapping_mul(a).wrapping_add(b)));
+                *m = (*m).min(mod_mersenne(s.wrapping_mul(a).wrapping_add(b)) & mask);
             }
         }
         Some(sig)

@@ -22,6 +22,8 @@ pub struct MinhashDedupConfig {
     /// each document's own `metadata.language` (and `language_script`), compared only with
     /// documents of the same language (FineWeb-2's MinHash per language).
     pub language: String,
+    /// Bits per hash, 64 or 32 (datatrove's `HashConfig(precision=...)`).
+    pub precision: u32,
     /// `first` (earliest in input order) or `datatrove` (datatrove 0.10.1's choice).
     pub survivor: Survivor,
     /// Sort-buffer budget of the signature stage, in MiB.
@@ -37,6 +39,7 @@ impl Default for MinhashDedupConfig {
             hashes_per_bucket: m.hashes_per_bucket,
             seed: m.seed,
             language: m.language,
+            precision: m.precision,
             survivor: Survivor::First,
             memory_mb: 1024,
         }
@@ -178,6 +181,7 @@ pub fn dedup_step(kind: &str, params: &Value) -> Result<(Method, usize), String>
                 seed: c.seed,
                 norm: TextNorm::default(),
                 language: c.language,
+                precision: c.precision,
             };
             let hasher = MinHasher::new(config).map_err(|e| e.to_string())?;
             Ok((

@@ -50,6 +50,9 @@ fn outcome(out: &Path) -> BTreeMap<usize, (bool, u64)> {
             for v in read_zst_lines(&f.unwrap().path()) {
                 let id: usize = v["id"].as_str().unwrap().parse().unwrap();
                 let size = v["metadata"]["minhash_cluster_size"].as_u64().unwrap();
+                // datatrove's MinhashDedupFilter: a cluster id on every document, -1 alone.
+                let cluster = v["metadata"]["minhash_cluster_id"].as_i64().unwrap();
+                assert_eq!(cluster == -1, size == 1, "{v}");
                 m.insert(id, (kept, size));
             }
         }
@@ -255,6 +258,16 @@ fn exact_dedup_by_text_field_and_priority() {
         ..ExactKey::default()
     };
     assert_eq!(run(norm.clone(), "norm"), ["b", "c"]);
+    // datatrove's ExactDedupFilter name: the copies removed, on every kept document.
+    let kept: Vec<(String, u64)> = read_zst_lines(&tmp.path().join("norm/kept/00000.jsonl.zst"))
+        .iter()
+        .map(|v| {
+            let n = v["metadata"]["duplicate_count"].as_u64().unwrap();
+            assert_eq!(v["metadata"]["exact_cluster_size"].as_u64(), Some(n + 1));
+            (v["id"].as_str().unwrap().to_owned(), n)
+        })
+        .collect();
+    assert_eq!(kept, [("a".to_owned(), 2), ("d".to_owned(), 0)]);
     // With a priority field the highest score survives: b.
     let prio = ExactKey {
         priority: Some("score".into()),

@@ -14,11 +14,13 @@ mod fineweb2;
 mod gopher;
 mod language;
 mod punct_tables;
+mod regex;
 mod registry;
 mod url;
 mod words;
 
 pub use c4::badwords::{C4BadWords, C4BadWordsConfig};
+pub use c4::paragraph::{C4Paragraph, C4ParagraphConfig};
 pub use c4::quality::{C4Quality, C4QualityConfig};
 pub use classifier::{ClassifierInput, FastTextClassifier, FastTextClassifierConfig};
 pub use decl::{Filter, FilterEntry};
@@ -34,6 +36,7 @@ pub use fineweb2::{
 pub use gopher::quality::{GopherQuality, GopherQualityConfig};
 pub use gopher::repetition::{GopherRepetition, GopherRepetitionConfig};
 pub use language::{Language, LanguageConfig};
+pub use regex::{RegexFilter, RegexFilterConfig};
 pub use registry::{lookup, registry};
 pub use url::filter::{UrlFilter, UrlFilterConfig};
 

@@ -1,12 +1,12 @@
 //! Every filter, one line each. The order is the order `tamis filters` lists them.
 
 use crate::{
-    C4BadWords, C4Quality, Extract, FastTextClassifier, FilterEntry, FineWebQuality,
+    C4BadWords, C4Paragraph, C4Quality, Extract, FastTextClassifier, FilterEntry, FineWebQuality,
     Fineweb2LanguageScore, Fineweb2Precision, Fineweb2Quality, GopherQuality, GopherRepetition,
-    Language, UrlFilter,
+    Language, RegexFilter, UrlFilter,
 };
 
-static REGISTRY: [FilterEntry; 12] = [
+static REGISTRY: [FilterEntry; 14] = [
     FilterEntry::of::<UrlFilter>(),
     FilterEntry::of::<Extract>(),
     FilterEntry::of::<Language>(),
@@ -18,6 +18,8 @@ static REGISTRY: [FilterEntry; 12] = [
     FilterEntry::of::<Fineweb2Quality>(),
     FilterEntry::of::<Fineweb2Precision>(),
     FilterEntry::of::<C4BadWords>(),
+    FilterEntry::of::<C4Paragraph>(),
+    FilterEntry::of::<RegexFilter>(),
     FilterEntry::of::<FastTextClassifier>(),
 ];
 

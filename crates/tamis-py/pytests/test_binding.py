@@ -208,12 +208,19 @@ def test_run_errors_are_typed(tmp_path, sample_dir):
     assert e.value.stats["quarantined"] >= 1
 
 
-def test_python_dedup_matches_the_stage_by_stage_run(tmp_path, sample_dir):
+@pytest.fixture
+def doubled(tmp_path, sample_dir):
+    """A folder with the sample pages twice: a.jsonl and b.jsonl."""
     pages = sample_dir / "pages.jsonl"
-    doubled = tmp_path / "in"
-    doubled.mkdir()
-    (doubled / "a.jsonl").write_text(pages.read_text())
-    (doubled / "b.jsonl").write_text(pages.read_text())
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.jsonl").write_text(pages.read_text())
+    (folder / "b.jsonl").write_text(pages.read_text())
+    return folder
+
+
+def test_python_dedup_matches_the_stage_by_stage_run(tmp_path, sample_dir, doubled):
+    pages = sample_dir / "pages.jsonl"
     stats = tamis.dedup([doubled], tmp_path / "all", compression="none")
     n = len(pages.read_text().splitlines())
     assert stats["read"] == 2 * n and stats["dropped"] >= n
@@ -227,12 +234,7 @@ def test_python_dedup_matches_the_stage_by_stage_run(tmp_path, sample_dir):
         tamis.dedup([doubled], tmp_path / "x", stage="sort")
 
 
-def test_rehydrate_repeats_dedup_survivors_by_cluster_size(tmp_path, sample_dir):
-    pages = sample_dir / "pages.jsonl"
-    doubled = tmp_path / "in"
-    doubled.mkdir()
-    (doubled / "a.jsonl").write_text(pages.read_text())
-    (doubled / "b.jsonl").write_text(pages.read_text())
+def test_rehydrate_repeats_dedup_survivors_by_cluster_size(tmp_path, doubled):
     tamis.dedup([doubled], tmp_path / "dedup", compression="none")
     kept = read_records(tmp_path / "dedup" / "kept" / "00000.jsonl")
     sizes = [d["metadata"]["minhash_cluster_size"] for d in kept]

@@ -563,7 +563,7 @@ impl PySpec {
     survivor = "first", key_field = None, normalize = false, priority = None, min_docs = 2,
     memory_bytes = 1 << 30, threads = 0, compression = "zstd", overwrite = false,
     keep_work = false, progress = false, fields = None, top = None, buckets = None,
-    min_bucket = 0, weight_field = None, key = "rank_bucket".to_owned()
+    min_bucket = 0, weight_field = None, key = "rank_bucket".to_owned(), precision = 64
 ))]
 #[allow(clippy::too_many_arguments)]
 fn dedup(
@@ -591,9 +591,11 @@ fn dedup(
     min_bucket: u32,
     weight_field: Option<String>,
     key: String,
+    precision: u32,
 ) -> PyResult<Option<String>> {
     let config = |m: String| raise(py, "ConfigError", m);
     let mut opts = tamis_pipeline::DedupOptions::new(inputs, output);
+    opts.config.precision = precision;
     match method {
         "minhash" => {}
         "exact" => {

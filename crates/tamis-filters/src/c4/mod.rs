@@ -1,2 +1,3 @@
 pub mod badwords;
+pub mod paragraph;
 pub mod quality;

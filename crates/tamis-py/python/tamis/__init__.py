@@ -314,8 +314,9 @@ def dedup(inputs, output, **options):
     stages, or one ``stage`` ("signatures", "buckets", "clusters", "filter", "stats") and
     ``shard=(index, count)`` of it, with a shared ``work_dir``. Returns the stats dict when the
     run finished, else None. Other options as the CLI's flags: ``survivor``, ``key_field``,
-    ``normalize``, ``priority``, ``min_docs``, ``memory_bytes``, ``threads``,
-    ``compression``, ``overwrite``, ``keep_work``, ``progress``."""
+    ``normalize``, ``priority``, ``min_docs``, ``precision`` (MinHash: 64 or 32 bits),
+    ``memory_bytes``, ``threads``, ``compression``, ``overwrite``, ``keep_work``,
+    ``progress``."""
     if "work_dir" in options and options["work_dir"] is not None:
         options["work_dir"] = os.fspath(options["work_dir"])
     stats = _tamis.dedup(_paths(inputs), os.fspath(output), **options)

@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""Run datatrove's own unit tests against tamis.
+
+usage: tools/datatrove_tests.py DATATROVE_TESTS [pytest arguments...]
+
+DATATROVE_TESTS is the `tests` folder of a checkout of https://github.com/huggingface/datatrove
+(Apache-2.0; these results were taken with commit a649de79, whose tests match the 0.10.x
+releases). datatrove 0.10.1 must be installed (pip install 'datatrove==0.10.1' pytest).
+
+Each datatrove block that tamis has a step for is replaced, before the tests import it, by a
+subclass whose decision or output comes from the `tamis` binary ($TAMIS_CLI, else
+target/release/tamis or target/debug/tamis): the test builds the block with its own
+parameters, the adapter turns them into that step's parameters, runs `tamis run` on the test's
+document and hands back tamis's verdict (datatrove's return shape: `True`, `False`, or
+`(False, reason)`) or tamis's text. Everything else (test texts, expected values, assertions)
+is datatrove's, unchanged.
+
+Blocks replaced, with the tests that exercise them (the default selection):
+  RegexFilter        tests/pipeline/filters/test_filters.py::TestFilters::test_regex
+  C4ParagraphFilter  tests/pipeline/filters/test_filters.py::TestC4ParagraphFilter
+  PIIFormatter       tests/pipeline/filters/test_pii_removal.py
+"""
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+DEFAULT_TESTS = [
+    "pipeline/filters/test_filters.py::TestFilters::test_regex",
+    "pipeline/filters/test_filters.py::TestC4ParagraphFilter",
+    "pipeline/filters/test_pii_removal.py",
+]
+
+
+def tamis_binary():
+    env = os.environ.get("TAMIS_CLI")
+    if env:
+        return env
+    for profile in ("release", "debug"):
+        p = ROOT / "target" / profile / "tamis"
+        if p.exists():
+            return str(p)
+    sys.exit("no tamis binary: build it (cargo build -p tamis-cli) or set TAMIS_CLI")
+
+
+def run_step(step, text, metadata=None):
+    """`tamis run` with one step on one document: (kept, reason, text)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = pathlib.Path(tmp)
+        (tmp / "in.jsonl").write_text(
+            json.dumps({"id": "0", "text": text, "metadata": metadata or {}}) + "\n", encoding="utf-8"
+        )
+        lines = ["[[step]]"] + [f"{k} = {json.dumps(v)}" for k, v in step.items()]
+        (tmp / "p.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        subprocess.run(
+            [tamis_binary(), "run", "--pipeline", str(tmp / "p.toml"), str(tmp / "in.jsonl"),
+             "-o", str(tmp / "out"), "--compression", "none", "--no-progress"],
+            check=True, capture_output=True,
+        )
+        for sub, kept in (("kept", True), ("dropped", False)):
+            for f in sorted((tmp / "out" / sub).glob("*.jsonl")):
+                for line in f.read_text(encoding="utf-8").splitlines():
+                    d = json.loads(line)
+                    return kept, d.get("metadata", {}).get("filter_reason"), d["text"]
+    raise RuntimeError("tamis wrote no document")
+
+
+def install():
+    """Replaces datatrove's blocks by tamis-backed subclasses, where tests import them."""
+    import datatrove.pipeline.filters as filters
+    import datatrove.pipeline.filters.c4_filters as c4
+    import datatrove.pipeline.filters.regex_filter as regex
+    import datatrove.pipeline.formatters as formatters
+    import datatrove.pipeline.formatters.pii as pii
+
+    class TamisRegexFilter(regex.RegexFilter):
+        def filter(self, doc):
+            kept, _, _ = run_step({"type": "regex_filter", "regex_exp": self.regex.pattern}, doc.text)
+            return kept  # datatrove's RegexFilter gives no reason
+
+    class TamisC4ParagraphFilter(c4.C4ParagraphFilter):
+        def filter(self, doc):
+            step = {"type": "c4_paragraph", "min_paragraphs": self.min_paragraphs,
+                    "min_paragraph_len": self.min_paragraph_len, "line_delimiter": self.line_delimiter}
+            kept, reason, _ = run_step(step, doc.text)
+            return True if kept else (False, reason)
+
+    class TamisPIIFormatter(pii.PIIFormatter):
+        def __init__(self, remove_emails=True, remove_ips=True, only_remove_public_ips=True,
+                     email_replacement=None, ip_replacement=None):
+            given = {k: v for k, v in (("email_replacement", email_replacement),
+                                        ("ip_replacement", ip_replacement)) if v is not None}
+            super().__init__(remove_emails, remove_ips, only_remove_public_ips, **given)
+            self.step = {"type": "pii", "remove_emails": remove_emails, "remove_ips": remove_ips,
+                         "only_remove_public_ips": only_remove_public_ips}
+            for key, value in (("email_replacement", email_replacement), ("ip_replacement", ip_replacement)):
+                if value is not None:
+                    self.step[key] = value if isinstance(value, str) else list(value)
+
+        def format(self, text):
+            return run_step(self.step, text)[2]
+
+    for module, name, cls in (
+        (regex, "RegexFilter", TamisRegexFilter),
+        (filters, "RegexFilter", TamisRegexFilter),
+        (c4, "C4ParagraphFilter", TamisC4ParagraphFilter),
+        (filters, "C4ParagraphFilter", TamisC4ParagraphFilter),
+        (pii, "PIIFormatter", TamisPIIFormatter),
+        (formatters, "PIIFormatter", TamisPIIFormatter),
+    ):
+        setattr(module, name, cls)
+
+
+class Plugin:
+    """Installs the replacements before pytest imports any test module."""
+
+    @staticmethod
+    def pytest_configure(config):
+        install()
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    tests = pathlib.Path(sys.argv[1]).resolve()
+    extra = sys.argv[2:]
+    selected = [a for a in extra if not a.startswith("-")] or [str(tests / t) for t in DEFAULT_TESTS]
+    flags = [a for a in extra if a.startswith("-")]
+    import pytest
+
+    # datatrove's tests import `tests.utils` relative to the checkout.
+    sys.path.insert(0, str(tests.parent))
+    sys.exit(pytest.main(["-q", "-p", "no:cacheprovider", *flags, *selected], plugins=[Plugin()]))
+
+
+if __name__ == "__main__":
+    main()
