@@ -19,6 +19,12 @@ Blocks replaced, with the tests that exercise them (the default selection):
   RegexFilter        tests/pipeline/filters/test_filters.py::TestFilters::test_regex
   C4ParagraphFilter  tests/pipeline/filters/test_filters.py::TestC4ParagraphFilter
   PIIFormatter       tests/pipeline/filters/test_pii_removal.py
+  SamplerFilter      tests/pipeline/filters/test_filters.py::TestSamplerFilter and
+                     ::TestBaseFilterRunPipeline (which counts its stats)
+  UnigramLogProbFilter  tests/pipeline/filters/test_filters.py::TestFilters::test_unigram_prob
+                     (with the word list tamis's golden uses,
+                     crates/tamis-filters/tests/golden/unigram/unigram_freq.csv.zst: datatrove
+                     downloads Google's from S3, out of reach here)
 """
 import json
 import os
@@ -33,7 +39,11 @@ DEFAULT_TESTS = [
     "pipeline/filters/test_filters.py::TestFilters::test_regex",
     "pipeline/filters/test_filters.py::TestC4ParagraphFilter",
     "pipeline/filters/test_pii_removal.py",
+    "pipeline/filters/test_filters.py::TestFilters::test_unigram_prob",
+    "pipeline/filters/test_filters.py::TestSamplerFilter",
+    "pipeline/filters/test_filters.py::TestBaseFilterRunPipeline",
 ]
+UNIGRAM_LIST = ROOT / "crates" / "tamis-filters" / "tests" / "golden" / "unigram" / "unigram_freq.csv.zst"
 
 
 def tamis_binary():
@@ -47,12 +57,12 @@ def tamis_binary():
     sys.exit("no tamis binary: build it (cargo build -p tamis-cli) or set TAMIS_CLI")
 
 
-def run_step(step, text, metadata=None):
+def run_step(step, text, metadata=None, doc_id="0"):
     """`tamis run` with one step on one document: (kept, reason, text)."""
     with tempfile.TemporaryDirectory() as tmp:
         tmp = pathlib.Path(tmp)
         (tmp / "in.jsonl").write_text(
-            json.dumps({"id": "0", "text": text, "metadata": metadata or {}}) + "\n", encoding="utf-8"
+            json.dumps({"id": doc_id, "text": text, "metadata": metadata or {}}) + "\n", encoding="utf-8"
         )
         lines = ["[[step]]"] + [f"{k} = {json.dumps(v)}" for k, v in step.items()]
         (tmp / "p.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -74,8 +84,16 @@ def install():
     import datatrove.pipeline.filters as filters
     import datatrove.pipeline.filters.c4_filters as c4
     import datatrove.pipeline.filters.regex_filter as regex
+    import datatrove.pipeline.filters.sampler_filter as sampler
     import datatrove.pipeline.formatters as formatters
+    import datatrove.pipeline.filters.unigram_log_probs as unigram
     import datatrove.pipeline.formatters.pii as pii
+    import zstandard
+
+    # The word list datatrove would download, written where its filter looks for it.
+    cache = pathlib.Path(tempfile.mkdtemp(prefix="unigram-"))
+    (cache / "unigram_freq.csv").write_bytes(zstandard.ZstdDecompressor().decompress(UNIGRAM_LIST.read_bytes()))
+    unigram.cached_assets_path = lambda **_: str(cache)
 
     class TamisRegexFilter(regex.RegexFilter):
         def filter(self, doc):
@@ -104,6 +122,22 @@ def install():
         def format(self, text):
             return run_step(self.step, text)[2]
 
+    class TamisUnigramLogProbFilter(unigram.UnigramLogProbFilter):
+        def filter(self, doc):
+            step = {"type": "unigram_logprob", "frequencies": str(cache / "unigram_freq.csv"),
+                    "logprobs_threshold": self.logprobs_threshold, "language": self.language}
+            return run_step(step, doc.text)[0]  # datatrove's gives no reason
+
+    class TamisSamplerFilter(sampler.SamplerFilter):
+        def __init__(self, rate=0.5, seed=None, exclusion_writer=None):
+            super().__init__(rate, seed, exclusion_writer)
+            self.step = {"type": "sampler", "rate": rate}
+            if seed is not None:
+                self.step["seed"] = seed
+
+        def filter(self, doc):
+            return run_step(self.step, doc.text, doc_id=doc.id)[0]  # datatrove's gives no reason
+
     for module, name, cls in (
         (regex, "RegexFilter", TamisRegexFilter),
         (filters, "RegexFilter", TamisRegexFilter),
@@ -111,6 +145,10 @@ def install():
         (filters, "C4ParagraphFilter", TamisC4ParagraphFilter),
         (pii, "PIIFormatter", TamisPIIFormatter),
         (formatters, "PIIFormatter", TamisPIIFormatter),
+        (sampler, "SamplerFilter", TamisSamplerFilter),
+        (filters, "SamplerFilter", TamisSamplerFilter),
+        (unigram, "UnigramLogProbFilter", TamisUnigramLogProbFilter),
+        (filters, "UnigramLogProbFilter", TamisUnigramLogProbFilter),
     ):
         setattr(module, name, cls)
 

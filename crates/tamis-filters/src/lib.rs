@@ -8,6 +8,7 @@
 mod c4;
 mod classifier;
 mod decl;
+mod draw;
 mod extract;
 mod fineweb;
 mod fineweb2;
@@ -16,6 +17,8 @@ mod language;
 mod punct_tables;
 mod regex;
 mod registry;
+mod sampler;
+mod unigram;
 mod url;
 mod words;
 
@@ -38,6 +41,8 @@ pub use gopher::repetition::{GopherRepetition, GopherRepetitionConfig};
 pub use language::{Language, LanguageConfig};
 pub use regex::{RegexFilter, RegexFilterConfig};
 pub use registry::{lookup, registry};
+pub use sampler::{Sampler, SamplerConfig};
+pub use unigram::{UnigramLogProb, UnigramLogProbConfig};
 pub use url::filter::{UrlFilter, UrlFilterConfig};
 
 /// datatrove's `PUNCTUATION_SET` (`datatrove/utils/text.py`), sorted.

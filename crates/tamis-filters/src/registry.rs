@@ -3,10 +3,10 @@
 use crate::{
     C4BadWords, C4Paragraph, C4Quality, Extract, FastTextClassifier, FilterEntry, FineWebQuality,
     Fineweb2LanguageScore, Fineweb2Precision, Fineweb2Quality, GopherQuality, GopherRepetition,
-    Language, RegexFilter, UrlFilter,
+    Language, RegexFilter, Sampler, UnigramLogProb, UrlFilter,
 };
 
-static REGISTRY: [FilterEntry; 14] = [
+static REGISTRY: [FilterEntry; 16] = [
     FilterEntry::of::<UrlFilter>(),
     FilterEntry::of::<Extract>(),
     FilterEntry::of::<Language>(),
@@ -20,6 +20,8 @@ static REGISTRY: [FilterEntry; 14] = [
     FilterEntry::of::<C4BadWords>(),
     FilterEntry::of::<C4Paragraph>(),
     FilterEntry::of::<RegexFilter>(),
+    FilterEntry::of::<UnigramLogProb>(),
+    FilterEntry::of::<Sampler>(),
     FilterEntry::of::<FastTextClassifier>(),
 ];
 

@@ -176,20 +176,6 @@ impl Filter for C4BadWords {
     }
 }
 
-/// A uniform draw in [0, 1) from the seed and the document id (splitmix64 over FNV-1a), so a
-/// document's fate does not depend on which thread or batch it was in.
-fn uniform(seed: u64, id: &str) -> f64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ seed;
-    for b in id.bytes() {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-    }
-    let mut z = h.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^= z >> 31;
-    (z >> 11) as f64 / (1u64 << 53) as f64
-}
-
 impl Step for C4BadWords {
     fn id(&self) -> &'static str {
         Self::ID
@@ -218,7 +204,8 @@ impl Step for C4BadWords {
         ctx.counters
             .add(&format!("documents_with_badwords_{lang}"), 1);
         if self.cfg.keep_fraction > 0.0
-            && uniform(self.cfg.seed.unwrap_or(0), &doc.id) < self.cfg.keep_fraction
+            && crate::draw::uniform(self.cfg.seed.unwrap_or(0), &[doc.id.as_bytes()])
+                < self.cfg.keep_fraction
         {
             ctx.counters.add("document_kept_with_badwords", 1);
             ctx.counters
