@@ -15,17 +15,16 @@ document and hands back tamis's verdict (datatrove's return shape: `True`, `Fals
 `(False, reason)`) or tamis's text. Everything else (test texts, expected values, assertions)
 is datatrove's, unchanged.
 
-Blocks replaced, with the tests that exercise them (the default selection):
-  RegexFilter        tests/pipeline/filters/test_filters.py::TestFilters::test_regex
-  C4ParagraphFilter  tests/pipeline/filters/test_filters.py::TestC4ParagraphFilter
-  PIIFormatter       tests/pipeline/filters/test_pii_removal.py
-  SamplerFilter      tests/pipeline/filters/test_filters.py::TestSamplerFilter and
-                     ::TestBaseFilterRunPipeline (which counts its stats)
-  UnigramLogProbFilter  tests/pipeline/filters/test_filters.py::TestFilters::test_unigram_prob
-                     (with the word list tamis's golden uses,
-                     crates/tamis-filters/tests/golden/unigram/unigram_freq.csv.zst: datatrove
-                     downloads Google's from S3, out of reach here)
+Blocks replaced: GopherRepetitionFilter, GopherQualityFilter, C4QualityFilter,
+FineWebQualityFilter, LanguageFilter (tamis's bundled lid.176; datatrove's own would download
+it), URLFilter, FTFYFormatter and SymbolLinesFormatter by a generic adapter (the test's
+parameters passed on by name); RegexFilter, C4ParagraphFilter, PIIFormatter, SamplerFilter and
+UnigramLogProbFilter (with the word list of crates/tamis-filters/tests/golden/unigram/, as
+datatrove downloads Google's from S3, out of reach here) by their own. The default selection is
+every test of `tests/pipeline/filters`: 30 tests, 28 of which exercise a replaced block (the
+other two test datatrove's LambdaFilter and formatter base class).
 """
+import inspect
 import json
 import os
 import pathlib
@@ -35,14 +34,7 @@ import tempfile
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
-DEFAULT_TESTS = [
-    "pipeline/filters/test_filters.py::TestFilters::test_regex",
-    "pipeline/filters/test_filters.py::TestC4ParagraphFilter",
-    "pipeline/filters/test_pii_removal.py",
-    "pipeline/filters/test_filters.py::TestFilters::test_unigram_prob",
-    "pipeline/filters/test_filters.py::TestSamplerFilter",
-    "pipeline/filters/test_filters.py::TestBaseFilterRunPipeline",
-]
+DEFAULT_TESTS = ["pipeline/filters"]
 UNIGRAM_LIST = ROOT / "crates" / "tamis-filters" / "tests" / "golden" / "unigram" / "unigram_freq.csv.zst"
 
 
@@ -58,7 +50,7 @@ def tamis_binary():
 
 
 def run_step(step, text, metadata=None, doc_id="0"):
-    """`tamis run` with one step on one document: (kept, reason, text)."""
+    """`tamis run` with one step on one document: (kept, reason, text, metadata)."""
     with tempfile.TemporaryDirectory() as tmp:
         tmp = pathlib.Path(tmp)
         (tmp / "in.jsonl").write_text(
@@ -75,8 +67,40 @@ def run_step(step, text, metadata=None, doc_id="0"):
             for f in sorted((tmp / "out" / sub).glob("*.jsonl")):
                 for line in f.read_text(encoding="utf-8").splitlines():
                     d = json.loads(line)
-                    return kept, d.get("metadata", {}).get("filter_reason"), d["text"]
+                    meta = d.get("metadata", {})
+                    return kept, meta.get("filter_reason"), d["text"], meta
     raise RuntimeError("tamis wrote no document")
+
+
+def generic(orig, step_id, kind="filter"):
+    """A subclass of datatrove block `orig` that runs tamis step `step_id` with the parameters the
+    test gave the block (same names; tuples as lists, None left out). A filter hands back tamis's
+    verdict as `True` or `(False, reason)` (`kind="bool"`: `False`, for the blocks that give no
+    reason) and leaves tamis's text and labels in the document; a formatter returns tamis's text."""
+    signature = inspect.signature(orig.__init__)
+
+    class Shim(orig):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            given = signature.bind(self, *args, **kwargs).arguments
+            self.step = {"type": step_id}
+            for k, v in given.items():
+                if k not in ("self", "exclusion_writer") and v is not None:
+                    self.step[k] = list(v) if isinstance(v, (tuple, set, frozenset)) else v
+
+        if kind == "formatter":
+            def format(self, text):
+                return run_step(self.step, text)[2]
+        else:
+            def filter(self, doc):
+                kept, reason, text, meta = run_step(self.step, doc.text, doc.metadata, doc.id)
+                doc.text = text
+                # Labels tamis wrote (a language, its score); the reason is datatrove's to add.
+                doc.metadata.update({k: v for k, v in meta.items() if k != "filter_reason"})
+                return kept if kind == "bool" else True if kept else (False, reason)
+
+    Shim.__name__ = Shim.__qualname__ = "Tamis" + orig.__name__
+    return Shim
 
 
 def install():
@@ -97,14 +121,13 @@ def install():
 
     class TamisRegexFilter(regex.RegexFilter):
         def filter(self, doc):
-            kept, _, _ = run_step({"type": "regex_filter", "regex_exp": self.regex.pattern}, doc.text)
-            return kept  # datatrove's RegexFilter gives no reason
+            return run_step({"type": "regex_filter", "regex_exp": self.regex.pattern}, doc.text)[0]  # datatrove's RegexFilter gives no reason
 
     class TamisC4ParagraphFilter(c4.C4ParagraphFilter):
         def filter(self, doc):
             step = {"type": "c4_paragraph", "min_paragraphs": self.min_paragraphs,
                     "min_paragraph_len": self.min_paragraph_len, "line_delimiter": self.line_delimiter}
-            kept, reason, _ = run_step(step, doc.text)
+            kept, reason = run_step(step, doc.text)[:2]
             return True if kept else (False, reason)
 
     class TamisPIIFormatter(pii.PIIFormatter):
@@ -137,6 +160,28 @@ def install():
 
         def filter(self, doc):
             return run_step(self.step, doc.text, doc_id=doc.id)[0]  # datatrove's gives no reason
+
+    import datatrove.pipeline.filters.fineweb_quality_filter as fineweb
+    import datatrove.pipeline.filters.gopher_quality_filter as gopher_q
+    import datatrove.pipeline.filters.gopher_repetition_filter as gopher_r
+    import datatrove.pipeline.filters.language_filter as language
+    import datatrove.pipeline.filters.url_filter as url
+    import datatrove.pipeline.formatters.ftfy as ftfy
+    import datatrove.pipeline.formatters.symbol_lines_remover as symbol_lines
+
+    for module, name, step_id, kind, package in (
+        (gopher_r, "GopherRepetitionFilter", "gopher_repetition", "filter", filters),
+        (gopher_q, "GopherQualityFilter", "gopher_quality", "filter", filters),
+        (c4, "C4QualityFilter", "c4_quality", "filter", filters),
+        (fineweb, "FineWebQualityFilter", "fineweb_quality", "filter", filters),
+        (language, "LanguageFilter", "language", "bool", filters),
+        (url, "URLFilter", "url_filter", "filter", filters),
+        (ftfy, "FTFYFormatter", "ftfy", "formatter", formatters),
+        (symbol_lines, "SymbolLinesFormatter", "symbol_lines", "formatter", formatters),
+    ):
+        cls = generic(getattr(module, name), step_id, kind)
+        setattr(module, name, cls)
+        setattr(package, name, cls)
 
     for module, name, cls in (
         (regex, "RegexFilter", TamisRegexFilter),

@@ -100,6 +100,11 @@ def main():
         seen.add(text)
         rows.append({"text": text, "fixed": fmt.format(text)})
     changed = sum(r["text"] != r["fixed"] for r in rows)
+    # `unescape_html` set: FTFYFormatter(unescape_html=True / False) on the texts with entities.
+    for mode in (True, False):
+        fmt_mode = FTFYFormatter(unescape_html=mode)
+        rows += [{"text": r["text"], "unescape_html": mode, "fixed": fmt_mode.format(r["text"])}
+                 for r in list(rows) if "&" in r["text"] and "unescape_html" not in r]
     subset = os.path.join(ROOT, "tests", "golden", "subset-input.jsonl.zst")
     with open(subset, "rb") as f:
         for line in io.TextIOWrapper(zstandard.ZstdDecompressor().stream_reader(f), encoding="utf-8"):

@@ -1,6 +1,7 @@
 use serde::{Deserialize, Serialize};
 use tamis_core::{ConfigError, Ctx, Document, Step, Verdict};
 use tamis_filters::Filter;
+use tamis_text::ftfy::UnescapeHtml;
 
 use crate::log::replace_spans;
 use crate::EDITS_KEY;
@@ -11,8 +12,9 @@ use crate::EDITS_KEY;
 /// line-break or Unicode normalization changes), FineWeb-2's first final touch.
 ///
 /// Mojibake such as "CafÃ©" or "â€œquotedâ€\u{9d}" is decoded back ("Café", "“quoted”"),
-/// HTML entities are decoded unless the line (or an earlier one) holds a '<', terminal colour
-/// escapes and invisible control characters are removed. Each repaired stretch of a line is
+/// HTML entities are decoded unless the line (or an earlier one) holds a '<' (with
+/// `unescape_html` `"auto"`), terminal colour escapes and invisible control characters are
+/// removed. Each repaired stretch of a line is
 /// recorded in the edit log (`metadata.tamis_edits`, rule `ftfy`, with its `replacement`, which
 /// may hold a line break, as `&#10;` decodes to one); counter `ftfy_fixes`. A repair that
 /// changes a line break itself cannot be logged (the log's spans stay within a line): on a
@@ -21,9 +23,55 @@ use crate::EDITS_KEY;
 /// `ftfy_skipped`). Never drops a document.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
-pub struct FtfyConfig {}
+pub struct FtfyConfig {
+    /// Decode HTML entities: `"auto"` (ftfy's default: until a line holds a `<`, as HTML
+    /// would), `true` (always) or `false` (never), as `FTFYFormatter(unescape_html=...)`.
+    #[serde(with = "unescape_param")]
+    #[schemars(with = "AutoOrBool")]
+    pub unescape_html: UnescapeHtml,
+}
 
-pub struct Ftfy;
+/// The schema of `unescape_html`: `"auto"` or a boolean.
+#[derive(schemars::JsonSchema)]
+#[allow(dead_code)] // only its schema is used
+#[serde(untagged)]
+enum AutoOrBool {
+    Auto(String),
+    Bool(bool),
+}
+
+/// `unescape_html` as ftfy takes it: `"auto"`, `true` or `false`.
+mod unescape_param {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use tamis_text::ftfy::UnescapeHtml;
+
+    pub fn serialize<S: Serializer>(v: &UnescapeHtml, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            UnescapeHtml::Auto => s.serialize_str("auto"),
+            UnescapeHtml::Always => s.serialize_bool(true),
+            UnescapeHtml::Never => s.serialize_bool(false),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<UnescapeHtml, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Bool(bool),
+            Str(String),
+        }
+        match Raw::deserialize(d) {
+            Ok(Raw::Bool(true)) => Ok(UnescapeHtml::Always),
+            Ok(Raw::Bool(false)) => Ok(UnescapeHtml::Never),
+            Ok(Raw::Str(s)) if s == "auto" => Ok(UnescapeHtml::Auto),
+            _ => Err(serde::de::Error::custom("expected \"auto\", true or false")),
+        }
+    }
+}
+
+pub struct Ftfy {
+    unescape: UnescapeHtml,
+}
 
 impl Filter for Ftfy {
     type Config = FtfyConfig;
@@ -33,8 +81,10 @@ impl Filter for Ftfy {
         FineWeb-2 fineweb-2-pipeline.py step 6";
     const REASONS: &'static [&'static str] = &[];
 
-    fn build(_: FtfyConfig) -> Result<Self, ConfigError> {
-        Ok(Ftfy)
+    fn build(cfg: FtfyConfig) -> Result<Self, ConfigError> {
+        Ok(Ftfy {
+            unescape: cfg.unescape_html,
+        })
     }
 }
 
@@ -44,7 +94,7 @@ impl Step for Ftfy {
     }
 
     fn process(&self, doc: &mut Document, ctx: &mut Ctx<'_>) -> Verdict {
-        let edits = tamis_text::ftfy::fix_text_edits(&doc.text);
+        let edits = tamis_text::ftfy::fix_text_edits_with(&doc.text, self.unescape);
         if edits.is_empty() {
             return Verdict::Keep;
         }

@@ -10,7 +10,9 @@ use sha2::{Digest, Sha256};
 use tamis_clean::{apply_edits, EDITS_KEY};
 use tamis_core::{Document, Step, Verdict};
 use tamis_filters::FilterEntry;
-use tamis_testkit::{golden_text, jsonl_zst, shared_corpora, subset_texts, StepRunner};
+use tamis_testkit::{
+    assert_no_diffs, golden_text, jsonl_zst, shared_corpora, subset_texts, StepRunner,
+};
 
 fn digest(text: &str) -> String {
     Sha256::digest(text.as_bytes())[..8]
@@ -77,11 +79,6 @@ fn formatted_texts_equal_datatrove() {
         }
     }
     eprintln!("(checked, changed, differences) per source: {per_source:?}");
-    assert!(
-        diffs.is_empty(),
-        "{} differences:\n{}",
-        diffs.len(),
-        diffs[..diffs.len().min(20)].join("\n")
-    );
+    assert_no_diffs(&diffs);
     assert!(per_source.contains_key("subset") && per_source.contains_key("crafted"));
 }

@@ -8,7 +8,9 @@ use std::path::Path;
 
 use tamis_core::{Document, Step, Verdict};
 use tamis_filters::lookup;
-use tamis_testkit::{golden_text, jsonl_zst, shared_corpora, subset_texts, StepRunner};
+use tamis_testkit::{
+    assert_no_diffs, golden_text, jsonl_zst, shared_corpora, subset_texts, StepRunner,
+};
 
 #[test]
 fn decisions_equal_datatrove() {
@@ -47,11 +49,6 @@ fn decisions_equal_datatrove() {
         }
     }
     eprintln!("(checked, differences) per source: {per_source:?}");
-    assert!(
-        diffs.is_empty(),
-        "{} differences:\n{}",
-        diffs.len(),
-        diffs[..diffs.len().min(30)].join("\n")
-    );
+    assert_no_diffs(&diffs);
     assert!(per_source.contains_key("subset") && per_source.contains_key("crafted"));
 }

@@ -9,7 +9,9 @@ use std::path::Path;
 use serde_json::Value;
 use tamis_core::{Document, Step, Verdict};
 use tamis_filters::lookup;
-use tamis_testkit::{golden_text, jsonl_zst, shared_corpora, subset_texts, StepRunner};
+use tamis_testkit::{
+    assert_no_diffs, golden_text, jsonl_zst, shared_corpora, subset_texts, StepRunner,
+};
 
 #[test]
 fn decisions_and_reasons_equal_datatrove() {
@@ -72,12 +74,7 @@ fn decisions_and_reasons_equal_datatrove() {
         checked.values().all(|&(n, d)| n >= 700 && d > 0),
         "{checked:?}"
     );
-    assert!(
-        diffs.is_empty(),
-        "{} differences: {:#?}",
-        diffs.len(),
-        &diffs[..diffs.len().min(10)]
-    );
+    assert_no_diffs(&diffs);
 }
 
 #[test]

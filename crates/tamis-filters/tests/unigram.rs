@@ -7,7 +7,9 @@ use std::path::Path;
 
 use tamis_core::{Document, Verdict};
 use tamis_filters::{Filter, UnigramLogProb, UnigramLogProbConfig};
-use tamis_testkit::{golden_text, jsonl_zst, shared_corpora, subset_texts, StepRunner};
+use tamis_testkit::{
+    assert_no_diffs, golden_text, jsonl_zst, shared_corpora, subset_texts, StepRunner,
+};
 
 #[test]
 fn scores_and_decisions_equal_datatrove() {
@@ -59,12 +61,7 @@ fn scores_and_decisions_equal_datatrove() {
     }
     eprintln!("{checked} documents, {exact} scores equal to the last bit, {dropped} drops");
     assert!(checked >= 600 && dropped > 0, "{checked} {dropped}");
-    assert!(
-        diffs.is_empty(),
-        "{} differences: {:#?}",
-        diffs.len(),
-        &diffs[..diffs.len().min(10)]
-    );
+    assert_no_diffs(&diffs);
 }
 
 #[test]

@@ -9,7 +9,7 @@ use std::path::Path;
 use serde_json::Value;
 use tamis_core::{Document, Step, Verdict};
 use tamis_filters::lookup;
-use tamis_testkit::{jsonl_zst, StepRunner};
+use tamis_testkit::{assert_no_diffs, jsonl_zst, StepRunner};
 
 #[test]
 fn decisions_and_reasons_equal_datatrove() {
@@ -66,11 +66,6 @@ fn decisions_and_reasons_equal_datatrove() {
         }
     }
     eprintln!("(checked, differences) per source: {per_source:?}");
-    assert!(
-        diffs.is_empty(),
-        "{} differences:\n{}",
-        diffs.len(),
-        diffs[..diffs.len().min(30)].join("\n")
-    );
+    assert_no_diffs(&diffs);
     assert!(per_source.len() >= 2, "golden lacks corpus or crafted URLs");
 }

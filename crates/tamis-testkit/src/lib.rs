@@ -88,3 +88,13 @@ pub fn golden_text(
         _ => Some(g["text"].as_str().unwrap().to_owned()),
     }
 }
+
+/// Fails when a parity test found differences, saying how many and showing the first 20.
+pub fn assert_no_diffs(diffs: &[String]) {
+    assert!(
+        diffs.is_empty(),
+        "{} differences:\n{}",
+        diffs.len(),
+        diffs[..diffs.len().min(20)].join("\n")
+    );
+}

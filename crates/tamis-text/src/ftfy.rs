@@ -175,15 +175,33 @@ pub fn fix_text(text: &str) -> String {
     out
 }
 
+/// ftfy's `unescape_html` setting: whether HTML entities are decoded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum UnescapeHtml {
+    /// ftfy's default: decode until a segment holds a `<` (the text looks like HTML), and not
+    /// after it.
+    #[default]
+    Auto,
+    /// Always decode.
+    Always,
+    /// Never decode.
+    Never,
+}
+
 /// [`fix_text`] as edits of `text`: sorted, disjoint byte ranges and what replaces each, each
 /// as narrow as the change (common leading and trailing characters left out).
 pub fn fix_text_edits(text: &str) -> Vec<(Range<usize>, String)> {
+    fix_text_edits_with(text, UnescapeHtml::Auto)
+}
+
+/// [`fix_text_edits`] with ftfy's `unescape_html` set to `mode`.
+pub fn fix_text_edits_with(text: &str, mode: UnescapeHtml) -> Vec<(Range<usize>, String)> {
     let d = data();
     let mut st = Stack::default();
     let mut edits = Vec::new();
     // "auto": entities are decoded until a segment holds '<'; ftfy keeps the changed config
     // for the segments after it.
-    let mut unescape = true;
+    let mut unescape = mode != UnescapeHtml::Never;
     let mut start = 0;
     while start < text.len() {
         // Segments end after a '\n', or after MAX_DECODE_LENGTH characters.
@@ -197,7 +215,7 @@ pub fn fix_text_edits(text: &str) -> Vec<(Range<usize>, String)> {
             }
         }
         let segment = &text[start..end];
-        if unescape && segment.contains('<') {
+        if mode == UnescapeHtml::Auto && unescape && segment.contains('<') {
             unescape = false;
         }
         if needs_work(segment, unescape) {

@@ -1,15 +1,16 @@
 //! Parity of `tamis_text::ftfy::fix_text` with datatrove 0.10.1's `FTFYFormatter` (ftfy 6.3.1),
 //! on the golden file written by `tools/gen_ftfy_golden.py`: mojibake in ten encodings and many
 //! languages, HTML entities, terminal escapes, control characters and random strings of
-//! mojibake fragments, with ftfy's output; and digests of its output on the committed subset of
-//! corpus pages.
+//! mojibake fragments, with ftfy's output (and, for the texts with entities, its output with
+//! `unescape_html` true and false); and digests of its output on the committed subset of corpus
+//! pages.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use tamis_text::ftfy::fix_text;
+use tamis_text::ftfy::{fix_text, fix_text_edits_with, UnescapeHtml};
 
 fn rows() -> Vec<Value> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/ftfy.jsonl.zst");
@@ -18,6 +19,18 @@ fn rows() -> Vec<Value> {
         .lines()
         .map(|l| serde_json::from_str(&l.expect("read")).expect("json"))
         .collect()
+}
+
+/// `fix_text` with ftfy's `unescape_html` set to `mode`.
+fn fix_with(text: &str, mode: UnescapeHtml) -> String {
+    let mut out = String::new();
+    let mut pos = 0;
+    for (range, replacement) in fix_text_edits_with(text, mode) {
+        out.push_str(&text[pos..range.start]);
+        out.push_str(&replacement);
+        pos = range.end;
+    }
+    out + &text[pos..]
 }
 
 fn subset_texts() -> Vec<(String, String)> {
@@ -45,7 +58,12 @@ fn fix_text_equals_ftfy_as_datatrove_runs_it() {
         let text = r["text"].as_str().unwrap();
         let want = r["fixed"].as_str().unwrap();
         changed += usize::from(text != want);
-        let got = fix_text(text);
+        let mode = match r.get("unescape_html").and_then(Value::as_bool) {
+            None => UnescapeHtml::Auto,
+            Some(true) => UnescapeHtml::Always,
+            Some(false) => UnescapeHtml::Never,
+        };
+        let got = fix_with(text, mode);
         if got != want {
             bad.push(format!("{text:?}\n  got  {got:?}\n  want {want:?}"));
         }

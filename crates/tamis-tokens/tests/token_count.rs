@@ -7,7 +7,9 @@ use std::path::Path;
 
 use tamis_core::Document;
 use tamis_filters::FilterEntry;
-use tamis_testkit::{golden_text, jsonl_zst, shared_corpora, subset_texts, StepRunner};
+use tamis_testkit::{
+    assert_no_diffs, golden_text, jsonl_zst, shared_corpora, subset_texts, StepRunner,
+};
 use tamis_tokens::TokenCount;
 
 #[test]
@@ -42,12 +44,7 @@ fn counts_equal_tiktoken_gpt2() {
         }
     }
     eprintln!("(documents, tokens, differences) per source: {per_source:?}");
-    assert!(
-        diffs.is_empty(),
-        "{} differences:\n{}",
-        diffs.len(),
-        diffs[..diffs.len().min(20)].join("\n")
-    );
+    assert_no_diffs(&diffs);
     assert!(per_source.contains_key("subset") && per_source.contains_key("crafted"));
     let total: u64 = per_source.values().map(|t| t.1).sum();
     assert_eq!(runner.counters.get("tokens"), total);
