@@ -733,20 +733,7 @@ fn gold_warc(dir: &Path, copies: bool) -> (PathBuf, usize) {
         .collect();
     let mut archive = Vec::new();
     let mut record = |id: String, url: String, html: &[u8]| {
-        let mut block =
-            b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n".to_vec();
-        block.extend_from_slice(html);
-        let head = format!(
-            "WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:{id}>\r\n\
-             WARC-Target-URI: {url}\r\nWARC-Date: 2024-05-01T10:00:00Z\r\n\
-             Content-Type: application/http; msgtype=response\r\nContent-Length: {}\r\n\r\n",
-            block.len()
-        );
-        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        e.write_all(head.as_bytes()).unwrap();
-        e.write_all(&block).unwrap();
-        e.write_all(b"\r\n\r\n").unwrap();
-        archive.extend(e.finish().unwrap());
+        archive.extend(common::warc_response_gz(&id, &url, html));
     };
     for (i, html) in pages.iter().enumerate() {
         record(format!("{i}"), format!("http://news.example/{i}"), html);

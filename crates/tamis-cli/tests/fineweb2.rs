@@ -74,18 +74,7 @@ fn fineweb2_text_dedups_within_each_language_and_writes_a_folder_per_language() 
         let extra = [&template[..], &["--threads", threads]].concat();
         let r = run_ok(&preset("fineweb-2-text"), &[&inp], &out, &extra);
         let s = r.balanced();
-        assert_eq!(
-            step_ids(&s),
-            [
-                "fineweb2_language_score",
-                "minhash",
-                "fineweb2_quality",
-                "fineweb2_precision",
-                "ftfy",
-                "pii",
-                "symbol_lines"
-            ]
-        );
+        assert_eq!(step_ids(&s), FINEWEB2_TEXT_STEPS);
         // The copy in the same language is a duplicate; the Spanish one is not.
         let dropped = r.records("dropped");
         let reason = |id: &str| {
@@ -111,6 +100,17 @@ fn fineweb2_text_dedups_within_each_language_and_writes_a_folder_per_language() 
     }
     assert_eq!(outputs[0], outputs[1], "same bytes at 1 and 2 threads");
 }
+
+/// The steps of the `fineweb-2-text` preset, in order.
+const FINEWEB2_TEXT_STEPS: [&str; 7] = [
+    "fineweb2_language_score",
+    "minhash",
+    "fineweb2_quality",
+    "fineweb2_precision",
+    "ftfy",
+    "pii",
+    "symbol_lines",
+];
 
 /// FineWeb-2's order: dedup (in `fineweb-2-text`) saves cluster sizes, the filters run, then
 /// `tamis rehydrate` repeats each survivor by its language's table.
@@ -161,6 +161,10 @@ fn rehydrate_repeats_fineweb2_text_survivors_by_their_cluster_size() {
     // One weight for every size: the input again, document for document.
     tamis_ok(&args(&["--weights", r#"{"1": 1}"#]));
     assert_eq!(records(&reh.join("kept")), all_kept);
+    // A forced language without a table: refused before anything is written.
+    let o = common::tamis(&args(&["--max-reps", "5", "--language", "xyz_Latn"]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no table for language \"xyz_Latn\""));
     // No table named: refused before anything runs.
     let o = common::tamis(&["rehydrate", "x.jsonl", "-o", "y"]);
     assert_eq!(o.status.code(), Some(2));
@@ -222,7 +226,6 @@ fn dedup_by_document_language_compares_within_each_language_only() {
 /// (`crates/tamis-filters/tests/golden/glotlid`, English included), each with that language's
 /// held-out test sentences as paragraphs; and the languages but English.
 fn multilingual_warc(dir: &Path) -> (std::path::PathBuf, Vec<String>) {
-    use std::io::Write;
     let golden =
         jsonl_zst(&root().join("crates/tamis-filters/tests/golden/glotlid/filter.jsonl.zst"));
     let mut by_lang: std::collections::BTreeMap<String, Vec<String>> = Default::default();
@@ -243,20 +246,8 @@ fn multilingual_warc(dir: &Path) -> (std::path::PathBuf, Vec<String>) {
              </article></body></html>",
             sents[0]
         );
-        let mut block =
-            b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n".to_vec();
-        block.extend_from_slice(html.as_bytes());
-        let head = format!(
-            "WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:{lang}>\r\n\
-             WARC-Target-URI: http://news.example/{lang}\r\nWARC-Date: 2024-05-01T10:00:00Z\r\n\
-             Content-Type: application/http; msgtype=response\r\nContent-Length: {}\r\n\r\n",
-            block.len()
-        );
-        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        e.write_all(head.as_bytes()).unwrap();
-        e.write_all(&block).unwrap();
-        e.write_all(b"\r\n\r\n").unwrap();
-        archive.extend(e.finish().unwrap());
+        let (id, url) = (lang.to_string(), format!("http://news.example/{lang}"));
+        archive.extend(common::warc_response_gz(&id, &url, html.as_bytes()));
     }
     let warc = dir.join("CC-MAIN-multilingual.warc.gz");
     std::fs::write(&warc, archive).unwrap();
@@ -297,18 +288,10 @@ fn fineweb2_from_warc_takes_what_the_english_filter_excludes_and_labels_it_with_
     assert_eq!(
         step_ids(&s),
         [
-            "url_filter",
-            "extract",
-            "language",
-            "language",
-            "fineweb2_language_score",
-            "minhash",
-            "fineweb2_quality",
-            "fineweb2_precision",
-            "ftfy",
-            "pii",
-            "symbol_lines"
+            &["url_filter", "extract", "language", "language"][..],
+            &FINEWEB2_TEXT_STEPS
         ]
+        .concat()
     );
     let dropped = r.records("dropped");
     // The drop reason of the page at http://news.example/{page}, if it was dropped.

@@ -170,6 +170,14 @@ impl Weights {
         }
     }
 
+    /// Whether `language` has a table (always, for one table for every document).
+    pub fn covers(&self, language: &str) -> bool {
+        match self {
+            Weights::All(_) => true,
+            Weights::PerLanguage(tables) => tables.contains_key(language),
+        }
+    }
+
     /// A short description for `stats.json`.
     pub fn describe(&self) -> String {
         match self {

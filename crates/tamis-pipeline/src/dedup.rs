@@ -91,6 +91,8 @@ pub enum DedupRunError {
     NoInputs(Vec<String>),
     #[error(transparent)]
     Locked(#[from] crate::lock::LockError),
+    #[error("the weights have no table for language {0:?}")]
+    NoTable(String),
 }
 
 /// Runs the requested stage(s); returns `stats.json`'s content when the stats were written.
@@ -228,6 +230,9 @@ pub struct RehydrateOptions {
 
 /// Runs a rehydration; returns `stats.json`'s content.
 pub fn rehydrate(opts: RehydrateOptions) -> Result<Value, DedupRunError> {
+    if let Some(lang) = opts.language.as_ref().filter(|l| !opts.weights.covers(l)) {
+        return Err(DedupRunError::NoTable(lang.clone()));
+    }
     let inputs = expand_inputs(&opts.inputs);
     if inputs.is_empty() {
         return Err(DedupRunError::NoInputs(opts.inputs));

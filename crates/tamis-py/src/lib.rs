@@ -69,7 +69,9 @@ fn dedup_error(py: Python<'_>, e: DedupRunError) -> PyErr {
     let class = match &e {
         DedupRunError::OutputExists(_) => "OutputExistsError",
         DedupRunError::NoInputs(_) => "NoInputsError",
-        DedupRunError::Dedup(tamis_dedup::DedupError::Config(_)) => "ConfigError",
+        DedupRunError::Dedup(tamis_dedup::DedupError::Config(_)) | DedupRunError::NoTable(_) => {
+            "ConfigError"
+        }
         DedupRunError::Dedup(tamis_dedup::DedupError::StageIncomplete { .. })
         | DedupRunError::Threads(_) => "TamisError",
         _ => "TamisIOError",

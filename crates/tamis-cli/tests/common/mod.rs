@@ -216,3 +216,22 @@ pub fn records(dir: &Path) -> Vec<Value> {
     files.sort();
     files.iter().flat_map(|f| jsonl_zst(f)).collect()
 }
+
+/// One gzip member holding a WARC/1.0 `response` record: an HTTP 200 with `html` as UTF-8
+/// HTML, for `url`, with record id `<urn:uuid:{id}>`.
+pub fn warc_response_gz(id: &str, url: &str, html: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut block = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n".to_vec();
+    block.extend_from_slice(html);
+    let head = format!(
+        "WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:{id}>\r\n\
+         WARC-Target-URI: {url}\r\nWARC-Date: 2024-05-01T10:00:00Z\r\n\
+         Content-Type: application/http; msgtype=response\r\nContent-Length: {}\r\n\r\n",
+        block.len()
+    );
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(head.as_bytes()).unwrap();
+    e.write_all(&block).unwrap();
+    e.write_all(b"\r\n\r\n").unwrap();
+    e.finish().unwrap()
+}
