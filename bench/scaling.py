@@ -1,11 +1,23 @@
 #!/usr/bin/env python3
-"""Model-based selection across cores: classification, training and rank selection with 1, 2,
-4, ... threads, tamis beside fastText's Python binding, on one machine.
+"""tamis across cores: the main jobs, then model-based selection, with 1, 2, 4, ... threads on
+one machine.
 
 usage: bench/scaling.py [--shared ../shared] [--tamis target/release/tamis]
-                        [--threads 1,2,4,8,16] [--repeat-corpus 8] [--out FILE.json]
+                        [--threads 1,2,4,8,16] [--parts cores,classify,select,train]
+                        [--copies 4] [--repeat 3] [--repeat-corpus 8] [--out FILE.json]
 
-What it runs (every step prints its table; --out also writes the numbers as JSON):
+What it runs (every part prints its table; --out also writes the numbers as JSON):
+
+  cores     the jobs of issue 20 at each thread count, on --copies copies of the shared corpora
+            as separate .jsonl.zst files (pages and articles: 2 files and 48 MB of text per
+            copy): `run --steps pii` (steps that cost almost nothing: reading and writing
+            alone), `run --preset clean`, `run --preset fineweb-text`, `dedup --minhash`, and
+            `run --preset fineweb` on web archives (the shared extraction pages as WARC, one
+            .warc.gz per copy, as bench/fineweb_warc.py builds them). For each: the best wall
+            time of --repeat runs with its CPU seconds (user + system) and peak memory (max
+            RSS), MB/s of input text, speed-up over one thread, parallel efficiency (speed-up
+            / threads), and whether kept and dropped files are byte-identical to the one-thread
+            run's.
 
   classify  `tamis run` with one `fasttext_classifier` step (input "dclm") over the shared
             corpora (pages and articles, 4,254 documents) repeated --repeat-corpus times, at each
@@ -30,14 +42,18 @@ Needs: a release build of tamis; optionally pip install fasttext-numpy2-wheel zs
 import argparse
 import glob
 import hashlib
+import gzip
 import io
 import json
 import os
 import random
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+import zlib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -64,6 +80,115 @@ def run(cmd, **kw):
     if p.returncode != 0:
         sys.exit(f"failed: {' '.join(map(str, cmd))}\n{p.stderr[-3000:]}")
     return secs, p
+
+
+GNU_TIME = "/usr/bin/time"
+
+
+def measured(cmd):
+    """Wall seconds, CPU seconds (user + system) and peak RSS in MB of one command. The peak
+    comes from GNU time where it is installed: a child forked from this process inherits its
+    memory high-water mark, so getrusage alone would report this script's size."""
+    with tempfile.TemporaryDirectory() as d:
+        mem = os.path.join(d, "rss")
+        if os.access(GNU_TIME, os.X_OK):
+            cmd = [GNU_TIME, "-f", "%M", "-o", mem, *cmd]
+        with open(os.path.join(d, "err"), "w+b") as err:
+            t = time.perf_counter()
+            p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+            _, status, ru = os.wait4(p.pid, 0)
+            wall = time.perf_counter() - t
+            if status != 0:
+                err.seek(0)
+                sys.exit(f"failed: {' '.join(map(str, cmd))}\n{err.read().decode()[-3000:]}")
+        rss = ru.ru_maxrss / 1024
+        if os.path.exists(mem):
+            rss = int(open(mem).read().split()[-1]) / 1024
+    return wall, ru.ru_utime + ru.ru_stime, rss
+
+
+def cores(a, threads, tmp):
+    """The main jobs at each thread count (see the module's doc)."""
+    sys.path.insert(0, os.path.join(ROOT, "bench"))
+    from fineweb_warc import build_warc
+
+    jsonl = os.path.join(tmp, "jsonl")
+    warcs = os.path.join(tmp, "warc")
+    os.makedirs(jsonl)
+    os.makedirs(warcs)
+    for c in range(a.copies):
+        for name in ("pages", "articles"):
+            src = os.path.join(a.shared, "data/corpus", f"{name}.jsonl.zst")
+            if os.path.exists(src):
+                shutil.copy(src, os.path.join(jsonl, f"{c:03d}-{name}.jsonl.zst"))
+    # Text bytes as tamis counts them (the first run's stats.json).
+    text_mb = None
+    # The WARC of bench/fineweb_warc.py, one file per copy (each copy has its own URLs).
+    every = os.path.join(tmp, "all.warc.gz")
+    build_warc(a.shared, a.copies, every)
+    warc_mb = 0.0
+    files = [open(os.path.join(warcs, f"{c:03d}.warc.gz"), "wb") for c in range(a.copies)]
+    for m in gzip_members(every):
+        head = zlib.decompressobj(31).decompress(m, 4096)
+        at = head.find(b"WARC-Target-URI: http://copy")
+        copy = int(re.match(rb"\d+", head[at + 28:]).group()) if at >= 0 else 0
+        files[copy].write(m)
+    for f in files:
+        f.close()
+    with gzip.open(every, "rb") as f:
+        while chunk := f.read(1 << 20):
+            warc_mb += len(chunk) / 1e6
+    os.remove(every)
+    jobs = [
+        ("pii steps", ["run", "--steps", "pii"], jsonl, text_mb),
+        ("clean", ["run", "--preset", "clean"], jsonl, text_mb),
+        ("fineweb-text", ["run", "--preset", "fineweb-text"], jsonl, text_mb),
+        ("dedup --minhash", ["dedup", "--minhash"], jsonl, text_mb),
+        ("fineweb from WARC", ["run", "--preset", "fineweb"], warcs, warc_mb),
+    ]
+    results = []
+    for name, args, inputs, mb in jobs:
+        if mb is None:
+            out = os.path.join(tmp, "out")
+            run([a.tamis, "run", "--steps", "pii", inputs, "-o", out, "--overwrite", "--no-progress"])
+            with open(os.path.join(out, "stats.json")) as f:
+                text_mb = json.load(f)["input_text_bytes"] / 1e6
+            mb = text_mb
+        print(f"\n{name}: {inputs} ({mb:.0f} MB {'of WARC' if inputs == warcs else 'of text'}),"
+              f" best of {a.repeat}", flush=True)
+        print("threads  wall s   MB/s   CPU s  peak MB  speed-up  efficiency  same bytes")
+        rows, base, first = [], None, None
+        for t in threads:
+            out = os.path.join(tmp, "out")
+            best = None
+            for _ in range(a.repeat):
+                r = measured([a.tamis, *args, inputs, "-o", out, "--threads", str(t),
+                              "--overwrite", "--no-progress"])
+                best = r if best is None or r[0] < best[0] else best
+            wall, cpu, rss = best
+            d = digest_dir(out)
+            base = base or wall
+            first = first or d
+            row = {"threads": t, "wall_s": wall, "cpu_s": cpu, "peak_mb": rss, "mb_per_s": mb / wall,
+                   "speedup": base / wall, "efficiency": base / wall / t, "same": d == first}
+            rows.append(row)
+            print(f"{t:7d}  {wall:6.2f}  {mb / wall:5.1f}  {cpu:6.2f}  {rss:7.0f}  {base / wall:8.2f}"
+                  f"  {base / wall / t:10.2f}  {d == first}", flush=True)
+        results.append({"job": name, "mb": mb, "rows": rows})
+    return results
+
+
+def gzip_members(path):
+    """The gzip members of a file, as bytes (a WARC from build_warc has one per record)."""
+    data = open(path, "rb").read()
+    out, pos = [], 0
+    while pos < len(data):
+        d = zlib.decompressobj(31)
+        d.decompress(data[pos:])
+        end = len(data) - len(d.unused_data)
+        out.append(data[pos:end])
+        pos = end
+    return out
 
 
 def digest_dir(d):
@@ -113,6 +238,9 @@ def main():
     ap.add_argument("--tamis", default=os.path.join(ROOT, "target", "release", "tamis"))
     ap.add_argument("--threads", default="1,2,4,8,16")
     ap.add_argument("--repeat-corpus", type=int, default=8)
+    ap.add_argument("--parts", default="cores,classify,select,train")
+    ap.add_argument("--copies", type=int, default=4)
+    ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--out")
     a = ap.parse_args()
     threads = [int(t) for t in a.threads.split(",")]
@@ -125,6 +253,14 @@ def main():
     results = {"cpus": os.cpu_count(), "fasttext": have_ft}
     tmp = tempfile.mkdtemp(prefix="tamis-scaling-")
     print(f"cpus {os.cpu_count()}, fastText binding: {have_ft}, work dir {tmp}", flush=True)
+    parts = set(a.parts.split(","))
+    if "cores" in parts:
+        results["cores"] = cores(a, threads, tmp)
+    if not parts & {"classify", "select", "train"}:
+        if a.out:
+            with open(a.out, "w") as f:
+                json.dump(results, f, indent=1)
+        return
 
     # Data: the corpus repeated, and DCLM-style training sets.
     articles = read_jsonl_zst(os.path.join(a.shared, "data/corpus/articles.jsonl.zst"))

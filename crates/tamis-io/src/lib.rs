@@ -22,6 +22,7 @@
 
 mod adapter;
 mod error;
+mod frames;
 pub mod html;
 pub mod http;
 mod input;
@@ -32,13 +33,15 @@ mod reader;
 mod record;
 mod stop;
 pub mod warc;
+pub mod work;
 mod writer;
 
 pub use error::IoError;
+pub use frames::FRAME_BYTES;
 pub use input::{expand_inputs, Compression, Format, InputFile, InputIssue};
 pub use parquet::{count_parquet_rows, jsonl_to_parquet, parquet_name, ParquetLayout};
 pub use parts::{count_lines, partial_path, sync_parent, PartState, PartWriter};
 pub use reader::{read, ReadOptions, ReadStats, Reader};
 pub use record::{reason, Location, Quarantined, Record, RAW_LIMIT};
 pub use stop::{stop_point, STOP_ENV};
-pub use writer::{JsonlWriter, ZSTD_LEVEL};
+pub use writer::{encode_line, JsonlWriter, ZSTD_LEVEL};

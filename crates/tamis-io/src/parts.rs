@@ -1,6 +1,7 @@
-//! Resumable JSONL output: a file written as a sequence of parts (zstd frames, gzip members,
-//! or plain byte ranges) that a checkpoint can make durable, so a run killed at any moment can
-//! cut the file back to its last checkpoint and carry on.
+//! Resumable JSONL output: a file written as a sequence of parts (runs of zstd frames or gzip
+//! members, or plain byte ranges) that a checkpoint can make durable, so a run killed at any
+//! moment can cut the file back to its last checkpoint and carry on. Within a part, frames are
+//! cut every [`FRAME_BYTES`](crate::FRAME_BYTES) and compressed in parallel (`frames.rs`).
 //!
 //! Concatenated zstd frames and gzip members decode as one stream (zstd CLI, `zstandard`,
 //! Python `gzip`, our readers), so the finished file is ordinary JSONL. A part ends only at a
@@ -16,7 +17,7 @@ use tamis_core::Document;
 
 use crate::error::IoError;
 use crate::input::Compression;
-use crate::writer::{LineError, Lines, Sink, OUT_BUF};
+use crate::writer::{LineError, Lines, Out, OutFile, Sink, OUT_BUF};
 
 /// What a checkpoint records about one output file: enough to cut it back and go on.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,7 +43,7 @@ pub fn partial_path(path: &Path) -> PathBuf {
 enum State {
     /// Between parts: the next record starts a new frame. Opening frames lazily means a file
     /// that ends right after a checkpoint gets no empty trailing frame.
-    Idle(BufWriter<File>),
+    Idle(Out),
     Open(Box<Sink>),
     Failed,
 }
@@ -79,7 +80,7 @@ impl PartWriter {
             path,
             partial,
             c,
-            file,
+            OutFile::new(file, true),
             PartState::default(),
         ))
     }
@@ -99,7 +100,7 @@ impl PartWriter {
                 source,
             })?;
         }
-        let mut file = match OpenOptions::new().write(true).open(&partial) {
+        let file = match OpenOptions::new().write(true).open(&partial) {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 return Err(IoError::Resume {
@@ -122,11 +123,16 @@ impl PartWriter {
         }
         // Bytes past the checkpoint belong to parts that never got one; they are written again.
         file.set_len(at.len).map_err(io)?;
-        file.seek(SeekFrom::End(0)).map_err(io)?;
-        Ok(Self::with_file(path, partial, c, file, at))
+        // The digest covers the whole file: hash what the checkpoint kept.
+        let mut out = OutFile::new(file, true);
+        let mut kept = File::open(&partial).map_err(io)?;
+        let hash = out.hash.as_mut().expect("hashed");
+        io::copy(&mut kept, &mut HashOnly(hash)).map_err(io)?;
+        out.file.seek(SeekFrom::End(0)).map_err(io)?;
+        Ok(Self::with_file(path, partial, c, out, at))
     }
 
-    fn with_file(path: &Path, partial: PathBuf, c: Compression, f: File, at: PartState) -> Self {
+    fn with_file(path: &Path, partial: PathBuf, c: Compression, f: OutFile, at: PartState) -> Self {
         Self {
             path: path.to_path_buf(),
             partial,
@@ -158,9 +164,7 @@ impl PartWriter {
         f: impl FnOnce(&mut Lines, &mut Sink) -> Result<(), LineError>,
     ) -> Result<(), IoError> {
         let mut sink = match std::mem::replace(&mut self.state, State::Failed) {
-            State::Idle(out) => Sink::new(out, self.compression)
-                .map(Box::new)
-                .map_err(|e| self.write_error(e))?,
+            State::Idle(out) => Box::new(Sink::framed(out, self.compression)),
             State::Open(sink) => sink,
             State::Failed => {
                 return Err(self.write_error(io::Error::other("writer already failed")))
@@ -199,8 +203,8 @@ impl PartWriter {
         }
         .and_then(|mut out| {
             out.flush()?;
-            out.get_ref().sync_data()?;
-            let len = out.get_ref().metadata()?.len();
+            out.get_ref().file.sync_data()?;
+            let len = out.get_ref().file.metadata()?.len();
             Ok((out, len))
         });
         match res {
@@ -217,16 +221,36 @@ impl PartWriter {
     }
 
     /// Ends the last part, fsyncs and renames the file to its final name.
-    pub fn finish(mut self) -> Result<PartState, IoError> {
+    pub fn finish(self) -> Result<PartState, IoError> {
+        Ok(self.finish_hashed()?.0)
+    }
+
+    /// [`finish`](Self::finish), also returning the file's SHA-256 (hex), hashed as it was
+    /// written.
+    pub fn finish_hashed(mut self) -> Result<(PartState, String), IoError> {
         let at = self.checkpoint()?;
-        self.state = State::Failed;
+        let State::Idle(out) = std::mem::replace(&mut self.state, State::Failed) else {
+            unreachable!("a successful checkpoint leaves the writer idle");
+        };
+        let digest = out
+            .get_ref()
+            .hash
+            .clone()
+            .map(|h| {
+                sha2::Digest::finalize(h)
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        drop(out);
         fs::rename(&self.partial, &self.path).map_err(|source| IoError::Rename {
             path: self.path.clone(),
             tmp: self.partial.clone(),
             source,
         })?;
         sync_parent(&self.path);
-        Ok(at)
+        Ok((at, digest))
     }
 
     /// The final path.
@@ -242,6 +266,20 @@ impl PartWriter {
     /// Uncompressed bytes written so far.
     pub fn bytes(&self) -> u64 {
         self.lines.bytes
+    }
+}
+
+/// A writer that only feeds a hash (to hash a resumed file's kept bytes).
+struct HashOnly<'a>(&'a mut sha2::Sha256);
+
+impl Write for HashOnly<'_> {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        sha2::Digest::update(self.0, b);
+        Ok(b.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
     }
 }
 
@@ -290,6 +328,7 @@ pub fn count_lines(path: &Path, c: Compression) -> io::Result<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sha2::Digest;
     use std::io::Read;
 
     fn doc(i: usize) -> Document {
@@ -400,6 +439,88 @@ mod tests {
             .err()
             .unwrap();
         assert!(err.to_string().contains("checkpoint"), "{err}");
+    }
+
+    /// Writes `docs` with a checkpoint after `checkpoint_at`, inside a pool of `threads` (or
+    /// outside any pool), optionally "crashing" after a few more and resuming; returns the
+    /// file's bytes and the digest hashed while writing.
+    fn write_framed(
+        path: &Path,
+        c: Compression,
+        docs: &[Document],
+        checkpoint_at: usize,
+        threads: Option<usize>,
+        crash: bool,
+    ) -> (Vec<u8>, String) {
+        let job = || {
+            let mut w = PartWriter::create(path, c).unwrap();
+            for d in &docs[..checkpoint_at] {
+                w.write(d).unwrap();
+            }
+            let at = w.checkpoint().unwrap();
+            if crash {
+                for d in &docs[checkpoint_at..checkpoint_at + 500] {
+                    w.write(d).unwrap();
+                }
+                drop(w);
+                w = PartWriter::resume(path, c, at).unwrap();
+            }
+            for d in &docs[checkpoint_at..] {
+                w.write(d).unwrap();
+            }
+            w.finish_hashed().unwrap().1
+        };
+        let digest = match threads {
+            Some(n) => rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .unwrap()
+                .install(job),
+            None => job(),
+        };
+        (fs::read(path).unwrap(), digest)
+    }
+
+    #[test]
+    fn frames_have_the_same_bytes_on_any_pool_and_after_a_resume() {
+        let dir = tempfile::tempdir().unwrap();
+        // About 10 MB of JSONL: several frames.
+        let docs: Vec<Document> = (0..6000)
+            .map(|i| Document::new(format!("id{i}"), format!("{i} word ").repeat(100 + i % 150)))
+            .collect();
+        let want: String = docs
+            .iter()
+            .map(|d| {
+                let mut l = Vec::new();
+                crate::encode_line(d, &mut l).unwrap();
+                String::from_utf8(l).unwrap()
+            })
+            .collect();
+        assert!(want.len() > 4 * crate::FRAME_BYTES);
+        for c in [Compression::Zstd, Compression::Gzip] {
+            let p = dir.path().join(format!("f{}", c.extension()));
+            let serial = write_framed(&p, c, &docs, 2500, None, false);
+            for (threads, crash) in [(Some(1), false), (Some(3), false), (Some(3), true)] {
+                let got = write_framed(&p, c, &docs, 2500, threads, crash);
+                assert!(got == serial, "{c:?} {threads:?} crash {crash}");
+            }
+            assert_eq!(decode(&p, c), want, "{c:?}");
+            let sha: String = sha2::Sha256::digest(&serial.0)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            assert_eq!(serial.1, sha, "{c:?}: the digest hashed while writing");
+        }
+        // Several zstd frames, each starting with the magic number.
+        let p = dir
+            .path()
+            .join(format!("f{}", Compression::Zstd.extension()));
+        let bytes = fs::read(&p).unwrap();
+        let frames = bytes
+            .windows(4)
+            .filter(|w| *w == [0x28, 0xb5, 0x2f, 0xfd])
+            .count();
+        assert!(frames >= 5, "{frames} frames");
     }
 
     #[test]

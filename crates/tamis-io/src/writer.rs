@@ -39,17 +39,52 @@ pub struct JsonlWriter {
     done: bool,
 }
 
+/// An output file that can hash what is written to it, so a run's manifest does not read
+/// every output again at the end (serial work while the other cores wait).
+pub(crate) struct OutFile {
+    pub(crate) file: File,
+    pub(crate) hash: Option<sha2::Sha256>,
+}
+
+impl OutFile {
+    pub(crate) fn new(file: File, hashed: bool) -> Self {
+        Self {
+            file,
+            hash: hashed.then(sha2::Sha256::default),
+        }
+    }
+}
+
+impl Write for OutFile {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        let n = self.file.write(b)?;
+        if let Some(h) = &mut self.hash {
+            sha2::Digest::update(h, &b[..n]);
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
+/// The buffered output every sink writes to.
+pub(crate) type Out = BufWriter<OutFile>;
+
 pub(crate) enum Sink {
-    Plain(BufWriter<File>),
-    Gzip(flate2::write::GzEncoder<BufWriter<File>>),
-    Zstd(zstd::stream::write::Encoder<'static, BufWriter<File>>),
+    Plain(Out),
+    Gzip(flate2::write::GzEncoder<Out>),
+    Zstd(zstd::stream::write::Encoder<'static, Out>),
+    /// Frames compressed in parallel ([`PartWriter`](crate::PartWriter)'s outputs).
+    Framed(Box<crate::frames::Framed>),
 }
 
 pub(crate) const OUT_BUF: usize = 256 << 10;
 
 impl Sink {
     /// Starts a compressed stream (a zstd frame with a checksum, or a gzip member) on `out`.
-    pub(crate) fn new(out: BufWriter<File>, c: Compression) -> io::Result<Self> {
+    pub(crate) fn new(out: Out, c: Compression) -> io::Result<Self> {
         Ok(match c {
             Compression::None => Sink::Plain(out),
             Compression::Gzip => Sink::Gzip(flate2::write::GzEncoder::new(
@@ -65,26 +100,36 @@ impl Sink {
         })
     }
 
+    /// A stream cut into frames compressed on the caller's pool (plain for `None`).
+    pub(crate) fn framed(out: Out, c: Compression) -> Self {
+        match c {
+            Compression::None => Sink::Plain(out),
+            _ => Sink::Framed(Box::new(crate::frames::Framed::new(out, c))),
+        }
+    }
+
     pub(crate) fn write_all(&mut self, b: &[u8]) -> io::Result<()> {
         match self {
             Sink::Plain(w) => w.write_all(b),
             Sink::Gzip(w) => w.write_all(b),
             Sink::Zstd(w) => w.write_all(b),
+            Sink::Framed(w) => w.write_all(b),
         }
     }
 
     /// Writes the compression trailer (ends the frame or member), returning the buffered file.
-    pub(crate) fn end(self) -> io::Result<BufWriter<File>> {
+    pub(crate) fn end(self) -> io::Result<Out> {
         Ok(match self {
             Sink::Plain(w) => w,
             Sink::Gzip(w) => w.finish()?,
             Sink::Zstd(w) => w.finish()?,
+            Sink::Framed(w) => w.end()?,
         })
     }
 
     /// Writes the compression trailer and flushes, returning the file for `sync_all`.
     fn finish(self) -> io::Result<File> {
-        self.end()?.into_inner().map_err(|e| e.into_error())
+        Ok(self.end()?.into_inner().map_err(|e| e.into_error())?.file)
     }
 }
 
@@ -108,6 +153,17 @@ pub(crate) fn serialize_doc(w: impl Write, doc: &Document) -> serde_json::Result
         metadata: &doc.metadata,
     };
     serde_json::to_writer(w, &out)
+}
+
+/// Appends `doc`'s line, newline included, to `buf`: the bytes [`PartWriter::write`](
+/// crate::PartWriter::write) would write, for [`PartWriter::write_line`](
+/// crate::PartWriter::write_line). Lets workers encode documents in parallel; `buf` is left
+/// as it was on error.
+pub fn encode_line(doc: &Document, buf: &mut Vec<u8>) -> serde_json::Result<()> {
+    let start = buf.len();
+    serialize_doc(&mut *buf, doc).inspect_err(|_| buf.truncate(start))?;
+    buf.push(b'\n');
+    Ok(())
 }
 
 /// Documents with more text than this are written in pieces by [`write_large_doc`]; smaller
@@ -299,7 +355,7 @@ impl JsonlWriter {
             tmp,
             source,
         })?;
-        let buffered = BufWriter::with_capacity(OUT_BUF, file);
+        let buffered = BufWriter::with_capacity(OUT_BUF, OutFile::new(file, false));
         let sink = match Sink::new(buffered, c) {
             Ok(s) => s,
             Err(source) => {

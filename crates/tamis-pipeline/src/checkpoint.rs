@@ -7,6 +7,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tamis_io::{InputFile, PartState};
@@ -109,7 +110,13 @@ impl RunKey {
 pub(crate) struct ClosedFile {
     pub name: String,
     pub records: u64,
+    /// Size and SHA-256, hashed while writing (absent in checkpoints of older versions).
+    #[serde(default)]
+    pub digest: Option<(u64, String)>,
 }
+
+/// Size and SHA-256 of output files already known, by path relative to the run.
+pub(crate) type Digests = BTreeMap<String, (u64, String)>;
 
 /// A rolling writer's state at a checkpoint.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -345,21 +352,28 @@ impl Manifest {
         stats: &RunStats,
         inputs: Vec<InputAccount>,
         records: &BTreeMap<String, u64>,
+        known: &Digests,
     ) -> Result<Manifest, RunError> {
-        let mut outputs = Vec::new();
-        for (rel, &n) in records {
-            let path = dir.join(rel);
-            let (bytes, sha256) = checksum(&path).map_err(|source| RunError::OutputDir {
-                path: path.clone(),
-                source,
-            })?;
-            outputs.push(OutputFile {
-                path: rel.clone(),
-                records: n,
-                bytes,
-                sha256,
-            });
-        }
+        // Files not hashed while written are read again, several at once.
+        let outputs = records
+            .par_iter()
+            .map(|(rel, &n)| {
+                let path = dir.join(rel);
+                let (bytes, sha256) = match known.get(rel) {
+                    Some(d) => d.clone(),
+                    None => checksum(&path).map_err(|source| RunError::OutputDir {
+                        path: path.clone(),
+                        source,
+                    })?,
+                };
+                Ok(OutputFile {
+                    path: rel.clone(),
+                    records: n,
+                    bytes,
+                    sha256,
+                })
+            })
+            .collect::<Result<Vec<_>, RunError>>()?;
         Ok(Manifest {
             tamis_version: crate::VERSION.to_owned(),
             fingerprint: fingerprint.to_owned(),

@@ -10,17 +10,19 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde_json::Value;
 use tamis_core::{DocCache, Document};
+use tamis_io::work::{self, Ticket};
 use tamis_io::{
     parquet_name, partial_path, Compression, IoError, Location, PartWriter, Quarantined,
     ReadOptions, Record,
 };
 
 use crate::checkpoint::{
-    Checkpoint, ClosedFile, InputAccount, InputLog, Manifest, RunKey, SavedRoll, SavedTally,
-    CHECKPOINT, INPUT_LOG, MANIFEST,
+    Checkpoint, ClosedFile, Digests, InputAccount, InputLog, Manifest, RunKey, SavedRoll,
+    SavedTally, CHECKPOINT, INPUT_LOG, MANIFEST,
 };
 use crate::merge::{Read, ShardTrace, SHARD_TRACE};
 use crate::parquet_out::{convert_outputs, remove_layouts, OutputFormat};
+use crate::prefetch::Prefetch;
 use crate::spec::{Outcome, Pipeline, StepTally};
 use crate::stats::{RunStats, StepStats};
 use crate::template::{split_outputs, OutputTemplate};
@@ -306,10 +308,11 @@ impl RollingWriter {
 
     fn close_current(&mut self) -> Result<(), IoError> {
         if let Some(w) = self.current.take() {
-            let at = w.finish()?;
+            let (at, sha256) = w.finish_hashed()?;
             self.closed.push(ClosedFile {
                 name: self.name(self.index),
                 records: at.records,
+                digest: Some((at.len, sha256)),
             });
         }
         Ok(())
@@ -345,14 +348,19 @@ impl RollingWriter {
         })
     }
 
-    /// Renames the open file into place; returns every file with its record count, by path
-    /// relative to the run's directory.
-    pub(crate) fn finish(mut self) -> Result<Vec<(String, u64)>, IoError> {
+    /// Renames the open file into place; returns every file with its record count and, when
+    /// hashed while written, its size and SHA-256, named by its path relative to the run's
+    /// directory.
+    pub(crate) fn finish(mut self) -> Result<Vec<ClosedFile>, IoError> {
         self.close_current()?;
+        let sub = self.sub;
         Ok(self
             .closed
-            .iter()
-            .map(|c| (format!("{}/{}", self.sub, c.name), c.records))
+            .into_iter()
+            .map(|c| ClosedFile {
+                name: format!("{sub}/{}", c.name),
+                ..c
+            })
             .collect())
     }
 }
@@ -429,14 +437,17 @@ impl Run<'_> {
     fn write(&mut self, done: Processed) -> Result<(), RunError> {
         let Processed { items, chunks } = done;
         let mut outcomes = Vec::with_capacity(items.len());
+        let mut lines = Vec::with_capacity(items.len());
         let mut facts = Vec::with_capacity(items.len());
         for Chunk {
             outs,
+            lines: l,
             tally,
             facts: f,
         } in chunks
         {
             outcomes.extend(outs);
+            lines.extend(l);
             facts.extend(f);
             for (acc, t) in self.tally.iter_mut().zip(&tally) {
                 acc.counters.merge(&t.counters);
@@ -447,7 +458,7 @@ impl Run<'_> {
             }
         }
         let mut facts = facts.into_iter();
-        for (item, outcome) in items.into_iter().zip(outcomes) {
+        for ((item, outcome), line) in items.into_iter().zip(outcomes).zip(lines) {
             let Item {
                 mut doc,
                 read,
@@ -465,8 +476,13 @@ impl Run<'_> {
             }
             match outcome {
                 DocResult::Done(Outcome::Kept) => {
-                    self.stamp(&mut doc);
-                    self.kept.write_doc(&doc)?;
+                    match line {
+                        Some(l) => self.kept.write_line(&l, doc.text.len() as u64)?,
+                        None => {
+                            stamp(&mut doc, &self.fingerprint);
+                            self.kept.write_doc(&doc)?;
+                        }
+                    }
                     if let Some(t) = &mut self.trace {
                         t.kept(read, doc.text.len() as u64)?;
                     }
@@ -481,12 +497,14 @@ impl Run<'_> {
                         .or_default()
                         .entry(reason.clone())
                         .or_default() += 1;
-                    doc.metadata
-                        .insert("filter_reason".into(), Value::from(reason));
-                    doc.metadata
-                        .insert("filter_step".into(), Value::from(self.step_ids[step]));
-                    self.stamp(&mut doc);
-                    self.dropped.write_doc(&doc)?;
+                    match line {
+                        Some(l) => self.dropped.write_line(&l, doc.text.len() as u64)?,
+                        None => {
+                            mark_dropped(&mut doc, self.step_ids[step], &reason);
+                            stamp(&mut doc, &self.fingerprint);
+                            self.dropped.write_doc(&doc)?;
+                        }
+                    }
                     if let Some(t) = &mut self.trace {
                         t.dropped(read, doc.text.len() as u64)?;
                     }
@@ -507,14 +525,6 @@ impl Run<'_> {
             }
         }
         Ok(())
-    }
-
-    /// Marks an output document with the config that decided it.
-    fn stamp(&self, doc: &mut Document) {
-        doc.metadata.insert(
-            "tamis_config".into(),
-            Value::from(self.fingerprint.as_str()),
-        );
     }
 
     /// Ends a part of every output, makes it durable, then records the state in the
@@ -559,6 +569,23 @@ impl Run<'_> {
     }
 }
 
+/// Marks an output document with the config that decided it.
+fn stamp(doc: &mut Document, fingerprint: &str) {
+    doc.metadata
+        .insert("tamis_config".into(), Value::from(fingerprint));
+}
+
+/// Says in a dropped document's metadata which step dropped it and why.
+fn mark_dropped(doc: &mut Document, step: &str, reason: &str) {
+    doc.metadata
+        .insert("filter_reason".into(), Value::from(reason));
+    doc.metadata.insert("filter_step".into(), Value::from(step));
+}
+
+/// Documents with up to this much text are encoded into their output line by the workers;
+/// larger ones by the writer, in pieces, so a huge document is not held twice in memory.
+const ENCODE_ON_WORKERS: usize = 128 << 10;
+
 /// A filtered batch: the documents (edited by the steps) and, per chunk, outcomes, tallies and
 /// (with `--report`) the report's facts about each document, `None` for one that panicked.
 struct Processed {
@@ -569,6 +596,8 @@ struct Processed {
 /// One worker chunk of a batch: outcomes, the steps' tallies, the report's facts.
 struct Chunk {
     outs: Vec<DocResult>,
+    /// Each kept or dropped document's output line, stamped, when the workers encoded it.
+    lines: Vec<Option<Vec<u8>>>,
     tally: Vec<StepTally>,
     facts: Vec<Option<DocFacts>>,
 }
@@ -577,56 +606,84 @@ struct Chunk {
 /// are summed afterwards, and sums do not depend on how the work was split.
 fn process_batch(
     pipeline: &Pipeline,
-    pool: &rayon::ThreadPool,
+    step_ids: &[&'static str],
     mut items: Vec<Item>,
     report: Option<&SampleGate>,
 ) -> Processed {
-    let chunks = pool.install(|| {
-        items
-            .par_chunks_mut(8)
-            .map(|chunk| {
-                let mut tally = pipeline.new_tally();
-                let mut cache = DocCache::default();
-                let mut facts = Vec::new();
-                let outs = chunk
-                    .iter_mut()
-                    .map(|item| {
-                        // The report measures the document as read, here on the workers, and
-                        // asks the step that starts the edit log to keep the text it replaces.
-                        let before = report.map(|gate| {
-                            item.doc.edit_base = tamis_core::EditBase::Wanted;
-                            (tamis_report::before(&item.doc), gate)
+    let chunks = items
+        .par_chunks_mut(8)
+        .map(|chunk| {
+            let mut tally = pipeline.new_tally();
+            let mut cache = DocCache::default();
+            let mut facts = Vec::new();
+            let outs: Vec<DocResult> = chunk
+                .iter_mut()
+                .map(|item| {
+                    // The report measures the document as read, here on the workers, and
+                    // asks the step that starts the edit log to keep the text it replaces.
+                    let before = report.map(|gate| {
+                        item.doc.edit_base = tamis_core::EditBase::Wanted;
+                        (tamis_report::before(&item.doc), gate)
+                    });
+                    let res = catch_unwind(AssertUnwindSafe(|| {
+                        pipeline.process(&mut item.doc, &mut tally, &mut cache)
+                    }))
+                    .map_or_else(
+                        |p| DocResult::Panicked(work::panic_message(p.as_ref())),
+                        DocResult::Done,
+                    );
+                    if let Some((b, gate)) = before {
+                        let base = item.doc.edit_base.take();
+                        facts.push(match &res {
+                            DocResult::Done(_) => {
+                                let mut f = DocFacts::after(b, &item.doc, base);
+                                f.drop_unwanted_base(&item.doc, gate);
+                                Some(f)
+                            }
+                            DocResult::Panicked(_) => None,
                         });
-                        let res = catch_unwind(AssertUnwindSafe(|| {
-                            pipeline.process(&mut item.doc, &mut tally, &mut cache)
-                        }))
-                        .map_or_else(|p| DocResult::Panicked(panic_message(&p)), DocResult::Done);
-                        if let Some((b, gate)) = before {
-                            let base = item.doc.edit_base.take();
-                            facts.push(match &res {
-                                DocResult::Done(_) => {
-                                    let mut f = DocFacts::after(b, &item.doc, base);
-                                    f.drop_unwanted_base(&item.doc, gate);
-                                    Some(f)
-                                }
-                                DocResult::Panicked(_) => None,
-                            });
-                        }
-                        res
-                    })
-                    .collect();
-                Chunk { outs, tally, facts }
-            })
-            .collect()
-    });
+                    }
+                    res
+                })
+                .collect();
+            let lines = chunk
+                .iter_mut()
+                .zip(&outs)
+                .map(|(item, res)| encode(&mut item.doc, res, pipeline.fingerprint(), step_ids))
+                .collect();
+            Chunk {
+                outs,
+                lines,
+                tally,
+                facts,
+            }
+        })
+        .collect();
     Processed { items, chunks }
 }
 
-fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
-    p.downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| p.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".into())
+/// The output line of a kept or dropped document, marked as the writer would mark it; `None`
+/// leaves the document to the writer (a large one, a panicked one, or an encoding error, which
+/// the writer then reports with the output's path).
+fn encode(
+    doc: &mut Document,
+    res: &DocResult,
+    fingerprint: &str,
+    step_ids: &[&'static str],
+) -> Option<Vec<u8>> {
+    let DocResult::Done(outcome) = res else {
+        return None;
+    };
+    if doc.text.len() > ENCODE_ON_WORKERS {
+        return None;
+    }
+    if let Outcome::Dropped { step, reason } = outcome {
+        mark_dropped(doc, step_ids[*step], reason);
+    }
+    stamp(doc, fingerprint);
+    let mut line = Vec::with_capacity(doc.approx_bytes() + 64);
+    tamis_io::encode_line(doc, &mut line).ok()?;
+    Some(line)
 }
 
 /// Runs `pipeline` over the inputs and writes `kept/`, `dropped/`, `quarantine/`,
@@ -709,101 +766,118 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunStats, RunError>
     let every = opts.checkpoint_every.max(1);
     let bar = progress_bar(opts.progress, files.iter().filter_map(|f| f.size).sum());
     // Reading the next batch and writing the previous one overlap with filtering the current
-    // one; batches are still written strictly in input order.
+    // one; batches are still written strictly in input order. The driver (reading, writing)
+    // runs on one of the pool's threads and helps with the pool's jobs while it waits, so the
+    // run keeps `threads` cores busy, not one more.
     let gate = &ReportData::edit_gate();
-    let result = std::thread::scope(|scope| -> Result<(), RunError> {
-        let pool = &pool;
-        let mut inflight: Option<std::thread::ScopedJoinHandle<'_, Processed>> = None;
-        let mut hand_off = |run: &mut Run<'_>, batch: Vec<Item>| -> Result<(), RunError> {
-            let previous = inflight.take().map(join_batch).transpose()?;
-            if !batch.is_empty() {
-                let gate = opts.report.then_some(gate);
-                inflight = Some(scope.spawn(move || process_batch(pipeline, pool, batch, gate)));
-            }
-            if let Some(done) = previous {
-                run.write(done)?;
-                if let Some(report) = &run.report {
-                    report.publish(gate);
+    let step_ids = &pipeline.step_ids();
+    let result = pool.install(|| {
+        rayon::scope_fifo(|scope| -> Result<(), RunError> {
+            let mut inflight: Option<Ticket<Processed>> = None;
+            let mut hand_off = |run: &mut Run<'_>, batch: Vec<Item>| -> Result<(), RunError> {
+                // The next batch starts before the driver waits for this one, so the pool
+                // always has a batch to work on. It sees the report's gate as published after
+                // the batch before this one, whatever the timing.
+                let previous = inflight.take();
+                if !batch.is_empty() {
+                    let gate = opts.report.then_some(gate);
+                    inflight = Some(work::spawn_scoped(scope, move || {
+                        process_batch(pipeline, step_ids, batch, gate)
+                    }));
                 }
-            }
-            Ok(())
-        };
-        let mut batch: Vec<Item> = Vec::new();
-        let mut batch_bytes = 0usize;
-        let (mut since_records, mut since_bytes) = (0u64, 0u64);
-        let mut done_bytes: u64 = files[..first_file.min(files.len())]
-            .iter()
-            .filter_map(|f| f.size)
-            .sum();
-        'files: for (fi, file) in files.iter().enumerate().skip(first_file) {
-            let mut reader = tamis_io::read(file, &opts.read);
-            let mut in_file = 0u64;
-            if fi == first_file {
-                // Records before the checkpoint are already accounted for; reading them
-                // again is cheaper than seeking into a compressed stream.
-                while in_file < skip && reader.next().is_some() {
+                if let Some(done) = previous.map(join_batch).transpose()? {
+                    run.write(done)?;
+                    if let Some(report) = &run.report {
+                        report.publish(gate);
+                    }
+                }
+                Ok(())
+            };
+            let mut batch: Vec<Item> = Vec::new();
+            let mut batch_bytes = 0usize;
+            let (mut since_records, mut since_bytes) = (0u64, 0u64);
+            let mut done_bytes: u64 = files[..first_file.min(files.len())]
+                .iter()
+                .filter_map(|f| f.size)
+                .sum();
+            // Files are decoded and parsed ahead on the pool, up to one per thread at a time.
+            // Records before a checkpoint are skipped there: reading them again is cheaper than
+            // seeking into a compressed stream.
+            let mut prefetch = Prefetch::new(
+                scope,
+                &files,
+                &opts.read,
+                (first_file, skip),
+                pool.current_num_threads(),
+                opts.batch_bytes / 2,
+            );
+            let (mut fi, mut in_file) = (first_file, skip);
+            'files: while let Some((file, chunk)) = prefetch.next_chunk()? {
+                if file != fi {
+                    (fi, in_file) = (file, 0);
+                }
+                for record in chunk.records {
+                    if run.stats.stopped.is_some() {
+                        break 'files;
+                    }
+                    run.stats.read += 1;
+                    run.inputs[fi].read += 1;
                     in_file += 1;
-                }
-            }
-            while let Some(record) = reader.next() {
-                if run.stats.stopped.is_some() {
-                    break 'files;
-                }
-                run.stats.read += 1;
-                run.inputs[fi].read += 1;
-                in_file += 1;
-                since_records += 1;
-                match record {
-                    Record::Doc { doc, loc } => {
-                        // Batches are cut by what documents hold in memory, metadata
-                        // included; checkpoints still count text.
-                        let read = Read {
-                            text: doc.text.len() as u64,
-                            weight: doc.approx_bytes() as u64,
-                        };
-                        batch_bytes += read.weight as usize;
-                        since_bytes += read.text;
-                        run.stats.input_text_bytes += read.text;
-                        if let Some(t) = &mut run.trace {
-                            t.doc_read();
+                    since_records += 1;
+                    match record {
+                        Record::Doc { doc, loc } => {
+                            // Batches are cut by what documents hold in memory, metadata
+                            // included; checkpoints still count text.
+                            let read = Read {
+                                text: doc.text.len() as u64,
+                                weight: doc.approx_bytes() as u64,
+                            };
+                            batch_bytes += read.weight as usize;
+                            since_bytes += read.text;
+                            run.stats.input_text_bytes += read.text;
+                            if let Some(t) = &mut run.trace {
+                                t.doc_read();
+                            }
+                            batch.push(Item {
+                                doc,
+                                read,
+                                loc,
+                                file: fi,
+                            });
+                            if batch_bytes >= opts.batch_bytes {
+                                hand_off(&mut run, std::mem::take(&mut batch))?;
+                                batch_bytes = 0;
+                            }
                         }
-                        batch.push(Item {
-                            doc,
-                            read,
-                            loc,
-                            file: fi,
-                        });
-                        if batch_bytes >= opts.batch_bytes {
-                            hand_off(&mut run, std::mem::take(&mut batch))?;
-                            batch_bytes = 0;
-                            let on_disk =
-                                reader.stats().compressed_bytes.min(file.size.unwrap_or(0));
-                            bar.set_position(done_bytes + on_disk);
-                            update_bar(&bar, &run.stats, start);
+                        Record::Bad(q) => {
+                            if let Some(t) = &mut run.trace {
+                                t.bad()?;
+                            }
+                            run.quarantine(&q, fi)?
                         }
                     }
-                    Record::Bad(q) => {
-                        if let Some(t) = &mut run.trace {
-                            t.bad()?;
-                        }
-                        run.quarantine(&q, fi)?
+                    if checkpoint_due(since_records, since_bytes, every) {
+                        hand_off(&mut run, std::mem::take(&mut batch))?;
+                        hand_off(&mut run, Vec::new())?;
+                        batch_bytes = 0;
+                        run.checkpoint(fi, in_file, false)?;
+                        (since_records, since_bytes) = (0, 0);
                     }
                 }
-                if checkpoint_due(since_records, since_bytes, every) {
-                    hand_off(&mut run, std::mem::take(&mut batch))?;
-                    hand_off(&mut run, Vec::new())?;
-                    batch_bytes = 0;
-                    run.checkpoint(fi, in_file, false)?;
-                    (since_records, since_bytes) = (0, 0);
+                let size = files[fi].size.unwrap_or(0);
+                if chunk.last {
+                    done_bytes += size;
+                    bar.set_position(done_bytes);
+                } else {
+                    bar.set_position(done_bytes + chunk.on_disk.min(size));
                 }
+                update_bar(&bar, &run.stats, start);
             }
-            done_bytes += file.size.unwrap_or(0);
-            bar.set_position(done_bytes);
-        }
-        hand_off(&mut run, batch)?;
-        hand_off(&mut run, Vec::new())?;
-        update_bar(&bar, &run.stats, start);
-        Ok(())
+            hand_off(&mut run, batch)?;
+            hand_off(&mut run, Vec::new())?;
+            update_bar(&bar, &run.stats, start);
+            Ok(())
+        })
     });
     bar.finish_and_clear();
     // After a failure the partial outputs and the last checkpoint stay, so fixing the cause
@@ -832,7 +906,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunStats, RunError>
     if let Some(t) = trace {
         t.finish()?;
     }
-    let records = finish_outputs(opts, [kept, dropped, quarantine])?;
+    let (records, digests) = finish_outputs(opts, [kept, dropped, quarantine])?;
     stats.steps = step_ids
         .iter()
         .zip(&tally)
@@ -846,6 +920,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunStats, RunError>
         &stats,
         inputs,
         &records,
+        &digests,
     )?;
     manifest.save(&opts.out_dir)?;
     if let Some(mut report) = report {
@@ -883,10 +958,20 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunStats, RunError>
 pub(crate) fn finish_outputs(
     opts: &RunOptions,
     writers: [RollingWriter; 3],
-) -> Result<BTreeMap<String, u64>, RunError> {
+) -> Result<(BTreeMap<String, u64>, Digests), RunError> {
     let mut records = BTreeMap::new();
+    let mut digests = Digests::new();
     for w in writers {
-        records.extend(w.finish()?);
+        for c in w.finish()? {
+            if let Some(d) = c.digest {
+                digests.insert(c.name.clone(), d);
+            }
+            records.insert(c.name, c.records);
+        }
+    }
+    if opts.output_template.is_some() || opts.format != OutputFormat::Jsonl {
+        // Files are split or converted: their digests are of files that no longer exist.
+        digests.clear();
     }
     if let Some(t) = &opts.output_template {
         let files = records.into_iter().collect();
@@ -901,7 +986,7 @@ pub(crate) fn finish_outputs(
             .collect();
         remove_layouts(&opts.out_dir)?;
     }
-    Ok(records)
+    Ok((records, digests))
 }
 
 /// The checkpoint to resume from, if `dir` holds an unfinished run this command may continue.
@@ -993,11 +1078,14 @@ fn remove_checkpoint(dir: &Path) -> Result<(), RunError> {
     }
 }
 
-fn join_batch(handle: std::thread::ScopedJoinHandle<'_, Processed>) -> Result<Processed, RunError> {
+fn join_batch(ticket: Ticket<Processed>) -> Result<Processed, RunError> {
     // Per-document panics are caught inside; reaching here means the executor itself failed.
-    handle
-        .join()
-        .map_err(|p| RunError::Threads(format!("batch worker failed: {}", panic_message(&p))))
+    ticket.wait().map_err(|p| {
+        RunError::Threads(format!(
+            "batch worker failed: {}",
+            work::panic_message(p.as_ref())
+        ))
+    })
 }
 
 /// `report.json`, written before `stats.json` (the mark of a finished run).

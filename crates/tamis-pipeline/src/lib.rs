@@ -9,6 +9,7 @@ pub mod lock;
 mod merge;
 mod parquet_out;
 mod phased;
+mod prefetch;
 mod registry;
 mod spec;
 mod stats;

@@ -676,7 +676,7 @@ pub fn merge_shards(
             format!("the traces give {got} records {name}, the shards' stats {want}"),
         ));
     }
-    let records = finish_outputs(opts, [kept, dropped, quarantine])?;
+    let (records, digests) = finish_outputs(opts, [kept, dropped, quarantine])?;
     stats.elapsed_s = elapsed_before + start.elapsed().as_secs_f64();
     Manifest::build(
         out,
@@ -685,6 +685,7 @@ pub fn merge_shards(
         &stats,
         inputs,
         &records,
+        &digests,
     )?
     .save(out)?;
     write_stats(out, &stats)?;

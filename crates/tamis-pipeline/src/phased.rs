@@ -521,6 +521,7 @@ fn write_manifest(
         stats,
         Vec::new(),
         &records,
+        &Default::default(),
     )?
     .save(out)
 }
