@@ -28,6 +28,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use tamis_core::Document;
+use tamis_io::ahead::ReadAhead;
 use tamis_io::{Compression, InputFile, JsonlWriter, Quarantined, ReadOptions, Record};
 
 use crate::cluster::{KeyedUnion, RootRule, Survivor};
@@ -267,9 +268,6 @@ pub type FilterObserver = std::sync::Arc<dyn Fn(&Document, Option<(u64, u64)>, b
 /// See [`DedupJob::progress`].
 pub type ProgressFn = std::sync::Arc<dyn Fn(&str, u64, u64) + Send + Sync>;
 
-/// Records between progress reports.
-const PROGRESS_EVERY: usize = 1024;
-
 /// Feeds [`DedupJob::progress`] for one stage.
 struct Tracker<'a> {
     f: Option<&'a ProgressFn>,
@@ -303,21 +301,30 @@ impl<'a> Tracker<'a> {
         }
     }
 
-    /// `input`'s records with their index, reporting progress as they are read.
+    /// `input`'s records with their index, reporting progress as they are read. The file is
+    /// read ahead on the pool ([`ReadAhead`]), so decoding overlaps with the stage's work.
     fn records<'t>(&'t mut self, input: &InputFile, opts: &ReadOptions) -> TrackedRecords<'t, 'a> {
         TrackedRecords {
-            reader: tamis_io::read(input, opts),
+            stream: ReadAhead::start(tamis_io::read(input, opts), 0, READ_CHUNK_BYTES),
+            current: Vec::new().into_iter(),
             tracker: self,
             index: 0,
+            last: false,
             finished: false,
         }
     }
 }
 
+/// Documents' memory per chunk read ahead.
+const READ_CHUNK_BYTES: usize = 4 << 20;
+
 struct TrackedRecords<'t, 'a> {
-    reader: tamis_io::Reader,
+    stream: ReadAhead,
+    current: std::vec::IntoIter<Record>,
     tracker: &'t mut Tracker<'a>,
     index: usize,
+    /// The chunk in `current` is the file's last.
+    last: bool,
     finished: bool,
 }
 
@@ -325,22 +332,28 @@ impl Iterator for TrackedRecords<'_, '_> {
     type Item = (usize, Record);
 
     fn next(&mut self) -> Option<(usize, Record)> {
-        if self.index.is_multiple_of(PROGRESS_EVERY) {
-            self.tracker.report(self.reader.stats().compressed_bytes);
-        }
-        match self.reader.next() {
-            Some(r) => {
+        loop {
+            if let Some(r) = self.current.next() {
                 self.index += 1;
-                Some((self.index - 1, r))
+                return Some((self.index - 1, r));
             }
-            None => {
+            if self.last {
+                break;
+            }
+            // A reading job's panic is raised here, as a serial reader's would have been.
+            let chunk = self.stream.next_chunk().unwrap_or_else(|e| panic!("{e}"));
+            self.last = chunk.last;
+            self.current = chunk.records.into_iter();
+            if self.last {
                 if !std::mem::replace(&mut self.finished, true) {
-                    self.tracker.done += self.reader.stats().compressed_bytes;
+                    self.tracker.done += chunk.on_disk;
                     self.tracker.report(0);
                 }
-                None
+            } else {
+                self.tracker.report(chunk.on_disk);
             }
         }
+        None
     }
 }
 

@@ -412,7 +412,9 @@ fn progress_reaches_the_input_size_in_each_reading_stage() {
     let seen = seen.lock().unwrap();
     for stage in ["signatures", "filter"] {
         let events: Vec<&(String, u64, u64)> = seen.iter().filter(|e| e.0 == stage).collect();
-        assert!(events.len() > 3, "{stage}: {events:?}");
+        // Progress moves per chunk read ahead (4 MiB of documents): here the start and the
+        // end of each of the two files.
+        assert!(events.len() >= 3, "{stage}: {events:?}");
         assert!(
             events.windows(2).all(|w| w[0].1 <= w[1].1),
             "{stage} never goes back"

@@ -21,6 +21,7 @@
 //! quarantine file and stats rather than silently contributing nothing.
 
 mod adapter;
+pub mod ahead;
 mod error;
 mod frames;
 pub mod html;

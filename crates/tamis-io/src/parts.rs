@@ -164,7 +164,7 @@ impl PartWriter {
         f: impl FnOnce(&mut Lines, &mut Sink) -> Result<(), LineError>,
     ) -> Result<(), IoError> {
         let mut sink = match std::mem::replace(&mut self.state, State::Failed) {
-            State::Idle(out) => Box::new(Sink::framed(out, self.compression)),
+            State::Idle(out) => Box::new(Sink::new(out, self.compression)),
             State::Open(sink) => sink,
             State::Failed => {
                 return Err(self.write_error(io::Error::other("writer already failed")))

@@ -16,7 +16,8 @@ use crate::input::Compression;
 pub const ZSTD_LEVEL: i32 = 3;
 
 /// Writes documents as JSONL, one compact object per line, to `path` with the given
-/// compression.
+/// compression (zstd frames or gzip members of 2 MiB of JSONL each, compressed on the caller's
+/// rayon pool when there is one: the same bytes either way).
 ///
 /// Lines are `{"text", "id", "metadata"}` in that order (datatrove's `Document` field order,
 /// written by its `JsonlWriter` with `orjson`: compact, UTF-8, no ASCII escaping); `metadata` is
@@ -72,36 +73,18 @@ impl Write for OutFile {
 /// The buffered output every sink writes to.
 pub(crate) type Out = BufWriter<OutFile>;
 
+/// Where a writer's JSONL goes: the file, or frames compressed on the caller's pool (zstd
+/// frames with a checksum, as the zstd CLI writes them, or gzip members; see `frames.rs`).
 pub(crate) enum Sink {
     Plain(Out),
-    Gzip(flate2::write::GzEncoder<Out>),
-    Zstd(zstd::stream::write::Encoder<'static, Out>),
-    /// Frames compressed in parallel ([`PartWriter`](crate::PartWriter)'s outputs).
     Framed(Box<crate::frames::Framed>),
 }
 
 pub(crate) const OUT_BUF: usize = 256 << 10;
 
 impl Sink {
-    /// Starts a compressed stream (a zstd frame with a checksum, or a gzip member) on `out`.
-    pub(crate) fn new(out: Out, c: Compression) -> io::Result<Self> {
-        Ok(match c {
-            Compression::None => Sink::Plain(out),
-            Compression::Gzip => Sink::Gzip(flate2::write::GzEncoder::new(
-                out,
-                flate2::Compression::default(),
-            )),
-            Compression::Zstd => {
-                let mut e = zstd::stream::write::Encoder::new(out, ZSTD_LEVEL)?;
-                // A checksum lets readers detect corruption, as the zstd CLI does by default.
-                e.include_checksum(true)?;
-                Sink::Zstd(e)
-            }
-        })
-    }
-
     /// A stream cut into frames compressed on the caller's pool (plain for `None`).
-    pub(crate) fn framed(out: Out, c: Compression) -> Self {
+    pub(crate) fn new(out: Out, c: Compression) -> Self {
         match c {
             Compression::None => Sink::Plain(out),
             _ => Sink::Framed(Box::new(crate::frames::Framed::new(out, c))),
@@ -111,20 +94,16 @@ impl Sink {
     pub(crate) fn write_all(&mut self, b: &[u8]) -> io::Result<()> {
         match self {
             Sink::Plain(w) => w.write_all(b),
-            Sink::Gzip(w) => w.write_all(b),
-            Sink::Zstd(w) => w.write_all(b),
             Sink::Framed(w) => w.write_all(b),
         }
     }
 
-    /// Writes the compression trailer (ends the frame or member), returning the buffered file.
+    /// Ends the last frame and writes every frame, returning the buffered file.
     pub(crate) fn end(self) -> io::Result<Out> {
-        Ok(match self {
-            Sink::Plain(w) => w,
-            Sink::Gzip(w) => w.finish()?,
-            Sink::Zstd(w) => w.finish()?,
-            Sink::Framed(w) => w.end()?,
-        })
+        match self {
+            Sink::Plain(w) => Ok(w),
+            Sink::Framed(w) => w.end(),
+        }
     }
 
     /// Writes the compression trailer and flushes, returning the file for `sync_all`.
@@ -356,16 +335,7 @@ impl JsonlWriter {
             source,
         })?;
         let buffered = BufWriter::with_capacity(OUT_BUF, OutFile::new(file, false));
-        let sink = match Sink::new(buffered, c) {
-            Ok(s) => s,
-            Err(source) => {
-                let _ = fs::remove_file(&tmp);
-                return Err(IoError::Write {
-                    path: path.to_path_buf(),
-                    source,
-                });
-            }
-        };
+        let sink = Sink::new(buffered, c);
         Ok(Self {
             path: path.to_path_buf(),
             tmp,

@@ -804,7 +804,6 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunStats, RunError>
             // Records before a checkpoint are skipped there: reading them again is cheaper than
             // seeking into a compressed stream.
             let mut prefetch = Prefetch::new(
-                scope,
                 &files,
                 &opts.read,
                 (first_file, skip),
