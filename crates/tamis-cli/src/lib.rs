@@ -440,6 +440,25 @@ struct RunArgs {
     /// OUTDIR/report.html, a self-contained page showing what each step did.
     #[arg(long)]
     report: bool,
+    /// Run only this share of the input files (contiguous runs of the sorted files, of about
+    /// equal bytes) into OUTPUT/shards/INDEX/, replacing an earlier attempt's: one task of a
+    /// job array on many machines over shared storage. Then the same command with
+    /// --merge-shards COUNT writes the outputs of one run, byte for byte (docs/cluster.md).
+    #[arg(
+        long,
+        value_name = "INDEX/COUNT",
+        value_parser = tamis_pipeline::Shard::parse,
+        conflicts_with_all = ["merge_shards", "report", "max_errors"]
+    )]
+    shard: Option<tamis_pipeline::Shard>,
+    /// Merge the finished shards in OUTPUT/shards/ (of --shard I/COUNT) into the outputs of one
+    /// run with this command's output options, then remove them (see --keep-shards).
+    #[arg(long, value_name = "COUNT", value_parser = clap::value_parser!(u64).range(1..),
+          conflicts_with_all = ["report", "max_errors"])]
+    merge_shards: Option<u64>,
+    /// Keep OUTPUT/shards/ after --merge-shards.
+    #[arg(long, requires = "merge_shards")]
+    keep_shards: bool,
 }
 
 #[derive(clap::Args)]
@@ -610,7 +629,14 @@ fn run(args: RunArgs) -> Result<u8> {
     opts.checkpoint_every = args.checkpoint_every;
     opts.max_file_bytes = args.max_file_bytes as u64;
     opts.report = args.report;
-    match tamis_pipeline::run_spec(&spec, &opts) {
+    if let Some(shard) = args.shard {
+        return run_shard(&spec, &opts, shard);
+    }
+    let result = match args.merge_shards {
+        Some(count) => tamis_pipeline::merge_run_shards(&opts, count as usize, args.keep_shards),
+        None => tamis_pipeline::run_spec(&spec, &opts),
+    };
+    match result {
         Ok(stats) => {
             eprint!("{}", stats.summary_table());
             // The likeliest surprise: text input given to a preset made for web archives.
@@ -648,6 +674,26 @@ fn run(args: RunArgs) -> Result<u8> {
         }
         Err(e) => Err(e).context("run failed"),
     }
+}
+
+/// One shard of a run spread over a job array (`--shard`).
+fn run_shard(spec: &PipelineSpec, opts: &RunOptions, shard: tamis_pipeline::Shard) -> Result<u8> {
+    let (index, count) = (shard.index, shard.count);
+    match tamis_pipeline::run_shard(spec, opts, index, count).context("shard failed")? {
+        Some(stats) => {
+            eprint!("{}", stats.summary_table());
+            eprintln!(
+                "shard {index}/{count} in {}; when every shard has finished, merge them with \
+                 the same command and --merge-shards {count} in place of --shard",
+                tamis_pipeline::shard_dir(&opts.out_dir, index).display()
+            );
+        }
+        None => eprintln!(
+            "shard {index}/{count} has no input files (there are fewer files than shards); \
+             nothing to do"
+        ),
+    }
+    Ok(0)
 }
 
 fn compression(c: Comp) -> Compression {

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tamis_io::{InputFile, PartState};
 
-use crate::executor::{RunError, RunOptions};
+use crate::options::{RunError, RunOptions};
 use crate::stats::RunStats;
 
 pub(crate) const CHECKPOINT: &str = ".checkpoint.json";

@@ -13,21 +13,10 @@
 //! batch boundaries; the template split, the parquet conversion, the manifest and
 //! `stats.json` then run as at the end of a local run.
 //!
-//! The trace (`.shard-trace`), one line per record:
-//!
-//! - `k R W O`: a kept document with `R` text bytes as read, weighing `W` bytes in its batch
-//!   ([`tamis_core::Document::approx_bytes`] as read), and `O` text bytes as written;
-//! - `d R W O`: a dropped document;
-//! - `p R W`: a document whose step panicked (its record is the next one in `quarantine/`);
-//! - `b N`: a record that could not be read, met after the shard's first `N` documents (its
-//!   record is the next one in `quarantine/`).
-//!
-//! Documents (`k`, `d`, `p`) appear in reading order, as the executor writes them; `b` lines
-//! are written when the record is read, so `b` and `p` lines follow the order of the shard's
-//! quarantine file.
+//! The trace's format is in `trace.rs`.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -36,157 +25,12 @@ use serde_json::Value;
 use tamis_io::Compression;
 
 use crate::checkpoint::{InputAccount, Manifest, MANIFEST};
-use crate::executor::{
-    checkpoint_due, clear_merge_dir, create_subdirs, finish_outputs, write_stats, RollingWriter,
-    RunError, RunOptions, QUARANTINE_LEN,
-};
+use crate::options::{checkpoint_due, output_io, RunError, RunOptions};
+use crate::outdir::{clear_merge_dir, create_subdirs, write_stats};
+use crate::outputs::{finish_outputs, RollingWriter, QUARANTINE_LEN};
 use crate::spec::StepTally;
 use crate::stats::{RunStats, StepStats};
-
-/// The trace a shard run writes beside its outputs (hidden, so `tamis verify` and directory
-/// inputs ignore it).
-pub(crate) const SHARD_TRACE: &str = ".shard-trace";
-
-fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
-    move |source| RunError::OutputDir {
-        path: path.to_path_buf(),
-        source,
-    }
-}
-
-/// Writes `.shard-trace` (see the module docs).
-pub(crate) struct ShardTrace {
-    path: PathBuf,
-    out: BufWriter<File>,
-    docs_read: u64,
-}
-
-impl ShardTrace {
-    pub(crate) fn create(dir: &Path) -> Result<Self, RunError> {
-        let path = dir.join(SHARD_TRACE);
-        let f = File::create(&path).map_err(io_error(&path))?;
-        Ok(Self {
-            path,
-            out: BufWriter::new(f),
-            docs_read: 0,
-        })
-    }
-
-    fn line(&mut self, args: std::fmt::Arguments<'_>) -> Result<(), RunError> {
-        self.out.write_fmt(args).map_err(io_error(&self.path))
-    }
-
-    /// A document was read (it is traced when written, after its batch).
-    pub(crate) fn doc_read(&mut self) {
-        self.docs_read += 1;
-    }
-
-    /// A record could not be read; called just before its quarantine record is written.
-    pub(crate) fn bad(&mut self) -> Result<(), RunError> {
-        let n = self.docs_read;
-        self.line(format_args!("b {n}\n"))
-    }
-
-    pub(crate) fn kept(&mut self, read: Read, out: u64) -> Result<(), RunError> {
-        let Read { text, weight } = read;
-        self.line(format_args!("k {text} {weight} {out}\n"))
-    }
-
-    pub(crate) fn dropped(&mut self, read: Read, out: u64) -> Result<(), RunError> {
-        let Read { text, weight } = read;
-        self.line(format_args!("d {text} {weight} {out}\n"))
-    }
-
-    /// A step panicked; called just before the document's quarantine record is written.
-    pub(crate) fn panicked(&mut self, read: Read) -> Result<(), RunError> {
-        let Read { text, weight } = read;
-        self.line(format_args!("p {text} {weight}\n"))
-    }
-
-    pub(crate) fn finish(mut self) -> Result<(), RunError> {
-        self.out.flush().map_err(io_error(&self.path))?;
-        self.out.get_ref().sync_data().map_err(io_error(&self.path))
-    }
-}
-
-fn merge_error(dir: &Path, message: impl Into<String>) -> RunError {
-    RunError::Merge {
-        dir: dir.to_path_buf(),
-        message: message.into(),
-    }
-}
-
-/// A document as read: its text bytes (counted in `input_text_bytes` and towards
-/// checkpoints) and its weight in a batch (what cuts batches).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Read {
-    pub(crate) text: u64,
-    pub(crate) weight: u64,
-}
-
-/// One line of a trace.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Traced {
-    Kept { read: Read, out: u64 },
-    Dropped { read: Read, out: u64 },
-    Panicked { read: Read },
-    Bad { after: u64 },
-}
-
-struct TraceReader {
-    dir: PathBuf,
-    lines: std::io::Lines<BufReader<File>>,
-    line_no: u64,
-}
-
-impl TraceReader {
-    fn open(dir: &Path) -> Result<Self, RunError> {
-        let path = dir.join(SHARD_TRACE);
-        let f = File::open(&path).map_err(|e| {
-            merge_error(
-                dir,
-                format!(
-                    "cannot open {} ({e}); was the shard run with shard_trace?",
-                    path.display()
-                ),
-            )
-        })?;
-        Ok(Self {
-            dir: dir.to_path_buf(),
-            lines: BufReader::new(f).lines(),
-            line_no: 0,
-        })
-    }
-
-    fn next(&mut self) -> Result<Option<Traced>, RunError> {
-        let Some(line) = self.lines.next() else {
-            return Ok(None);
-        };
-        self.line_no += 1;
-        let bad =
-            |m: String| merge_error(&self.dir, format!("{SHARD_TRACE}:{}: {m}", self.line_no));
-        let line = line.map_err(|e| bad(e.to_string()))?;
-        let mut it = line.split(' ');
-        let kind = it.next().unwrap_or_default();
-        let nums: Option<Vec<u64>> = it.map(|n| n.parse().ok()).collect();
-        let read = |text, weight| Read { text, weight };
-        Ok(Some(match (kind, nums.as_deref()) {
-            ("k", Some(&[text, weight, out])) => Traced::Kept {
-                read: read(text, weight),
-                out,
-            },
-            ("d", Some(&[text, weight, out])) => Traced::Dropped {
-                read: read(text, weight),
-                out,
-            },
-            ("p", Some(&[text, weight])) => Traced::Panicked {
-                read: read(text, weight),
-            },
-            ("b", Some(&[after])) => Traced::Bad { after },
-            _ => return Err(bad(format!("malformed line {line:?}"))),
-        }))
-    }
-}
+use crate::trace::{Read, TraceReader, Traced};
 
 /// The lines of one uncompressed output file of a shard; an output the shard never opened
 /// reads as empty.
@@ -202,7 +46,7 @@ impl Lines {
         let reader = match rel {
             Some(_) => Some(BufReader::with_capacity(
                 1 << 20,
-                File::open(&path).map_err(io_error(&path))?,
+                File::open(&path).map_err(output_io(&path))?,
             )),
             None => None,
         };
@@ -220,7 +64,7 @@ impl Lines {
         };
         let mut line = Vec::new();
         r.read_until(b'\n', &mut line)
-            .map_err(io_error(&self.path))?;
+            .map_err(output_io(&self.path))?;
         Ok((!line.is_empty()).then_some(line))
     }
 
@@ -228,7 +72,7 @@ impl Lines {
     fn expect(&mut self) -> Result<Vec<u8>, RunError> {
         match self.next()? {
             Some(line) if line.ends_with(b"\n") => Ok(line),
-            _ => Err(merge_error(
+            _ => Err(RunError::merge(
                 &self.dir,
                 format!("{} has fewer records than its trace", self.path.display()),
             )),
@@ -294,7 +138,7 @@ impl Docs {
     fn check_end(&mut self, dir: &Path) -> Result<(), RunError> {
         for l in [&mut self.kept, &mut self.dropped, &mut self.quarantine] {
             if l.next()?.is_some() {
-                return Err(merge_error(
+                return Err(RunError::merge(
                     dir,
                     format!("{} has more records than its trace", l.path.display()),
                 ));
@@ -344,7 +188,7 @@ struct ShardMeta {
 fn load<T: DeserializeOwned>(dir: &Path, name: &str) -> Result<T, RunError> {
     let path = dir.join(name);
     let text = std::fs::read_to_string(&path).map_err(|e| {
-        merge_error(
+        RunError::merge(
             dir,
             format!(
                 "cannot read {} ({e}); did the shard finish?",
@@ -353,7 +197,7 @@ fn load<T: DeserializeOwned>(dir: &Path, name: &str) -> Result<T, RunError> {
         )
     })?;
     serde_json::from_str(&text)
-        .map_err(|e| merge_error(dir, format!("{} is unreadable ({e})", path.display())))
+        .map_err(|e| RunError::merge(dir, format!("{} is unreadable ({e})", path.display())))
 }
 
 impl ShardMeta {
@@ -364,13 +208,13 @@ impl ShardMeta {
             manifest: load(dir, MANIFEST)?,
         };
         if meta.manifest.compression != Compression::None.name() {
-            return Err(merge_error(
+            return Err(RunError::merge(
                 dir,
                 "the shard's outputs are compressed; shards write uncompressed JSONL",
             ));
         }
         if meta.stats.stopped.is_some() {
-            return Err(merge_error(dir, "the shard stopped early (max_errors)"));
+            return Err(RunError::merge(dir, "the shard stopped early (max_errors)"));
         }
         Ok(meta)
     }
@@ -387,7 +231,7 @@ impl ShardMeta {
         match files[..] {
             [] => Ok(None),
             [one] if one.ends_with(".jsonl") => Ok(Some(one)),
-            _ => Err(merge_error(
+            _ => Err(RunError::merge(
                 &self.dir,
                 format!("the shard's {sub}/ must be one JSONL file, not {files:?}"),
             )),
@@ -453,7 +297,7 @@ impl Replay<'_> {
         let reason = serde_json::from_slice::<Value>(line)
             .ok()
             .and_then(|v| v.get("reason")?.as_str().map(str::to_owned))
-            .ok_or_else(|| merge_error(dir, "a quarantine record has no reason"))?;
+            .ok_or_else(|| RunError::merge(dir, "a quarantine record has no reason"))?;
         self.quarantined(line, reason)?;
         self.after_record()
     }
@@ -530,7 +374,7 @@ impl Replay<'_> {
         }
         docs.check_end(&meta.dir)?;
         match bads.peek()? {
-            Some(after) => Err(merge_error(
+            Some(after) => Err(RunError::merge(
                 &meta.dir,
                 format!(
                     "the trace puts an unreadable record after document {after} of {docs_read}"
@@ -551,7 +395,7 @@ fn sum_steps(shards: &[ShardMeta]) -> Result<Vec<StepStats>, RunError> {
             ids = these;
             tally = vec![StepTally::default(); ids.len()];
         } else if these != ids {
-            return Err(merge_error(
+            return Err(RunError::merge(
                 &s.dir,
                 format!("the shard ran steps {these:?}, the first shard {ids:?}"),
             ));
@@ -588,7 +432,7 @@ pub fn merge_shards(
     let start = Instant::now();
     let out = &opts.out_dir;
     if opts.report || opts.max_errors.is_some() {
-        return Err(merge_error(
+        return Err(RunError::merge(
             out,
             "a report and max_errors need the whole run in one process; run it locally",
         ));
@@ -598,11 +442,11 @@ pub fn merge_shards(
         .map(|d| ShardMeta::load(d))
         .collect::<Result<Vec<_>, _>>()?;
     let Some(first) = metas.first() else {
-        return Err(merge_error(out, "no shards to merge"));
+        return Err(RunError::merge(out, "no shards to merge"));
     };
     let fingerprint = first.stats.tamis_config.clone();
     if let Some(m) = metas.iter().find(|m| m.stats.tamis_config != fingerprint) {
-        return Err(merge_error(
+        return Err(RunError::merge(
             &m.dir,
             format!(
                 "the shard ran pipeline {}, the first shard {fingerprint}",
@@ -620,7 +464,7 @@ pub fn merge_shards(
         .collect();
     let got: Vec<&str> = inputs.iter().map(|a| a.path.as_str()).collect();
     if got != expected {
-        return Err(merge_error(
+        return Err(RunError::merge(
             out,
             format!(
                 "the shards read {} files, not the run's {} in order (shards must be \
@@ -671,7 +515,7 @@ pub fn merge_shards(
         ("quarantined", stats.quarantined, sum(|s| s.quarantined)),
     ];
     if let Some((name, got, want)) = counts.iter().find(|(_, a, b)| a != b) {
-        return Err(merge_error(
+        return Err(RunError::merge(
             out,
             format!("the traces give {got} records {name}, the shards' stats {want}"),
         ));
@@ -695,6 +539,7 @@ pub fn merge_shards(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::trace::SHARD_TRACE;
     use crate::{run, OutputFormat, OutputTemplate, Pipeline, PipelineSpec};
     use serde_json::json;
     use std::collections::BTreeMap;

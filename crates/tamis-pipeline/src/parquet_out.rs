@@ -9,32 +9,11 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
 use tamis_io::{
     count_lines, count_parquet_rows, jsonl_to_parquet, parquet_name, Compression, ParquetLayout,
 };
 
-use crate::executor::RunError;
-
-/// The file format of kept and dropped outputs.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum OutputFormat {
-    /// JSONL in datatrove's key order, compressed with `--compression`.
-    #[default]
-    Jsonl,
-    /// Parquet with datatrove's columns, `--compression` as its codec.
-    Parquet,
-}
-
-impl OutputFormat {
-    pub fn name(self) -> &'static str {
-        match self {
-            OutputFormat::Jsonl => "jsonl",
-            OutputFormat::Parquet => "parquet",
-        }
-    }
-}
+use crate::options::RunError;
 
 /// Which outputs hold documents (and so become parquet); quarantine records stay JSONL.
 fn converts(rel: &str) -> bool {
@@ -169,7 +148,7 @@ pub(crate) fn convert_dir(out: &Path, group: &str, c: Compression) -> Result<(),
     let dir = out.join(group);
     let mut pending = Vec::new();
     let mut started = false;
-    for p in crate::template::walk(&dir)? {
+    for p in crate::outdir::walk(&dir)? {
         let name = p
             .file_name()
             .unwrap_or_default()

@@ -17,13 +17,14 @@ use tamis_dedup::{dedup_step, DedupJob, Method, DEDUP_STEP_IDS};
 use tamis_io::{expand_inputs, Compression};
 
 use crate::checkpoint::{write_json_atomic, Manifest, RunKey, CHECKPOINT};
-use crate::executor::{
-    clear_out_dir, create_subdirs, run, write_report, write_stats, RunError, RunOptions,
-};
-use crate::parquet_out::{convert_dir, count_records, remove_layouts, OutputFormat};
+use crate::executor::run;
+use crate::options::OutputFormat;
+use crate::options::{RunError, RunOptions};
+use crate::outdir::{clear_out_dir, create_subdirs, walk, write_report, write_stats};
+use crate::parquet_out::{convert_dir, count_records, remove_layouts};
 use crate::spec::{Pipeline, PipelineSpec, SpecError};
+use crate::split::split_outputs;
 use crate::stats::{RunStats, StepStats};
-use crate::template::{split_outputs, walk};
 use tamis_report::{DedupSummary, DocFacts, ReportData, StepFlow};
 
 enum Phase {

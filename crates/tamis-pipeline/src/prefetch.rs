@@ -10,7 +10,7 @@ use std::collections::VecDeque;
 use tamis_io::ahead::{Chunk, ReadAhead};
 use tamis_io::{InputFile, ReadOptions};
 
-use crate::executor::RunError;
+use crate::options::RunError;
 
 pub(crate) struct Prefetch<'a> {
     files: &'a [InputFile],

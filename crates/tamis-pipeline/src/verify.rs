@@ -124,7 +124,7 @@ pub fn verify(dir: &Path) -> Result<VerifySummary, VerifyError> {
         listed.insert(path);
     }
     for sub in subs {
-        let Ok(entries) = crate::template::walk(&dir.join(sub)) else {
+        let Ok(entries) = crate::outdir::walk(&dir.join(sub)) else {
             continue;
         };
         for p in entries {

@@ -830,6 +830,16 @@ fn expand_inputs(inputs: Vec<String>) -> Vec<PathBuf> {
         .collect()
 }
 
+/// Splits input files (their sizes, in order) into at most `count` contiguous shards of about
+/// equal bytes, as `tamis run --shard` does: `(start, end)` index pairs.
+#[pyfunction]
+fn shard_ranges(sizes: Vec<u64>, count: usize) -> Vec<(usize, usize)> {
+    tamis_pipeline::shard_ranges(&sizes, count)
+        .into_iter()
+        .map(|r| (r.start, r.end))
+        .collect()
+}
+
 /// The `tamis` command in this process: `argv` as `sys.argv` holds it (program name first).
 /// Returns the exit status; never exits the process. It reads and writes file descriptors 0-2
 /// directly (not `sys.stdin`/`sys.stdout`), with the GIL released. A Ctrl-C is only seen by
@@ -859,6 +869,7 @@ fn _tamis(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(rehydrate, m)?)?;
     m.add_function(wrap_pyfunction!(verify, m)?)?;
     m.add_function(wrap_pyfunction!(expand_inputs, m)?)?;
+    m.add_function(wrap_pyfunction!(shard_ranges, m)?)?;
     m.add_function(wrap_pyfunction!(cli_main, m)?)?;
     m.add_function(wrap_pyfunction!(merge_shards, m)?)?;
     m.add_function(wrap_pyfunction!(check_output_options, m)?)?;

@@ -67,26 +67,34 @@ def _ensure_ray():
 
 def _shards(files, num_shards):
     """Contiguous runs of the sorted input files, so that the shards in order read what a
-    local run reads, in its order (which the merge needs); cut so that shards hold about the
-    same bytes on disk."""
-    n = max(1, min(num_shards, len(files)))
+    local run reads, in its order (which the merge needs), of about the same bytes on disk:
+    the split of ``tamis run --shard I/N``."""
     sizes = [os.path.getsize(f) if os.path.isfile(f) else 0 for f in files]
-    total = sum(sizes) or 1
-    out, current, seen = [], [], 0
-    for i, (f, size) in enumerate(zip(files, sizes)):
-        current.append(f)
-        seen += size
-        left_files, left_shards = len(files) - i - 1, n - len(out) - 1
-        # Close the shard at its share of the bytes, or when the rest must go one per shard.
-        if left_shards > 0 and (seen >= total * (len(out) + 1) / n or left_files == left_shards):
-            out.append(current)
-            current = []
-    out.append(current)
-    return [s for s in out if s]
+    return [files[a:b] for a, b in _tamis.shard_ranges(sizes, max(1, num_shards))]
 
 
-def _default_shards():
-    return max(1, int(ray.cluster_resources().get("CPU", 1)))
+def _default_shards(threads):
+    """As many shards as the cluster's CPUs can run at once."""
+    return max(1, int(ray.cluster_resources().get("CPU", 1)) // threads)
+
+
+def _task_options(max_retries, runtime_env, threads):
+    """Each task asks Ray for the CPUs its threads keep busy (tamis's ``threads`` means that
+    many cores' worth of work), so Ray never packs more work on a node than it has cores; and
+    tasks are spread over the nodes (as Ray Data spreads its read tasks), so that shards of
+    about equal bytes share the nodes' disks and network rather than queue on the driver's."""
+    if not isinstance(threads, int) or threads < 1:
+        raise ConfigError(
+            f"threads must be a whole number of at least 1 on Ray (got {threads!r}): each task"
+            " asks Ray for that many CPUs"
+        )
+    options = {
+        "max_retries": max_retries, "retry_exceptions": True, "num_cpus": threads,
+        "scheduling_strategy": "SPREAD",
+    }
+    if runtime_env is not None:
+        options["runtime_env"] = runtime_env
+    return options
 
 
 def _check_output(output, overwrite):
@@ -106,15 +114,30 @@ def _check_output(output, overwrite):
     os.makedirs(output, exist_ok=True)
 
 
-# Test hook, like the CLI's TAMIS_TEST_STOP: with TAMIS_TEST_RAY_FAIL=SHARD:N:MODE:DIR in a
+# Test hooks, like the CLI's TAMIS_TEST_STOP. With TAMIS_TEST_RAY_FAIL=SHARD:N:MODE:DIR in a
 # worker's environment (a task's runtime_env), the first N attempts of shard SHARD (of `run`,
 # or of any stage of `dedup`) fail, by raising (MODE "raise") or by killing the worker process
 # (MODE "exit"); attempts are counted with files in DIR, which every attempt sees wherever it
-# runs. Unset, it costs one lookup.
+# runs. With TAMIS_TEST_RAY_NODES=DIR, every task leaves an empty file named by its task, shard
+# and the Ray node it ran on in DIR, then waits (up to a minute) until every shard of its task
+# has started: the shards are held running together, so a test on a cluster with one CPU per
+# node sees them on different nodes. Unset, they cost a lookup each.
 _FAIL_ENV = "TAMIS_TEST_RAY_FAIL"
+_NODES_ENV = "TAMIS_TEST_RAY_NODES"
 
 
-def _test_fault(index):
+def _test_hooks(index, task, shards):
+    nodes = os.environ.get(_NODES_ENV)
+    if nodes:
+        import time
+
+        node = ray.get_runtime_context().get_node_id()
+        open(os.path.join(nodes, f"{task}-{index}-{node}"), "w").close()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if len([f for f in os.listdir(nodes) if f.startswith(f"{task}-")]) >= shards:
+                break
+            time.sleep(0.05)
     spec = os.environ.get(_FAIL_ENV)
     if not spec:
         return
@@ -130,8 +153,8 @@ def _test_fault(index):
 
 
 @ray.remote
-def _run_shard(index, pipeline, files, out_dir, options):
-    _test_fault(index)
+def _run_shard(index, count, pipeline, files, out_dir, options):
+    _test_hooks(index, "run", count)
     # A retried shard starts over in its own directory. Uncompressed single files and a trace:
     # what the merge needs to rebuild the local run's bytes (see tamis_pipeline::merge_shards).
     return pipeline.run(
@@ -174,8 +197,8 @@ def run(pipeline, inputs, output, *, num_shards=None, max_retries=3, overwrite=F
     """``tamis run`` as Ray tasks, with the output of a local run byte for byte.
 
     The sorted input files are split into ``num_shards`` contiguous shards (default: the
-    cluster's CPUs) of about equal bytes. Each shard is one task (``threads`` worker threads)
-    that runs the pipeline into ``OUTPUT/shards/NNNNN/``, writing uncompressed JSONL and a
+    cluster's CPUs divided by ``threads``) of about equal bytes. Each shard is one task of
+    ``threads`` worker threads, which asks Ray for ``threads`` CPUs, that runs the pipeline into ``OUTPUT/shards/NNNNN/``, writing uncompressed JSONL and a
     trace of every record read; a failed task (an exception, or its worker process dying) is
     rerun from scratch up to ``max_retries`` times. Then one more task merges the shards: it
     replays the whole run's reading order from the traces and copies the shards' records into
@@ -221,21 +244,19 @@ def run(pipeline, inputs, output, *, num_shards=None, max_retries=3, overwrite=F
     }
     # The merge's checks, before any task starts.
     _tamis.check_output_options(**output_options)
+    _task_options(max_retries, runtime_env, threads)
     _ensure_ray()
     start = time.monotonic()
     _check_output(output, overwrite)
-    shards = _shards(files, num_shards or _default_shards())
+    shards = _shards(files, num_shards or _default_shards(threads))
     dirs = [os.path.join(output, "shards", f"{i:05}") for i in range(len(shards))]
-    task_options = {"max_retries": max_retries, "retry_exceptions": True}
-    if runtime_env is not None:
-        task_options["runtime_env"] = runtime_env
     shard_options = {
         "threads": threads, "max_record_bytes": max_record_bytes,
         "max_decompressed_bytes": max_decompressed_bytes,
     }
-    task = _run_shard.options(**task_options)
+    task = _run_shard.options(**_task_options(max_retries, runtime_env, threads))
     refs = [
-        task.remote(i, pipeline, part, d, shard_options)
+        task.remote(i, len(shards), pipeline, part, d, shard_options)
         for i, (part, d) in enumerate(zip(shards, dirs))
     ]
     _gather(
@@ -245,7 +266,9 @@ def run(pipeline, inputs, output, *, num_shards=None, max_retries=3, overwrite=F
     merge_options = {
         **output_options, "overwrite": True, "elapsed_s": time.monotonic() - start,
     }
-    merge = _merge.options(**task_options).remote(dirs, inputs, output, merge_options)
+    # The merge copies and compresses on one thread.
+    merge = _merge.options(**_task_options(max_retries, runtime_env, 1)).remote(
+        dirs, inputs, output, merge_options)
     stats = ray.get(merge)
     if not keep_shards:
         shutil.rmtree(os.path.join(output, "shards"))
@@ -257,12 +280,13 @@ def _dedup_stage(inputs, output, options):
     # Imported here: this module's own `dedup` shadows the package's.
     from . import dedup as local_dedup
 
-    _test_fault(options.get("shard", (0, 1))[0])
+    index, count = options.get("shard", (0, 1))
+    _test_hooks(index, options.get("stage", "dedup"), count)
     return local_dedup(inputs, output, **options)
 
 
 def dedup(inputs, output, *, num_shards=None, max_retries=3, work_dir=None, overwrite=False,
-          runtime_env=None, **options):
+          threads=1, runtime_env=None, **options):
     """``tamis dedup`` as Ray tasks, stage by stage: ``signatures`` and ``filter`` sharded by
     input file, ``buckets`` by band, then ``clusters`` and ``stats`` once; each stage starts
     when every shard of the one before has finished, failed tasks are retried, and the
@@ -271,23 +295,21 @@ def dedup(inputs, output, *, num_shards=None, max_retries=3, work_dir=None, over
     write their own files). The same for ``method="exact"`` and ``method="lines"``, whose
     ``buckets`` stage is sharded by hash partition of the keys. ``runtime_env`` is passed to
     every task. Raises :class:`ShardFailedError`, naming the stage and shard, when a task
-    fails for good.
+    fails for good. Each task runs ``threads`` worker threads and asks Ray for as many CPUs;
+    the default ``num_shards`` is the cluster's CPUs divided by ``threads``.
     Returns the stats dict."""
     if isinstance(inputs, (str, os.PathLike)):
         inputs = [inputs]
     inputs = [os.fspath(i) for i in inputs]
     output = os.fspath(output)
     work_dir = os.fspath(work_dir) if work_dir is not None else os.path.join(output, "work")
+    task = _dedup_stage.options(**_task_options(max_retries, runtime_env, threads))
     _ensure_ray()
-    n = num_shards or _default_shards()
-    task_options = {"max_retries": max_retries, "retry_exceptions": True}
-    if runtime_env is not None:
-        task_options["runtime_env"] = runtime_env
-    task = _dedup_stage.options(**task_options)
+    n = num_shards or _default_shards(threads)
     _check_output(output, overwrite)
     if os.path.isdir(work_dir):
         shutil.rmtree(work_dir)
-    base = {"work_dir": work_dir, **options}
+    base = {"work_dir": work_dir, "threads": threads, **options}
     for stage, shards in (("signatures", n), ("buckets", n), ("clusters", 1), ("filter", n)):
         refs = [
             task.remote(inputs, output, {**base, "stage": stage, "shard": (i, shards)})
