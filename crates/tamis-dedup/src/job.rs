@@ -22,6 +22,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -272,7 +273,8 @@ pub type ProgressFn = std::sync::Arc<dyn Fn(&str, u64, u64) + Send + Sync>;
 struct Tracker<'a> {
     f: Option<&'a ProgressFn>,
     stage: &'static str,
-    done: u64,
+    /// Bytes of the files finished; shared by files read at once.
+    done: AtomicU64,
     total: u64,
 }
 
@@ -288,7 +290,7 @@ impl<'a> Tracker<'a> {
         let t = Self {
             f: job.progress.as_ref(),
             stage,
-            done: 0,
+            done: AtomicU64::new(0),
             total,
         };
         t.report(0);
@@ -297,13 +299,17 @@ impl<'a> Tracker<'a> {
 
     fn report(&self, in_file: u64) {
         if let Some(f) = self.f {
-            f(self.stage, self.done + in_file, self.total);
+            f(
+                self.stage,
+                self.done.load(Ordering::Relaxed) + in_file,
+                self.total,
+            );
         }
     }
 
     /// `input`'s records with their index, reporting progress as they are read. The file is
     /// read ahead on the pool ([`ReadAhead`]), so decoding overlaps with the stage's work.
-    fn records<'t>(&'t mut self, input: &InputFile, opts: &ReadOptions) -> TrackedRecords<'t, 'a> {
+    fn records<'t>(&'t self, input: &InputFile, opts: &ReadOptions) -> TrackedRecords<'t, 'a> {
         TrackedRecords {
             stream: ReadAhead::start(tamis_io::read(input, opts), 0, READ_CHUNK_BYTES),
             current: Vec::new().into_iter(),
@@ -321,7 +327,7 @@ const READ_CHUNK_BYTES: usize = 4 << 20;
 struct TrackedRecords<'t, 'a> {
     stream: ReadAhead,
     current: std::vec::IntoIter<Record>,
-    tracker: &'t mut Tracker<'a>,
+    tracker: &'t Tracker<'a>,
     index: usize,
     /// The chunk in `current` is the file's last.
     last: bool,
@@ -346,7 +352,9 @@ impl Iterator for TrackedRecords<'_, '_> {
             self.current = chunk.records.into_iter();
             if self.last {
                 if !std::mem::replace(&mut self.finished, true) {
-                    self.tracker.done += chunk.on_disk;
+                    self.tracker
+                        .done
+                        .fetch_add(chunk.on_disk, Ordering::Relaxed);
                     self.tracker.report(0);
                 }
             } else {
@@ -429,7 +437,7 @@ impl DedupJob {
         for b in 0..bands {
             mkdir(&self.sig_dir(b))?;
         }
-        let mut tracker = Tracker::new(self, "signatures", shard);
+        let tracker = Tracker::new(self, "signatures", shard);
         for (fi, input) in self.inputs.iter().enumerate() {
             if !shard.owns(fi) {
                 continue;
@@ -688,9 +696,7 @@ impl DedupJob {
         for sub in ["kept", "dropped", "quarantine"] {
             mkdir(&self.out_dir.join(sub))?;
         }
-        let (size_key, id_key) = self.method.metadata_keys();
-        let reason = self.method.reason();
-        let mut tracker = Tracker::new(self, "filter", shard);
+        let tracker = Tracker::new(self, "filter", shard);
         let frequent = match self.method {
             Method::Lines { .. } => Some(self.frequent_lines()?),
             _ => None,
@@ -699,158 +705,174 @@ impl DedupJob {
             Method::Rank(spec) => Some((spec, self.rank_thresholds()?)),
             _ => None,
         };
-        for (fi, input) in self.inputs.iter().enumerate() {
-            if !shard.owns(fi) {
-                continue;
-            }
-            let clustered = self.read_clusters(fi)?;
-            let mut next = clustered.iter().peekable();
-            let name = |sub: &str, c: Compression| {
-                self.out_dir
-                    .join(sub)
-                    .join(format!("{fi:05}.jsonl{}", c.extension()))
+        let owned: Vec<usize> = (0..self.inputs.len()).filter(|&i| shard.owns(i)).collect();
+        let one = |fi: usize| self.filter_file(fi, &tracker, frequent.as_deref(), rank.as_ref());
+        // Files are independent (each has its own outputs and counts), so they are filtered
+        // at once, each read ahead on the pool. An observer (the report) must see documents
+        // in input order: then one file at a time.
+        if self.observer.is_some() {
+            owned.into_iter().try_for_each(one)
+        } else {
+            owned.into_par_iter().try_for_each(one)
+        }
+    }
+
+    /// The filter stage on input `fi`: its kept, dropped and quarantine files and its counts.
+    fn filter_file(
+        &self,
+        fi: usize,
+        tracker: &Tracker<'_>,
+        frequent: Option<&[u64]>,
+        rank: Option<&(&RankSpec, Vec<Vec<Option<u64>>>)>,
+    ) -> Result<(), DedupError> {
+        let input = &self.inputs[fi];
+        let (size_key, id_key) = self.method.metadata_keys();
+        let reason = self.method.reason();
+        let clustered = self.read_clusters(fi)?;
+        let mut next = clustered.iter().peekable();
+        let name = |sub: &str, c: Compression| {
+            self.out_dir
+                .join(sub)
+                .join(format!("{fi:05}.jsonl{}", c.extension()))
+        };
+        let mut kept = LazyWriter::new(name("kept", self.compression), self.compression);
+        let mut dropped = LazyWriter::new(name("dropped", self.compression), self.compression);
+        let mut quarantine =
+            LazyWriter::new(name("quarantine", Compression::None), Compression::None);
+        let mut counts = FileCounts::default();
+        for (index, record) in tracker.records(input, &self.read) {
+            counts.records += 1;
+            let ri = record_index(index, input)?;
+            let info = match next.peek() {
+                Some(c) if c.record == ri => next.next(),
+                _ => None,
             };
-            let mut kept = LazyWriter::new(name("kept", self.compression), self.compression);
-            let mut dropped = LazyWriter::new(name("dropped", self.compression), self.compression);
-            let mut quarantine =
-                LazyWriter::new(name("quarantine", Compression::None), Compression::None);
-            let mut counts = FileCounts::default();
-            for (index, record) in tracker.records(input, &self.read) {
-                counts.records += 1;
-                let ri = record_index(index, input)?;
-                let info = match next.peek() {
-                    Some(c) if c.record == ri => next.next(),
-                    _ => None,
-                };
-                match record {
-                    Record::Doc { mut doc, .. } if rank.is_some() => {
-                        counts.docs += 1;
-                        counts.text_bytes += doc.text.len() as u64;
-                        let (spec, thresholds) = rank.as_ref().expect("checked");
-                        let Some(keys) = spec.keys(&doc) else {
-                            doc.metadata
-                                .insert("filter_reason".into(), Value::from(RANK_MISSING));
-                            counts.missing_score += 1;
-                            counts.dropped += 1;
-                            dropped.write(&doc)?;
-                            self.observe(&doc, None, false);
-                            continue;
-                        };
-                        // Nemotron-CC: a document's bucket is the best of its fields' buckets.
-                        let best = thresholds
-                            .iter()
-                            .enumerate()
-                            .map(|(f, t)| bucket(keys[2 * f], t))
-                            .max()
-                            .unwrap_or_default();
-                        if matches!(spec.cut, RankCut::Buckets { .. }) {
-                            doc.metadata.insert(spec.key.clone(), Value::from(best));
-                        }
-                        if best >= spec.min_kept() {
+            match record {
+                Record::Doc { mut doc, .. } if rank.is_some() => {
+                    counts.docs += 1;
+                    counts.text_bytes += doc.text.len() as u64;
+                    let (spec, thresholds) = rank.as_ref().expect("checked");
+                    let Some(keys) = spec.keys(&doc) else {
+                        doc.metadata
+                            .insert("filter_reason".into(), Value::from(RANK_MISSING));
+                        counts.missing_score += 1;
+                        counts.dropped += 1;
+                        dropped.write(&doc)?;
+                        self.observe(&doc, None, false);
+                        continue;
+                    };
+                    // Nemotron-CC: a document's bucket is the best of its fields' buckets.
+                    let best = thresholds
+                        .iter()
+                        .enumerate()
+                        .map(|(f, t)| bucket(keys[2 * f], t))
+                        .max()
+                        .unwrap_or_default();
+                    if matches!(spec.cut, RankCut::Buckets { .. }) {
+                        doc.metadata.insert(spec.key.clone(), Value::from(best));
+                    }
+                    if best >= spec.min_kept() {
+                        counts.kept += 1;
+                        kept.write(&doc)?;
+                        self.observe(&doc, None, true);
+                    } else {
+                        doc.metadata
+                            .insert("filter_reason".into(), Value::from(RANK_BELOW));
+                        counts.dropped += 1;
+                        dropped.write(&doc)?;
+                        self.observe(&doc, None, false);
+                    }
+                }
+                Record::Doc { mut doc, loc } if frequent.is_some() => {
+                    counts.docs += 1;
+                    counts.text_bytes += doc.text.len() as u64;
+                    let freq = frequent.unwrap_or_default();
+                    match remove_repeated_lines(&doc, freq) {
+                        Ok(None) => {
                             counts.kept += 1;
                             kept.write(&doc)?;
                             self.observe(&doc, None, true);
-                        } else {
+                        }
+                        Ok(Some((edited, _))) if tamis_text::py::strip(&edited.text).is_empty() => {
+                            // Nothing left: drop the document as it was read.
                             doc.metadata
-                                .insert("filter_reason".into(), Value::from(RANK_BELOW));
+                                .insert("filter_reason".into(), Value::from(reason));
                             counts.dropped += 1;
                             dropped.write(&doc)?;
                             self.observe(&doc, None, false);
                         }
-                    }
-                    Record::Doc { mut doc, loc } if frequent.is_some() => {
-                        counts.docs += 1;
-                        counts.text_bytes += doc.text.len() as u64;
-                        let freq = frequent.as_deref().unwrap_or_default();
-                        match remove_repeated_lines(&doc, freq) {
-                            Ok(None) => {
-                                counts.kept += 1;
-                                kept.write(&doc)?;
-                                self.observe(&doc, None, true);
-                            }
-                            Ok(Some((edited, _)))
-                                if tamis_text::py::strip(&edited.text).is_empty() =>
-                            {
-                                // Nothing left: drop the document as it was read.
-                                doc.metadata
-                                    .insert("filter_reason".into(), Value::from(reason));
-                                counts.dropped += 1;
-                                dropped.write(&doc)?;
-                                self.observe(&doc, None, false);
-                            }
-                            Ok(Some((edited, lines))) => {
-                                counts.removed_lines += lines as u64;
-                                counts.removed_bytes += (doc.text.len() - edited.text.len()) as u64;
-                                counts.kept += 1;
-                                kept.write(&edited)?;
-                                self.observe(&edited, None, true);
-                            }
-                            Err(e) => {
-                                let q = Quarantined::new(loc, "invalid_edit_log", e.to_string());
-                                counts.quarantined += 1;
-                                *counts
-                                    .quarantine_reasons
-                                    .entry(q.reason.into())
-                                    .or_default() += 1;
-                                quarantine.write_value(&q.to_json())?;
-                            }
+                        Ok(Some((edited, lines))) => {
+                            counts.removed_lines += lines as u64;
+                            counts.removed_bytes += (doc.text.len() - edited.text.len()) as u64;
+                            counts.kept += 1;
+                            kept.write(&edited)?;
+                            self.observe(&edited, None, true);
                         }
-                    }
-                    Record::Doc { mut doc, .. } => {
-                        counts.docs += 1;
-                        counts.text_bytes += doc.text.len() as u64;
-                        let me = DocRef {
-                            file: fi as u32,
-                            record: ri,
+                        Err(e) => {
+                            let q = Quarantined::new(loc, "invalid_edit_log", e.to_string());
+                            counts.quarantined += 1;
+                            *counts
+                                .quarantine_reasons
+                                .entry(q.reason.into())
+                                .or_default() += 1;
+                            quarantine.write_value(&q.to_json())?;
                         }
-                        .key();
-                        let size = info.map_or(1, |c| c.size);
-                        doc.metadata.insert(size_key.into(), Value::from(size));
-                        let cluster = info.map(|c| (c.size, c.id));
-                        match info {
-                            Some(c) if c.root != me => {
-                                doc.metadata.insert(id_key.into(), Value::from(c.id));
-                                doc.metadata
-                                    .insert("filter_reason".into(), Value::from(reason));
-                                counts.dropped += 1;
-                                dropped.write(&doc)?;
-                                self.observe(&doc, cluster, false);
-                            }
-                            Some(c) => {
-                                doc.metadata.insert(id_key.into(), Value::from(c.id));
-                                self.survivor_metadata(&mut doc, c.size);
-                                counts.kept += 1;
-                                kept.write(&doc)?;
-                                self.observe(&doc, cluster, true);
-                            }
-                            None => {
-                                if matches!(self.method, Method::MinHash { .. }) {
-                                    // datatrove's MinhashDedupFilter: -1 when in no cluster.
-                                    doc.metadata.insert(id_key.into(), Value::from(-1));
-                                }
-                                self.survivor_metadata(&mut doc, 1);
-                                counts.kept += 1;
-                                kept.write(&doc)?;
-                                self.observe(&doc, None, true);
-                            }
-                        }
-                    }
-                    Record::Bad(q) => {
-                        counts.quarantined += 1;
-                        *counts
-                            .quarantine_reasons
-                            .entry(q.reason.into())
-                            .or_default() += 1;
-                        quarantine.write_value(&q.to_json())?;
                     }
                 }
+                Record::Doc { mut doc, .. } => {
+                    counts.docs += 1;
+                    counts.text_bytes += doc.text.len() as u64;
+                    let me = DocRef {
+                        file: fi as u32,
+                        record: ri,
+                    }
+                    .key();
+                    let size = info.map_or(1, |c| c.size);
+                    doc.metadata.insert(size_key.into(), Value::from(size));
+                    let cluster = info.map(|c| (c.size, c.id));
+                    match info {
+                        Some(c) if c.root != me => {
+                            doc.metadata.insert(id_key.into(), Value::from(c.id));
+                            doc.metadata
+                                .insert("filter_reason".into(), Value::from(reason));
+                            counts.dropped += 1;
+                            dropped.write(&doc)?;
+                            self.observe(&doc, cluster, false);
+                        }
+                        Some(c) => {
+                            doc.metadata.insert(id_key.into(), Value::from(c.id));
+                            self.survivor_metadata(&mut doc, c.size);
+                            counts.kept += 1;
+                            kept.write(&doc)?;
+                            self.observe(&doc, cluster, true);
+                        }
+                        None => {
+                            if matches!(self.method, Method::MinHash { .. }) {
+                                // datatrove's MinhashDedupFilter: -1 when in no cluster.
+                                doc.metadata.insert(id_key.into(), Value::from(-1));
+                            }
+                            self.survivor_metadata(&mut doc, 1);
+                            counts.kept += 1;
+                            kept.write(&doc)?;
+                            self.observe(&doc, None, true);
+                        }
+                    }
+                }
+                Record::Bad(q) => {
+                    counts.quarantined += 1;
+                    *counts
+                        .quarantine_reasons
+                        .entry(q.reason.into())
+                        .or_default() += 1;
+                    quarantine.write_value(&q.to_json())?;
+                }
             }
-            kept.finish()?;
-            dropped.finish()?;
-            quarantine.finish()?;
-            write_json(&self.done_path("filter", fi), &counts)?;
-            tamis_io::stop_point("dedup_filtered");
         }
+        kept.finish()?;
+        dropped.finish()?;
+        quarantine.finish()?;
+        write_json(&self.done_path("filter", fi), &counts)?;
+        tamis_io::stop_point("dedup_filtered");
         Ok(())
     }
 
