@@ -13,7 +13,9 @@ What it runs (every part prints its table; --out also writes the numbers as JSON
             copy): `run --steps pii` (steps that cost almost nothing: reading and writing
             alone), `run --preset clean`, `run --preset fineweb-text`, `dedup --minhash`, and
             `run --preset fineweb` on web archives (the shared extraction pages as WARC, one
-            .warc.gz per copy, as bench/fineweb_warc.py builds them). For each: the best wall
+            .warc.gz per copy, as bench/fineweb_warc.py builds them); and `run --steps pii` on
+            all the copies' text as one file of 2 MiB zstd frames (its frames decoded by
+            several jobs at once). For each: the best wall
             time of --repeat runs with its CPU seconds (user + system) and peak memory (max
             RSS), MB/s of input text, speed-up over one thread, parallel efficiency (speed-up
             / threads), and whether kept and dropped files are byte-identical to the one-thread
@@ -139,8 +141,22 @@ def cores(a, threads, tmp):
         while chunk := f.read(1 << 20):
             warc_mb += len(chunk) / 1e6
     os.remove(every)
+    # The same text as one file of 2 MiB zstd frames (as tamis writes them): the frames of a
+    # single file are decoded by several pool jobs at once.
+    concat = os.path.join(tmp, "concat.jsonl.zst")
+    with open(concat, "wb") as f:
+        for p in sorted(glob.glob(os.path.join(jsonl, "*.jsonl.zst"))):
+            with open(p, "rb") as g:
+                shutil.copyfileobj(g, f)
+    framed = os.path.join(tmp, "framed")
+    run([a.tamis, "run", "--steps", "pii", concat, "-o", framed, "--no-progress"])
+    one = os.path.join(tmp, "one.jsonl.zst")
+    os.rename(os.path.join(framed, "kept", "00000.jsonl.zst"), one)
+    shutil.rmtree(framed)
+    os.remove(concat)
     jobs = [
         ("pii steps", ["run", "--steps", "pii"], jsonl, text_mb),
+        ("pii steps, one file", ["run", "--steps", "pii"], one, text_mb),
         ("clean", ["run", "--preset", "clean"], jsonl, text_mb),
         ("fineweb-text", ["run", "--preset", "fineweb-text"], jsonl, text_mb),
         ("dedup --minhash", ["dedup", "--minhash"], jsonl, text_mb),
@@ -179,14 +195,18 @@ def cores(a, threads, tmp):
 
 
 def gzip_members(path):
-    """The gzip members of a file, as bytes (a WARC from build_warc has one per record)."""
-    data = open(path, "rb").read()
+    """The gzip members of a file, as bytes (a WARC from build_warc has one per record). Fed
+    to zlib 64 KiB at a time from a memoryview: slicing the rest of the file for each member
+    would copy it once per member."""
+    data = memoryview(open(path, "rb").read())
     out, pos = [], 0
     while pos < len(data):
-        d = zlib.decompressobj(31)
-        d.decompress(data[pos:])
-        end = len(data) - len(d.unused_data)
-        out.append(data[pos:end])
+        d, p = zlib.decompressobj(31), pos
+        while not d.eof and p < len(data):
+            d.decompress(data[p:p + 65536])
+            p += 65536
+        end = min(p, len(data)) - len(d.unused_data)
+        out.append(bytes(data[pos:end]))
         pos = end
     return out
 

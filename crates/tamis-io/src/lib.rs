@@ -27,6 +27,7 @@ mod frames;
 pub mod html;
 pub mod http;
 mod input;
+mod members;
 mod parquet;
 mod parquet_pages;
 mod parts;

@@ -114,11 +114,11 @@ enum State {
 }
 
 /// Read buffer for the file on disk: large enough that a syscall is amortised over many lines.
-const BUF_SIZE: usize = 256 << 10;
+pub(crate) const BUF_SIZE: usize = 256 << 10;
 /// Buffer for the decompressed stream. Both decoders discard the output of a `read` call that
 /// ends in an error, so this bounds how much good data just before a corruption point can be
 /// lost (and fall inside the reported fault) while keeping per-call overhead negligible.
-const DECODED_BUF: usize = 32 << 10;
+pub(crate) const DECODED_BUF: usize = 32 << 10;
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 impl Reader {
@@ -194,11 +194,11 @@ impl Reader {
             )
         };
         let file = File::open(&self.input.path).map_err(|e| unreadable(e.to_string()))?;
-        match file.metadata() {
+        let size = match file.metadata() {
             Ok(m) if m.is_dir() => return Err(unreadable("is a directory".to_owned())),
-            Ok(_) => {}
+            Ok(m) => m.is_file().then_some(m.len()),
             Err(e) => return Err(unreadable(e.to_string())),
-        }
+        };
         let counting = CountingReader {
             inner: file,
             counter: Arc::clone(&self.source),
@@ -239,28 +239,23 @@ impl Reader {
             }
         };
         self.compression = Some(actual);
-        let stream: Box<dyn BufRead + Send> = match actual {
-            Compression::None => Box::new(raw),
-            // Multi-member: concatenated gzip files (and many crawl dumps) are one stream.
-            Compression::Gzip => Box::new(BufReader::with_capacity(
-                DECODED_BUF,
-                flate2::bufread::MultiGzDecoder::new(raw),
-            )),
-            Compression::Zstd => {
-                let zerr = |e: io::Error| {
-                    Quarantined::new(
-                        Location::file_only(self.file.clone()),
-                        reason::DECOMPRESS_ERROR,
-                        format!("cannot start zstd decoder: {e}"),
-                    )
-                };
-                let mut dec = zstd::stream::read::Decoder::with_buffer(raw).map_err(zerr)?;
-                dec.window_log_max(self.opts.zstd_window_log_max)
-                    .map_err(zerr)?;
-                Box::new(BufReader::with_capacity(DECODED_BUF, dec))
-            }
-        };
-        Ok(stream)
+        if let Some(size) = size.filter(|&s| crate::members::worth_it(actual, s)) {
+            // Members or frames decoded by several pool jobs at once; the same bytes.
+            return Ok(Box::new(crate::members::Members::new(
+                self.input.path.clone(),
+                actual,
+                size,
+                self.opts.zstd_window_log_max,
+                Arc::clone(&self.source),
+            )));
+        }
+        crate::members::stream_decoder(raw, actual, self.opts.zstd_window_log_max).map_err(|e| {
+            Quarantined::new(
+                Location::file_only(self.file.clone()),
+                reason::DECOMPRESS_ERROR,
+                format!("cannot start zstd decoder: {e}"),
+            )
+        })
     }
 
     fn next_jsonl(&mut self) -> Option<Record> {
@@ -767,14 +762,14 @@ fn read_line(
 /// Counts bytes read from disk and remembers whether the disk itself failed, so a fault seen
 /// through the decoder can be told apart from corrupt compressed data.
 #[derive(Debug, Default)]
-struct SourceCounter {
-    bytes: AtomicU64,
-    failed: AtomicBool,
+pub(crate) struct SourceCounter {
+    pub(crate) bytes: AtomicU64,
+    pub(crate) failed: AtomicBool,
 }
 
-struct CountingReader<R> {
-    inner: R,
-    counter: Arc<SourceCounter>,
+pub(crate) struct CountingReader<R> {
+    pub(crate) inner: R,
+    pub(crate) counter: Arc<SourceCounter>,
 }
 
 impl<R: Read> Read for CountingReader<R> {

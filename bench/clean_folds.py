@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""Line cleaning scored source by source: the folds of a leave-one-source-out evaluation.
+
+usage: bench/clean_folds.py [--shared ../shared] [--cpu 0] [--param KEY=VALUE ...] [--json FILE]
+
+The shared line-labelled pages (../shared/data/labelled/pages.jsonl.zst) come from five
+sources (the prefix of each id: scrapinghub, cleaneval-dev, cleaneval-final,
+CleanPortalEval-master, readability). A mean over all of them is dominated by CleanEval and
+hides how the cleaner does on pages unlike those its rules were chosen on, so every source is
+a fold: its score is what the cleaner does on it, and the figure to choose by is the worst
+fold. The rules of `line_clean` are fixed (nothing is fitted per fold); a learned part, when
+there is one, is trained on the other four sources before its fold is scored.
+
+For each fold, and for all pages, it prints F1, content kept and junk removed (characters of
+labelled lines, counted by ../shared/eval/score_lines.py's own tally) of:
+  line_clean  tamis's `line_clean` step (with --param applied), as the `clean` preset runs it;
+  c4_lines    C4's line rules as datatrove runs them (`c4_quality` with its document-level
+              drops and its citation stripping turned off, so it only removes lines);
+  keep_all    every line kept.
+then the worst fold of each, against the target of issue 21 (worst fold F1 >= 0.88 with content
+kept >= 0.95), and the seed page. A page a method drops whole counts as all lines removed.
+
+Needs: a release build (cargo build --release -p tamis-cli, or $TAMIS_BIN) and the zstd
+command; python3's standard library only.
+"""
+import argparse
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TAMIS = os.environ.get("TAMIS_BIN", os.path.join(ROOT, "target", "release", "tamis"))
+TARGET_F1, TARGET_KEPT = 0.88, 0.95
+PIPELINES = {
+    "line_clean": '[[step]]\ntype = "line_clean"\n',
+    "c4_lines": '[[step]]\ntype = "c4_quality"\nmin_num_sentences = -1\nfilter_lorem_ipsum = false\n'
+                'filter_curly_bracket = false\nremove_citations = false\n',
+}
+
+
+def run(cmd, cpu=None):
+    pin = ["taskset", "-c", cpu] if cpu is not None and shutil.which("taskset") else []
+    p = subprocess.run(pin + cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.exit(f"failed: {' '.join(cmd)}\n{p.stderr[-3000:]}")
+    return p.stdout
+
+
+def scorer(shared):
+    spec = importlib.util.spec_from_file_location(
+        "score_lines", os.path.join(shared, "eval", "score_lines.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def scores(acc):
+    """score_lines.py's figures from its tally."""
+    kept_c = acc["c_kept"] / acc["c"] if acc["c"] else 1.0
+    removed = 1 - acc["j_kept"] / acc["j"] if acc["j"] else 1.0
+    kept = acc["c_kept"] + acc["j_kept"]
+    p = acc["c_kept"] / kept if kept else 0.0
+    f1 = 2 * p * kept_c / (p + kept_c) if p + kept_c else 0.0
+    return {"f1": f1, "content_kept": kept_c, "junk_removed": removed, "precision": p}
+
+
+def fold(page_id):
+    return page_id.split("/", 1)[0]
+
+
+def cleaned(tamis, pipeline_text, inputs, work, name, cpu):
+    """{id: kept text} of a `tamis run` with this pipeline."""
+    pipeline = os.path.join(work, f"{name}.toml")
+    with open(pipeline, "w") as f:
+        f.write(pipeline_text)
+    out = os.path.join(work, name)
+    run([tamis, "run", "--pipeline", pipeline, inputs, "-o", out, "--compression", "none",
+         "--no-progress"], cpu)
+    kept = {}
+    for fn in sorted(os.listdir(os.path.join(out, "kept"))):
+        with open(os.path.join(out, "kept", fn), encoding="utf-8") as f:
+            for line in f:
+                d = json.loads(line)
+                kept[d["id"]] = d["text"]
+    return kept
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--shared", default=os.path.join(ROOT, "..", "shared"))
+    ap.add_argument("--cpu", default="0")
+    ap.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                    help="a line_clean parameter as TOML, e.g. foreign_language=true (repeatable)")
+    ap.add_argument("--json", help="also write the scores here")
+    a = ap.parse_args()
+    labelled = os.path.join(a.shared, "data", "labelled", "pages.jsonl.zst")
+    if not os.path.exists(labelled):
+        sys.exit(f"skipped: {labelled} is absent (the shared data is not on this machine)")
+    if not os.path.exists(TAMIS):
+        subprocess.run(["cargo", "build", "--release", "-p", "tamis-cli"], cwd=ROOT, check=True)
+    sl = scorer(a.shared)
+    pages = [json.loads(l) for l in
+             subprocess.run(["zstd", "-dc", labelled], capture_output=True, check=True,
+                            text=True).stdout.splitlines() if l.strip()]
+    work = tempfile.mkdtemp(prefix="tamis-folds-")
+    try:
+        pipelines = dict(PIPELINES)
+        pipelines["line_clean"] += "".join(p + "\n" for p in a.param)
+        outputs = {name: cleaned(TAMIS, text, labelled, work, name, a.cpu)
+                   for name, text in pipelines.items()}
+        outputs["keep_all"] = {p["id"]: p["text"] for p in pages}
+        folds = sorted({fold(p["id"]) for p in pages})
+        table = {}
+        for method, kept in outputs.items():
+            accs = {f: dict(c=0, c_kept=0, j=0, j_kept=0) for f in folds + ["all"]}
+            for p in pages:
+                for key in (fold(p["id"]), "all"):
+                    sl.tally(accs[key], p["text"], p["labels"], kept.get(p["id"]))
+            table[method] = {k: scores(v) for k, v in accs.items()}
+        count = {f: sum(fold(p["id"]) == f for p in pages) for f in folds}
+        count["all"] = len(pages)
+        print("F1 / content kept / junk removed, by source (each a fold)")
+        print(f"{'fold':24s} {'pages':>5s}  " + "  ".join(f"{m:^20s}" for m in outputs))
+        for f in folds + ["all"]:
+            cells = "  ".join("{f1:.3f} {content_kept:.3f} {junk_removed:.3f}".format(**table[m][f])
+                              .center(20) for m in outputs)
+            print(f"{f:24s} {count[f]:5d}  {cells}")
+        print("\nworst fold (by F1)")
+        for m in outputs:
+            worst = min(folds, key=lambda f: table[m][f]["f1"])
+            s = table[m][worst]
+            least = min(folds, key=lambda f: table[m][f]["content_kept"])
+            met = s["f1"] >= TARGET_F1 and all(table[m][f]["content_kept"] >= TARGET_KEPT
+                                               for f in folds)
+            print(f"{m:12s} {worst:24s} F1 {s['f1']:.3f}; least content kept "
+                  f"{table[m][least]['content_kept']:.3f} ({least}); target "
+                  f"(F1 >= {TARGET_F1}, content kept >= {TARGET_KEPT} on every fold) "
+                  f"{'met' if met else 'not met'}")
+        seed = os.path.join(a.shared, "fixtures", "seed")
+        if os.path.exists(seed):
+            out = os.path.join(work, "seed")
+            pipeline = os.path.join(work, "line_clean.toml")
+            run([TAMIS, "run", "--pipeline", pipeline, os.path.join(seed, "page.txt"), "-o", out,
+                 "--compression", "none", "--no-progress"], a.cpu)
+            text = "".join(json.loads(l)["text"] for fn in os.listdir(os.path.join(out, "kept"))
+                           for l in open(os.path.join(out, "kept", fn), encoding="utf-8"))
+            clean = os.path.join(work, "seed.txt")
+            with open(clean, "w", encoding="utf-8") as f:
+                f.write(text)
+            print("\nseed page, line_clean:", " ".join(run([
+                sys.executable, os.path.join(a.shared, "eval", "score_lines.py"), "--page",
+                os.path.join(seed, "page.txt"), os.path.join(seed, "labels.txt"), clean]).split()))
+        if a.json:
+            with open(a.json, "w") as f:
+                json.dump({"pages": count, "scores": table}, f, indent=1)
+    finally:
+        shutil.rmtree(work)
+
+
+if __name__ == "__main__":
+    main()
