@@ -237,24 +237,73 @@ impl MinHasher {
             u64::MAX
         };
         let mut sig = vec![u64::MAX; self.a.len()];
-        // Four shingles per pass over the permutations: each permutation's `a`, `b` and
-        // running minimum are loaded once for four independent multiply-folds, which the CPU
-        // overlaps (the multiply has no SIMD form on baseline x86-64).
-        let mut quads = shingles.chunks_exact(4);
-        for q in &mut quads {
-            let [s0, s1, s2, s3] = [q[0], q[1], q[2], q[3]];
-            for ((m, &a), &b) in sig.iter_mut().zip(&self.a).zip(&self.b) {
-                let h = |s: u64| mod_mersenne(s.wrapping_mul(a).wrapping_add(b)) & mask;
-                *m = (*m).min(h(s0).min(h(s1)).min(h(s2).min(h(s3))));
-            }
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512dq")
+        {
+            // SAFETY: the CPU has the features `min_hashes_avx512` is compiled for.
+            #[allow(unsafe_code)]
+            unsafe {
+                min_hashes_avx512(&shingles, &self.a, &self.b, mask, &mut sig)
+            };
+            return Some(sig);
         }
-        for &s in quads.remainder() {
-            for ((m, &a), &b) in sig.iter_mut().zip(&self.a).zip(&self.b) {
-                *m = (*m).min(mod_mersenne(s.wrapping_mul(a).wrapping_add(b)) & mask);
-            }
-        }
+        min_hashes(&shingles, &self.a, &self.b, mask, &mut sig);
         Some(sig)
     }
+}
+
+/// Folds each shingle's permuted hashes `((s * a + b) mod P) & mask` into the running minima
+/// `sig`, one per permutation.
+fn min_hashes(shingles: &[u64], a: &[u64], b: &[u64], mask: u64, sig: &mut [u64]) {
+    // Four shingles per pass over the permutations: each permutation's `a`, `b` and running
+    // minimum are loaded once for four independent multiply-folds, which the CPU overlaps.
+    let mut quads = shingles.chunks_exact(4);
+    for q in &mut quads {
+        let [s0, s1, s2, s3] = [q[0], q[1], q[2], q[3]];
+        for ((m, &a), &b) in sig.iter_mut().zip(a).zip(b) {
+            let h = |s: u64| mod_mersenne(s.wrapping_mul(a).wrapping_add(b)) & mask;
+            *m = (*m).min(h(s0).min(h(s1)).min(h(s2).min(h(s3))));
+        }
+    }
+    for &s in quads.remainder() {
+        for ((m, &a), &b) in sig.iter_mut().zip(a).zip(b) {
+            *m = (*m).min(mod_mersenne(s.wrapping_mul(a).wrapping_add(b)) & mask);
+        }
+    }
+}
+
+/// [`min_hashes`] eight permutations at a time: AVX-512 has the 64-bit multiply (low half,
+/// the wrapping product datatrove's `uint64` arithmetic gives) and unsigned 64-bit minimum
+/// that baseline x86-64 lacks. The same values, bit for bit.
+///
+/// # Safety
+/// The CPU must support AVX-512F and AVX-512DQ.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq")]
+#[allow(unsafe_code)]
+unsafe fn min_hashes_avx512(shingles: &[u64], a: &[u64], b: &[u64], mask: u64, sig: &mut [u64]) {
+    use std::arch::x86_64::*;
+    let lanes = a.len() / 8 * 8;
+    let p = _mm512_set1_epi64(MERSENNE_61 as i64);
+    let vmask = _mm512_set1_epi64(mask as i64);
+    for start in (0..lanes).step_by(8) {
+        // SAFETY (all loads and stores): `start + 8 <= lanes <= a.len() == b.len() == sig.len()`.
+        let va = unsafe { _mm512_loadu_si512(a[start..].as_ptr().cast()) };
+        let vb = unsafe { _mm512_loadu_si512(b[start..].as_ptr().cast()) };
+        let mut m = unsafe { _mm512_loadu_si512(sig[start..].as_ptr().cast()) };
+        for &s in shingles {
+            let x = _mm512_add_epi64(_mm512_mullo_epi64(_mm512_set1_epi64(s as i64), va), vb);
+            // x mod P: fold the bits above 61 onto the rest, a value below 2P; then the smaller
+            // of it and it - P (which wraps around when it is below P).
+            let folded = _mm512_add_epi64(_mm512_and_si512(x, p), _mm512_srli_epi64::<61>(x));
+            let h = _mm512_min_epu64(folded, _mm512_sub_epi64(folded, p));
+            m = _mm512_min_epu64(m, _mm512_and_si512(h, vmask));
+        }
+        unsafe { _mm512_storeu_si512(sig[start..].as_mut_ptr().cast(), m) };
+    }
+    let (a, b, sig) = (&a[lanes..], &b[lanes..], &mut sig[lanes..]);
+    min_hashes(shingles, a, b, mask, sig);
 }
 
 /// `x mod (2^61 - 1)` without a division: 2^61 is 1 modulo the prime, so the high bits fold
@@ -296,6 +345,42 @@ mod tests {
             0x1234_5678_9abc_def0,
         ] {
             assert_eq!(mod_mersenne(x), x % MERSENNE_61, "{x}");
+        }
+    }
+
+    #[test]
+    fn avx512_minima_equal_the_scalar_ones() {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if !(std::arch::is_x86_feature_detected!("avx512f")
+                && std::arch::is_x86_feature_detected!("avx512dq"))
+            {
+                eprintln!("skipped: this CPU has no AVX-512F/DQ");
+                return;
+            }
+            // 13 permutations: one vector of eight and a scalar tail of five.
+            let (a, b) = permutations(7, 13);
+            let mut x = 0x9e37_79b9_7f4a_7c15u64;
+            let shingles: Vec<u64> = (0..1001)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    x
+                })
+                .collect();
+            for mask in [u64::MAX, u64::from(u32::MAX)] {
+                let mut want = vec![u64::MAX; a.len()];
+                min_hashes(&shingles, &a, &b, mask, &mut want);
+                let mut got = vec![u64::MAX; a.len()];
+                #[allow(unsafe_code)]
+                // SAFETY: the features were detected above.
+                unsafe {
+                    min_hashes_avx512(&shingles, &a, &b, mask, &mut got)
+                };
+                assert_eq!(got, want, "mask {mask:x}");
+                assert!(want.iter().all(|&m| m < MERSENNE_61));
+            }
         }
     }
 
