@@ -2,6 +2,7 @@
 """Line cleaning scored source by source: the folds of a leave-one-source-out evaluation.
 
 usage: bench/clean_folds.py [--shared ../shared] [--cpu 0] [--param KEY=VALUE ...] [--json FILE]
+                            [--errors]
 
 The shared line-labelled pages (../shared/data/labelled/pages.jsonl.zst) come from five
 sources (the prefix of each id: scrapinghub, cleaneval-dev, cleaneval-final,
@@ -19,6 +20,10 @@ labelled lines, counted by ../shared/eval/score_lines.py's own tally) of:
   keep_all    every line kept.
 then the worst fold of each, against the target of issue 21 (worst fold F1 >= 0.88 with content
 kept >= 0.95), and the seed page. A page a method drops whole counts as all lines removed.
+With --errors, also where `line_clean` goes wrong in each fold: the content characters it
+removes, by the rule that removed them (from `metadata.tamis_edits`), and the junk characters
+it keeps, by the length of their line (under 10 words, or 10 and more), as shares of the fold's
+content and junk.
 
 Needs: a release build (cargo build --release -p tamis-cli, or $TAMIS_BIN) and the zstd
 command; python3's standard library only.
@@ -72,8 +77,8 @@ def fold(page_id):
     return page_id.split("/", 1)[0]
 
 
-def cleaned(tamis, pipeline_text, inputs, work, name, cpu):
-    """{id: kept text} of a `tamis run` with this pipeline."""
+def cleaned(tamis, pipeline_text, inputs, work, name, cpu, edits=None):
+    """{id: kept text} of a `tamis run` with this pipeline (and into `edits`, {id: edit log})."""
     pipeline = os.path.join(work, f"{name}.toml")
     with open(pipeline, "w") as f:
         f.write(pipeline_text)
@@ -86,7 +91,45 @@ def cleaned(tamis, pipeline_text, inputs, work, name, cpu):
             for line in f:
                 d = json.loads(line)
                 kept[d["id"]] = d["text"]
+                if edits is not None:
+                    edits[d["id"]] = d.get("metadata", {}).get("tamis_edits", [])
     return kept
+
+
+def errors(sl, pages, kept, edits, folds):
+    """Content lost by rule and junk kept by line length, per fold (see the module's doc)."""
+    lost, junk, total = {}, {}, {}
+    for p in pages:
+        f = fold(p["id"])
+        lines = p["text"].split("\n")
+        text = kept.get(p["id"])
+        mask = sl.kept_mask(lines, text) if text is not None else [False] * len(lines)
+        rule_of = {}
+        for e in edits.get(p["id"], []):
+            for i in range(e["line_start"], e["line_end"]):
+                rule_of.setdefault(i, e["rule"])
+        for i, (line, label, k) in enumerate(zip(lines, p["labels"], mask)):
+            n = len(line.strip())
+            t = total.setdefault(f, {"C": 0, "J": 0})
+            if label == "C":
+                t["C"] += n
+                if not k:
+                    rule = rule_of.get(i, "page dropped" if text is None else "?")
+                    lost.setdefault(f, {}).setdefault(rule, 0)
+                    lost[f][rule] += n
+            elif label in "BS":
+                t["J"] += n
+                if k:
+                    bucket = "10+ words" if len(line.split()) >= 10 else "under 10 words"
+                    junk.setdefault(f, {}).setdefault(bucket, 0)
+                    junk[f][bucket] += n
+    print("\nline_clean's errors: content lost by rule, junk kept by line length (shares)")
+    for f in folds:
+        by_rule = sorted(lost.get(f, {}).items(), key=lambda kv: -kv[1])
+        print(f"{f}: content lost " + ", ".join(
+            f"{r} {n / total[f]['C']:.3f}" for r, n in by_rule[:6]))
+        print(f"{'':{len(f)}}  junk kept " + ", ".join(
+            f"{b} {n / total[f]['J']:.3f}" for b, n in sorted(junk.get(f, {}).items())))
 
 
 def main():
@@ -96,6 +139,8 @@ def main():
     ap.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                     help="a line_clean parameter as TOML, e.g. foreign_language=true (repeatable)")
     ap.add_argument("--json", help="also write the scores here")
+    ap.add_argument("--errors", action="store_true",
+                    help="also tabulate line_clean's errors in each fold")
     a = ap.parse_args()
     labelled = os.path.join(a.shared, "data", "labelled", "pages.jsonl.zst")
     if not os.path.exists(labelled):
@@ -110,7 +155,9 @@ def main():
     try:
         pipelines = dict(PIPELINES)
         pipelines["line_clean"] += "".join(p + "\n" for p in a.param)
-        outputs = {name: cleaned(TAMIS, text, labelled, work, name, a.cpu)
+        edits = {}
+        outputs = {name: cleaned(TAMIS, text, labelled, work, name, a.cpu,
+                                 edits if name == "line_clean" else None)
                    for name, text in pipelines.items()}
         outputs["keep_all"] = {p["id"]: p["text"] for p in pages}
         folds = sorted({fold(p["id"]) for p in pages})
@@ -140,6 +187,8 @@ def main():
                   f"{table[m][least]['content_kept']:.3f} ({least}); target "
                   f"(F1 >= {TARGET_F1}, content kept >= {TARGET_KEPT} on every fold) "
                   f"{'met' if met else 'not met'}")
+        if a.errors:
+            errors(sl, pages, outputs["line_clean"], edits, folds)
         seed = os.path.join(a.shared, "fixtures", "seed")
         if os.path.exists(seed):
             out = os.path.join(work, "seed")
