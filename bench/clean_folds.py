@@ -37,6 +37,8 @@ import subprocess
 import sys
 import tempfile
 
+from benchlib import run
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TAMIS = os.environ.get("TAMIS_BIN", os.path.join(ROOT, "target", "release", "tamis"))
 TARGET_F1, TARGET_KEPT = 0.88, 0.95
@@ -45,14 +47,6 @@ PIPELINES = {
     "c4_lines": '[[step]]\ntype = "c4_quality"\nmin_num_sentences = -1\nfilter_lorem_ipsum = false\n'
                 'filter_curly_bracket = false\nremove_citations = false\n',
 }
-
-
-def run(cmd, cpu=None):
-    pin = ["taskset", "-c", cpu] if cpu is not None and shutil.which("taskset") else []
-    p = subprocess.run(pin + cmd, capture_output=True, text=True)
-    if p.returncode != 0:
-        sys.exit(f"failed: {' '.join(cmd)}\n{p.stderr[-3000:]}")
-    return p.stdout
 
 
 def scorer(shared):

@@ -28,17 +28,10 @@ import argparse, hashlib, io, json, os, shutil, subprocess, sys, tempfile
 import zstandard
 
 import relabel_cleaneval
+from benchlib import run
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TAMIS = os.environ.get("TAMIS_BIN", os.path.join(ROOT, "target", "release", "tamis"))
-
-
-def run(cmd, cpu=None):
-    pin = ["taskset", "-c", cpu] if cpu is not None and shutil.which("taskset") else []
-    p = subprocess.run(pin + cmd, capture_output=True, text=True)
-    if p.returncode != 0:
-        sys.exit(f"failed: {' '.join(cmd)}\n{p.stderr[-3000:]}")
-    return p.stdout
 
 
 def read_jsonl_zst(path):

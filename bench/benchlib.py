@@ -1,0 +1,14 @@
+"""Helpers shared by the bench scripts (standard library only)."""
+import shutil
+import subprocess
+import sys
+
+
+def run(cmd, cpu=None):
+    """Runs `cmd` (pinned to CPU `cpu` where taskset exists) and returns its stdout; exits with
+    its stderr's end when it fails."""
+    pin = ["taskset", "-c", cpu] if cpu is not None and shutil.which("taskset") else []
+    p = subprocess.run(pin + cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.exit(f"failed: {' '.join(cmd)}\n{p.stderr[-3000:]}")
+    return p.stdout
