@@ -12,3 +12,16 @@ def run(cmd, cpu=None):
     if p.returncode != 0:
         sys.exit(f"failed: {' '.join(cmd)}\n{p.stderr[-3000:]}")
     return p.stdout
+
+
+def cleaning_parser(root):
+    """The arguments every line-cleaning bench takes: --shared, --cpu and --param."""
+    import argparse
+    import os
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--shared", default=os.path.join(root, "..", "shared"))
+    ap.add_argument("--cpu", default="0")
+    ap.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                    help="a line_clean parameter as TOML, e.g. foreign_language=true (repeatable)")
+    return ap

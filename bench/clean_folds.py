@@ -28,7 +28,6 @@ content and junk.
 Needs: a release build (cargo build --release -p tamis-cli, or $TAMIS_BIN) and the zstd
 command; python3's standard library only.
 """
-import argparse
 import importlib.util
 import json
 import os
@@ -37,7 +36,7 @@ import subprocess
 import sys
 import tempfile
 
-from benchlib import run
+from benchlib import cleaning_parser, run
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TAMIS = os.environ.get("TAMIS_BIN", os.path.join(ROOT, "target", "release", "tamis"))
@@ -127,11 +126,7 @@ def errors(sl, pages, kept, edits, folds):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--shared", default=os.path.join(ROOT, "..", "shared"))
-    ap.add_argument("--cpu", default="0")
-    ap.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
-                    help="a line_clean parameter as TOML, e.g. foreign_language=true (repeatable)")
+    ap = cleaning_parser(ROOT)
     ap.add_argument("--json", help="also write the scores here")
     ap.add_argument("--errors", action="store_true",
                     help="also tabulate line_clean's errors in each fold")

@@ -23,12 +23,12 @@ usage: bench/clean_labelled.py [--shared ../shared] [--cpu 0] [--param KEY=VALUE
 Needs: a release build (cargo build --release -p tamis-cli, or $TAMIS_BIN), python3 with
 zstandard.
 """
-import argparse, hashlib, io, json, os, shutil, subprocess, sys, tempfile
+import hashlib, io, json, os, shutil, subprocess, sys, tempfile
 
 import zstandard
 
 import relabel_cleaneval
-from benchlib import run
+from benchlib import cleaning_parser, run
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TAMIS = os.environ.get("TAMIS_BIN", os.path.join(ROOT, "target", "release", "tamis"))
@@ -47,11 +47,7 @@ def half(doc_id):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--shared", default=os.path.join(ROOT, "..", "shared"))
-    ap.add_argument("--cpu", default="0")
-    ap.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
-                    help="a line_clean parameter as TOML, e.g. foreign_language=true (repeatable)")
+    ap = cleaning_parser(ROOT)
     args = ap.parse_args()
     params = "".join(p + "\n" for p in args.param)
     if not os.path.exists(TAMIS):
