@@ -2,31 +2,41 @@
 """Line cleaning scored source by source: the folds of a leave-one-source-out evaluation.
 
 usage: bench/clean_folds.py [--shared ../shared] [--cpu 0] [--param KEY=VALUE ...] [--json FILE]
-                            [--errors]
+                            [--errors] [--models DIR] [--built-in]
 
 The shared line-labelled pages (../shared/data/labelled/pages.jsonl.zst) come from five
 sources (the prefix of each id: scrapinghub, cleaneval-dev, cleaneval-final,
 CleanPortalEval-master, readability). A mean over all of them is dominated by CleanEval and
 hides how the cleaner does on pages unlike those its rules were chosen on, so every source is
 a fold: its score is what the cleaner does on it, and the figure to choose by is the worst
-fold. The rules of `line_clean` are fixed (nothing is fitted per fold); a learned part, when
-there is one, is trained on the other four sources before its fold is scored.
+fold. The rules of `line_clean` are fixed (nothing is fitted per fold); its learned part, the
+line model, is trained as the built-in one is (tools/train_line_model.py: the labelled pages
+and seed-like pages made from them) on the other four sources only, so each fold is scored by
+a model that never saw its pages (about four minutes of training per fold on one core;
+--models keeps the models for the next run).
 
 For each fold, and for all pages, it prints F1, content kept and junk removed (characters of
 labelled lines, counted by ../shared/eval/score_lines.py's own tally) of:
-  line_clean  tamis's `line_clean` step (with --param applied), as the `clean` preset runs it;
+  line_clean  tamis's `line_clean` step (with --param applied), as the `clean` preset runs it,
+              with a line model that never saw the fold (with --built-in: the built-in model,
+              trained on every fold, so not a prediction for unseen pages);
+  rules       the same with the line model off (`line_model = false`): the rules alone;
   c4_lines    C4's line rules as datatrove runs them (`c4_quality` with its document-level
               drops and its citation stripping turned off, so it only removes lines);
   keep_all    every line kept.
 then the worst fold of each, against the target of issue 21 (worst fold F1 >= 0.88 with content
-kept >= 0.95), and the seed page. A page a method drops whole counts as all lines removed.
+kept >= 0.95), the same methods on seed-like pages (tools/gen_seedlike.py with --seed 2, not the
+seed the model trains on: real article text from each fold's pages with the seed page's kinds of
+junk around it, each scored by the model that never saw its fold), and the seed page. A page a method drops whole counts as all lines removed.
 With --errors, also where `line_clean` goes wrong in each fold: the content characters it
 removes, by the rule that removed them (from `metadata.tamis_edits`), and the junk characters
 it keeps, by the length of their line (under 10 words, or 10 and more), as shares of the fold's
 content and junk.
 
-Needs: a release build (cargo build --release -p tamis-cli, or $TAMIS_BIN) and the zstd
-command; python3's standard library only.
+  --models DIR  keep the per-fold models there, and reuse those already there
+
+Needs: a release build (cargo build --release -p tamis-cli, or $TAMIS_BIN), the zstd command,
+and numpy in the python that runs this (for tools/train_line_model.py) unless --built-in.
 """
 import importlib.util
 import json
@@ -37,6 +47,10 @@ import sys
 import tempfile
 
 from benchlib import cleaning_parser, run
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "tools"))
+import gen_seedlike  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TAMIS = os.environ.get("TAMIS_BIN", os.path.join(ROOT, "target", "release", "tamis"))
@@ -89,6 +103,23 @@ def cleaned(tamis, pipeline_text, inputs, work, name, cpu, edits=None):
     return kept
 
 
+def fold_models(a, labelled, folds, work):
+    """{fold: path of a line model trained as the built-in one is, without that fold}."""
+    models = a.models or os.path.join(work, "models")
+    os.makedirs(models, exist_ok=True)
+    feats = os.path.join(models, "features.jsonl")
+    out = {}
+    for f in folds:
+        path = os.path.join(models, f"without-{f}.json")
+        out[f] = path
+        if os.path.exists(path):
+            continue
+        print(f"training the line model without {f} ...", file=sys.stderr, flush=True)
+        run([sys.executable, os.path.join(ROOT, "tools", "train_line_model.py"), "--shared",
+             a.shared, "--features", feats, "--out", path, "--hold-out", f], a.cpu)
+    return out
+
+
 def errors(sl, pages, kept, edits, folds):
     """Content lost by rule and junk kept by line length, per fold (see the module's doc)."""
     lost, junk, total = {}, {}, {}
@@ -130,6 +161,9 @@ def main():
     ap.add_argument("--json", help="also write the scores here")
     ap.add_argument("--errors", action="store_true",
                     help="also tabulate line_clean's errors in each fold")
+    ap.add_argument("--models", help="keep (and reuse) the per-fold line models in this folder")
+    ap.add_argument("--built-in", action="store_true",
+                    help="score every fold with the built-in line model (trained on all folds)")
     a = ap.parse_args()
     labelled = os.path.join(a.shared, "data", "labelled", "pages.jsonl.zst")
     if not os.path.exists(labelled):
@@ -142,14 +176,42 @@ def main():
                             text=True).stdout.splitlines() if l.strip()]
     work = tempfile.mkdtemp(prefix="tamis-folds-")
     try:
-        pipelines = dict(PIPELINES)
-        pipelines["line_clean"] += "".join(p + "\n" for p in a.param)
-        edits = {}
-        outputs = {name: cleaned(TAMIS, text, labelled, work, name, a.cpu,
-                                 edits if name == "line_clean" else None)
-                   for name, text in pipelines.items()}
-        outputs["keep_all"] = {p["id"]: p["text"] for p in pages}
         folds = sorted({fold(p["id"]) for p in pages})
+        params = "".join(p + "\n" for p in a.param)
+        line_clean = PIPELINES["line_clean"] + params
+        models = None if a.built_in else fold_models(a, labelled, folds, work)
+        seedlike = gen_seedlike.generate(a.shared, 2)
+        seedlike_path = os.path.join(work, "seedlike.jsonl")
+        with open(seedlike_path, "w", encoding="utf-8") as f:
+            f.writelines(json.dumps(p, ensure_ascii=False) + "\n" for p in seedlike)
+        edits = {}
+
+        def methods(inputs, tag, page_fold, edits=None):
+            """{method: {id: kept text}} over `inputs`, each page cleaned by the line model
+            that never saw page_fold(id)."""
+            out = {"line_clean": {}}
+            if models is None:
+                out["line_clean"] = cleaned(TAMIS, line_clean, inputs, work, f"lc{tag}", a.cpu,
+                                            edits)
+            else:
+                for f, model in models.items():
+                    e = {}
+                    kept = cleaned(TAMIS, line_clean + f"line_model_path = {json.dumps(model)}\n",
+                                   inputs, work, f"lc{tag}-{f}", a.cpu, e)
+                    out["line_clean"].update(
+                        (k, v) for k, v in kept.items() if page_fold(k) == f)
+                    if edits is not None:
+                        edits.update((k, v) for k, v in e.items() if page_fold(k) == f)
+            out["rules"] = cleaned(TAMIS, line_clean + "line_model = false\n", inputs, work,
+                                   f"rules{tag}", a.cpu)
+            out["c4_lines"] = cleaned(TAMIS, PIPELINES["c4_lines"], inputs, work, f"c4{tag}",
+                                      a.cpu)
+            return out
+
+        outputs = methods(labelled, "", fold, edits)
+        outputs["keep_all"] = {p["id"]: p["text"] for p in pages}
+        synth = methods(seedlike_path, "-seedlike", lambda i: i.split("/")[1])
+        synth["keep_all"] = {p["id"]: p["text"] for p in seedlike}
         table = {}
         for method, kept in outputs.items():
             accs = {f: dict(c=0, c_kept=0, j=0, j_kept=0) for f in folds + ["all"]}
@@ -176,12 +238,25 @@ def main():
                   f"{table[m][least]['content_kept']:.3f} ({least}); target "
                   f"(F1 >= {TARGET_F1}, content kept >= {TARGET_KEPT} on every fold) "
                   f"{'met' if met else 'not met'}")
+        synth_table = {}
+        for method, kept in synth.items():
+            acc = dict(c=0, c_kept=0, j=0, j_kept=0)
+            for p in seedlike:
+                sl.tally(acc, p["text"], p["labels"], kept.get(p["id"]))
+            synth_table[method] = scores(acc)
+        print(f"\nseed-like pages ({len(seedlike)}; each scored by the line model that never saw "
+              "its fold): F1 / content kept / junk removed")
+        for m, sc in synth_table.items():
+            print(f"{m:12s} {sc['f1']:.3f} {sc['content_kept']:.3f} {sc['junk_removed']:.3f}")
+        table["seedlike"] = synth_table
         if a.errors:
             errors(sl, pages, outputs["line_clean"], edits, folds)
         seed = os.path.join(a.shared, "fixtures", "seed")
         if os.path.exists(seed):
             out = os.path.join(work, "seed")
-            pipeline = os.path.join(work, "line_clean.toml")
+            pipeline = os.path.join(work, "seed.toml")
+            with open(pipeline, "w") as f:
+                f.write(line_clean)
             run([TAMIS, "run", "--pipeline", pipeline, os.path.join(seed, "page.txt"), "-o", out,
                  "--compression", "none", "--no-progress"], a.cpu)
             text = "".join(json.loads(l)["text"] for fn in os.listdir(os.path.join(out, "kept"))
@@ -189,7 +264,7 @@ def main():
             clean = os.path.join(work, "seed.txt")
             with open(clean, "w", encoding="utf-8") as f:
                 f.write(text)
-            print("\nseed page, line_clean:", " ".join(run([
+            print("\nseed page, line_clean (built-in model):", " ".join(run([
                 sys.executable, os.path.join(a.shared, "eval", "score_lines.py"), "--page",
                 os.path.join(seed, "page.txt"), os.path.join(seed, "labels.txt"), clean]).split()))
         if a.json:

@@ -10,9 +10,12 @@
 
 mod ftfy;
 mod log;
+pub mod model;
 mod pii;
 mod rules;
 mod symbol_lines;
+
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -46,7 +49,12 @@ pub const EDITS_KEY: &str = "tamis_edits";
 /// `repeated_block` (a later copy of a block of lines), `foreign_language` (opt-in: a line
 /// confidently in another language than the document, by fastText lid.176), `keyword_list` (runs of short lines
 /// repeating one word), then `short_fragment` (jusText-style context: short or unpunctuated
-/// lines are kept only inside prose); blank lines between removed lines, or before the first
+/// lines are kept only inside prose). Then the learned line model (`line_model`, on by
+/// default) takes the last decision on every non-blank line of a page of 5+ lines, from all
+/// the rules' verdicts and the line's own and surrounding features: it removes lines the
+/// rules kept (logged as `line_model`) and keeps lines a rule would remove (counted as
+/// `overruled_lines_<rule>`); each removal's edit carries the model's junk probability as
+/// `score`. Blank lines between removed lines, or before the first
 /// or after the last kept line, go with their removed neighbours (`blank_around_removed` when
 /// there is none). The removed ranges are stored in `metadata.tamis_edits` as
 /// `[{"rule", "line_start", "line_end", "byte_start", "byte_end"}]` over the original text
@@ -54,7 +62,7 @@ pub const EDITS_KEY: &str = "tamis_edits";
 /// a cut inside a line is an entry of its own, with `line_end = line_start + 1`.
 /// Counters: `removed_lines_<rule>` (lines removed whole), `cut_lines_layout_columns` (lines
 /// cut to their prose cells), `cut_lines_markup_code` (lines cut to their text around tags),
-/// `removed_bytes_<rule>`. A document with nothing left is
+/// `removed_bytes_<rule>`, `overruled_lines_<rule>` (lines the model kept against a rule). A document with nothing left is
 /// dropped (`all_lines_removed`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
@@ -126,6 +134,15 @@ pub struct LineCleanConfig {
     pub max_short_run: usize,
     /// Keep the one short line directly before a prose line (a heading after a menu).
     pub keep_heading_before_prose: bool,
+    /// Let the learned line model take the last decision on every non-blank line, from the
+    /// rules' verdicts and the line's surroundings (`line_model` in the edit log for lines
+    /// only it removes; see docs/cleaning.md).
+    pub line_model: bool,
+    /// A model file written by `tools/train_line_model.py`, used instead of the built-in one.
+    pub line_model_path: Option<String>,
+    /// The line model decides only in documents of at least this many non-blank lines (a page
+    /// layout, which its features describe); shorter ones keep the rules' decisions.
+    pub line_model_min_lines: usize,
 }
 
 impl Default for LineCleanConfig {
@@ -159,6 +176,9 @@ impl Default for LineCleanConfig {
             good_long_words: 30,
             max_short_run: 20,
             keep_heading_before_prose: true,
+            line_model: true,
+            line_model_path: None,
+            line_model_min_lines: 5,
         }
     }
 }
@@ -197,13 +217,44 @@ impl LineCleanConfig {
                 self.good_long_words, self.good_min_words
             ));
         }
+        model_of(self).map_err(|e| ConfigError::new(LineClean::ID, e.to_string()))?;
         Ok(())
     }
+}
+
+/// The line model a configuration asks for, if any (loaded once per path).
+fn model_of(cfg: &LineCleanConfig) -> Result<Option<Arc<model::LineModel>>, model::ModelError> {
+    static LOADED: Mutex<Vec<(String, Arc<model::LineModel>)>> = Mutex::new(Vec::new());
+    if !cfg.line_model {
+        return Ok(None);
+    }
+    let Some(path) = &cfg.line_model_path else {
+        return Ok(Some(model::LineModel::built_in()));
+    };
+    let mut loaded = LOADED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((_, m)) = loaded.iter().find(|(p, _)| p == path) {
+        return Ok(Some(Arc::clone(m)));
+    }
+    let m = Arc::new(model::LineModel::from_path(path)?);
+    loaded.push((path.clone(), Arc::clone(&m)));
+    Ok(Some(m))
+}
+
+/// [`model_of`] for a configuration a step was not built from.
+///
+/// # Panics
+/// When `line_model_path` names a file that is not a usable model (building the step reports
+/// that as a configuration error instead).
+fn model_or_panic(cfg: &LineCleanConfig) -> Option<Arc<model::LineModel>> {
+    model_of(cfg).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The built step.
 pub struct LineClean {
     cfg: LineCleanConfig,
+    model: Option<Arc<model::LineModel>>,
 }
 
 impl Filter for LineClean {
@@ -212,12 +263,14 @@ impl Filter for LineClean {
     const ORIGIN: &'static str = "tamis; rules after C4 (Raffel et al. 2020, section 2.2), \
         Gopher (Rae et al. 2021, appendix A), jusText (Pomikálek 2011, ch. 4), Boilerpipe \
         (Kohlschütter et al. 2010), trafilatura, RefinedWeb (Penedo et al. 2023) and CCNet \
-        (Wenzek et al. 2020); thresholds measured on tamis' labelled page set";
+        (Wenzek et al. 2020); thresholds measured on tamis' labelled page set; the line model is \
+        gradient-boosted trees (Friedman 2001) trained by tools/train_line_model.py";
     const REASONS: &'static [&'static str] = &["all_lines_removed"];
 
     fn build(cfg: Self::Config) -> Result<Self, ConfigError> {
         cfg.validate()?;
-        Ok(Self { cfg })
+        let model = model_of(&cfg).map_err(|e| ConfigError::new(Self::ID, e.to_string()))?;
+        Ok(Self { cfg, model })
     }
 }
 
@@ -228,7 +281,7 @@ impl LineClean {
 }
 
 /// One line's decision, for `tamis explain --doc`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LineDecision {
     pub line_index: usize,
     /// Byte range of the line in the original text, including its `\n` if it has one.
@@ -239,6 +292,12 @@ pub struct LineDecision {
     /// For a line cut to part of its text, the byte ranges of the original text it keeps
     /// (adjacent cells with the one space that joins them); empty otherwise.
     pub kept_ranges: Vec<std::ops::Range<usize>>,
+    /// The line model's probability that the line is junk (non-blank lines, model on).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
+    /// For a line the line model kept, the rule that would have removed it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overruled: Option<&'static str>,
 }
 
 /// Lines of `text` split on `\n`, as byte ranges including their `\n`. A text ending in `\n`
@@ -256,20 +315,22 @@ pub fn line_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
     out
 }
 
-fn decide(text: &str, cfg: &LineCleanConfig) -> (Vec<std::ops::Range<usize>>, rules::Decisions) {
-    let ranges = line_ranges(text);
-    let lines: Vec<rules::Line<'_>> = ranges
-        .iter()
-        .map(|r| {
-            rules::Line::new(
-                text[r.clone()]
-                    .strip_suffix('\n')
-                    .unwrap_or(&text[r.clone()]),
-            )
-        })
-        .collect();
-    let decisions = rules::classify(text, &lines, cfg);
-    (ranges, decisions)
+/// The lines of `text` split on `\n`, with the facts the rules share.
+pub(crate) fn split_lines(text: &str) -> Vec<rules::Line<'_>> {
+    line_ranges(text)
+        .into_iter()
+        .map(|r| rules::Line::new(text[r.clone()].strip_suffix('\n').unwrap_or(&text[r])))
+        .collect()
+}
+
+fn decide(
+    text: &str,
+    cfg: &LineCleanConfig,
+    model: Option<&model::LineModel>,
+) -> (Vec<std::ops::Range<usize>>, rules::Decisions) {
+    let lines = split_lines(text);
+    let decisions = rules::classify(text, &lines, cfg, model);
+    (line_ranges(text), decisions)
 }
 
 /// The byte ranges of the original `text` that a line cut to `keep` (ranges within the line
@@ -294,26 +355,35 @@ fn kept_ranges(
 }
 
 /// Every line's keep/remove decision and the rule behind each removal.
+///
+/// # Panics
+/// When `cfg.line_model_path` is not a usable model file.
 pub fn explain(text: &str, cfg: &LineCleanConfig) -> Vec<LineDecision> {
-    let (ranges, decisions) = decide(text, cfg);
+    let model = model_or_panic(cfg);
+    let (ranges, d) = decide(text, cfg, model.as_deref());
     ranges
         .into_iter()
-        .zip(decisions.rule)
-        .zip(decisions.cuts)
+        .zip(d.rule)
+        .zip(d.cuts)
+        .zip(d.score.into_iter().zip(d.overruled))
         .enumerate()
-        .map(|(line_index, ((byte_range, rule), cut))| LineDecision {
-            line_index,
-            kept: rule.is_none(),
-            rule: cut.as_ref().map_or(rule, |c| Some(c.rule)),
-            kept_ranges: cut
-                .map_or_else(Vec::new, |c| kept_ranges(text, byte_range.start, &c.keep)),
-            byte_range,
-        })
+        .map(
+            |(line_index, (((byte_range, rule), cut), (score, overruled)))| LineDecision {
+                line_index,
+                kept: rule.is_none(),
+                rule: cut.as_ref().map_or(rule, |c| Some(c.rule)),
+                kept_ranges: cut
+                    .map_or_else(Vec::new, |c| kept_ranges(text, byte_range.start, &c.keep)),
+                byte_range,
+                score,
+                overruled,
+            },
+        )
         .collect()
 }
 
 /// One removed or replaced range of the original text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Edit {
     pub rule: String,
     pub line_start: usize,
@@ -324,6 +394,10 @@ pub struct Edit {
     /// replacements existed read and replay unchanged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replacement: Option<String>,
+    /// For lines removed whole with the line model on, the lowest junk probability it gave
+    /// any of them (the weakest evidence behind the removal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
 }
 
 impl Edit {
@@ -340,13 +414,18 @@ impl Edit {
             byte_start: bytes.start,
             byte_end: bytes.end,
             replacement: None,
+            score: None,
         }
     }
 }
 
 /// The cleaned text and the edit log, without touching a document.
+///
+/// # Panics
+/// When `cfg.line_model_path` is not a usable model file.
 pub fn clean(text: &str, cfg: &LineCleanConfig) -> (String, Vec<Edit>) {
-    let c = clean_counted(text, cfg);
+    let model = model_or_panic(cfg);
+    let c = clean_counted(text, cfg, model.as_deref());
     (c.text, c.edits)
 }
 
@@ -358,11 +437,13 @@ struct Cleaned {
     whole: Vec<bool>,
     /// The rule of each line cut to part of its text.
     cut_rules: Vec<&'static str>,
+    /// The rule of each line the line model kept against it.
+    overruled: Vec<&'static str>,
 }
 
 /// [`clean`], with what the step's counters need.
-fn clean_counted(text: &str, cfg: &LineCleanConfig) -> Cleaned {
-    let (ranges, decisions) = decide(text, cfg);
+fn clean_counted(text: &str, cfg: &LineCleanConfig, model: Option<&model::LineModel>) -> Cleaned {
+    let (ranges, decisions) = decide(text, cfg, model);
     let mut out = String::with_capacity(text.len());
     let mut edits: Vec<Edit> = Vec::new();
     // Only edits of whole lines merge with the next line's.
@@ -393,6 +474,7 @@ fn clean_counted(text: &str, cfg: &LineCleanConfig) -> Cleaned {
                 if r.is_empty() {
                     continue;
                 }
+                let score = decisions.score[i];
                 match edits.last_mut() {
                     Some(e)
                         if whole.last() == Some(&true)
@@ -402,9 +484,15 @@ fn clean_counted(text: &str, cfg: &LineCleanConfig) -> Cleaned {
                     {
                         e.line_end = i + 1;
                         e.byte_end = r.end;
+                        e.score = match (e.score, score) {
+                            (Some(a), Some(b)) => Some(a.min(b)),
+                            (a, b) => a.or(b),
+                        };
                     }
                     _ => {
-                        edits.push(Edit::removal(rule, i, i + 1, r.clone()));
+                        let mut e = Edit::removal(rule, i, i + 1, r.clone());
+                        e.score = score;
+                        edits.push(e);
                         whole.push(true);
                     }
                 }
@@ -416,6 +504,7 @@ fn clean_counted(text: &str, cfg: &LineCleanConfig) -> Cleaned {
         edits,
         whole,
         cut_rules,
+        overruled: decisions.overruled.into_iter().flatten().collect(),
     }
 }
 
@@ -495,7 +584,11 @@ impl Step for LineClean {
             edits,
             whole,
             cut_rules,
-        } = clean_counted(&doc.text, &self.cfg);
+            overruled,
+        } = clean_counted(&doc.text, &self.cfg, self.model.as_deref());
+        for rule in overruled {
+            ctx.counters.add(&format!("overruled_lines_{rule}"), 1);
+        }
         if edits.is_empty() {
             return Verdict::Keep;
         }
@@ -531,13 +624,18 @@ impl Step for LineClean {
         let log: Vec<Value> = edits
             .iter()
             .map(|e| {
-                json!({
+                let mut v = json!({
                     "rule": e.rule,
                     "line_start": e.line_start,
                     "line_end": e.line_end,
                     "byte_start": e.byte_start,
                     "byte_end": e.byte_end,
-                })
+                });
+                if let Some(s) = e.score {
+                    // Rounded: the log explains, it does not need the last bits.
+                    v["score"] = json!((s * 1e4).round() / 1e4);
+                }
+                v
             })
             .collect();
         doc.metadata.insert(EDITS_KEY.to_owned(), Value::Array(log));
@@ -551,10 +649,19 @@ mod tests {
     use super::*;
     use tamis_testkit::StepRunner;
 
+    /// The rules alone: these tests pin what each rule does on a few made-up lines, which the
+    /// line model (trained on whole pages) may decide otherwise.
+    fn rules_only() -> LineCleanConfig {
+        LineCleanConfig {
+            line_model: false,
+            ..LineCleanConfig::default()
+        }
+    }
+
     #[test]
     fn edits_round_trip_and_merge_per_rule() {
         let text = "Home » News » World\n\nThe storm brought down trees across the county on Sunday night.\nRead more\nShare\n\nCrews worked through the morning to reopen the main roads.\n";
-        let cfg = LineCleanConfig::default();
+        let cfg = rules_only();
         let (cleaned, edits) = clean(text, &cfg);
         let log = serde_json::to_value(&edits).unwrap();
         assert_eq!(apply_edits(text, &log).unwrap(), cleaned);
@@ -780,7 +887,7 @@ mod tests {
         lines.push("Crews worked through the morning to reopen the main roads into town.");
         lines.extend(block);
         let text = lines.join("\n");
-        let kept: Vec<bool> = explain(&text, &LineCleanConfig::default())
+        let kept: Vec<bool> = explain(&text, &rules_only())
             .iter()
             .map(|d| d.kept)
             .collect();
@@ -789,9 +896,32 @@ mod tests {
         assert!(kept[..6].iter().all(|&k| k));
         let off = LineCleanConfig {
             prose_min_words: 1000,
-            ..LineCleanConfig::default()
+            ..rules_only()
         };
         assert!(!explain(&text, &off)[8].kept);
+    }
+
+    #[test]
+    fn a_model_file_that_cannot_be_used_is_a_config_error_naming_it() {
+        let missing = LineCleanConfig {
+            line_model_path: Some("no/such/model.json".into()),
+            ..LineCleanConfig::default()
+        };
+        let err = LineClean::build(missing).err().expect("refused");
+        assert!(err.to_string().contains("no/such/model.json"), "{err}");
+        let dir = std::env::temp_dir().join(format!("tamis-line-model-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("old.json");
+        let mut m: Value = serde_json::from_str(include_str!("../data/line_model.json")).unwrap();
+        m["features"].as_array_mut().unwrap().pop();
+        std::fs::write(&path, m.to_string()).unwrap();
+        let old = LineCleanConfig {
+            line_model_path: Some(path.to_string_lossy().into_owned()),
+            ..LineCleanConfig::default()
+        };
+        let err = LineClean::build(old).err().expect("refused");
+        assert!(err.to_string().contains("retrain it"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

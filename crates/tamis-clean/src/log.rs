@@ -116,6 +116,7 @@ pub fn remove_ranges(
                 byte_start: orig.start,
                 byte_end: orig.end,
                 replacement: None,
+                score: None,
             });
             line += n_lines;
         }
@@ -346,6 +347,7 @@ pub fn replace_spans(
             byte_start: orig.start,
             byte_end: orig.end,
             replacement: Some(new_text),
+            score: None,
         });
     }
     out.push_str(&text[pos..]);

@@ -44,9 +44,11 @@ fn article_glued_to_a_menu_column_is_kept_without_the_menu() {
     let log = doc.metadata.get(EDITS_KEY).expect("an edit log");
     assert_eq!(apply_edits(&text, log).unwrap(), doc.text);
 
-    // Removing layout lines whole, the old rule, loses every one of those sentences.
+    // Removing layout lines whole, the old rule (the rules alone), loses every one of those
+    // sentences.
     let whole = LineCleanConfig {
         cut_lines: false,
+        line_model: false,
         ..LineCleanConfig::default()
     };
     let (cleaned, _) = clean(&text, &whole);

@@ -1107,6 +1107,8 @@ fn explain_doc(path: &std::path::Path, format: Format) -> Result<()> {
                     "text": line_text(d),
                     "kept_text": kept_text(d),
                     "kept_ranges": d.kept_ranges.iter().map(|r| [r.start, r.end]).collect::<Vec<_>>(),
+                    "score": d.score,
+                    "overruled": d.overruled,
                 })
             })
             .collect();
@@ -1122,6 +1124,10 @@ fn explain_doc(path: &std::path::Path, format: Format) -> Result<()> {
     };
     let mut removed: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
     let mut cut = 0;
+    let mut overruled = 0;
+    // The line model's junk probability, where it decided the line.
+    let score =
+        |d: &tamis_pipeline::LineDecision| d.score.map_or(String::new(), |p| format!("{p:.2} "));
     for d in &decisions {
         match d.rule {
             Some(rule) if d.kept => {
@@ -1138,21 +1144,43 @@ fn explain_doc(path: &std::path::Path, format: Format) -> Result<()> {
                 *removed.entry(rule).or_default() += 1;
                 writeln!(
                     out,
-                    "{red}{:>5} - {rule:<20}{reset} {dim}{}{reset}",
+                    "{red}{:>5} - {rule:<20}{reset} {dim}{}{}{reset}",
                     d.line_index + 1,
+                    score(d),
                     line_text(d)
                 )?;
             }
-            None => writeln!(out, "{:>5}   {:<20} {}", d.line_index + 1, "", line_text(d))?,
+            None => {
+                // `+ rule`: the line model kept a line that rule would remove.
+                let (mark, rule) = match d.overruled {
+                    Some(r) => {
+                        overruled += 1;
+                        ('+', r)
+                    }
+                    None => (' ', ""),
+                };
+                writeln!(
+                    out,
+                    "{:>5} {mark} {rule:<20} {}{}",
+                    d.line_index + 1,
+                    score(d),
+                    line_text(d)
+                )?;
+            }
         }
     }
     let total_removed: usize = removed.values().sum();
     let by_rule: Vec<String> = removed.iter().map(|(r, n)| format!("{r} {n}")).collect();
-    let cut = if cut > 0 {
+    let mut cut = if cut > 0 {
         format!(", {cut} of the kept cut to part of their text")
     } else {
         String::new()
     };
+    if overruled > 0 {
+        cut.push_str(&format!(
+            ", {overruled} kept by the line model against a rule (+)"
+        ));
+    }
     writeln!(
         out,
         "\n{} lines: {} kept, {} removed ({}){cut}",

@@ -384,6 +384,15 @@ fn explain_doc_marks_removed_lines_with_their_rule() {
         pos = r["byte_end"].as_u64().unwrap();
     }
     assert_eq!(pos as usize, text.len());
+    // The line model scored every non-blank line, and every line it removed alone it found
+    // junk.
+    for r in &rows {
+        let blank = r["text"].as_str().unwrap().trim().is_empty();
+        assert_eq!(r["score"].is_f64(), !blank, "{r}");
+        if r["rule"] == "line_model" && !blank {
+            assert!(r["score"].as_f64().unwrap() >= 0.5, "{r}");
+        }
+    }
     // Text output: one row per line plus the summary.
     let o = tamis(&["explain", "--doc", seed.to_str().unwrap()]);
     let out = String::from_utf8(o.stdout).unwrap();

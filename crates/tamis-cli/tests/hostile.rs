@@ -400,6 +400,13 @@ fn pathological_texts_are_ordinary_documents() {
         .as_str()
         .unwrap()
         .contains("recursion limit"));
+    // The line cleaner and its line model too: a page of a million lines is scored a chunk of
+    // lines at a time.
+    let started = Instant::now();
+    let (r, rss) = run_measured(&preset("clean"), &[&dir], &tmp.path().join("clean"), &[]);
+    eprintln!("pathological texts, clean: {:?}", started.elapsed());
+    assert_rss_bounded(rss, "pathological texts, clean");
+    assert_eq!(r.balanced()["read"], 8);
     // MinHash shingles the same documents without trouble.
     let started = Instant::now();
     let dd = run_ok(&["dedup"], &[&dir], &tmp.path().join("dedup"), &[]);

@@ -334,6 +334,7 @@ mod tests {
             byte_start: 9,
             byte_end: 27,
             replacement: None,
+            score: None,
         }];
         let (w, _, marks, cs, ce) = edit_window(text, &edits, "social", 1000).unwrap();
         assert_eq!(w, text);

@@ -36,6 +36,7 @@ pub const RULE_IDS: &[&str] = &[
     language::ID,
     keywords::ID,
     context::ID,
+    crate::model::ID,
     context::BLANK,
 ];
 
@@ -48,6 +49,8 @@ pub(crate) struct Line<'a> {
     /// Words in `text`: whitespace-separated, plus those of scripts written without spaces
     /// between words (see [`unspaced_words`]).
     pub words: usize,
+    /// Whitespace-separated words in `text` alone.
+    pub spaced_words: usize,
     /// `text` lowercased, computed on first use (only phrase and caption rules need it).
     lower: std::cell::OnceCell<String>,
 }
@@ -55,10 +58,12 @@ pub(crate) struct Line<'a> {
 impl<'a> Line<'a> {
     pub fn new(raw: &'a str) -> Self {
         let text = py::strip(raw);
+        let spaced_words = py::word_count(text);
         Self {
             raw,
             text,
-            words: py::word_count(text) + unspaced_words(text),
+            words: spaced_words + unspaced_words(text),
+            spaced_words,
             lower: std::cell::OnceCell::new(),
         }
     }
@@ -207,12 +212,28 @@ pub(crate) struct Decisions {
     pub rule: Vec<Option<&'static str>>,
     /// For a kept line, the cut that keeps only part of it, if any.
     pub cuts: Vec<Option<Cut>>,
+    /// The line model's junk probability of each non-blank line, when it ran.
+    pub score: Vec<Option<f64>>,
+    /// The rule that would have removed a line the line model kept.
+    pub overruled: Vec<Option<&'static str>>,
 }
 
-/// Decides every line.
-pub(crate) fn classify(text: &str, lines: &[Line<'_>], cfg: &LineCleanConfig) -> Decisions {
-    let doc_script = script::DocScripts::new(lines);
-    let repeats = repeat::Repeats::new(lines, cfg);
+/// What the rules decide, before the line model and the blank lines. `fires`, when given,
+/// holds every per-line rule's verdict on every line (`model::rule_fires`), read instead of
+/// running the rules again.
+pub(crate) fn rule_decisions(
+    text: &str,
+    lines: &[Line<'_>],
+    cfg: &LineCleanConfig,
+    fires: Option<&[u16]>,
+) -> (Vec<Option<&'static str>>, Vec<Option<Cut>>) {
+    let (doc_script, repeats) = match fires {
+        Some(_) => (None, None),
+        None => (
+            Some(script::DocScripts::new(lines)),
+            Some(repeat::Repeats::new(lines, cfg)),
+        ),
+    };
     let mut cuts: Vec<Option<Cut>> = std::iter::repeat_with(|| None).take(lines.len()).collect();
     let mut out: Vec<Option<&'static str>> = lines
         .iter()
@@ -234,39 +255,47 @@ pub(crate) fn classify(text: &str, lines: &[Line<'_>], cfg: &LineCleanConfig) ->
             if line.is_blank() {
                 return None;
             }
-            if cfg.foreign_script && doc_script.is_foreign(line, cfg) {
+            // Rule `bit` of `model::rule_fires` on this line, from `fires` or by running it.
+            let fired = |bit: u32, rule: &dyn Fn() -> bool| {
+                fires.map_or_else(rule, |f| f[i] & (1 << bit) != 0)
+            };
+            if cfg.foreign_script
+                && fired(0, &|| {
+                    doc_script.as_ref().is_some_and(|d| d.is_foreign(line, cfg))
+                })
+            {
                 return Some(script::ID);
             }
-            if cfg.link_spam && links::is_link_spam(line, cfg) {
+            if cfg.link_spam && fired(1, &|| links::is_link_spam(line, cfg)) {
                 return Some(links::ID);
             }
-            if cfg.markup_code && markup::is_markup(line) {
+            if cfg.markup_code && fired(2, &|| markup::is_markup(line)) {
                 return cut_or_remove(&mut cuts[i], markup::ID, markup::text_between_tags);
             }
-            if cfg.layout_columns && layout::is_layout_columns(line, cfg) {
+            if cfg.layout_columns && fired(3, &|| layout::is_layout_columns(line, cfg)) {
                 return cut_or_remove(&mut cuts[i], layout::ID, layout::prose_cells);
             }
             if cfg.boilerplate_phrases {
-                if phrases::is_breadcrumb(line) {
+                if fired(4, &|| phrases::is_breadcrumb(line)) {
                     return Some(phrases::BREADCRUMB);
                 }
-                if phrases::is_boilerplate(line, cfg) {
+                if fired(5, &|| phrases::is_boilerplate(line, cfg)) {
                     return Some(phrases::ID);
                 }
             }
             if cfg.captions {
-                if caption::is_caption(line, cfg) {
+                if fired(6, &|| caption::is_caption(line, cfg)) {
                     return Some(caption::CAPTION);
                 }
-                if caption::is_tag_line(line) {
+                if fired(7, &|| caption::is_tag_line(line)) {
                     return Some(caption::TAGS);
                 }
             }
-            if cfg.date_lines && dates::is_date_line(line) {
+            if cfg.date_lines && fired(8, &|| dates::is_date_line(line)) {
                 return Some(dates::ID);
             }
             if cfg.truncated_teasers
-                && teaser::is_teaser(line, cfg)
+                && fired(9, &|| teaser::is_teaser(line, cfg))
                 && !lines[i + 1..]
                     .iter()
                     .find(|l| !l.is_blank())
@@ -274,7 +303,12 @@ pub(crate) fn classify(text: &str, lines: &[Line<'_>], cfg: &LineCleanConfig) ->
             {
                 return Some(teaser::ID);
             }
-            if cfg.repeated_blocks && repeats.in_repeated_block(i) && !is_prose(line, cfg) {
+            if cfg.repeated_blocks
+                && fired(10, &|| {
+                    repeats.as_ref().is_some_and(|r| r.in_repeated_block(i))
+                })
+                && !is_prose(line, cfg)
+            {
                 return Some(repeat::ID);
             }
             None
@@ -290,8 +324,30 @@ pub(crate) fn classify(text: &str, lines: &[Line<'_>], cfg: &LineCleanConfig) ->
     if cfg.short_fragments {
         context::short_fragments(lines, &cuts, &mut out, cfg);
     }
+    (out, cuts)
+}
+
+/// Decides every line: the rules, then the line model where there is one, then the blank
+/// lines.
+pub(crate) fn classify(
+    text: &str,
+    lines: &[Line<'_>],
+    cfg: &LineCleanConfig,
+    model: Option<&crate::model::LineModel>,
+) -> Decisions {
+    let fires = model.map(|_| crate::model::rule_fires(lines, cfg));
+    let (mut out, cuts) = rule_decisions(text, lines, cfg, fires.as_deref());
+    let (score, overruled) = match (model, &fires) {
+        (Some(m), Some(fires)) => m.decide(lines, &mut out, &cuts, fires, cfg),
+        _ => (vec![None; lines.len()], vec![None; lines.len()]),
+    };
     context::blank_lines(lines, &mut out);
-    Decisions { rule: out, cuts }
+    Decisions {
+        rule: out,
+        cuts,
+        score,
+        overruled,
+    }
 }
 
 #[cfg(test)]
