@@ -473,7 +473,7 @@ fn report_of_a_dedup_pipeline_shows_clusters() {
     let d = &report["dedup"][0];
     assert_eq!(d["docs"], stats["steps"][1]["total"]);
     assert_eq!(d["dropped"], stats["steps"][1]["dropped"]);
-    // Every page in a cluster of two, each cluster counted once.
+    // Every page in a cluster, each cluster counted once.
     let by_size = d["clusters_by_size"].as_object().unwrap();
     let docs: u64 = by_size
         .iter()
@@ -484,7 +484,11 @@ fn report_of_a_dedup_pipeline_shows_clusters() {
     let ex = d["examples"].as_array().unwrap();
     assert!(!ex.is_empty());
     for c in ex {
-        assert_eq!(c["members"].as_array().unwrap().len(), 2);
+        // Mostly pairs (a page and its copy); two of the sample's pages are near-duplicates of
+        // each other, so their copies make one cluster of four.
+        let n = c["members"].as_array().unwrap().len();
+        assert!(by_size.contains_key(&n.to_string()), "{n} {by_size:?}");
+        assert!(n >= 2);
     }
     // The input population is the first phase's, the kept one the last phase's.
     assert_eq!(report["input"]["docs"], stats["read"]);
