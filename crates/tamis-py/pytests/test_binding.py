@@ -94,10 +94,12 @@ def test_apply_gives_verdicts_reasons_cleaned_texts_and_metadata(pages):
         else:
             assert step in tamis.STEPS and reason in tamis.STEPS[step].reasons
             assert meta["filter_reason"] == reason and meta["filter_step"] == step
-    # line_clean removed lines from some page and logged each removal.
-    edited = [i for i, (a, b) in enumerate(zip(texts, r["text"])) if a != b]
-    assert edited
-    assert all("tamis_edits" in r["metadata"][i] for i in edited)
+    # line_clean removed lines from some pages and logged each removal; a logged page's text
+    # changed (C4 may still drop blank or short lines of other pages, which it counts in the
+    # stats but does not log per document).
+    logged = [i for i, m in enumerate(r["metadata"]) if "tamis_edits" in m]
+    assert logged
+    assert all(texts[i] != r["text"][i] for i in logged if r["kept"][i])
     assert p.filter(texts) == [t for t, k in zip(r["text"], r["kept"]) if k]
 
 
