@@ -2,7 +2,8 @@
 """Trains tamis's line model (crates/tamis-clean/data/line_model.json) on the shared labelled pages.
 
 usage: tools/train_line_model.py [--shared ../shared] [--out crates/tamis-clean/data/line_model.json]
-                                 [--hold-out SOURCE] [--folds] [--features FILE]
+                                 [--sources A,B] [--hold-out SOURCE] [--folds]
+                                 [--features FILE] [--add-checks]
 
 The model is gradient-boosted regression trees on the logistic loss (Friedman 2001, "Greedy
 function approximation"; the histogram split search of LightGBM, Ke et al. 2017), written here
@@ -19,6 +20,12 @@ not drown the others: the model is chosen by its worst source, not by the mean.
   --folds             print each source's score when trained on the others (leave one source out),
                       by this script's own tally of kept characters, then exit
   --features FILE     a cache of the feature dump: read if it exists, else written there
+  --add-checks        only (re)write the check rows of the model at --out (see below)
+
+Besides the labelled pages, it trains on seed-like pages (tools/gen_seedlike.py, seed
+SEEDLIKE_SEED) made from the training sources' pages, weighing SEEDLIKE_WEIGHT of one source in
+all. The model file keeps 40 training lines with the log-odds this script gives them; tamis's
+test `log_odds_equal_the_trainers_to_the_last_bit` checks it computes the same.
 
 The decision threshold is chosen on the training sources without looking at a held-out one:
 each training source is scored by a model trained on the other training sources, and the
