@@ -129,6 +129,11 @@ impl TreeFile {
     }
 }
 
+/// Log-odds to a probability, as the trainer computes it.
+fn sigmoid(z: f64) -> f64 {
+    1.0 / (1.0 + (-z).exp())
+}
+
 fn eval(tree: &[Node], x: &[f64]) -> f64 {
     let mut node = tree[0];
     while node.feature >= 0 {
@@ -231,7 +236,7 @@ impl LineModel {
 
     /// The junk probability of a line with features `x`.
     pub fn score(&self, x: &[f64]) -> f64 {
-        1.0 / (1.0 + (-self.log_odds(x)).exp())
+        sigmoid(self.log_odds(x))
     }
 
     /// The log-odds of junk, summed in the trainer's order so that they are the trainer's to
@@ -250,7 +255,7 @@ impl LineModel {
                 *z += eval(t, row);
             }
         }
-        z.into_iter().map(|z| 1.0 / (1.0 + (-z).exp())).collect()
+        z.into_iter().map(sigmoid).collect()
     }
 
     /// The probability from which a line is removed.
